@@ -1,0 +1,133 @@
+#include "checker/kernel_model.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+namespace hp {
+
+namespace {
+bool has(const std::vector<FaultKind>& f, FaultKind k) { return std::find(f.begin(), f.end(), k) != f.end(); }
+
+// Fault choices for one action: none, plus each visit of each enabled fault point the
+// action can reach. Choices whose point is never reached are discarded at run time.
+void add_with_faults(const Machine& m, std::vector<Action>& out, Action a, const std::vector<FaultKind>& faults) {
+    out.push_back(a);
+    auto with = [&](FaultKind k, unsigned index) {
+        Action f = a;
+        f.fault = {k, static_cast<std::uint8_t>(index)};
+        out.push_back(f);
+    };
+    const unsigned spb = static_cast<unsigned>(m.geo.sections_per_block());
+    switch (a.kind) {
+        case ActionKind::DIMM_ADD: {
+            const unsigned blocks = m.dimms[a.target].nr_blocks;
+            if (has(faults, FaultKind::SECTION_ENOMEM))
+                for (unsigned i = 0; i < blocks * spb; ++i) with(FaultKind::SECTION_ENOMEM, i);
+            if (has(faults, FaultKind::MEMORY_BLOCK_ENOMEM))
+                for (unsigned i = 0; i < blocks; ++i) with(FaultKind::MEMORY_BLOCK_ENOMEM, i);
+            if (has(faults, FaultKind::NOTIFIER_VETO_ONLINE) && m.params.default_online_type != MMOP_OFFLINE)
+                for (unsigned i = 0; i < blocks; ++i) with(FaultKind::NOTIFIER_VETO_ONLINE, i);
+            break;
+        }
+        case ActionKind::DIMM_EJECT: {
+            const unsigned first = m.dimm_first_block[a.target], blocks = m.dimms[a.target].nr_blocks;
+            if (has(faults, FaultKind::UNMOVABLE_PAGES))
+                for (unsigned b = first; b < first + blocks; ++b) with(FaultKind::UNMOVABLE_PAGES, b);
+            if (has(faults, FaultKind::NOTIFIER_VETO_OFFLINE))
+                for (unsigned i = 0; i < 2 * blocks; ++i) with(FaultKind::NOTIFIER_VETO_OFFLINE, i);
+            if (has(faults, FaultKind::NOTIFIER_VETO_ONLINE))
+                for (unsigned i = 0; i < blocks; ++i) with(FaultKind::NOTIFIER_VETO_ONLINE, i);
+            break;
+        }
+        case ActionKind::ONLINE:
+        case ActionKind::ONLINE_KERNEL:
+        case ActionKind::ONLINE_MOVABLE:
+            if (has(faults, FaultKind::NOTIFIER_VETO_ONLINE)) with(FaultKind::NOTIFIER_VETO_ONLINE, 0);
+            break;
+        case ActionKind::OFFLINE:
+            if (has(faults, FaultKind::UNMOVABLE_PAGES)) with(FaultKind::UNMOVABLE_PAGES, a.target);
+            if (has(faults, FaultKind::NOTIFIER_VETO_OFFLINE)) with(FaultKind::NOTIFIER_VETO_OFFLINE, 0);
+            break;
+        default: break;
+    }
+}
+}  // namespace
+
+std::vector<Action> expand_alphabet(const Machine& m, const std::vector<ActionKind>& kinds,
+                                    const std::vector<FaultKind>& faults) {
+    std::vector<Action> out;
+    for (ActionKind k : kinds) {
+        switch (k) {
+            case ActionKind::DIMM_ADD:
+            case ActionKind::DIMM_EJECT:
+                for (unsigned d = 0; d < m.dimms.size(); ++d)
+                    add_with_faults(m, out, Action{k, static_cast<std::uint8_t>(d), 1, {}}, faults);
+                break;
+            case ActionKind::REMOVE_MEMORY:
+                for (unsigned d = 0; d < m.dimms.size(); ++d) {
+                    const unsigned first = m.dimm_first_block[d], n = m.dimms[d].nr_blocks;
+                    for (unsigned i = 0; i < n; ++i)
+                        for (unsigned c = 1; i + c <= n; ++c)
+                            add_with_faults(m, out,
+                                            Action{k, static_cast<std::uint8_t>(first + i), static_cast<std::uint8_t>(c), {}},
+                                            faults);
+                }
+                break;
+            default:
+                for (unsigned b = 0; b < m.blocks.size(); ++b)
+                    add_with_faults(m, out, Action{k, static_cast<std::uint8_t>(b), 1, {}}, faults);
+        }
+    }
+    return out;
+}
+
+std::vector<const Invariant*> select_invariants(const std::vector<std::string>& names, const std::string& file) {
+    std::vector<const Invariant*> out;
+    if (names.empty()) {
+        for (const Invariant& i : all_invariants()) out.push_back(&i);
+        return out;
+    }
+    for (size_t k = 0; k < names.size(); ++k) {
+        const Invariant* i = find_invariant(names[k]);
+        if (!i) {
+            std::string known;
+            for (const Invariant& j : all_invariants()) known += (known.empty() ? "" : ", ") + std::string(j.name);
+            throw ScenarioError(file, 0, fmt::format("invariants[{}]", k),
+                                fmt::format("unknown invariant '{}' (known: {})", names[k], known));
+        }
+        out.push_back(i);
+    }
+    return out;
+}
+
+KernelModel::KernelModel(const Machine& m, const Variant& v, std::vector<Action> actions,
+                         std::vector<const Invariant*> invs)
+    : m_(m), v_(v), actions_(std::move(actions)), words_(hp::packed_words(m)), initial_(initial_state(m)) {
+    for (const Invariant* i : invs) (i->holds_in ? state_invs_ : step_invs_).push_back(i);
+}
+
+bool KernelModel::check_state(const State& s, Violation* v) const {
+    for (const Invariant* i : state_invs_)
+        if (!i->holds_in(m_, s, v)) return false;
+    return true;
+}
+
+StepOutcome KernelModel::step(const State& s, unsigned ai, State& out, Violation* v) {
+    const Action& a = actions_[ai];
+    if (!action_enabled(m_, s, a)) return StepOutcome::DISABLED;
+    out = s;
+    const StepResult r = apply_action(m_, v_.ops, out, a);
+    if (a.fault.kind != FaultKind::NONE) {
+        if (!r.fault_fired) return StepOutcome::SKIPPED;
+        ++counters_.fired[static_cast<int>(a.fault.kind)];
+    }
+    last_rc_ = r.rc;
+    ++(r.rc == 0 ? counters_.ok : counters_.refused)[static_cast<int>(a.kind)];
+    const Step st{m_, s, out, a, r};
+    for (const Invariant* i : step_invs_)
+        if (!i->holds_on(st, v)) return StepOutcome::VIOLATION;
+    return StepOutcome::OK;
+}
+
+}  // namespace hp

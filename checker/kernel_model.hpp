@@ -1,0 +1,59 @@
+// The kernel model as a transition system: a scenario's machine and variant, the action
+// alphabet expanded with every fault choice, and the selected invariants.
+#pragma once
+#include <array>
+#include <string>
+#include <vector>
+
+#include "checker/transition_system.hpp"
+#include "spec/scenario.hpp"
+#include "spec/variant.hpp"
+
+namespace hp {
+
+// Every concrete action the explorer tries: alphabet x targets x fault choices.
+std::vector<Action> expand_alphabet(const Machine& m, const std::vector<ActionKind>& kinds,
+                                    const std::vector<FaultKind>& faults);
+
+// Resolve invariant names (empty = all); throws ScenarioError naming the unknown one.
+std::vector<const Invariant*> select_invariants(const std::vector<std::string>& names, const std::string& file);
+
+class KernelModel {
+public:
+    using State = KernelState;
+    KernelModel(const Machine& m, const Variant& v, std::vector<Action> actions, std::vector<const Invariant*> invs);
+
+    unsigned packed_words() const { return words_; }
+    State initial() const { return initial_; }
+    unsigned action_count() const { return static_cast<unsigned>(actions_.size()); }
+    void pack(const State& s, std::uint32_t* w) const { hp::pack(m_, s, w); }
+    void unpack(const std::uint32_t* w, State& s) const { hp::unpack(m_, w, s); }
+    bool check_state(const State& s, Violation* v) const;
+    StepOutcome step(const State& s, unsigned action, State& out, Violation* v);
+
+    const Action& action(unsigned i) const { return actions_[i]; }
+    const std::vector<Action>& actions() const { return actions_; }
+    const Machine& machine() const { return m_; }
+    const Variant& variant() const { return v_; }
+
+    // How often each action kind succeeded / was refused, and each fault fired.
+    struct Counters {
+        std::array<std::uint64_t, static_cast<int>(ActionKind::COUNT)> ok{}, refused{};
+        std::array<std::uint64_t, static_cast<int>(FaultKind::COUNT)> fired{};
+    };
+    const Counters& counters() const { return counters_; }
+    int last_rc() const { return last_rc_; }  // the return code of the last step()
+
+private:
+    const Machine& m_;
+    const Variant& v_;
+    std::vector<Action> actions_;
+    std::vector<const Invariant*> state_invs_, step_invs_;
+    unsigned words_;
+    State initial_;
+    Counters counters_;
+    int last_rc_ = 0;
+};
+static_assert(TransitionSystem<KernelModel>);
+
+}  // namespace hp

@@ -1,0 +1,167 @@
+#include "checker/run.hpp"
+
+#include <fmt/format.h>
+
+#include "spec/sysfs.hpp"
+
+namespace hp {
+
+std::vector<TraceStep> replay_trace(const Machine& m, const Variant& v, const std::vector<Action>& trace) {
+    std::vector<TraceStep> out;
+    KernelState s = initial_state(m);
+    for (const Action& a : trace) {
+        TraceStep st;
+        st.action = a;
+        const KernelState before = s;
+        if (action_enabled(m, s, a)) st.rc = apply_action(m, v.ops, s, a, &st.log).rc;
+        else st.rc = -ENODEV;
+        st.changes = diff_states(m, before, s);
+        st.after = s;
+        out.push_back(std::move(st));
+    }
+    return out;
+}
+
+bool verdict_matches(const std::string& expect, const ExploreResult& r) {
+    if (expect == "pass") return r.verdict == Verdict::PASS;
+    if (r.verdict != Verdict::VIOLATION || !r.violation) return false;
+    if (expect == "violation") return true;
+    return expect.substr(11) == r.violation->invariant;  // "violation: <name>"
+}
+
+namespace {
+
+const Variant& resolve_variant(const Scenario& sc, const RunOptions& opt) {
+    const std::string name = opt.variant_override.empty() ? sc.variant : opt.variant_override;
+    const Variant* v = find_variant(name);
+    if (!v) {
+        std::string known;
+        for (const Variant& x : all_variants()) known += (known.empty() ? "" : ", ") + x.name;
+        throw ScenarioError(sc.path, 0, opt.variant_override.empty() ? "variant" : "--variant",
+                            fmt::format("unknown variant '{}' (known: {})", name, known));
+    }
+    return *v;
+}
+
+// A litmus test: run the steps in order, check every invariant after each step and the
+// step's expectations (errno, zone fields, block state, valid_zones).
+ExploreResult run_litmus(const Scenario& sc, KernelModel& model, std::vector<Action>& trace) {
+    const auto t0 = std::chrono::steady_clock::now();
+    ExploreResult res;
+    const Machine& m = sc.machine;
+    KernelState s = model.initial(), next = s;
+    Violation v;
+    res.states = 1;
+    auto done = [&](Verdict verdict) {
+        res.verdict = verdict;
+        res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+        return res;
+    };
+    if (!model.check_state(s, &v)) {
+        res.violation = v;
+        return done(Verdict::VIOLATION);
+    }
+    // The model's alphabet for a litmus test is the list of steps itself.
+    for (unsigned i = 0; i < sc.steps.size(); ++i) {
+        const LitmusStep& st = sc.steps[i];
+        trace.push_back(st.action);
+        res.depth = i + 1;
+        const StepOutcome o = model.step(s, i, next, &v);
+        auto mismatch = [&](const std::string& what) {
+            res.violation = Violation{"litmus-expect", fmt::format("step {} (line {}) expectation", i + 1, st.line), what};
+            return done(Verdict::VIOLATION);
+        };
+        if (o == StepOutcome::DISABLED)
+            return mismatch(fmt::format("{} is not possible here (no such DIMM slot or memory block)",
+                                        action_label(m, st.action)));
+        if (o == StepOutcome::SKIPPED)
+            return mismatch(fmt::format("the fault of {} never fired: the kernel path does not reach that fault point",
+                                        action_label(m, st.action)));
+        ++res.transitions;
+        if (o == StepOutcome::VIOLATION) {
+            res.violation = v;
+            return done(Verdict::VIOLATION);
+        }
+        const int rc = model.last_rc();
+        s = next;
+        ++res.states;
+        if (!model.check_state(s, &v)) {
+            res.violation = v;
+            return done(Verdict::VIOLATION);
+        }
+        if (st.expect_rc && -*st.expect_rc != rc && *st.expect_rc != rc)
+            return mismatch(fmt::format("{} returned {}, expected {}", action_label(m, st.action), errno_name(rc),
+                                        errno_name(*st.expect_rc)));
+        for (const ZoneExpect& ze : st.expect_zones) {
+            const ZoneState& z = s.zone(ze.node, ze.zone);
+            auto check = [&](const char* field, std::optional<std::uint64_t> want, std::uint64_t got) -> bool {
+                if (!want || *want == got) return true;
+                mismatch(fmt::format("{}/{} {} = {}, expected {}", ze.node, zone_name(ze.zone), field, got, *want));
+                return false;
+            };
+            if (!check("start_pfn", ze.start_pfn, z.zone_start_pfn) || !check("spanned", ze.spanned, z.spanned_pages) ||
+                !check("present", ze.present, z.present_pages) || !check("managed", ze.managed, z.managed_pages))
+                return res;
+        }
+        const unsigned blk = st.action.target;
+        if (st.action.kind != ActionKind::DIMM_ADD && st.action.kind != ActionKind::DIMM_EJECT) {
+            if (st.expect_state && *st.expect_state != block_state_name(s.blocks[blk].state))
+                return mismatch(fmt::format("memory{} state = {}, expected {}", m.blocks[blk].memory_block_id,
+                                            block_state_name(s.blocks[blk].state), *st.expect_state));
+            if (st.expect_valid_zones) {
+                const std::string vz = valid_zones(m, model.variant().ops, s, blk);
+                if (vz != *st.expect_valid_zones)
+                    return mismatch(fmt::format("memory{} valid_zones = \"{}\", expected \"{}\"",
+                                                m.blocks[blk].memory_block_id, vz, *st.expect_valid_zones));
+            }
+        }
+    }
+    return done(Verdict::PASS);
+}
+
+}  // namespace
+
+RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
+    const Variant& variant = resolve_variant(sc, opt);
+    const auto invs = select_invariants(opt.invariants.empty() ? sc.invariants : opt.invariants, sc.path);
+    RunResult rr;
+    rr.scenario = sc.name;
+    rr.file = sc.path;
+    rr.variant = variant.name;
+    rr.expected = sc.expect;
+    rr.litmus = sc.litmus();
+    if (sc.litmus()) {
+        std::vector<Action> steps;
+        for (const LitmusStep& st : sc.steps) steps.push_back(st.action);
+        KernelModel model(sc.machine, variant, steps, invs);
+        rr.explore = run_litmus(sc, model, rr.trace);
+        rr.counters = model.counters();
+        if (rr.explore.verdict != Verdict::VIOLATION) rr.trace.clear();
+    } else {
+        KernelModel model(sc.machine, variant, expand_alphabet(sc.machine, sc.actions, sc.faults), invs);
+        Limits lim = opt.limits;
+        if (!lim.max_depth) lim.max_depth = sc.max_depth;
+        Progress progress;
+        progress.enabled = opt.progress;
+        rr.explore = explore(model, lim, &progress);
+        for (unsigned a : rr.explore.trace) rr.trace.push_back(model.action(a));
+        rr.counters = model.counters();
+        // A vacuous scenario is a bug in the scenario: say which operations and fault
+        // branches never fired (only meaningful when the search ran to its end).
+        if (rr.explore.verdict == Verdict::PASS) {
+            for (ActionKind k : sc.actions)
+                if (!rr.counters.ok[static_cast<int>(k)] && !rr.counters.refused[static_cast<int>(k)])
+                    rr.warnings.push_back(fmt::format("operation '{}' never fired", action_kind_name(k)));
+                else if (!rr.counters.ok[static_cast<int>(k)])
+                    rr.warnings.push_back(fmt::format("operation '{}' never succeeded", action_kind_name(k)));
+            for (FaultKind f : sc.faults)
+                if (!rr.counters.fired[static_cast<int>(f)])
+                    rr.warnings.push_back(fmt::format("fault branch '{}' never fired", fault_name(f)));
+        }
+    }
+    rr.matches = verdict_matches(sc.expect, rr.explore);
+    if (!rr.trace.empty()) rr.replay = replay_trace(sc.machine, variant, rr.trace);
+    return rr;
+}
+
+}  // namespace hp

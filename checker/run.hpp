@@ -1,0 +1,48 @@
+// Running one scenario: exploration or litmus test, expectation matching, and the replay
+// of a violating trace with the kernel's narrative (which functions ran, what changed).
+#pragma once
+#include <string>
+#include <vector>
+
+#include "checker/explorer.hpp"
+#include "checker/kernel_model.hpp"
+#include "spec/state_diff.hpp"
+
+namespace hp {
+
+struct RunOptions {
+    Limits limits;                 // max_depth here overrides the scenario's when non-zero
+    std::string variant_override;  // --variant
+    std::vector<std::string> invariants;  // --invariant (empty: the scenario's list)
+    bool progress = false;
+};
+
+struct TraceStep {
+    Action action;
+    int rc = 0;
+    CallLog log;
+    std::vector<FieldChange> changes;
+    KernelState after;
+};
+
+struct RunResult {
+    std::string scenario, file, variant;
+    std::string expected;
+    ExploreResult explore;
+    bool litmus = false;
+    bool matches = false;              // verdict matches the scenario's expectation
+    std::vector<Action> trace;         // actions of the violating trace
+    std::vector<TraceStep> replay;     // the same, re-executed with narrative
+    KernelModel::Counters counters;
+    std::vector<std::string> warnings; // never-fired operations or fault branches
+};
+
+// Throws ScenarioError for an unknown variant or invariant.
+RunResult run_scenario(const Scenario& sc, const RunOptions& opt);
+
+// Re-execute a trace from the initial state with the narrative on.
+std::vector<TraceStep> replay_trace(const Machine& m, const Variant& v, const std::vector<Action>& trace);
+
+bool verdict_matches(const std::string& expect, const ExploreResult& r);
+
+}  // namespace hp

@@ -1,0 +1,742 @@
+#!/usr/bin/env python3
+"""hpcheck conformance recorder: drives memory hotplug of a real Debian kernel under QEMU (TCG)
+and writes what the kernel did as JSON Lines (format: conformance/FORMAT.md).
+
+    conformance/record.py --steps SEQ.json -o out.jsonl [kernel/boot options]
+    conformance/record.py --random N --length L --seed S -o out.jsonl [options]
+
+Python 3 standard library only. Needs conformance/setup.sh (run automatically, it is quick when
+everything is already there).
+"""
+
+import argparse
+import errno
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FORMAT = "hpcheck-recording/1"
+BLOCK_OPS = {"online": "online", "online_kernel": "online_kernel",
+             "online_movable": "online_movable", "offline": "offline"}
+ALL_OPS = ("dimm_add", "dimm_eject") + tuple(BLOCK_OPS)
+MEMDIR = "/sys/devices/system/memory"
+
+# errno name from the C library's message text (busybox sh prints "sh: write error: <strerror>")
+STRERROR = {os.strerror(e): name for e, name in errno.errorcode.items()}
+STRERROR["nonexistent directory"] = "ENOENT"  # busybox's own text for a missing parent directory
+
+
+def errno_name(msg):
+    msg = msg.strip()
+    for cand in (msg.rsplit(": ", 1)[-1], msg):
+        if cand in STRERROR:
+            return STRERROR[cand]
+    return msg or "EUNKNOWN"
+
+
+class Failure(Exception):
+    pass
+
+
+def now_ms():
+    return time.monotonic() * 1000.0
+
+
+# --------------------------------------------------------------------------------------------
+# QMP client
+class QMP:
+    def __init__(self, path, timeout=30.0):
+        self.sock = connect_unix(path, timeout)
+        self.buf = b""
+        self.events = []
+        self.next_id = 0
+        greeting = self._read_msg(timeout)
+        if "QMP" not in greeting:
+            raise Failure("no QMP greeting: %r" % greeting)
+        self.cmd("qmp_capabilities")
+
+    def _read_msg(self, timeout):
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("QMP read timeout")
+            self.sock.settimeout(left)
+            try:
+                chunk = self.sock.recv(65536)
+            except socket.timeout:
+                raise TimeoutError("QMP read timeout")
+            if not chunk:
+                raise Failure("QMP connection closed")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def cmd(self, execute, timeout=30.0, **arguments):
+        """Returns (ok, return-or-error-desc)."""
+        self.next_id += 1
+        req = {"execute": execute, "id": self.next_id}
+        if arguments:
+            req["arguments"] = arguments
+        self.sock.sendall(json.dumps(req).encode() + b"\n")
+        while True:
+            msg = self._read_msg(timeout)
+            if "event" in msg:
+                self.events.append(msg)
+            elif msg.get("id") == self.next_id:
+                if "error" in msg:
+                    return False, msg["error"].get("desc", str(msg["error"]))
+                return True, msg.get("return")
+
+    def wait_event(self, pred, timeout):
+        """Pops and returns the first queued or arriving event with pred(ev); None on timeout.
+        Events not matching stay queued."""
+        deadline = time.monotonic() + timeout
+        while True:
+            for i, ev in enumerate(self.events):
+                if pred(ev):
+                    return self.events.pop(i)
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return None
+            try:
+                self.events.append(self._read_msg(left))
+            except TimeoutError:
+                return None
+
+    def close(self):
+        try:
+            self.sock.close()
+        except OSError:
+            pass
+
+
+def connect_unix(path, timeout):
+    deadline = time.monotonic() + timeout
+    while True:
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.connect(path)
+            return s
+        except (FileNotFoundError, ConnectionRefusedError):
+            s.close()
+            if time.monotonic() > deadline:
+                raise Failure("cannot connect to %s" % path)
+            time.sleep(0.02)
+
+
+# --------------------------------------------------------------------------------------------
+# One QEMU instance with the guest command channel
+class VM:
+    def __init__(self, kdesc, cfg, workdir, boot_no):
+        self.cfg = cfg
+        self.dir = workdir
+        self.ctl_path = os.path.join(workdir, "ctl.sock")
+        self.qmp_path = os.path.join(workdir, "qmp.sock")
+        self.console_path = os.path.join(workdir, "console-%d.log" % boot_no)
+        for p in (self.ctl_path, self.qmp_path):
+            if os.path.exists(p):
+                os.unlink(p)
+        kernel = kdesc["kernel"] if not cfg.bzimage else kdesc["bzimage"]
+        self.argv = [
+            cfg.qemu, "-machine", "pc", "-accel", "tcg", "-smp", "1",
+            "-m", "%dM,slots=%d,maxmem=%s" % (cfg.boot_ram_mb, cfg.slots, cfg.maxmem),
+            "-nodefaults", "-display", "none", "-no-reboot", "-nographic",
+            "-chardev", "file,id=con,path=%s" % self.console_path,
+            "-chardev", "socket,id=ctl,path=%s,server=on,wait=on" % self.ctl_path,
+            "-serial", "chardev:con", "-serial", "chardev:ctl",
+            "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path,
+            "-kernel", kernel, "-initrd", kdesc["initrd"], "-append", cfg.cmdline,
+        ]
+        self.t0 = time.monotonic()
+        self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
+                                     stdout=open(os.path.join(workdir, "qemu.out"), "ab"),
+                                     stderr=subprocess.STDOUT)
+        self.ctl = connect_unix(self.ctl_path, 30)
+        self.qmp = QMP(self.qmp_path)
+        self.rbuf = b""
+        self.req = 0
+        self.console_pos = 0
+        self._expect_line(".READY", cfg.boot_timeout)
+        self.boot_s = time.monotonic() - self.t0
+
+    def _readline(self, timeout):
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.rbuf:
+            left = deadline - time.monotonic()
+            if left <= 0 or self.proc.poll() is not None:
+                raise Failure("guest did not answer (qemu %s); console tail:\n%s" % (
+                    "exited %s" % self.proc.returncode if self.proc.poll() is not None
+                    else "running", self.console_tail()))
+            self.ctl.settimeout(min(left, 1.0))
+            try:
+                chunk = self.ctl.recv(65536)
+            except socket.timeout:
+                continue
+            if not chunk:
+                raise Failure("guest channel closed; console tail:\n" + self.console_tail())
+            self.rbuf += chunk
+        line, self.rbuf = self.rbuf.split(b"\n", 1)
+        return line.decode("utf-8", "replace").rstrip("\r")
+
+    def _expect_line(self, want, timeout):
+        while True:
+            if self._readline(timeout) == want:
+                return
+
+    def call(self, *words, timeout=60.0):
+        """Sends one request; returns (rc, data lines)."""
+        self.req += 1
+        rid = str(self.req)
+        self.ctl.sendall((" ".join([rid] + [str(w) for w in words]) + "\n").encode())
+        lines = []
+        while True:
+            line = self._readline(timeout)
+            if line.startswith(".END "):
+                _, got, rc = line.split()
+                if got == rid:
+                    return int(rc), lines
+                lines = []  # stale answer of an earlier, timed-out request
+                continue
+            lines.append(line)
+
+    def console_tail(self, n=30):
+        try:
+            with open(self.console_path, "rb") as f:
+                return "\n".join(f.read().decode("utf-8", "replace").splitlines()[-n:])
+        except OSError:
+            return ""
+
+    def new_console_lines(self):
+        try:
+            with open(self.console_path, "rb") as f:
+                f.seek(self.console_pos)
+                data = f.read()
+        except OSError:
+            return []
+        cut = data.rfind(b"\n") + 1
+        self.console_pos += cut
+        out = []
+        for l in data[:cut].decode("utf-8", "replace").splitlines():
+            l = l.rstrip("\r")
+            if not l.startswith("[") and "[ " in l:   # e.g. "Booting from ROM..[    2.9] ..."
+                l = l[l.index("[ "):]
+            if l.strip():
+                out.append(l)
+        return out
+
+    # ---- guest queries
+    def info(self):
+        rc, lines = self.call("I")
+        info = {"params": {}}
+        for l in lines:
+            k, _, v = l.partition(" ")
+            if k == "param":
+                p, _, val = v.partition(" ")
+                info["params"][p] = val
+            else:
+                info[k] = v
+        return info
+
+    def state(self):
+        rc, lines = self.call("S")
+        blocks, zones, memtotal = {}, {}, None
+        for l in lines:
+            f = l.split()
+            if f[0] == "B":
+                blocks[int(f[1])] = {"state": f[2], "valid_zones": " ".join(f[3:])}
+            elif f[0] == "Z":
+                z = {}
+                for k, v in zip(("start_pfn", "spanned", "present", "managed"), f[3:7]):
+                    z[k] = None if v == "-" else int(v)
+                zones["%s/%s" % (f[1], f[2])] = z
+            elif f[0] == "M":
+                memtotal = int(f[1])
+        return blocks, zones, memtotal
+
+    def write(self, path, value):
+        rc, lines = self.call("W", path, value)
+        for l in lines:
+            if l.startswith("R "):
+                _, status, msg = (l + " ").split(" ", 2)
+                return int(status), msg.strip()
+        raise Failure("bad W answer %r" % lines)
+
+    def wait_blocks(self, blocks, present, timeout_s):
+        if not blocks:
+            return True
+        rc, _ = self.call("WAITP" if present else "WAITA", int(timeout_s * 100), *blocks,
+                          timeout=timeout_s + 30)
+        return rc == 0
+
+    def stop(self):
+        try:
+            if self.proc.poll() is None:
+                try:
+                    self.ctl.sendall(b"0 Q\n")
+                    self.proc.wait(timeout=5)
+                except (OSError, subprocess.TimeoutExpired):
+                    pass
+            if self.proc.poll() is None:
+                try:
+                    self.qmp.cmd("quit", timeout=5)
+                    self.proc.wait(timeout=5)
+                except Exception:
+                    pass
+        finally:
+            if self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            self.qmp.close()
+            self.ctl.close()
+
+
+# --------------------------------------------------------------------------------------------
+# Random sequence generation: a pure function of (seed, index, length). Blocks are addressed
+# relative to their DIMM ({"slot", "index"}) because the absolute block numbers depend on
+# where QEMU places the DIMM; the recorder resolves them and records "block".
+SIZES_MB = (128, 256, 512, 1024)
+SIZE_WEIGHTS = (5, 3, 2, 1)
+MAX_DIMMS = 4
+
+
+def random_sequence(seed, index, length):
+    rng = random.Random("hpcheck-%d-%d" % (seed, index))
+    dimms = {}       # slot name -> list of predicted block states ("offline"/"online")
+    next_id = 1
+    steps = []
+    for _ in range(length):
+        choices = []
+        if len(dimms) < MAX_DIMMS:
+            choices.append(("dimm_add", 2.0 if dimms else 10.0))
+        if dimms:
+            choices += [("online", 2.0), ("online_kernel", 1.5), ("online_movable", 3.0),
+                        ("offline", 3.5), ("dimm_eject", 1.2)]
+        r = rng.uniform(0, sum(w for _, w in choices))
+        for op, w in choices:
+            r -= w
+            if r <= 0:
+                break
+        if op == "dimm_add":
+            slot = "d%d" % next_id
+            next_id += 1
+            size = rng.choices(SIZES_MB, SIZE_WEIGHTS)[0]
+            dimms[slot] = ["offline"] * (size // 128)
+            steps.append({"op": op, "args": {"slot": slot, "size_mb": size}})
+        elif op == "dimm_eject":
+            names = sorted(dimms)
+            online = [n for n in names if "online" in dimms[n]]
+            # mostly ejects of DIMMs with online memory (the interesting case)
+            slot = rng.choice(online if online and rng.random() < 0.75 else names)
+            del dimms[slot]
+            steps.append({"op": op, "args": {"slot": slot}})
+        else:
+            slot = rng.choice(sorted(dimms))
+            blocks = dimms[slot]
+            want = "offline" if op == "offline" else "online"
+            # mostly valid transitions, sometimes a block already in the target state (EINVAL)
+            good = [i for i, s in enumerate(blocks) if s != want]
+            idx = rng.choice(good) if good and rng.random() < 0.85 else rng.randrange(len(blocks))
+            blocks[idx] = want
+            steps.append({"op": op, "args": {"slot": slot, "index": idx}})
+    return steps
+
+
+# --------------------------------------------------------------------------------------------
+class Recorder:
+    def __init__(self, cfg, kdesc):
+        self.cfg = cfg
+        self.kdesc = kdesc
+        self.workdir = tempfile.mkdtemp(prefix="hpcheck-rec-")
+        self.vm = None
+        self.boots = []          # per boot: seconds to the guest's READY
+        self.header = None
+        self.boot_block_ids = set()
+        self.boot_zones_map = None
+        self.records = []
+        self.placed = []
+        self.op_ms = {}
+        self.dump_ms = []
+        self.notes = []
+
+    def log(self, msg):
+        if not self.cfg.quiet:
+            print(msg, file=sys.stderr, flush=True)
+
+    def boot(self):
+        if self.vm:
+            self.vm.stop()
+            self.vm = None
+        self.vm = VM(self.kdesc, self.cfg, self.workdir, len(self.boots))
+        self.boots.append(round(self.vm.boot_s, 3))
+        self.log("boot %d: guest ready after %.2f s" % (len(self.boots) - 1, self.vm.boot_s))
+        info = self.vm.info()
+        blocks, zones, memtotal = self.vm.state()
+        boot_zones = [dict(node=int(k.split("/")[0]), zone=k.split("/")[1], **v)
+                      for k, v in zones.items()]
+        boot_blocks = [{"block": b, "state": s["state"], "valid_zones": s["valid_zones"]}
+                       for b, s in sorted(blocks.items())]
+        if self.header is None:
+            params = info["params"]
+            self.block_size = int(info["block_size_bytes"], 16)
+            self.header = {
+                "format": FORMAT,
+                "kernel": info.get("uname"),
+                "kernel_package": self.kdesc["package"],
+                "kernel_boot": "bzimage" if self.cfg.bzimage else self.kdesc["boot"],
+                "qemu": self.qemu_version(),
+                "qemu_cmdline": " ".join(self.vm.argv).replace(self.workdir, "$WORKDIR"),
+                "boot_ram_mb": self.cfg.boot_ram_mb,
+                "cmdline": info.get("cmdline"),
+                "block_size_bytes": self.block_size,
+                "block_pages": self.block_size // 4096,
+                "memmap_on_memory": params.get("memmap_on_memory"),
+                "online_policy": params.get("online_policy"),
+                "auto_movable_ratio": params.get("auto_movable_ratio"),
+                "auto_online_blocks": info.get("auto_online_blocks"),
+                "boot_zones": boot_zones,
+                "boot_blocks": boot_blocks,
+                "boot_memtotal_kb": memtotal,
+            }
+            self.boot_block_ids = set(blocks)
+            self.boot_zones_map = zones
+        elif zones != self.boot_zones_map or set(blocks) != self.boot_block_ids:
+            self.notes.append("boot %d: boot state differs from boot 0" % (len(self.boots) - 1))
+        self.vm.new_console_lines()  # skip the boot messages
+
+    def at_boot_state(self):
+        blocks, zones, _ = self.vm.state()
+        return set(blocks) == self.boot_block_ids and zones == self.boot_zones_map
+
+    def qemu_version(self):
+        try:
+            out = subprocess.run([self.cfg.qemu, "--version"], capture_output=True,
+                                 text=True).stdout
+            return out.splitlines()[0].replace("QEMU emulator version ", "")
+        except Exception:
+            return None
+
+    # ---- one step
+    def run_step(self, seq, step_no, step, dimms, cleanup=False):
+        op = step["op"]
+        if op not in ALL_OPS:
+            raise Failure("unknown op %r" % op)
+        args = dict(step.get("args", {}))
+        rec = {"seq": seq, "step": step_no, "op": op, "args": args, "rc": 0, "err": None}
+        if cleanup:
+            rec["cleanup"] = True
+        vm = self.vm
+        t0 = now_ms()
+        if op == "dimm_add":
+            self.do_add(rec, args, dimms)
+        elif op == "dimm_eject":
+            self.do_eject(rec, args, dimms)
+        else:
+            block = self.resolve_block(args, dimms)
+            if block is None:
+                rec.update(rc=-1, err="ENOENT")
+            else:
+                args["block"] = block
+                status, msg = vm.write("%s/memory%d/state" % (MEMDIR, block), BLOCK_OPS[op])
+                if status != 0:
+                    rec.update(rc=-1, err=errno_name(msg))
+                    if rec["err"] not in errno.errorcode.values():
+                        rec["err_text"] = msg
+        rec["ms"] = round(now_ms() - t0, 1)
+        t1 = now_ms()
+        blocks, zones, memtotal = vm.state()
+        self.dump_ms.append(now_ms() - t1)
+        rec["blocks"] = {str(b): s for b, s in sorted(blocks.items())
+                         if b not in self.boot_block_ids}
+        rec["zones"] = zones
+        rec["memtotal_kb"] = memtotal
+        klog = vm.new_console_lines()
+        if klog and self.cfg.klog:
+            rec["klog"] = klog[:self.cfg.klog_lines]
+            if len(klog) > self.cfg.klog_lines:
+                rec["klog"].append("... %d more lines" % (len(klog) - self.cfg.klog_lines))
+        self.op_ms.setdefault(op, []).append(rec["ms"])
+        return rec
+
+    def resolve_block(self, args, dimms):
+        if "block" in args:
+            return int(args["block"])
+        slot = args.get("slot")
+        if slot not in dimms:
+            return None
+        first, count = dimms[slot]["blocks"]
+        idx = int(args.get("index", 0))
+        if idx < 0:
+            idx += count
+        if not 0 <= idx < count:
+            return None
+        return first + idx
+
+    def do_add(self, rec, args, dimms):
+        slot, size = args["slot"], int(args["size_mb"])
+        qmp = self.vm.qmp
+        ok, res = qmp.cmd("object-add", **{"qom-type": "memory-backend-ram",
+                                           "id": "mem-" + slot, "size": size << 20})
+        if ok:
+            ok, res = qmp.cmd("device_add", driver="pc-dimm", id=slot, memdev="mem-" + slot)
+            if not ok:
+                qmp.cmd("object-del", id="mem-" + slot)
+        if not ok:
+            rec.update(rc=-1, err="QMP", err_text=res)
+            return
+        ok, devs = qmp.cmd("query-memory-devices")
+        addr = None
+        for d in devs or []:
+            if d.get("data", {}).get("id") == slot:
+                addr = d["data"]["addr"]
+        if addr is None:
+            raise Failure("DIMM %s not in query-memory-devices" % slot)
+        first = addr // self.block_size
+        count = (size << 20) // self.block_size
+        rec["dimm_base_pfn"] = addr // 4096
+        rec["dimm_blocks"] = [first + i for i in range(count)]
+        dimms[slot] = {"blocks": (first, count), "size_mb": size}
+        self.placed.append({"seq": rec["seq"], "step": rec["step"], "slot": slot,
+                            "size_mb": size, "base_pfn": addr // 4096, "first_block": first,
+                            "nr_blocks": count})
+        # The guest evaluates _OST(device check, status 0) when its ACPI scan of the new DIMM is
+        # complete, i.e. after add_memory() and (with memhp_default_state=online*) the onlining.
+        seen = []
+
+        def pred(ev):
+            info = ev.get("data", {}).get("info", {})
+            if ev.get("event") == "ACPI_DEVICE_OST" and info.get("device") == slot \
+                    and info.get("source") == 1:
+                seen.append({"source": 1, "status": info.get("status")})
+                return True
+            return False
+
+        ev = qmp.wait_event(pred, self.cfg.add_timeout)
+        if seen:
+            rec["ost"] = seen
+        if not self.vm.wait_blocks(rec["dimm_blocks"], True, self.cfg.add_timeout):
+            rec.update(rc=-1, err="ETIMEDOUT", err_text="memory blocks did not appear")
+        elif ev is None:
+            rec["note"] = "no _OST for the insertion"
+        elif seen[-1]["status"] != 0:
+            rec.update(rc=-1, err="EIO", err_text="ACPI _OST status %#x" % seen[-1]["status"])
+
+    def do_eject(self, rec, args, dimms):
+        slot = args["slot"]
+        qmp = self.vm.qmp
+        qmp.events = [e for e in qmp.events if e.get("event") not in
+                      ("DEVICE_DELETED", "ACPI_DEVICE_OST")]
+        ok, res = qmp.cmd("device_del", id=slot)
+        if not ok:
+            rec.update(rc=-1, err="QMP", err_text=res)
+            return
+        seen = []
+
+        def pred(ev):
+            name = ev.get("event")
+            data = ev.get("data", {})
+            if name == "DEVICE_DELETED" and data.get("device") == slot:
+                return True
+            if name == "ACPI_DEVICE_OST" and data.get("info", {}).get("device") == slot:
+                st, src = data["info"].get("status"), data["info"].get("source")
+                if src == 1:       # _OST of the earlier insertion (device check), not ours
+                    return False
+                seen.append({"source": src, "status": st})
+                return st not in (0x84, 0)   # 0x84: eject in progress; 0: success
+            return False
+
+        ev = qmp.wait_event(pred, self.cfg.eject_timeout)
+        if seen:
+            rec["ost"] = seen
+        if ev is None:
+            rec.update(rc=-1, err="ETIMEDOUT", err_text="no DEVICE_DELETED / ACPI_DEVICE_OST")
+            return
+        if ev["event"] == "ACPI_DEVICE_OST":
+            st = ev["data"]["info"]["status"]
+            rec.update(rc=-1, err="EBUSY" if st == 0x82 else "EIO",
+                       err_text="ACPI _OST status %#x" % st)
+            return
+        ok, res = qmp.cmd("object-del", id="mem-" + slot)
+        if not ok:
+            rec["object_del_error"] = res
+        info = dimms.pop(slot, None)
+        if info:
+            first, count = info["blocks"]
+            if not self.vm.wait_blocks(list(range(first, first + count)), False, 10):
+                rec["note"] = "memory blocks still present after DEVICE_DELETED"
+
+    # ---- sequences
+    def run_sequence(self, seq, steps):
+        if self.vm is None or self.dirty:
+            self.boot()
+            self.dirty = False
+            self.seq_in_boot = 0
+        dimms = {}
+        out = []
+        boot_no = len(self.boots) - 1
+        for i, step in enumerate(steps):
+            rec = self.run_step(seq, i, step, dimms)
+            out.append(rec)
+            self.log("  seq %d step %2d %-15s %-28s rc=%d %-6s %6.0f ms" % (
+                seq, i, rec["op"], json.dumps(rec["args"], separators=(",", ":")), rec["rc"],
+                rec["err"] or "", rec["ms"]))
+        # cleanup: eject what is still plugged, so that the next sequence starts from boot state
+        for slot in list(dimms):
+            rec = self.run_step(seq, len(out), {"op": "dimm_eject", "args": {"slot": slot}},
+                                dimms, cleanup=True)
+            out.append(rec)
+            self.log("  seq %d step %2d %-15s %-28s rc=%d %-6s %6.0f ms (cleanup)" % (
+                seq, rec["step"], rec["op"], json.dumps(rec["args"], separators=(",", ":")), rec["rc"],
+                rec["err"] or "", rec["ms"]))
+        for rec in out:
+            rec["boot"] = boot_no
+            rec["seq_in_boot"] = self.seq_in_boot
+        self.seq_in_boot += 1
+        if dimms or not self.at_boot_state():
+            self.dirty = True   # a refused eject (or leftovers): next sequence gets a new boot
+        return out
+
+    def run(self, sequences):
+        self.dirty = True
+        t0 = time.monotonic()
+        try:
+            for n, steps in enumerate(sequences):
+                self.log("sequence %d (%d steps)" % (n, len(steps)))
+                self.records += self.run_sequence(n, steps)
+        finally:
+            if self.vm:
+                self.vm.stop()
+                self.vm = None
+        wall = time.monotonic() - t0
+        self.header.update({
+            "sequences": len(sequences),
+            "steps": len(self.records),
+            "boots": len(self.boots),
+            "boot_seconds": self.boots,
+            "wall_seconds": round(wall, 2),
+            "op_ms_median": {op: round(sorted(v)[len(v) // 2], 1)
+                             for op, v in sorted(self.op_ms.items())},
+            "state_dump_ms_median": round(sorted(self.dump_ms)[len(self.dump_ms) // 2], 1)
+            if self.dump_ms else None,
+            "dimms_placed": self.placed,
+        })
+        if self.notes:
+            self.header["notes"] = self.notes
+        return wall
+
+    def cleanup_workdir(self):
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------------
+def load_steps(path):
+    with open(path) as f:
+        data = json.load(f)
+    if isinstance(data, dict):
+        data = data["sequences"]
+    if data and isinstance(data[0], dict):
+        data = [data]   # a single sequence
+    for seq in data:
+        for st in seq:
+            if st.get("op") not in ALL_OPS:
+                raise SystemExit("unknown op in %s: %r" % (path, st))
+    return data
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    src = ap.add_mutually_exclusive_group(required=True)
+    src.add_argument("--steps", help="JSON file: a list of steps, or a list of such lists, "
+                                     "or {\"sequences\": [...]}")
+    src.add_argument("--random", type=int, metavar="N", help="N random sequences")
+    ap.add_argument("--length", type=int, default=20, help="steps per random sequence")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("-o", "--output", required=True, help="recording (JSON Lines)")
+    ap.add_argument("--kernel", default="6.1", choices=("6.1", "6.12"))
+    ap.add_argument("--kernel-package", help="exact Debian package (default: newest of the line)")
+    ap.add_argument("--bzimage", action="store_true", help="boot the bzImage, not the vmlinux")
+    ap.add_argument("--boot-ram-mb", type=int, default=1024)
+    ap.add_argument("--memmap-on-memory", choices=("0", "1"), default="1")
+    ap.add_argument("--online-policy", choices=("contig-zones", "auto-movable"))
+    ap.add_argument("--default-state", help="memhp_default_state (default: offline)")
+    ap.add_argument("--extra-cmdline", default="", help="appended to the kernel command line")
+    ap.add_argument("--verbose-boot", action="store_true",
+                    help="do not pass 'quiet' (the guest raises the console loglevel to 7 "
+                         "after boot anyway)")
+    ap.add_argument("--slots", type=int, default=8)
+    ap.add_argument("--maxmem", default="32G")
+    ap.add_argument("--qemu", default="qemu-system-x86_64")
+    ap.add_argument("--boot-timeout", type=float, default=180)
+    ap.add_argument("--add-timeout", type=float, default=20)
+    ap.add_argument("--eject-timeout", type=float, default=30)
+    ap.add_argument("--no-klog", dest="klog", action="store_false",
+                    help="do not store the kernel console lines of each step")
+    ap.add_argument("--klog-lines", type=int, default=12)
+    ap.add_argument("--print-steps", action="store_true",
+                    help="only print the (random) sequences as JSON and exit")
+    ap.add_argument("--keep-workdir", action="store_true",
+                    help="keep the temporary directory with the console logs")
+    ap.add_argument("-q", "--quiet", action="store_true")
+    cfg = ap.parse_args()
+
+    if cfg.steps:
+        sequences = load_steps(cfg.steps)
+        source = {"steps_file": os.path.relpath(os.path.abspath(cfg.steps), HERE)}
+    else:
+        sequences = [random_sequence(cfg.seed, i, cfg.length) for i in range(cfg.random)]
+        source = {"random": cfg.random, "length": cfg.length, "seed": cfg.seed}
+    if cfg.print_steps:
+        json.dump(sequences, sys.stdout, indent=1)
+        print()
+        return 0
+
+    cmdline = ["console=ttyS0", "panic=-1"] + ([] if cfg.verbose_boot else ["quiet"]) + [
+               "memhp_default_state=%s" % (cfg.default_state or "offline"),
+               "memory_hotplug.memmap_on_memory=%s" % cfg.memmap_on_memory]
+    if cfg.online_policy:
+        cmdline.append("memory_hotplug.online_policy=%s" % cfg.online_policy)
+    if cfg.extra_cmdline:
+        cmdline.append(cfg.extra_cmdline)
+    cfg.cmdline = " ".join(cmdline)
+
+    setup = [os.path.join(HERE, "setup.sh"), "--kernel", cfg.kernel] + \
+        (["--package", cfg.kernel_package] if cfg.kernel_package else []) + \
+        (["--quiet"] if cfg.quiet else [])
+    desc_path = subprocess.run(setup, check=True, stdout=subprocess.PIPE,
+                               text=True).stdout.strip().splitlines()[-1]
+    with open(desc_path) as f:
+        kdesc = json.load(f)
+
+    rec = Recorder(cfg, kdesc)
+    try:
+        wall = rec.run(sequences)
+    except Exception:
+        print("workdir kept for inspection: %s" % rec.workdir, file=sys.stderr)
+        raise
+    rec.header["source"] = source
+    tmp = cfg.output + ".tmp"
+    with open(tmp, "w") as f:
+        f.write(json.dumps(rec.header, separators=(",", ":")) + "\n")
+        for r in rec.records:
+            f.write(json.dumps(r, separators=(",", ":")) + "\n")
+    os.replace(tmp, cfg.output)
+    if cfg.keep_workdir:
+        print("workdir (console logs): %s" % rec.workdir, file=sys.stderr)
+    else:
+        rec.cleanup_workdir()
+    n = len(rec.records)
+    print("%s: %d steps, %d sequences, %d boots (%s s), wall %.1f s, median ms per op %s" % (
+        cfg.output, n, len(sequences), len(rec.boots), rec.boots, wall,
+        json.dumps(rec.header["op_ms_median"])), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

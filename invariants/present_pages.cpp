@@ -1,0 +1,64 @@
+// I5 present-pages: zone->present_pages counts the zone's boot pages plus every online
+// hot-plugged page linked to it, vmemmap pages included; node_present_pages is the sum
+// over the node's zones; a memory group's present_kernel_pages + present_movable_pages
+// count its online blocks. adjust_present_page_count() keeps them; the vmemmap pages are
+// added after online_pages() succeeds and removed before offline_pages() runs (a08a2ae34613).
+#include <fmt/format.h>
+
+#include "invariants/census.hpp"
+#include "invariants/registry.hpp"
+
+namespace hp::inv {
+
+static bool present_pages_holds(const Machine& m, const KernelState& s, Violation* out) {
+    std::uint64_t zone_pages[MAX_NODES][MAX_NR_ZONES] = {};
+    std::uint64_t group_kernel[MAX_DIMMS] = {}, group_movable[MAX_DIMMS] = {};
+    for_each_run(m, s, [&](const MemRun& r) {
+        if (!r.online || !Memmap::initialized(r.memmap)) return;
+        const unsigned zone = Memmap::zone(r.memmap);
+        zone_pages[Memmap::nid(r.memmap)][zone] += r.pages();
+        (zone == ZONE_MOVABLE ? group_movable : group_kernel)[m.blocks[r.block].dimm] += r.pages();
+    });
+    for (int nid = 0; nid < m.nr_nodes; ++nid) {
+        std::uint64_t node_sum = 0;
+        for (unsigned zi = 0; zi < MAX_NR_ZONES; ++zi) {
+            const std::uint64_t boot = m.boot_present(nid, zi);
+            const std::uint64_t want = boot + zone_pages[nid][zi];
+            const ZoneState& z = s.zone(nid, zi);
+            node_sum += z.present_pages;
+            if (z.present_pages == want) continue;
+            *out = {"present-pages", "zone present_pages = boot pages + online hot-plugged pages of the zone",
+                    fmt::format("node {} {}: present_pages={} but {} boot + {} online hot-plugged pages = {} "
+                                "(off by {:+})",
+                                nid, zone_name(zi), z.present_pages, boot, zone_pages[nid][zi], want,
+                                static_cast<std::int64_t>(z.present_pages) - static_cast<std::int64_t>(want))};
+            return false;
+        }
+        if (s.nodes[nid].node_present_pages != node_sum) {
+            *out = {"present-pages", "node_present_pages = sum of its zones' present_pages",
+                    fmt::format("node {}: node_present_pages={} but its zones add up to {}", nid,
+                                s.nodes[nid].node_present_pages, node_sum)};
+            return false;
+        }
+    }
+    for (unsigned d = 0; d < m.dimms.size(); ++d) {
+        const GroupState& g = s.groups[d];
+        if (g.present_kernel_pages == group_kernel[d] && g.present_movable_pages == group_movable[d]) continue;
+        *out = {"present-pages", "memory group present_kernel/movable_pages = its online pages by zone kind",
+                fmt::format("group of {}: present_kernel_pages={} present_movable_pages={} but its online pages are "
+                            "{} kernel + {} movable",
+                            m.dimms[d].name, g.present_kernel_pages, g.present_movable_pages, group_kernel[d],
+                            group_movable[d])};
+        return false;
+    }
+    return true;
+}
+
+void register_present_pages(std::vector<Invariant>& v) {
+    v.push_back({"present-pages", "I5",
+                 "present_pages (zone, node, memory group) counts exactly the online pages, vmemmap pages included",
+                 "adjust_present_page_count(), memory_block_online()/memory_block_offline()", present_pages_holds,
+                 nullptr});
+}
+
+}  // namespace hp::inv

@@ -1,0 +1,35 @@
+// T1 refused-unchanged: an operation the kernel refuses leaves the state as it was,
+// except where the kernel's own error path is known to leave changes behind (the eject
+// rollback re-onlines with MMOP_ONLINE; x86 arch_add_memory() does not undo the sections
+// __add_pages() added). Those steps are still checked by every state invariant.
+#include <fmt/format.h>
+
+#include "invariants/registry.hpp"
+#include "spec/state_diff.hpp"
+
+namespace hp::inv {
+
+static bool refused_unchanged_holds(const Step& st, Violation* out) {
+    if (st.result.rc == 0 || st.result.error_leaves_changes) return true;
+    KernelState expect = st.before;
+    // The platform keeps a DIMM it plugged even when the kernel refuses the memory.
+    expect.dimm_plugged = st.after.dimm_plugged;
+    if (expect == st.after) return true;
+    const auto changes = diff_states(st.m, expect, st.after);
+    std::string what;
+    for (size_t i = 0; i < changes.size() && i < 4; ++i)
+        what += fmt::format("{}{} {} -> {}", i ? "; " : "", changes[i].field, changes[i].before, changes[i].after);
+    if (changes.size() > 4) what += fmt::format("; and {} more", changes.size() - 4);
+    *out = {"refused-unchanged", "a refused operation changes nothing",
+            fmt::format("{} returned {} but changed: {}", action_label(st.m, st.action), errno_name(st.result.rc),
+                        what.empty() ? "internal padding" : what)};
+    return false;
+}
+
+void register_refused_unchanged(std::vector<Invariant>& v) {
+    v.push_back({"refused-unchanged", "T1", "a refused operation leaves every counter and bit as it was",
+                 "the error paths of online_pages(), offline_pages(), add_memory_resource(), try_remove_memory()",
+                 nullptr, refused_unchanged_holds});
+}
+
+}  // namespace hp::inv

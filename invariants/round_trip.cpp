@@ -1,0 +1,38 @@
+// T2 round-trip: add -> online -> offline -> remove restores every counter. Checked as a
+// state property: whenever no hot-plugged memory is left (no block device, no valid
+// section, no vmemmap), every zone, node and group counter equals its boot value.
+#include <fmt/format.h>
+
+#include "invariants/registry.hpp"
+#include "spec/state_diff.hpp"
+
+namespace hp::inv {
+
+static bool round_trip_holds(const Machine& m, const KernelState& s, Violation* out) {
+    for (unsigned b = 0; b < m.blocks.size(); ++b)
+        if (s.blocks[b].state != BLOCK_ABSENT || s.blocks[b].section_valid) return true;  // not back at boot yet
+    KernelState boot = initial_state(m);
+    KernelState cmp = s;
+    cmp.dimm_plugged = boot.dimm_plugged;
+    for (int n = 0; n < m.nr_nodes; ++n) {
+        // Nodes hot-added on the way keep existing; contiguity is recomputed lazily.
+        cmp.nodes[n].online = boot.nodes[n].online;
+        for (unsigned z = 0; z < MAX_NR_ZONES; ++z) cmp.nodes[n].zones[z].contiguous = boot.nodes[n].zones[z].contiguous;
+    }
+    for (unsigned b = 0; b < m.blocks.size(); ++b) cmp.blocks[b] = boot.blocks[b];
+    if (cmp == boot) return true;
+    const auto changes = diff_states(m, boot, cmp);
+    const FieldChange& c = changes.front();
+    *out = {"round-trip", "with all hot-plugged memory gone, every counter is back at its boot value",
+            fmt::format("{} is {} but was {} at boot ({} field(s) differ)", c.field, c.after, c.before,
+                        changes.size())};
+    return false;
+}
+
+void register_round_trip(std::vector<Invariant>& v) {
+    v.push_back({"round-trip", "T2", "add, online, offline, remove restore every zone/node/group counter",
+                 "the accounting of online_pages()/offline_pages()/adjust_present_page_count()", round_trip_holds,
+                 nullptr});
+}
+
+}  // namespace hp::inv

@@ -1,0 +1,108 @@
+#include "spec/action.hpp"
+
+#include <fmt/format.h>
+
+namespace hp {
+
+const char* action_kind_name(ActionKind k) {
+    switch (k) {
+        case ActionKind::DIMM_ADD: return "add";
+        case ActionKind::DIMM_EJECT: return "eject";
+        case ActionKind::ONLINE: return "online";
+        case ActionKind::ONLINE_KERNEL: return "online_kernel";
+        case ActionKind::ONLINE_MOVABLE: return "online_movable";
+        case ActionKind::OFFLINE: return "offline";
+        case ActionKind::REMOVE_MEMORY: return "remove";
+        case ActionKind::COUNT: break;
+    }
+    return "?";
+}
+
+bool parse_action_kind(const std::string& s, ActionKind& out) {
+    for (int i = 0; i < static_cast<int>(ActionKind::COUNT); ++i)
+        if (s == action_kind_name(static_cast<ActionKind>(i))) {
+            out = static_cast<ActionKind>(i);
+            return true;
+        }
+    return false;
+}
+
+bool action_enabled(const Machine& m, const KernelState& s, const Action& a) {
+    switch (a.kind) {
+        case ActionKind::DIMM_ADD: return !(s.dimm_plugged >> a.target & 1);
+        case ActionKind::DIMM_EJECT: return s.dimm_plugged >> a.target & 1;
+        case ActionKind::REMOVE_MEMORY:
+            for (unsigned b = a.target; b < a.target + a.count; ++b)
+                if (s.blocks[b].state == BLOCK_ABSENT) return false;
+            return true;
+        default: return s.blocks[a.target].state != BLOCK_ABSENT;  // the sysfs file exists
+    }
+    (void)m;
+}
+
+StepResult apply_action(const Machine& m, const KernelOps& ops, KernelState& s, const Action& a, CallLog* log) {
+    Kernel k(m, ops, s);
+    k.fault = a.fault;
+    k.log = log;
+    int rc = 0;
+    switch (a.kind) {
+        case ActionKind::DIMM_ADD: rc = ops.acpi_memory_device_add(k, a.target); break;
+        case ActionKind::DIMM_EJECT: rc = ops.acpi_memory_device_eject(k, a.target); break;
+        case ActionKind::ONLINE: rc = ops.memory_block_state_store(k, a.target, MMOP_ONLINE); break;
+        case ActionKind::ONLINE_KERNEL: rc = ops.memory_block_state_store(k, a.target, MMOP_ONLINE_KERNEL); break;
+        case ActionKind::ONLINE_MOVABLE: rc = ops.memory_block_state_store(k, a.target, MMOP_ONLINE_MOVABLE); break;
+        case ActionKind::OFFLINE: rc = ops.memory_block_state_store(k, a.target, MMOP_OFFLINE); break;
+        case ActionKind::REMOVE_MEMORY:
+            rc = ops.remove_memory(k, m.blocks[a.target].start_pfn, a.count * m.geo.pages_per_block);
+            break;
+        case ActionKind::COUNT: break;
+    }
+    StepResult r;
+    r.rc = rc;
+    r.fault_fired = k.fault_fired;
+    r.error_leaves_changes = k.error_leaves_changes;
+    r.nobs = k.nobs;
+    for (int i = 0; i < k.nobs; ++i) r.obs[i] = k.obs[i];
+    return r;
+}
+
+std::string describe_action(const Machine& m, const Action& a) {
+    switch (a.kind) {
+        case ActionKind::DIMM_ADD: {
+            const Dimm& d = m.dimms[a.target];
+            return fmt::format("(qemu) object_add memory-backend-ram,id=mem-{0},size={1}M; device_add pc-dimm,id={0},"
+                               "memdev=mem-{0},node={2}   # at pfn {3:#x}",
+                               d.name, m.geo.pages_to_mib(d.nr_blocks * m.geo.pages_per_block), d.node, d.base_pfn);
+        }
+        case ActionKind::DIMM_EJECT: return fmt::format("(qemu) device_del {}", m.dimms[a.target].name);
+        case ActionKind::REMOVE_MEMORY:
+            return fmt::format("remove_memory({:#x}, {:#x})   # a driver removes memory{}..memory{}",
+                               m.blocks[a.target].start_pfn * m.geo.page_size,
+                               a.count * m.geo.pages_per_block * m.geo.page_size, m.blocks[a.target].memory_block_id,
+                               m.blocks[a.target].memory_block_id + a.count - 1);
+        default:
+            return fmt::format("echo {} > /sys/devices/system/memory/memory{}/state", action_kind_name(a.kind),
+                               m.blocks[a.target].memory_block_id);
+    }
+}
+
+std::string action_label(const Machine& m, const Action& a) {
+    std::string s;
+    switch (a.kind) {
+        case ActionKind::DIMM_ADD:
+        case ActionKind::DIMM_EJECT: s = fmt::format("{} {}", action_kind_name(a.kind), m.dimms[a.target].name); break;
+        case ActionKind::REMOVE_MEMORY:
+            s = fmt::format("remove memory{}+{}", m.blocks[a.target].memory_block_id, a.count);
+            break;
+        default: s = fmt::format("{} memory{}", action_kind_name(a.kind), m.blocks[a.target].memory_block_id);
+    }
+    if (a.fault.kind != FaultKind::NONE) {
+        if (a.fault.kind == FaultKind::UNMOVABLE_PAGES)
+            s += fmt::format(" [fault {} in memory{}]", fault_name(a.fault.kind), m.blocks[a.fault.index].memory_block_id);
+        else
+            s += fmt::format(" [fault {}#{}]", fault_name(a.fault.kind), a.fault.index);
+    }
+    return s;
+}
+
+}  // namespace hp

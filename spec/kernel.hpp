@@ -1,0 +1,175 @@
+// The kernel model's execution context and its table of kernel functions.
+//
+// Every kernel path is a plain function `f(Kernel&, ...)` named after the kernel's and
+// called through `k.ops.f` so that a variant (spec/variants/) can replace exactly the
+// functions its patch changes; everything else is inherited from its parent variant.
+// Functions return 0 or a negative errno, like the kernel.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "spec/state.hpp"
+
+namespace hp {
+
+// Nondeterminism the real kernel has, chosen by the explorer (kernel-semantics.md §3, and
+// real-kernel-notes.md: kernel-zone offline refused with EBUSY). A fault names a fault
+// point and which visit of that point in the current action fails (index).
+enum class FaultKind : std::uint8_t {
+    NONE,
+    UNMOVABLE_PAGES,        // start_isolate_page_range(): unmovable pages in a kernel zone -> -EBUSY
+    NOTIFIER_VETO_ONLINE,   // memory_notify(MEM_GOING_ONLINE) returns an error (-EBUSY)
+    NOTIFIER_VETO_OFFLINE,  // memory_notify(MEM_GOING_OFFLINE) returns an error (-EBUSY)
+    SECTION_ENOMEM,         // sparse_add_section(): allocation of usage / memmap fails -> -ENOMEM
+    MEMORY_BLOCK_ENOMEM,    // create_memory_block_devices() fails -> -ENOMEM
+    COUNT
+};
+const char* fault_name(FaultKind f);  // "unmovable-pages", ...
+
+struct Fault {
+    FaultKind kind = FaultKind::NONE;
+    std::uint8_t index = 0;
+    bool operator==(const Fault&) const = default;
+};
+
+// Things a kernel path did that an invariant judges after the step (transition properties).
+struct Observation {
+    enum Kind : std::uint8_t {
+        POISONED_MEMMAP_READ,   // page_zone()/page_to_nid() on a poisoned struct page (I12)
+        UNMAPPED_MEMMAP_READ,   // a struct page read where no memmap exists at all (I12)
+        MISALIGNED_RANGE,       // online_pages/offline_pages/__add_pages called off alignment (I15)
+        ALTMAP_FREED_TO_BUDDY,  // vmemmap pages of an altmap freed with free_pages() (I11)
+        MEMMAP_FREED_IN_USE,    // vmemmap backing freed while a present block's memmap uses it (I9)
+    };
+    Kind kind;
+    const char* func;   // the kernel function that did it
+    pfn_t pfn;
+    std::uint64_t nr;
+};
+
+// Narrative of one step for reporters: which kernel functions ran, in order and nested,
+// and what the kernel printed (WARN / pr_warn). Only filled when a reporter asks.
+struct CallLog {
+    struct Entry { int depth; std::string text; };
+    std::vector<Entry> entries;
+    int depth = 0;
+};
+
+struct VmemAltmap {        // struct vmem_altmap
+    pfn_t base_pfn = 0;
+    std::uint64_t free = 0;
+    std::uint64_t alloc = 0;
+    int owner_block = -1;  // the hot-pluggable block whose pfns the altmap hands out
+};
+
+struct Kernel;
+
+// The overridable kernel functions. Names and arguments follow the kernel (zones are
+// passed as (nid, zone index) because the model has no struct zone pointers).
+struct KernelOps {
+    // --- user-visible entry points (one per action) -------------------------------------
+    int (*acpi_memory_device_add)(Kernel&, unsigned dimm);
+    int (*acpi_memory_device_eject)(Kernel&, unsigned dimm);
+    int (*memory_block_state_store)(Kernel&, unsigned block, OnlineType type);
+    int (*remove_memory)(Kernel&, pfn_t start, std::uint64_t nr_pages);
+    // --- add ------------------------------------------------------------------------------
+    int (*add_memory_resource)(Kernel&, int nid, unsigned group, pfn_t start, std::uint64_t nr_pages,
+                               bool memmap_on_memory);
+    bool (*mhp_supports_memmap_on_memory)(Kernel&, std::uint64_t nr_pages);
+    int (*arch_add_memory)(Kernel&, int nid, pfn_t start, std::uint64_t nr_pages, VmemAltmap* altmap);
+    int (*sparse_add_section)(Kernel&, int nid, pfn_t pfn, std::uint64_t nr_pages, VmemAltmap* altmap);
+    int (*populate_section_memmap)(Kernel&, int nid, pfn_t pfn, std::uint64_t nr_pages, VmemAltmap* altmap);
+    int (*create_memory_block_devices)(Kernel&, pfn_t start, std::uint64_t nr_pages,
+                                       std::uint64_t vmemmap_pages, unsigned group);
+    // --- online ---------------------------------------------------------------------------
+    int (*memory_block_online)(Kernel&, unsigned block, OnlineType type);
+    unsigned (*zone_for_pfn_range)(Kernel&, OnlineType type, int nid, pfn_t start, std::uint64_t nr_pages);
+    int (*mhp_init_memmap_on_memory)(Kernel&, pfn_t pfn, std::uint64_t nr_pages, int nid, unsigned zone);
+    int (*online_pages)(Kernel&, pfn_t pfn, std::uint64_t nr_pages, int nid, unsigned zone, unsigned group);
+    void (*move_pfn_range_to_zone)(Kernel&, int nid, unsigned zone, pfn_t pfn, std::uint64_t nr_pages);
+    void (*adjust_present_page_count)(Kernel&, pfn_t pfn, unsigned group, std::int64_t nr_pages);
+    // --- offline --------------------------------------------------------------------------
+    int (*memory_block_offline)(Kernel&, unsigned block);
+    int (*offline_pages)(Kernel&, pfn_t pfn, std::uint64_t nr_pages, int nid, unsigned zone, unsigned group);
+    void (*mhp_deinit_memmap_on_memory)(Kernel&, pfn_t pfn, std::uint64_t nr_pages);
+    void (*remove_pfn_range_from_zone)(Kernel&, int nid, unsigned zone, pfn_t pfn, std::uint64_t nr_pages);
+    void (*shrink_zone_span)(Kernel&, int nid, unsigned zone, pfn_t start, pfn_t end);
+    pfn_t (*find_smallest_section_pfn)(Kernel&, int nid, unsigned zone, pfn_t start, pfn_t end);
+    pfn_t (*find_biggest_section_pfn)(Kernel&, int nid, unsigned zone, pfn_t start, pfn_t end);
+    void (*update_pgdat_span)(Kernel&, int nid);
+    // --- remove ---------------------------------------------------------------------------
+    int (*try_remove_memory)(Kernel&, pfn_t start, std::uint64_t nr_pages);
+    void (*arch_remove_memory)(Kernel&, pfn_t start, std::uint64_t nr_pages, VmemAltmap* altmap);
+    void (*section_deactivate)(Kernel&, pfn_t pfn, std::uint64_t nr_pages, VmemAltmap* altmap);
+    void (*depopulate_section_memmap)(Kernel&, pfn_t pfn, std::uint64_t nr_pages, VmemAltmap* altmap);
+    void (*try_offline_node)(Kernel&, int nid);
+};
+
+struct Kernel {
+    const Machine& m;
+    const KernelOps& ops;
+    KernelState& s;
+    Fault fault{};
+    std::uint8_t fault_visits = 0;
+    bool fault_fired = false;
+    CallLog* log = nullptr;
+
+    static constexpr int kMaxObs = 8;
+    Observation obs[kMaxObs];
+    std::uint8_t nobs = 0;
+
+    // Set by a kernel path whose error exit is known to leave changes behind (x86
+    // arch_add_memory does not undo added sections; the eject rollback re-onlines).
+    const char* error_leaves_changes = nullptr;
+
+    Kernel(const Machine& machine, const KernelOps& table, KernelState& state)
+        : m(machine), ops(table), s(state) {}
+
+    // Fault point: true if this visit of fault point `kind` is the one that must fail.
+    bool inject(FaultKind kind) {
+        if (fault.kind != kind) return false;
+        if (fault_visits++ != fault.index) return false;
+        fault_fired = true;
+        return true;
+    }
+    void observe(Observation::Kind kind, const char* func, pfn_t pfn, std::uint64_t nr = 1) {
+        if (nobs < kMaxObs) obs[nobs++] = Observation{kind, func, pfn, nr};
+    }
+    // Reporter hooks; free when nobody listens.
+    void say(const std::string& text) const {
+        if (log) log->entries.push_back({log->depth, text});
+    }
+    bool logging() const { return log != nullptr; }
+};
+
+// RAII marker for "this kernel function ran", for the step narrative.
+class KernelCall {
+public:
+    KernelCall(Kernel& k, const char* name) : k_(k) {
+        if (k_.log) {
+            k_.log->entries.push_back({k_.log->depth, name});
+            ++k_.log->depth;
+        }
+    }
+    ~KernelCall() {
+        if (k_.log) --k_.log->depth;
+    }
+    KernelCall(const KernelCall&) = delete;
+    KernelCall& operator=(const KernelCall&) = delete;
+
+private:
+    Kernel& k_;
+};
+#define HP_CONCAT2(a, b) a##b
+#define HP_CONCAT(a, b) HP_CONCAT2(a, b)
+#define KCALL(k, name) ::hp::KernelCall HP_CONCAT(kcall_, __LINE__)((k), (name))
+
+// Helpers shared by the ops (spec/ops/common.cpp).
+std::uint8_t read_memmap(Kernel& k, pfn_t pfn, const char* func);  // page_zone()/page_to_nid() read
+unsigned group_of_block(const Machine& m, unsigned block);
+// Blocks [first, first+count) covering [start, start+nr_pages); false if the range is not
+// made of hot-pluggable blocks of this machine.
+bool blocks_of_range(const Machine& m, pfn_t start, std::uint64_t nr_pages, unsigned& first, unsigned& count);
+
+}  // namespace hp

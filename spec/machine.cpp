@@ -1,0 +1,55 @@
+#include "spec/machine.hpp"
+
+#include <algorithm>
+
+namespace hp {
+
+void Machine::finalize() {
+    std::sort(boot.begin(), boot.end(), [](const BootZone& a, const BootZone& b) { return a.start_pfn < b.start_pfn; });
+    blocks.clear();
+    dimm_first_block.clear();
+    for (unsigned d = 0; d < dimms.size(); ++d) {
+        dimm_first_block.push_back(static_cast<unsigned>(blocks.size()));
+        for (unsigned j = 0; j < dimms[d].nr_blocks; ++j) {
+            BlockInfo b;
+            b.start_pfn = dimms[d].base_pfn + j * geo.pages_per_block;
+            b.dimm = d;
+            b.index_in_dimm = j;
+            b.nid = dimms[d].node;
+            b.memory_block_id = b.start_pfn / geo.pages_per_block;
+            blocks.push_back(b);
+        }
+    }
+    if (cpus_per_node.size() < static_cast<size_t>(nr_nodes)) cpus_per_node.resize(nr_nodes, 0);
+}
+
+int Machine::block_of_pfn(pfn_t pfn) const {
+    for (unsigned d = 0; d < dimms.size(); ++d) {
+        const Dimm& dm = dimms[d];
+        if (pfn >= dm.base_pfn && pfn < dm.base_pfn + dm.nr_blocks * geo.pages_per_block)
+            return static_cast<int>(dimm_first_block[d] + (pfn - dm.base_pfn) / geo.pages_per_block);
+    }
+    return -1;
+}
+
+const BootZone* Machine::boot_zone_of_pfn(pfn_t pfn) const {
+    for (const BootZone& z : boot)
+        if (pfn >= z.start_pfn && pfn < z.end_pfn) return &z;
+    return nullptr;
+}
+
+std::uint64_t Machine::boot_present(int node, unsigned zone) const {
+    std::uint64_t n = 0;
+    for (const BootZone& z : boot)
+        if (z.node == node && z.zone == zone) n += z.present;
+    return n;
+}
+
+std::uint64_t Machine::boot_managed(int node, unsigned zone) const {
+    std::uint64_t n = 0;
+    for (const BootZone& z : boot)
+        if (z.node == node && z.zone == zone) n += z.managed;
+    return n;
+}
+
+}  // namespace hp

@@ -1,0 +1,79 @@
+// The static description of one machine: geometry, nodes, boot memory, DIMM slots and
+// kernel parameters. Nothing here changes while the explorer runs; KernelState holds
+// everything that does.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "spec/geometry.hpp"
+#include "spec/names.hpp"
+
+namespace hp {
+
+inline constexpr int MAX_NODES = 4;
+inline constexpr int MAX_DIMMS = 8;
+inline constexpr int MAX_BLOCKS = 32;            // hot-pluggable memory blocks over all DIMMs
+inline constexpr int MAX_SECTIONS_PER_BLOCK = 16;
+
+// Boot memory of one zone of one node: early sections, online since boot.
+// `present`/`managed` are what /proc/zoneinfo reported at boot (holes and reserved
+// memory make them smaller than the span); the model only adds hot-plugged pages to them.
+struct BootZone {
+    int node = 0;
+    ZoneIdx zone = ZONE_NORMAL;
+    pfn_t start_pfn = 0;
+    pfn_t end_pfn = 0;       // exclusive; the boot memory is [start_pfn, end_pfn)
+    std::uint64_t present = 0;
+    std::uint64_t managed = 0;
+};
+
+// A DIMM slot (ACPI memory device, QEMU pc-dimm): one static memory group.
+struct Dimm {
+    std::string name;
+    int node = 0;
+    pfn_t base_pfn = 0;
+    unsigned nr_blocks = 1;
+};
+
+// Kernel command line and sysfs knobs (kernel-semantics.md §2.1).
+struct KernelParams {
+    MemmapMode memmap_on_memory = MemmapMode::DISABLE;  // memory_hotplug.memmap_on_memory
+    bool movable_node = false;                          // movable_node
+    OnlineType default_online_type = MMOP_OFFLINE;      // memhp_default_state / auto_online_blocks
+    // online_policy: only contig-zones is modelled (auto-movable is future work).
+};
+
+// One hot-pluggable memory block, precomputed from the DIMM table.
+struct BlockInfo {
+    pfn_t start_pfn = 0;
+    unsigned dimm = 0;
+    unsigned index_in_dimm = 0;
+    int nid = 0;
+    std::uint64_t memory_block_id = 0;   // /sys/devices/system/memory/memoryN
+};
+
+struct Machine {
+    Geometry geo;
+    int nr_nodes = 1;
+    std::vector<int> cpus_per_node;      // present CPUs per node (try_offline_node)
+    std::vector<BootZone> boot;          // sorted by start_pfn, disjoint
+    std::vector<Dimm> dimms;             // disjoint, block aligned
+    KernelParams params;
+
+    // Derived by finalize(): one entry per hot-pluggable block, in pfn order within each DIMM.
+    std::vector<BlockInfo> blocks;
+    std::vector<unsigned> dimm_first_block;  // index into blocks
+
+    void finalize();
+    pfn_t block_end_pfn(unsigned b) const { return blocks[b].start_pfn + geo.pages_per_block; }
+    // Index of the hot-pluggable block containing pfn, or -1.
+    int block_of_pfn(pfn_t pfn) const;
+    // Boot zone containing pfn, or nullptr.
+    const BootZone* boot_zone_of_pfn(pfn_t pfn) const;
+    // Boot present/managed pages of a zone (present_early_pages), 0 if it has no boot memory.
+    std::uint64_t boot_present(int node, unsigned zone) const;
+    std::uint64_t boot_managed(int node, unsigned zone) const;
+};
+
+}  // namespace hp

@@ -1,0 +1,52 @@
+#include "spec/memmap.hpp"
+
+#include <algorithm>
+#include <limits>
+
+namespace hp {
+
+PfnProbe probe_pfn(const Machine& m, const KernelState& s, pfn_t pfn) {
+    PfnProbe p;
+    if (const BootZone* bz = m.boot_zone_of_pfn(pfn)) {
+        // Early sections: online since boot, memmap initialized by free_area_init().
+        p.valid = p.online = p.early = true;
+        p.memmap = Memmap::make(bz->node, bz->zone);
+        p.run_lo = bz->start_pfn;
+        p.run_hi = bz->end_pfn;
+        return p;
+    }
+    const int b = m.block_of_pfn(pfn);
+    if (b >= 0) {
+        const BlockState& bs = s.blocks[b];
+        const pfn_t start = m.blocks[b].start_pfn;
+        const std::uint64_t pps = m.geo.pages_per_section;
+        const unsigned sec = section_in_block(m, b, pfn);
+        pfn_t lo = start + sec * pps, hi = lo + pps;
+        const pfn_t split = start + bs.nr_vmemmap_pages;
+        if (pfn < split) hi = std::min(hi, split);
+        else lo = std::max(lo, split);
+        p.block = b;
+        p.valid = (bs.section_valid >> sec) & 1;
+        p.online = p.valid && ((bs.section_online >> sec) & 1);
+        p.memmap = pfn < split ? bs.memmap_vmemmap : bs.memmap_rest;
+        p.run_lo = lo;
+        p.run_hi = hi;
+        return p;
+    }
+    // A hole: nothing until the next boot zone or DIMM.
+    pfn_t lo = 0, hi = std::numeric_limits<std::uint32_t>::max();
+    for (const BootZone& z : m.boot) {
+        if (z.end_pfn <= pfn) lo = std::max(lo, z.end_pfn);
+        if (z.start_pfn > pfn) hi = std::min(hi, z.start_pfn);
+    }
+    for (const Dimm& d : m.dimms) {
+        const pfn_t end = d.base_pfn + d.nr_blocks * m.geo.pages_per_block;
+        if (end <= pfn) lo = std::max(lo, end);
+        if (d.base_pfn > pfn) hi = std::min(hi, d.base_pfn);
+    }
+    p.run_lo = lo;
+    p.run_hi = hi;
+    return p;
+}
+
+}  // namespace hp

@@ -1,0 +1,134 @@
+// The user-visible entry points: ACPI memory device plug (QMP device_add of a pc-dimm)
+// and eject (QMP device_del), sysfs writes to memoryN/state, and a driver's
+// remove_memory(). drivers/acpi/acpi_memhotplug.c, drivers/acpi/scan.c,
+// drivers/base/memory.c, drivers/base/core.c (Linux 6.1.192).
+#include "spec/ops/base.hpp"
+
+namespace hp::base {
+
+int acpi_memory_device_add(Kernel& k, unsigned dimm) {
+    KCALL(k, "acpi_memory_device_add");
+    k.s.dimm_plugged |= 1u << dimm;  // the platform has the device now, whatever the kernel says
+    const Dimm& d = k.m.dimms[dimm];
+    const std::uint64_t nr_pages = d.nr_blocks * k.m.geo.pages_per_block;
+    KCALL(k, "acpi_memory_enable_device");
+    // memory_group_register_static(node, PFN_UP(total_length)): one group per DIMM.
+    const bool mom = k.ops.mhp_supports_memmap_on_memory(k, nr_pages);
+    if (mom) k.say("mhp_flags |= MHP_MEMMAP_ON_MEMORY");
+    return k.ops.add_memory_resource(k, d.node, dimm, d.base_pfn, nr_pages, mom);
+}
+
+// memory_subsys_online() via device_online(): 1 if already online.
+int device_online(Kernel& k, unsigned b) {
+    KCALL(k, "device_online");
+    BlockState& mem = k.s.blocks[b];
+    if (mem.state != MEM_OFFLINE) return 1;  // dev->offline is false
+    KCALL(k, "memory_subsys_online");
+    // "When called via device_online() without configuring the online_type, we want to
+    // default to MMOP_ONLINE."
+    if (mem.online_type == MMOP_OFFLINE) mem.online_type = MMOP_ONLINE;
+    const OnlineType type = static_cast<OnlineType>(mem.online_type);
+    // memory_block_change_state(mem, MEM_ONLINE, MEM_OFFLINE)
+    const int ret = k.ops.memory_block_online(k, b, type);
+    k.s.blocks[b].state = ret ? MEM_OFFLINE : MEM_ONLINE;
+    k.s.blocks[b].online_type = MMOP_OFFLINE;
+    return ret;
+}
+
+// memory_subsys_offline() via device_offline(): 1 if already offline.
+int device_offline(Kernel& k, unsigned b) {
+    KCALL(k, "device_offline");
+    if (k.s.blocks[b].state != MEM_ONLINE) return 1;  // dev->offline is true
+    KCALL(k, "memory_subsys_offline");
+    // memory_block_change_state(mem, MEM_OFFLINE, MEM_ONLINE): MEM_GOING_OFFLINE meanwhile
+    const int ret = k.ops.memory_block_offline(k, b);
+    k.s.blocks[b].state = ret ? MEM_ONLINE : MEM_OFFLINE;
+    return ret;
+}
+
+int memory_block_state_store(Kernel& k, unsigned b, OnlineType type) {
+    KCALL(k, "state_store");
+    if (k.s.blocks[b].state == BLOCK_ABSENT) return -ENODEV;  // no such sysfs file
+    int ret;
+    if (type == MMOP_OFFLINE) {
+        ret = device_offline(k, b);
+    } else {
+        // mem->online_type is set before device_online() and stays set if the block was
+        // already online (device_online() returns 1 without calling memory_subsys_online).
+        k.s.blocks[b].online_type = type;
+        ret = device_online(k, b);
+        if (ret == 1)
+            k.error_leaves_changes = "state_store() leaves mem->online_type set when the block is already online";
+    }
+    if (ret < 0) return ret;
+    return ret ? -EINVAL : 0;  // writing the current state again is -EINVAL
+}
+
+int acpi_memory_device_eject(Kernel& k, unsigned dimm) {
+    KCALL(k, "acpi_scan_hot_remove");
+    const unsigned first = k.m.dimm_first_block[dimm], n = k.m.dimms[dimm].nr_blocks;
+    // The ACPI device's physical nodes are the memory blocks that exist.
+    bool put_online[MAX_BLOCKS] = {};
+    int errdev = -1;
+    {
+        KCALL(k, "acpi_scan_try_to_offline");
+        {
+            KCALL(k, "acpi_bus_offline (first pass)");
+            for (unsigned b = first; b < first + n; ++b) {
+                if (k.s.blocks[b].state == BLOCK_ABSENT) continue;
+                put_online[b] = false;
+                const int ret = device_offline(k, b);
+                if (ret >= 0) put_online[b] = !ret;
+                else errdev = static_cast<int>(b);
+            }
+        }
+        if (errdev >= 0) {
+            errdev = -1;
+            {
+                KCALL(k, "acpi_bus_offline (second pass)");
+                for (unsigned b = first; b < first + n; ++b) {
+                    if (k.s.blocks[b].state == BLOCK_ABSENT || put_online[b]) continue;
+                    const int ret = device_offline(k, b);
+                    if (ret >= 0) {
+                        put_online[b] = !ret;
+                    } else {
+                        errdev = static_cast<int>(b);
+                        break;
+                    }
+                }
+            }
+            if (errdev >= 0) {
+                k.say("dev_warn: Offline failed.");
+                KCALL(k, "acpi_bus_online (rollback)");
+                for (unsigned b = first; b < first + n; ++b) {
+                    if (!put_online[b]) continue;
+                    device_online(k, b);  // errors are ignored; MMOP_ONLINE unless online_type is stale
+                }
+                // The rollback re-onlines with the default online type: the state differs
+                // from before the eject by design (kernel-semantics.md §3.5, real-kernel-notes).
+                k.error_leaves_changes = "the eject rollback re-onlines offlined blocks with MMOP_ONLINE";
+                return -EBUSY;  // _OST: eject not supported / busy (0x82 seen under QEMU)
+            }
+        }
+    }
+    {
+        KCALL(k, "acpi_memory_device_remove");
+        KCALL(k, "acpi_memory_remove_memory");
+        const Dimm& d = k.m.dimms[dimm];
+        // __remove_memory() BUGs if try_remove_memory() fails; the model reports it.
+        const int ret = k.ops.try_remove_memory(k, d.base_pfn, d.nr_blocks * k.m.geo.pages_per_block);
+        if (ret) {
+            k.say("BUG_ON(try_remove_memory(start, size)) in __remove_memory");
+            return ret;
+        }
+    }
+    k.s.dimm_plugged &= ~(1u << dimm);  // _EJ0: QEMU unplugs the DIMM (DEVICE_DELETED)
+    return 0;
+}
+
+int remove_memory(Kernel& k, pfn_t start, std::uint64_t nr_pages) {
+    KCALL(k, "remove_memory");  // lock_device_hotplug() + try_remove_memory()
+    return k.ops.try_remove_memory(k, start, nr_pages);
+}
+
+}  // namespace hp::base

@@ -1,0 +1,181 @@
+// Hot-add: add_memory_resource() down to sparse_add_section() and the vmemmap
+// population, and create_memory_block_devices(). mm/memory_hotplug.c, mm/sparse.c,
+// drivers/base/memory.c (Linux 6.1.192).
+#include <fmt/format.h>
+
+#include "spec/memmap.hpp"
+#include "spec/ops/base.hpp"
+
+namespace hp::base {
+
+// 5.13-6.5: a single memory block whose memmap fills whole PMDs and leaves whole
+// pageblocks for the buddy (a08a2ae34613).
+bool mhp_supports_memmap_on_memory(Kernel& k, std::uint64_t nr_pages) {
+    const Geometry& g = k.m.geo;
+    const std::uint64_t vmemmap_size = nr_pages * g.struct_page_size;  // bytes
+    const std::uint64_t size = nr_pages * g.page_size;
+    const std::uint64_t remaining_size = size - vmemmap_size;
+    return k.m.params.memmap_on_memory != MemmapMode::DISABLE && nr_pages == g.pages_per_block &&
+           vmemmap_size % (g.pmd_pages * g.page_size) == 0 &&
+           remaining_size % (g.pageblock_nr_pages * g.page_size) == 0;
+}
+
+int add_memory_resource(Kernel& k, int nid, unsigned group, pfn_t start, std::uint64_t nr_pages,
+                        bool memmap_on_memory) {
+    KCALL(k, "add_memory_resource");
+    const std::uint64_t ppb = k.m.geo.pages_per_block;
+    // check_hotplug_memory_range()
+    if (!nr_pages || start % ppb || nr_pages % ppb) return -EINVAL;
+    if (nid < 0 || nid >= k.m.nr_nodes) {
+        k.say(fmt::format("WARN: node {} was absent from the node_possible_map", nid));
+        return -EINVAL;
+    }
+    // __try_online_node(nid, false)
+    bool new_node = false;
+    if (!k.s.nodes[nid].online) {
+        KCALL(k, "__try_online_node");
+        KCALL(k, "free_area_init_core_hotplug");
+        NodeState& node = k.s.nodes[nid];
+        node.node_start_pfn = 0;
+        for (ZoneState& z : node.zones) z.managed_pages = 0;  // zone_init_internals(..., 0)
+        new_node = true;
+    }
+    VmemAltmap altmap;
+    VmemAltmap* params_altmap = nullptr;
+    if (memmap_on_memory) {
+        if (!k.ops.mhp_supports_memmap_on_memory(k, nr_pages)) return -EINVAL;
+        altmap.free = nr_pages;  // PHYS_PFN(size)
+        altmap.base_pfn = start;
+        altmap.owner_block = k.m.block_of_pfn(start);
+        params_altmap = &altmap;
+    }
+    int ret = k.ops.arch_add_memory(k, nid, start, nr_pages, params_altmap);
+    if (ret < 0) return ret;
+    // create_memory_block_devices(start, size, mhp_altmap.alloc, group)
+    ret = k.ops.create_memory_block_devices(k, start, nr_pages, altmap.alloc, group);
+    if (ret) {
+        k.ops.arch_remove_memory(k, start, nr_pages, params_altmap);
+        return ret;
+    }
+    if (new_node) {
+        k.say("node_set_online + __register_one_node");
+        k.s.nodes[nid].online = 1;
+    }
+    // Auto-online (memhp_default_state): walk_memory_blocks(online_memory_block). Errors
+    // are ignored; the add still succeeded.
+    if (k.m.params.default_online_type != MMOP_OFFLINE) {
+        KCALL(k, "walk_memory_blocks(online_memory_block)");
+        unsigned first = 0, count = 0;
+        if (blocks_of_range(k.m, start, nr_pages, first, count))
+            for (unsigned b = first; b < first + count; ++b) {
+                k.s.blocks[b].online_type = k.m.params.default_online_type;
+                device_online(k, b);
+            }
+    }
+    return 0;
+}
+
+// x86_64 arch_add_memory() -> add_pages() -> __add_pages(). x86 only WARNs when
+// __add_pages() fails and does not undo the sections it already added.
+int arch_add_memory(Kernel& k, int nid, pfn_t start, std::uint64_t nr_pages, VmemAltmap* altmap) {
+    KCALL(k, "arch_add_memory");
+    KCALL(k, "__add_pages");
+    const Geometry& g = k.m.geo;
+    if (altmap) {
+        // vmem_altmap_offset(altmap) = reserve + free must not exceed the range.
+        if (altmap->base_pfn != start || altmap->free > nr_pages) {
+            k.say("WARN: __add_pages: altmap does not match the range");
+            return -EINVAL;
+        }
+        altmap->alloc = 0;
+    }
+    // check_pfn_span(): subsection alignment with SPARSEMEM_VMEMMAP.
+    if (start % g.pages_per_subsection || nr_pages % g.pages_per_subsection) {
+        k.observe(Observation::MISALIGNED_RANGE, "__add_pages", start, nr_pages);
+        return -EINVAL;
+    }
+    int ret = 0;
+    bool added_any = false;
+    for (pfn_t pfn = start, end = start + nr_pages; pfn < end;) {
+        const std::uint64_t cur = std::min<std::uint64_t>(end - pfn, g.pages_per_section - pfn % g.pages_per_section);
+        ret = k.ops.sparse_add_section(k, nid, pfn, cur, altmap);
+        if (ret < 0) break;
+        added_any = true;
+        pfn += cur;
+    }
+    if (ret < 0) {
+        k.say(fmt::format("WARN_ON_ONCE(ret) in add_pages: {}", errno_name(ret)));
+        if (added_any) k.error_leaves_changes = "x86 arch_add_memory() does not undo the sections __add_pages() added";
+    }
+    return ret;
+}
+
+int sparse_add_section(Kernel& k, int nid, pfn_t pfn, std::uint64_t nr_pages, VmemAltmap* altmap) {
+    KCALL(k, "sparse_add_section");
+    const int b = k.m.block_of_pfn(pfn);
+    const unsigned bit = 1u << section_in_block(k.m, b, pfn);
+    BlockState& bs = k.s.blocks[b];
+    {
+        KCALL(k, "section_activate");
+        if (k.inject(FaultKind::SECTION_ENOMEM)) {
+            k.say("kzalloc(mem_section_usage) failed");
+            return -ENOMEM;
+        }
+        // fill_subsection_map(): -EEXIST if any subsection of the chunk is already present.
+        if (bs.section_valid & bit) return -EEXIST;
+        const int ret = k.ops.populate_section_memmap(k, nid, pfn, nr_pages, altmap);
+        if (ret) return ret;  // section_deactivate() undoes the subsection map
+    }
+    // page_init_poison(memmap, sizeof(struct page) * nr_pages), then
+    // SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP.
+    bs.memmap_vmemmap = bs.memmap_rest = Memmap::POISONED;
+    bs.section_valid |= bit;
+    return 0;
+}
+
+// __populate_section_memmap() -> vmemmap_populate(): the struct pages of the chunk are
+// backed by pfns handed out by the altmap, or by node memory (vmemmap_alloc_block).
+int populate_section_memmap(Kernel& k, int nid, pfn_t pfn, std::uint64_t nr_pages, VmemAltmap* altmap) {
+    KCALL(k, "populate_section_memmap");
+    const Geometry& g = k.m.geo;
+    const std::uint64_t pages = (g.memmap_bytes(nr_pages) + g.page_size - 1) / g.page_size;
+    const int b = k.m.block_of_pfn(pfn);
+    if (altmap) {
+        // altmap_alloc_block_buf(): no fallback to node memory when an altmap is given.
+        if (altmap->free - altmap->alloc < pages) return -ENOMEM;
+        altmap->alloc += pages;
+        k.s.blocks[altmap->owner_block].altmap_alloc += static_cast<std::uint16_t>(pages);
+        k.s.blocks[b].vmemmap_backing = static_cast<std::uint8_t>(altmap->owner_block);
+    } else {
+        k.s.buddy_vmemmap_pages[nid] += static_cast<std::uint32_t>(pages);
+        k.s.blocks[b].vmemmap_backing = BACKING_BUDDY;
+    }
+    return 0;
+}
+
+int create_memory_block_devices(Kernel& k, pfn_t start, std::uint64_t nr_pages, std::uint64_t vmemmap_pages,
+                                unsigned group) {
+    KCALL(k, "create_memory_block_devices");
+    (void)group;  // the block's group is its DIMM (ACPI registers one static group per device)
+    unsigned first = 0, count = 0;
+    if (!blocks_of_range(k.m, start, nr_pages, first, count)) return -EINVAL;
+    for (unsigned b = first; b < first + count; ++b) {
+        if (k.inject(FaultKind::MEMORY_BLOCK_ENOMEM)) {
+            k.say("add_memory_block: -ENOMEM; removing the blocks created so far");
+            for (unsigned r = first; r < b; ++r) remove_memory_block(k, r);
+            return -ENOMEM;
+        }
+        if (k.s.blocks[b].state != BLOCK_ABSENT) {
+            for (unsigned r = first; r < b; ++r) remove_memory_block(k, r);
+            return -EEXIST;
+        }
+        BlockState& mem = k.s.blocks[b];
+        mem.state = MEM_OFFLINE;
+        mem.zone = NO_ZONE;
+        mem.online_type = MMOP_OFFLINE;
+        mem.nr_vmemmap_pages = static_cast<std::uint16_t>(vmemmap_pages);  // the same for every block
+    }
+    return 0;
+}
+
+}  // namespace hp::base

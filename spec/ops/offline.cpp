@@ -1,0 +1,101 @@
+// Offlining a memory block: memory_block_offline(), offline_pages(),
+// mhp_deinit_memmap_on_memory(). drivers/base/memory.c, mm/memory_hotplug.c (6.1.192).
+#include <fmt/format.h>
+
+#include "spec/ops/base.hpp"
+
+namespace hp::base {
+
+int memory_block_offline(Kernel& k, unsigned b) {
+    KCALL(k, "memory_block_offline");
+    const pfn_t start_pfn = k.m.blocks[b].start_pfn;
+    const std::uint64_t nr_pages = k.m.geo.pages_per_block;
+    const std::uint64_t nr_vmemmap_pages = k.s.blocks[b].nr_vmemmap_pages;
+    const unsigned group = group_of_block(k.m, b);
+    const unsigned zone = k.s.blocks[b].zone;
+    // A block spanning several zones or nodes has mem->zone == NULL and cannot be offlined.
+    if (zone == NO_ZONE) return -EINVAL;
+    const int nid = k.m.blocks[b].nid;
+    // Unaccount before offlining, such that an unpopulated zone is torn down in offline_pages().
+    if (nr_vmemmap_pages)
+        k.ops.adjust_present_page_count(k, start_pfn, group, -static_cast<std::int64_t>(nr_vmemmap_pages));
+    const int ret = k.ops.offline_pages(k, start_pfn + nr_vmemmap_pages, nr_pages - nr_vmemmap_pages, nid, zone, group);
+    if (ret) {
+        // offline_pages() failed. Account back.
+        if (nr_vmemmap_pages)
+            k.ops.adjust_present_page_count(k, start_pfn, group, static_cast<std::int64_t>(nr_vmemmap_pages));
+        return ret;
+    }
+    if (nr_vmemmap_pages) k.ops.mhp_deinit_memmap_on_memory(k, start_pfn, nr_vmemmap_pages);
+    k.s.blocks[b].zone = NO_ZONE;  // mem->zone = NULL
+    return 0;
+}
+
+int offline_pages(Kernel& k, pfn_t start_pfn, std::uint64_t nr_pages, int nid, unsigned zone, unsigned group) {
+    KCALL(k, "offline_pages");
+    const Geometry& g = k.m.geo;
+    const pfn_t end_pfn = start_pfn + nr_pages;
+    if (!nr_pages || start_pfn % g.pageblock_nr_pages || end_pfn % g.pages_per_section) {
+        k.say("WARN_ON_ONCE: offline_pages() range not pageblock/section aligned");
+        k.observe(Observation::MISALIGNED_RANGE, "offline_pages", start_pfn, nr_pages);
+        return -EINVAL;
+    }
+    // walk_system_ram_range(): hot-added memory has no holes, so the count always matches.
+    // Only single-zone ranges: the first and last page must be in `zone`.
+    const std::uint8_t first = read_memmap(k, start_pfn, "offline_pages");
+    const std::uint8_t last = read_memmap(k, end_pfn - 1, "offline_pages");
+    const std::uint8_t want = Memmap::make(nid, zone);
+    if (first != want || last != want) {
+        k.say("WARN_ON_ONCE: multizone range");
+        return -EINVAL;
+    }
+    {
+        KCALL(k, "start_isolate_page_range");
+        // has_unmovable_pages(): never in ZONE_MOVABLE; in a kernel zone unmovable
+        // allocations may have landed (seen on a real 6.1 for the first Normal block).
+        if (zone != ZONE_MOVABLE && k.fault.kind == FaultKind::UNMOVABLE_PAGES &&
+            k.m.block_of_pfn(start_pfn) == k.fault.index) {
+            k.fault_fired = true;
+            k.say("failure to isolate range: unmovable page");
+            return -EBUSY;
+        }
+    }
+    {
+        KCALL(k, "memory_notify(MEM_GOING_OFFLINE)");
+        if (k.inject(FaultKind::NOTIFIER_VETO_OFFLINE)) {
+            k.say("notifier failure; undo_isolate_page_range + memory_notify(MEM_CANCEL_OFFLINE)");
+            return -EBUSY;
+        }
+    }
+    {
+        KCALL(k, "scan_movable_pages/do_migrate_range");
+    }
+    {
+        KCALL(k, "__offline_isolated_pages");
+        offline_mem_sections(k, start_pfn, end_pfn);
+    }
+    {
+        KCALL(k, "adjust_managed_page_count");
+        k.s.zone(nid, zone).managed_pages -= static_cast<std::uint32_t>(nr_pages);
+    }
+    k.ops.adjust_present_page_count(k, start_pfn, group, -static_cast<std::int64_t>(nr_pages));
+    {
+        KCALL(k, "memory_notify(MEM_OFFLINE)");
+    }
+    k.ops.remove_pfn_range_from_zone(k, nid, zone, start_pfn, nr_pages);
+    return 0;
+}
+
+void mhp_deinit_memmap_on_memory(Kernel& k, pfn_t pfn, std::uint64_t nr_pages) {
+    KCALL(k, "mhp_deinit_memmap_on_memory");
+    const pfn_t end_pfn = pfn + nr_pages;
+    const std::uint64_t pps = k.m.geo.pages_per_section;
+    if (nr_pages >= pps) offline_mem_sections(k, pfn, end_pfn - end_pfn % pps);
+    // remove_pfn_range_from_zone(page_zone(pfn_to_page(pfn)), pfn, nr_pages)
+    const std::uint8_t mm = read_memmap(k, pfn, "mhp_deinit_memmap_on_memory");
+    if (!Memmap::initialized(mm)) return;
+    k.ops.remove_pfn_range_from_zone(k, Memmap::nid(mm), Memmap::zone(mm), pfn, nr_pages);
+    // kasan_remove_zero_shadow()
+}
+
+}  // namespace hp::base

@@ -1,0 +1,140 @@
+// Onlining a memory block: memory_block_online(), mhp_init_memmap_on_memory(),
+// online_pages(), move_pfn_range_to_zone(), and zone selection (contig-zones policy).
+// drivers/base/memory.c, mm/memory_hotplug.c (Linux 6.1.192).
+#include <fmt/format.h>
+
+#include "spec/memmap.hpp"
+#include "spec/ops/base.hpp"
+
+namespace hp::base {
+
+namespace {
+// default_kernel_zone_for_pfn(): the first zone below ZONE_NORMAL intersecting the range.
+unsigned default_kernel_zone_for_pfn(Kernel& k, int nid, pfn_t start, std::uint64_t nr_pages) {
+    for (unsigned zid = 0; zid < ZONE_NORMAL; ++zid)
+        if (zone_intersects(k.s.zone(nid, zid), start, nr_pages)) return zid;
+    return ZONE_NORMAL;
+}
+// default_zone_for_pfn(): inherit the zone when exactly one of kernel/movable intersects.
+unsigned default_zone_for_pfn(Kernel& k, int nid, pfn_t start, std::uint64_t nr_pages) {
+    const unsigned kernel_zone = default_kernel_zone_for_pfn(k, nid, start, nr_pages);
+    const bool in_kernel = zone_intersects(k.s.zone(nid, kernel_zone), start, nr_pages);
+    const bool in_movable = zone_intersects(k.s.zone(nid, ZONE_MOVABLE), start, nr_pages);
+    if (in_kernel != in_movable) return in_kernel ? kernel_zone : static_cast<unsigned>(ZONE_MOVABLE);
+    return k.m.params.movable_node ? static_cast<unsigned>(ZONE_MOVABLE) : kernel_zone;
+}
+}  // namespace
+
+unsigned zone_for_pfn_range(Kernel& k, OnlineType type, int nid, pfn_t start, std::uint64_t nr_pages) {
+    if (type == MMOP_ONLINE_KERNEL) return default_kernel_zone_for_pfn(k, nid, start, nr_pages);
+    if (type == MMOP_ONLINE_MOVABLE) return ZONE_MOVABLE;
+    return default_zone_for_pfn(k, nid, start, nr_pages);  // online_policy=contig-zones
+}
+
+int memory_block_online(Kernel& k, unsigned b, OnlineType type) {
+    KCALL(k, "memory_block_online");
+    const pfn_t start_pfn = k.m.blocks[b].start_pfn;
+    const std::uint64_t nr_pages = k.m.geo.pages_per_block;
+    const std::uint64_t nr_vmemmap_pages = k.s.blocks[b].nr_vmemmap_pages;
+    const int nid = k.m.blocks[b].nid;
+    const unsigned group = group_of_block(k.m, b);
+    const unsigned zone = k.ops.zone_for_pfn_range(k, type, nid, start_pfn, nr_pages);
+    k.say(fmt::format("zone_for_pfn_range({}) = {}", online_type_name(type), zone_name(zone)));
+    // mem_hotplug_begin() (001002e73712, backported to 6.1.y)
+    if (nr_vmemmap_pages) {
+        const int ret = k.ops.mhp_init_memmap_on_memory(k, start_pfn, nr_vmemmap_pages, nid, zone);
+        if (ret) return ret;
+    }
+    const int ret = k.ops.online_pages(k, start_pfn + nr_vmemmap_pages, nr_pages - nr_vmemmap_pages, nid, zone, group);
+    if (ret) {
+        if (nr_vmemmap_pages) k.ops.mhp_deinit_memmap_on_memory(k, start_pfn, nr_vmemmap_pages);
+        return ret;
+    }
+    // Account once onlining succeeded: vmemmap pages are present, never managed.
+    if (nr_vmemmap_pages)
+        k.ops.adjust_present_page_count(k, start_pfn, group, static_cast<std::int64_t>(nr_vmemmap_pages));
+    k.s.blocks[b].zone = static_cast<std::uint8_t>(zone);  // mem->zone = zone
+    return 0;
+}
+
+int mhp_init_memmap_on_memory(Kernel& k, pfn_t pfn, std::uint64_t nr_pages, int nid, unsigned zone) {
+    KCALL(k, "mhp_init_memmap_on_memory");
+    const pfn_t end_pfn = pfn + nr_pages;
+    k.ops.move_pfn_range_to_zone(k, nid, zone, pfn, nr_pages);  // MIGRATE_UNMOVABLE
+    // SetPageVmemmapSelfHosted() on each vmemmap page (not modelled: no reader).
+    const std::uint64_t pps = k.m.geo.pages_per_section;
+    if (nr_pages >= pps) online_mem_sections(k, pfn, end_pfn - end_pfn % pps);
+    return 0;
+}
+
+int online_pages(Kernel& k, pfn_t pfn, std::uint64_t nr_pages, int nid, unsigned zone, unsigned group) {
+    KCALL(k, "online_pages");
+    const Geometry& g = k.m.geo;
+    if (!nr_pages || pfn % g.pageblock_nr_pages || (pfn + nr_pages) % g.pages_per_section) {
+        k.say("WARN_ON_ONCE: online_pages() range not pageblock/section aligned");
+        k.observe(Observation::MISALIGNED_RANGE, "online_pages", pfn, nr_pages);
+        return -EINVAL;
+    }
+    k.ops.move_pfn_range_to_zone(k, nid, zone, pfn, nr_pages);  // MIGRATE_ISOLATE
+    {
+        KCALL(k, "memory_notify(MEM_GOING_ONLINE)");
+        if (k.inject(FaultKind::NOTIFIER_VETO_ONLINE)) {
+            k.say("a memory notifier vetoed MEM_GOING_ONLINE; memory_notify(MEM_CANCEL_ONLINE)");
+            k.ops.remove_pfn_range_from_zone(k, nid, zone, pfn, nr_pages);
+            return -EBUSY;
+        }
+    }
+    {
+        // online_pages_range(): each chunk goes through generic_online_page() ->
+        // __free_pages_core(), which adds it to zone->managed_pages; then the sections
+        // containing the range are marked online.
+        KCALL(k, "online_pages_range");
+        k.s.zone(nid, zone).managed_pages += static_cast<std::uint32_t>(nr_pages);
+        online_mem_sections(k, pfn, pfn + nr_pages);
+    }
+    k.ops.adjust_present_page_count(k, pfn, group, static_cast<std::int64_t>(nr_pages));
+    return 0;
+}
+
+void move_pfn_range_to_zone(Kernel& k, int nid, unsigned zone, pfn_t start_pfn, std::uint64_t nr_pages) {
+    KCALL(k, "move_pfn_range_to_zone");
+    ZoneState& z = k.s.zone(nid, zone);
+    NodeState& pgdat = k.s.nodes[nid];
+    z.contiguous = 0;                                           // clear_zone_contiguous()
+    if (z.empty()) z.zone_start_pfn = static_cast<std::uint32_t>(start_pfn);  // init_currently_empty_zone()
+    {
+        KCALL(k, "resize_zone_range");
+        const pfn_t old_end_pfn = z.end_pfn();
+        if (z.empty() || start_pfn < z.zone_start_pfn) z.zone_start_pfn = static_cast<std::uint32_t>(start_pfn);
+        z.spanned_pages = static_cast<std::uint32_t>(std::max<pfn_t>(start_pfn + nr_pages, old_end_pfn) - z.zone_start_pfn);
+    }
+    {
+        KCALL(k, "resize_pgdat_range");
+        const pfn_t old_end_pfn = pgdat.node_start_pfn + pgdat.node_spanned_pages;
+        if (!pgdat.node_spanned_pages || start_pfn < pgdat.node_start_pfn)
+            pgdat.node_start_pfn = static_cast<std::uint32_t>(start_pfn);
+        pgdat.node_spanned_pages =
+            static_cast<std::uint32_t>(std::max<pfn_t>(start_pfn + nr_pages, old_end_pfn) - pgdat.node_start_pfn);
+    }
+    {
+        KCALL(k, "memmap_init_range(MEMINIT_HOTPLUG)");
+        set_memmap(k, start_pfn, nr_pages, Memmap::make(nid, zone));
+    }
+    set_zone_contiguous(k, nid, zone);
+}
+
+void adjust_present_page_count(Kernel& k, pfn_t pfn, unsigned group, std::int64_t nr_pages) {
+    KCALL(k, "adjust_present_page_count");
+    const std::uint8_t mm = read_memmap(k, pfn, "adjust_present_page_count");  // page_zone(page)
+    if (!Memmap::initialized(mm)) return;  // already reported as an I12 observation
+    const int nid = Memmap::nid(mm);
+    const unsigned zone = Memmap::zone(mm);
+    // Hot-added sections are never early: present_early_pages does not move.
+    k.s.zone(nid, zone).present_pages += static_cast<std::uint32_t>(nr_pages);
+    k.s.nodes[nid].node_present_pages += static_cast<std::uint32_t>(nr_pages);
+    GroupState& grp = k.s.groups[group];
+    if (zone == ZONE_MOVABLE) grp.present_movable_pages += static_cast<std::uint32_t>(nr_pages);
+    else grp.present_kernel_pages += static_cast<std::uint32_t>(nr_pages);
+}
+
+}  // namespace hp::base

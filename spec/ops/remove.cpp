@@ -1,0 +1,137 @@
+// Hot-remove: try_remove_memory() with the 5.13-6.5 single-block rule for memory added
+// with memmap_on_memory, arch_remove_memory() -> __remove_pages() -> section_deactivate()
+// -> depopulate_section_memmap(), and try_offline_node(). mm/memory_hotplug.c,
+// mm/sparse.c, arch/x86/mm/init_64.c (Linux 6.1.192).
+#include <fmt/format.h>
+
+#include "spec/memmap.hpp"
+#include "spec/ops/base.hpp"
+
+namespace hp::base {
+
+int try_remove_memory(Kernel& k, pfn_t start, std::uint64_t nr_pages) {
+    KCALL(k, "try_remove_memory");
+    unsigned first = 0, count = 0;
+    // BUG_ON(check_hotplug_memory_range(start, size)): callers pass block-aligned ranges.
+    if (!blocks_of_range(k.m, start, nr_pages, first, count)) return -EINVAL;
+    int nid = -1;  // NUMA_NO_NODE
+    // walk_memory_blocks(check_memblock_offlined_cb): every existing block must be offline.
+    for (unsigned b = first; b < first + count; ++b) {
+        if (k.s.blocks[b].state == BLOCK_ABSENT) continue;
+        nid = k.m.blocks[b].nid;
+        if (k.s.blocks[b].state != MEM_OFFLINE) {
+            k.say(fmt::format("pr_warn: removing memory fails, because memory{} is onlined",
+                              k.m.blocks[b].memory_block_id));
+            return -EBUSY;
+        }
+    }
+    // "We only support removing memory added with MHP_MEMMAP_ON_MEMORY in the same
+    // granularity it was added - a single memory block."
+    VmemAltmap mhp_altmap;
+    VmemAltmap* altmap = nullptr;
+    if (k.m.params.memmap_on_memory != MemmapMode::DISABLE) {
+        std::uint64_t nr_vmemmap_pages = 0;  // walk_memory_blocks(get_nr_vmemmap_pages_cb): first non-zero
+        for (unsigned b = first; b < first + count && !nr_vmemmap_pages; ++b)
+            if (k.s.blocks[b].state != BLOCK_ABSENT) nr_vmemmap_pages = k.s.blocks[b].nr_vmemmap_pages;
+        if (nr_vmemmap_pages) {
+            if (nr_pages != k.m.geo.pages_per_block) {
+                k.say("pr_warn: Refuse to remove ... wrong granularity");
+                return -EINVAL;
+            }
+            // Let free_hugepage_table() use vmem_altmap_free() for the vmemmap.
+            mhp_altmap.alloc = nr_vmemmap_pages;
+            mhp_altmap.base_pfn = start;
+            mhp_altmap.owner_block = static_cast<int>(first);
+            altmap = &mhp_altmap;
+        }
+    }
+    {
+        KCALL(k, "remove_memory_block_devices");
+        for (unsigned b = first; b < first + count; ++b)
+            if (k.s.blocks[b].state != BLOCK_ABSENT) remove_memory_block(k, b);
+    }
+    k.ops.arch_remove_memory(k, start, nr_pages, altmap);
+    // release_mem_region_adjustable()
+    if (nid >= 0) k.ops.try_offline_node(k, nid);
+    return 0;
+}
+
+void arch_remove_memory(Kernel& k, pfn_t start, std::uint64_t nr_pages, VmemAltmap* altmap) {
+    KCALL(k, "arch_remove_memory");
+    KCALL(k, "__remove_pages");
+    const std::uint64_t pps = k.m.geo.pages_per_section;
+    for (pfn_t pfn = start, end = start + nr_pages; pfn < end;) {
+        const std::uint64_t cur = std::min<std::uint64_t>(end - pfn, pps - pfn % pps);
+        const int b = k.m.block_of_pfn(pfn);
+        if (b < 0 || !(k.s.blocks[b].section_valid >> section_in_block(k.m, b, pfn) & 1)) {
+            k.say(fmt::format("WARN_ON_ONCE(!valid_section(ms)) at pfn {:#x}", pfn));
+        } else {
+            KCALL(k, "sparse_remove_section");
+            k.ops.section_deactivate(k, pfn, cur, altmap);
+        }
+        pfn += cur;
+    }
+    // kernel_physical_mapping_remove(): the linear map goes.
+}
+
+void section_deactivate(Kernel& k, pfn_t pfn, std::uint64_t nr_pages, VmemAltmap* altmap) {
+    KCALL(k, "section_deactivate");
+    const int b = k.m.block_of_pfn(pfn);
+    const unsigned bit = 1u << section_in_block(k.m, b, pfn);
+    BlockState& bs = k.s.blocks[b];
+    if (!(bs.section_valid & bit)) {  // clear_subsection_map()
+        k.say("WARN: section already deactivated");
+        return;
+    }
+    // The subsection map is empty now: first clear SECTION_HAS_MEM_MAP (b943f045a9af),
+    // then free usage, then depopulate the memmap (d41e2f3bd546).
+    bs.section_valid &= ~bit;
+    bs.section_online &= ~bit;
+    k.ops.depopulate_section_memmap(k, pfn, nr_pages, altmap);
+}
+
+// vmemmap_free() -> remove_pagetable(): free_hugepage_table() hands altmap pages back
+// with vmem_altmap_free() when the caller passes the altmap, and to the buddy with
+// free_pagetable() otherwise.
+void depopulate_section_memmap(Kernel& k, pfn_t pfn, std::uint64_t nr_pages, VmemAltmap* altmap) {
+    KCALL(k, "depopulate_section_memmap");
+    const Geometry& g = k.m.geo;
+    const std::uint64_t pages = (g.memmap_bytes(nr_pages) + g.page_size - 1) / g.page_size;
+    const int b = k.m.block_of_pfn(pfn);
+    BlockState& bs = k.s.blocks[b];
+    const std::uint8_t backing = bs.vmemmap_backing;
+    if (backing == BACKING_BUDDY) {
+        if (altmap) {
+            k.say("vmem_altmap_free() on node memory: the pages leak");
+            altmap->alloc -= std::min<std::uint64_t>(altmap->alloc, pages);
+        } else {
+            k.s.buddy_vmemmap_pages[k.m.blocks[b].nid] -= static_cast<std::uint32_t>(pages);
+        }
+    } else if (backing != BACKING_NONE) {
+        BlockState& owner = k.s.blocks[backing];
+        owner.altmap_alloc -= static_cast<std::uint16_t>(std::min<std::uint64_t>(owner.altmap_alloc, pages));
+        if (altmap) {
+            KCALL(k, "vmem_altmap_free");
+            altmap->alloc -= std::min<std::uint64_t>(altmap->alloc, pages);
+        } else {
+            // The f42ce5f087eb bug class: block-internal pfns go to the buddy allocator.
+            k.observe(Observation::ALTMAP_FREED_TO_BUDDY, "free_pagetable", k.m.blocks[backing].start_pfn, pages);
+        }
+    }
+    if (!bs.section_valid) bs.vmemmap_backing = BACKING_NONE;
+}
+
+void try_offline_node(Kernel& k, int nid) {
+    KCALL(k, "try_offline_node");
+    if (k.s.nodes[nid].node_spanned_pages) return;
+    if (k.m.boot_present(nid, ZONE_DMA) + k.m.boot_present(nid, ZONE_DMA32) + k.m.boot_present(nid, ZONE_NORMAL) +
+        k.m.boot_present(nid, ZONE_MOVABLE))
+        return;  // boot memory blocks of this node
+    for (unsigned b = 0; b < k.m.blocks.size(); ++b)
+        if (k.s.blocks[b].state != BLOCK_ABSENT && k.m.blocks[b].nid == nid) return;  // check_no_memblock_for_node_cb
+    if (k.m.cpus_per_node[nid]) return;  // check_cpu_on_node()
+    k.say(fmt::format("node_set_offline({}) + unregister_one_node", nid));
+    k.s.nodes[nid].online = 0;
+}
+
+}  // namespace hp::base

@@ -1,0 +1,449 @@
+#include "spec/scenario.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+#include <toml++/toml.h>
+
+namespace hp {
+
+ScenarioError::ScenarioError(const std::string& file, long line, const std::string& field, const std::string& msg)
+    : std::runtime_error(line > 0 ? fmt::format("{}:{}: {}: {}", file, line, field, msg)
+                                  : fmt::format("{}: {}: {}", file, field, msg)) {}
+
+namespace {
+
+struct Reader {
+    std::string file;
+
+    long line_of(const toml::node& n) const { return static_cast<long>(n.source().begin.line); }
+
+    [[noreturn]] void fail(const toml::node& n, const std::string& field, const std::string& msg) const {
+        throw ScenarioError(file, line_of(n), field, msg);
+    }
+
+    void only_keys(const toml::table& t, const std::string& where, std::initializer_list<const char*> keys) const {
+        for (auto&& [k, v] : t) {
+            const std::string key(k.str());
+            if (std::find_if(keys.begin(), keys.end(), [&](const char* a) { return key == a; }) == keys.end())
+                fail(v, where.empty() ? key : where + "." + key,
+                     fmt::format("unknown key (allowed: {})", fmt::join(keys, ", ")));
+        }
+    }
+
+    std::optional<std::string> str(const toml::table& t, const char* key, const std::string& field) const {
+        const toml::node* n = t.get(key);
+        if (!n) return std::nullopt;
+        if (auto v = n->value<std::string>()) return *v;
+        fail(*n, field, "expected a string");
+    }
+
+    // Integers may be written as numbers or as strings ("0x100000", "128M").
+    std::optional<std::uint64_t> uint(const toml::table& t, const char* key, const std::string& field) const {
+        const toml::node* n = t.get(key);
+        if (!n) return std::nullopt;
+        if (auto v = n->value_exact<std::int64_t>()) {
+            if (*v < 0) fail(*n, field, "must not be negative");
+            return static_cast<std::uint64_t>(*v);
+        }
+        if (auto s = n->value<std::string>()) {
+            try {
+                size_t pos = 0;
+                const std::uint64_t v = std::stoull(*s, &pos, 0);
+                if (pos == s->size()) return v;
+            } catch (...) {
+            }
+            fail(*n, field, fmt::format("'{}' is not a number", *s));
+        }
+        fail(*n, field, "expected an integer");
+    }
+
+    std::optional<bool> boolean(const toml::table& t, const char* key, const std::string& field) const {
+        const toml::node* n = t.get(key);
+        if (!n) return std::nullopt;
+        if (auto v = n->value<bool>()) return *v;
+        fail(*n, field, "expected true or false");
+    }
+
+    const toml::table* table(const toml::table& t, const char* key) const {
+        const toml::node* n = t.get(key);
+        if (!n) return nullptr;
+        if (!n->is_table()) fail(*n, key, "expected a table");
+        return n->as_table();
+    }
+};
+
+bool parse_zone(const std::string& s, unsigned& z) {
+    for (unsigned i = 0; i < MAX_NR_ZONES; ++i)
+        if (s == zone_name(i)) {
+            z = i;
+            return true;
+        }
+    return false;
+}
+
+bool parse_fault(const std::string& s, FaultKind& f) {
+    for (int i = 1; i < static_cast<int>(FaultKind::COUNT); ++i)
+        if (s == fault_name(static_cast<FaultKind>(i))) {
+            f = static_cast<FaultKind>(i);
+            return true;
+        }
+    return false;
+}
+
+bool parse_errno(const std::string& s, int& e) {
+    for (int v : {0, E2BIG, ENOMEM, EBUSY, EEXIST, ENODEV, EINVAL, EHWPOISON})
+        if (s == errno_name(v)) {
+            e = v;
+            return true;
+        }
+    return false;
+}
+
+// QEMU's pc machine below 4 GiB, as a 6.1 guest reports it (real-kernel-notes.md):
+// DMA [1, 4096) and DMA32 up to the end of low RAM; RAM beyond 3 GiB goes above 4 GiB
+// into ZONE_NORMAL.
+void x86_boot_layout(Machine& m, std::uint64_t ram_mb) {
+    const std::uint64_t pages = ram_mb << 8;  // 4 KiB pages
+    const std::uint64_t low = std::min<std::uint64_t>(pages, 3ull << 18);
+    m.boot.push_back({0, ZONE_DMA, 1, 4096, 3998, 3840});
+    const std::uint64_t dma32_end = low - (low == pages ? 32 : 0);  // the top 128 KiB is reserved by the BIOS
+    m.boot.push_back({0, ZONE_DMA32, 4096, dma32_end, dma32_end - 4096, dma32_end - 4096});
+    if (pages > low) m.boot.push_back({0, ZONE_NORMAL, 1ull << 20, (1ull << 20) + pages - low, pages - low, pages - low});
+}
+
+}  // namespace
+
+void validate_machine(const Machine& m, const std::string& file) {
+    auto fail = [&](const std::string& field, const std::string& msg) { throw ScenarioError(file, 0, field, msg); };
+    if (auto e = validate_geometry(m.geo)) fail("geometry." + e->field, e->message);
+    if (m.nr_nodes < 1 || m.nr_nodes > MAX_NODES) fail("nodes", fmt::format("1..{} nodes are supported", MAX_NODES));
+    if (m.dimms.size() > MAX_DIMMS) fail("dimm", fmt::format("at most {} DIMMs are supported", MAX_DIMMS));
+    if (m.blocks.size() > MAX_BLOCKS)
+        fail("dimm", fmt::format("at most {} hot-pluggable memory blocks are supported, the DIMMs have {}", MAX_BLOCKS,
+                                 m.blocks.size()));
+    for (size_t i = 0; i < m.boot.size(); ++i) {
+        const BootZone& z = m.boot[i];
+        const std::string f = fmt::format("boot[{}]", i);
+        if (z.node < 0 || z.node >= m.nr_nodes) fail(f + ".node", fmt::format("node {} does not exist", z.node));
+        if (z.end_pfn <= z.start_pfn) fail(f + ".end_pfn", "end_pfn must be above start_pfn");
+        if (z.present > z.end_pfn - z.start_pfn) fail(f + ".present", "present exceeds the span");
+        if (z.managed > z.present) fail(f + ".managed", "managed exceeds present");
+        if (z.zone == ZONE_MOVABLE) fail(f + ".zone", "boot ZONE_MOVABLE (movablecore=) is not modelled yet");
+        if (i && z.start_pfn < m.boot[i - 1].end_pfn) fail(f + ".start_pfn", "boot zones overlap");
+    }
+    const std::uint64_t ppb = m.geo.pages_per_block;
+    for (size_t d = 0; d < m.dimms.size(); ++d) {
+        const Dimm& dm = m.dimms[d];
+        const std::string f = fmt::format("dimm[{}]", d);
+        if (dm.node < 0 || dm.node >= m.nr_nodes) fail(f + ".node", fmt::format("node {} does not exist", dm.node));
+        if (dm.nr_blocks == 0) fail(f + ".size_mb", "a DIMM needs at least one memory block");
+        if (dm.base_pfn % ppb)
+            fail(f + ".base_pfn", fmt::format("{:#x} is not aligned to the memory block size ({} pages)", dm.base_pfn, ppb));
+        const pfn_t end = dm.base_pfn + dm.nr_blocks * ppb;
+        if (end >= (1ull << 32)) fail(f + ".base_pfn", "the model keeps pfns below 2^32");
+        for (const BootZone& z : m.boot)
+            if (dm.base_pfn < z.end_pfn && z.start_pfn < end)
+                fail(f + ".base_pfn", fmt::format("overlaps boot memory [{:#x}, {:#x})", z.start_pfn, z.end_pfn));
+        for (size_t o = 0; o < d; ++o) {
+            const Dimm& other = m.dimms[o];
+            if (dm.base_pfn < other.base_pfn + other.nr_blocks * ppb && other.base_pfn < end)
+                fail(f + ".base_pfn", fmt::format("overlaps {}", other.name));
+            if (other.name == dm.name) fail(f + ".name", fmt::format("duplicate DIMM name '{}'", dm.name));
+        }
+    }
+}
+
+Scenario load_scenario(const std::string& path) {
+    Reader r{path};
+    toml::table doc;
+    try {
+        doc = toml::parse_file(path);
+    } catch (const toml::parse_error& e) {
+        const auto& src = e.source();
+        if (src.begin.line == 0 && std::string(e.description()).find("open") != std::string::npos)
+            throw ScenarioError(path, 0, "file", "cannot be read");
+        throw ScenarioError(path, static_cast<long>(src.begin.line), "syntax", std::string(e.description()));
+    }
+    r.only_keys(doc, "", {"name", "description", "variant", "expect", "invariants", "geometry", "kernel", "nodes",
+                          "cpus_per_node", "boot_ram_mb", "boot", "dimm", "explore", "step"});
+    Scenario sc;
+    sc.path = path;
+    sc.name = r.str(doc, "name", "name").value_or("");
+    if (sc.name.empty()) throw ScenarioError(path, 1, "name", "every scenario needs a name");
+    sc.description = r.str(doc, "description", "description").value_or("");
+    sc.variant = r.str(doc, "variant", "variant").value_or("v6.1");
+    sc.expect = r.str(doc, "expect", "expect").value_or("pass");
+    if (sc.expect != "pass" && sc.expect != "violation" && sc.expect.rfind("violation: ", 0) != 0)
+        r.fail(*doc.get("expect"), "expect", "must be \"pass\", \"violation\" or \"violation: <invariant>\"");
+
+    Machine& m = sc.machine;
+    // [geometry]: a preset plus overrides.
+    m.geo = *geometry_preset("x86_64");
+    if (const toml::table* g = r.table(doc, "geometry")) {
+        r.only_keys(*g, "geometry", {"preset", "page_size", "pages_per_subsection", "pages_per_section",
+                                     "pages_per_block", "pageblock_nr_pages", "struct_page_size", "pmd_pages",
+                                     "block_size_mb", "section_size_mb"});
+        if (auto p = r.str(*g, "preset", "geometry.preset")) {
+            auto preset = geometry_preset(*p);
+            if (!preset)
+                r.fail(*g->get("preset"), "geometry.preset",
+                       fmt::format("unknown geometry '{}' (known: {})", *p, fmt::join(geometry_preset_names(), ", ")));
+            m.geo = *preset;
+        }
+        bool custom = false;
+        auto over = [&](const char* key, std::uint64_t& field) {
+            if (auto v = r.uint(*g, key, std::string("geometry.") + key)) {
+                field = *v;
+                custom = true;
+            }
+        };
+        over("page_size", m.geo.page_size);
+        if (g->get("page_size")) m.geo.pages_per_subsection = (2ull << 20) / std::max<std::uint64_t>(m.geo.page_size, 1);
+        over("pages_per_subsection", m.geo.pages_per_subsection);
+        over("pages_per_section", m.geo.pages_per_section);
+        over("pages_per_block", m.geo.pages_per_block);
+        over("pageblock_nr_pages", m.geo.pageblock_nr_pages);
+        over("struct_page_size", m.geo.struct_page_size);
+        over("pmd_pages", m.geo.pmd_pages);
+        if (auto v = r.uint(*g, "block_size_mb", "geometry.block_size_mb")) {
+            m.geo.pages_per_block = m.geo.mib_to_pages(*v);
+            custom = true;
+        }
+        if (auto v = r.uint(*g, "section_size_mb", "geometry.section_size_mb")) {
+            m.geo.pages_per_section = m.geo.mib_to_pages(*v);
+            custom = true;
+        }
+        if (custom) m.geo.preset += "+custom";
+        if (auto e = validate_geometry(m.geo)) {
+            const toml::node* n = g->get(e->field);
+            throw ScenarioError(path, n ? r.line_of(*n) : r.line_of(*g), "geometry." + e->field, e->message);
+        }
+    }
+    // [kernel]
+    if (const toml::table* k = r.table(doc, "kernel")) {
+        r.only_keys(*k, "kernel", {"memmap_on_memory", "movable_node", "default_online_type", "online_policy"});
+        if (const toml::node* n = k->get("memmap_on_memory")) {
+            if (auto b = n->value<bool>()) m.params.memmap_on_memory = *b ? MemmapMode::ENABLE : MemmapMode::DISABLE;
+            else if (n->value<std::string>() == std::optional<std::string>("force")) m.params.memmap_on_memory = MemmapMode::FORCE;
+            else r.fail(*n, "kernel.memmap_on_memory", "expected true, false or \"force\"");
+        }
+        m.params.movable_node = r.boolean(*k, "movable_node", "kernel.movable_node").value_or(false);
+        if (auto t = r.str(*k, "default_online_type", "kernel.default_online_type")) {
+            int found = -1;
+            for (int i = MMOP_OFFLINE; i <= MMOP_ONLINE_MOVABLE; ++i)
+                if (*t == online_type_name(i)) found = i;
+            if (found < 0)
+                r.fail(*k->get("default_online_type"), "kernel.default_online_type",
+                       "expected offline, online, online_kernel or online_movable");
+            m.params.default_online_type = static_cast<OnlineType>(found);
+        }
+        if (auto p = r.str(*k, "online_policy", "kernel.online_policy"); p && *p != "contig-zones")
+            r.fail(*k->get("online_policy"), "kernel.online_policy", "only \"contig-zones\" is modelled");
+    }
+    // Nodes and boot memory.
+    m.nr_nodes = static_cast<int>(r.uint(doc, "nodes", "nodes").value_or(1));
+    if (m.nr_nodes < 1 || m.nr_nodes > MAX_NODES)
+        r.fail(*doc.get("nodes"), "nodes", fmt::format("1..{} nodes are supported", MAX_NODES));
+    m.cpus_per_node.assign(m.nr_nodes, 0);
+    m.cpus_per_node[0] = 1;
+    if (const toml::node* n = doc.get("cpus_per_node")) {
+        const toml::array* a = n->as_array();
+        if (!a || a->size() != static_cast<size_t>(m.nr_nodes))
+            r.fail(*n, "cpus_per_node", fmt::format("expected an array of {} integers", m.nr_nodes));
+        for (size_t i = 0; i < a->size(); ++i) {
+            auto v = (*a)[i].value_exact<std::int64_t>();
+            if (!v || *v < 0) r.fail((*a)[i], fmt::format("cpus_per_node[{}]", i), "expected a count");
+            m.cpus_per_node[i] = static_cast<int>(*v);
+        }
+    }
+    if (const toml::node* n = doc.get("boot")) {
+        const toml::array* a = n->as_array();
+        if (!a) r.fail(*n, "boot", "expected [[boot]] tables");
+        for (size_t i = 0; i < a->size(); ++i) {
+            const toml::table* t = (*a)[i].as_table();
+            const std::string f = fmt::format("boot[{}]", i);
+            if (!t) r.fail((*a)[i], f, "expected a table");
+            r.only_keys(*t, f, {"node", "zone", "start_pfn", "end_pfn", "present", "managed"});
+            BootZone z;
+            z.node = static_cast<int>(r.uint(*t, "node", f + ".node").value_or(0));
+            const std::string zn = r.str(*t, "zone", f + ".zone").value_or("");
+            unsigned zi = 0;
+            if (!parse_zone(zn, zi)) r.fail(*t, f + ".zone", fmt::format("unknown zone '{}' (DMA, DMA32, Normal)", zn));
+            z.zone = static_cast<ZoneIdx>(zi);
+            auto start = r.uint(*t, "start_pfn", f + ".start_pfn"), end = r.uint(*t, "end_pfn", f + ".end_pfn");
+            if (!start || !end) r.fail(*t, f, "start_pfn and end_pfn are required");
+            z.start_pfn = *start;
+            z.end_pfn = *end;
+            z.present = r.uint(*t, "present", f + ".present").value_or(z.end_pfn - z.start_pfn);
+            z.managed = r.uint(*t, "managed", f + ".managed").value_or(z.present);
+            m.boot.push_back(z);
+        }
+    } else if (auto ram = r.uint(doc, "boot_ram_mb", "boot_ram_mb")) {
+        if (m.geo.page_size != 4096)
+            r.fail(*doc.get("boot_ram_mb"), "boot_ram_mb", "the boot_ram_mb shorthand is the x86 PC layout; use [[boot]]");
+        x86_boot_layout(m, *ram);
+    } else {
+        x86_boot_layout(m, 1024);
+    }
+    std::sort(m.boot.begin(), m.boot.end(), [](auto& a, auto& b) { return a.start_pfn < b.start_pfn; });
+    // DIMMs: first-fit from the hotplug area like QEMU (4 GiB, or above boot memory).
+    pfn_t next_base = 0;
+    {
+        pfn_t boot_end = 0;
+        for (const BootZone& z : m.boot) boot_end = std::max(boot_end, z.end_pfn);
+        const pfn_t four_gib = (4ull << 30) / m.geo.page_size, gib = (1ull << 30) / m.geo.page_size;
+        next_base = std::max(four_gib, (boot_end + gib - 1) / gib * gib);
+    }
+    if (const toml::node* n = doc.get("dimm")) {
+        const toml::array* a = n->as_array();
+        if (!a) r.fail(*n, "dimm", "expected [[dimm]] tables");
+        for (size_t i = 0; i < a->size(); ++i) {
+            const toml::table* t = (*a)[i].as_table();
+            const std::string f = fmt::format("dimm[{}]", i);
+            if (!t) r.fail((*a)[i], f, "expected a table");
+            r.only_keys(*t, f, {"name", "node", "size_mb", "blocks", "base_pfn"});
+            Dimm d;
+            d.name = r.str(*t, "name", f + ".name").value_or(fmt::format("dimm{}", i));
+            d.node = static_cast<int>(r.uint(*t, "node", f + ".node").value_or(0));
+            if (auto mb = r.uint(*t, "size_mb", f + ".size_mb")) {
+                const std::uint64_t pages = m.geo.mib_to_pages(*mb);
+                if (pages == 0 || pages % m.geo.pages_per_block)
+                    r.fail(*t->get("size_mb"), f + ".size_mb",
+                           fmt::format("{} MiB is not a whole number of memory blocks ({} MiB each)", *mb,
+                                       m.geo.pages_to_mib(m.geo.pages_per_block)));
+                d.nr_blocks = static_cast<unsigned>(pages / m.geo.pages_per_block);
+            } else {
+                d.nr_blocks = static_cast<unsigned>(r.uint(*t, "blocks", f + ".blocks").value_or(1));
+            }
+            d.base_pfn = r.uint(*t, "base_pfn", f + ".base_pfn").value_or(next_base);
+            next_base = std::max(next_base, d.base_pfn + d.nr_blocks * m.geo.pages_per_block);
+            if (d.node >= m.nr_nodes) r.fail(*t, f + ".node", fmt::format("node {} does not exist", d.node));
+            m.dimms.push_back(d);
+        }
+    }
+    m.finalize();
+    try {
+        validate_machine(m, path);
+    } catch (const ScenarioError&) {
+        throw;
+    }
+    // [explore]
+    if (const toml::table* e = r.table(doc, "explore")) {
+        r.only_keys(*e, "explore", {"actions", "faults", "max_depth"});
+        auto list = [&](const char* key, auto&& parse_one) {
+            const toml::node* n = e->get(key);
+            if (!n) return;
+            const toml::array* a = n->as_array();
+            if (!a) r.fail(*n, std::string("explore.") + key, "expected an array of strings");
+            for (size_t i = 0; i < a->size(); ++i) {
+                auto s = (*a)[i].value<std::string>();
+                if (!s) r.fail((*a)[i], fmt::format("explore.{}[{}]", key, i), "expected a string");
+                parse_one((*a)[i], *s, fmt::format("explore.{}[{}]", key, i));
+            }
+        };
+        list("actions", [&](const toml::node& n, const std::string& s, const std::string& f) {
+            ActionKind k;
+            if (!parse_action_kind(s, k))
+                r.fail(n, f, fmt::format("unknown action '{}' (add, eject, online, online_kernel, online_movable, "
+                                         "offline, remove)", s));
+            sc.actions.push_back(k);
+        });
+        list("faults", [&](const toml::node& n, const std::string& s, const std::string& f) {
+            FaultKind k;
+            if (!parse_fault(s, k))
+                r.fail(n, f, fmt::format("unknown fault '{}' (unmovable-pages, notifier-veto-online, "
+                                         "notifier-veto-offline, section-enomem, memory-block-enomem)", s));
+            sc.faults.push_back(k);
+        });
+        sc.max_depth = static_cast<unsigned>(r.uint(*e, "max_depth", "explore.max_depth").value_or(0));
+    }
+    if (const toml::node* n = doc.get("invariants")) {
+        const toml::array* a = n->as_array();
+        if (!a) r.fail(*n, "invariants", "expected an array of invariant names");
+        for (size_t i = 0; i < a->size(); ++i) {
+            auto s = (*a)[i].value<std::string>();
+            if (!s) r.fail((*a)[i], fmt::format("invariants[{}]", i), "expected a string");
+            sc.invariants.push_back(*s);  // names are checked against the registry by the checker
+        }
+    }
+    // [[step]]: a litmus test.
+    if (const toml::node* n = doc.get("step")) {
+        const toml::array* a = n->as_array();
+        if (!a) r.fail(*n, "step", "expected [[step]] tables");
+        for (size_t i = 0; i < a->size(); ++i) {
+            const toml::table* t = (*a)[i].as_table();
+            const std::string f = fmt::format("step[{}]", i);
+            if (!t) r.fail((*a)[i], f, "expected a table");
+            r.only_keys(*t, f, {"op", "dimm", "block", "count", "fault", "fault_index", "expect_rc", "expect_zone",
+                                "expect_state", "expect_valid_zones"});
+            LitmusStep st;
+            st.line = r.line_of(*t);
+            const std::string op = r.str(*t, "op", f + ".op").value_or("");
+            if (!parse_action_kind(op, st.action.kind)) r.fail(*t, f + ".op", fmt::format("unknown op '{}'", op));
+            if (st.action.kind == ActionKind::DIMM_ADD || st.action.kind == ActionKind::DIMM_EJECT) {
+                const std::string dn = r.str(*t, "dimm", f + ".dimm").value_or("");
+                auto it = std::find_if(m.dimms.begin(), m.dimms.end(), [&](const Dimm& d) { return d.name == dn; });
+                if (it == m.dimms.end()) r.fail(*t, f + ".dimm", fmt::format("no DIMM named '{}'", dn));
+                st.action.target = static_cast<std::uint8_t>(it - m.dimms.begin());
+            } else {
+                auto id = r.uint(*t, "block", f + ".block");
+                if (!id) r.fail(*t, f + ".block", "the memory block number (memoryN) is required");
+                auto it = std::find_if(m.blocks.begin(), m.blocks.end(),
+                                       [&](const BlockInfo& b) { return b.memory_block_id == *id; });
+                if (it == m.blocks.end())
+                    r.fail(*t->get("block"), f + ".block", fmt::format("memory{} is not hot-pluggable memory of this machine", *id));
+                st.action.target = static_cast<std::uint8_t>(it - m.blocks.begin());
+                st.action.count = static_cast<std::uint8_t>(r.uint(*t, "count", f + ".count").value_or(1));
+                if (st.action.kind == ActionKind::REMOVE_MEMORY &&
+                    (st.action.count == 0 || it->index_in_dimm + st.action.count > m.dimms[it->dimm].nr_blocks))
+                    r.fail(*t, f + ".count", "the range must stay inside one DIMM");
+            }
+            if (auto fs = r.str(*t, "fault", f + ".fault")) {
+                if (!parse_fault(*fs, st.action.fault.kind)) r.fail(*t->get("fault"), f + ".fault", fmt::format("unknown fault '{}'", *fs));
+                st.action.fault.index = static_cast<std::uint8_t>(
+                    r.uint(*t, "fault_index", f + ".fault_index")
+                        .value_or(st.action.fault.kind == FaultKind::UNMOVABLE_PAGES ? st.action.target : 0));
+                if (st.action.fault.kind == FaultKind::UNMOVABLE_PAGES && st.action.fault.index >= m.blocks.size())
+                    r.fail(*t, f + ".fault_index", "unmovable-pages names a block index of this machine");
+            }
+            if (auto rc = r.str(*t, "expect_rc", f + ".expect_rc")) {
+                int e = 0;
+                if (!parse_errno(*rc, e)) r.fail(*t->get("expect_rc"), f + ".expect_rc", fmt::format("unknown errno '{}'", *rc));
+                st.expect_rc = e;
+            }
+            st.expect_state = r.str(*t, "expect_state", f + ".expect_state");
+            st.expect_valid_zones = r.str(*t, "expect_valid_zones", f + ".expect_valid_zones");
+            if (const toml::table* ez = r.table(*t, "expect_zone")) {
+                for (auto&& [k, v] : *ez) {
+                    const std::string key(k.str()), ff = f + ".expect_zone." + key;
+                    const toml::table* zt = v.as_table();
+                    if (!zt) r.fail(v, ff, "expected a table {start_pfn, spanned, present, managed}");
+                    r.only_keys(*zt, ff, {"start_pfn", "spanned", "present", "managed"});
+                    ZoneExpect ze;
+                    const auto slash = key.find('/');
+                    unsigned zi = 0;
+                    if (slash == std::string::npos || !parse_zone(key.substr(slash + 1), zi))
+                        r.fail(v, ff, "keys are \"<node>/<Zone>\", e.g. \"0/Movable\"");
+                    ze.node = std::atoi(key.substr(0, slash).c_str());
+                    if (ze.node < 0 || ze.node >= m.nr_nodes) r.fail(v, ff, "no such node");
+                    ze.zone = zi;
+                    ze.start_pfn = r.uint(*zt, "start_pfn", ff + ".start_pfn");
+                    ze.spanned = r.uint(*zt, "spanned", ff + ".spanned");
+                    ze.present = r.uint(*zt, "present", ff + ".present");
+                    ze.managed = r.uint(*zt, "managed", ff + ".managed");
+                    st.expect_zones.push_back(ze);
+                }
+            }
+            sc.steps.push_back(st);
+        }
+    }
+    if (sc.steps.empty() && sc.actions.empty())
+        throw ScenarioError(path, 0, "explore.actions", "a scenario needs [[step]]s or an [explore] action list");
+    if (!sc.steps.empty() && !sc.actions.empty())
+        throw ScenarioError(path, 0, "explore", "a scenario is either a litmus test ([[step]]) or an exploration ([explore])");
+    return sc;
+}
+
+}  // namespace hp

@@ -1,0 +1,53 @@
+// A scenario: a machine, a variant, what to explore (an operation alphabet and faults to a
+// depth, or a fixed litmus sequence) and the expected verdict. Loaded from TOML
+// (docs/scenario-format.md); every error names file, line and field.
+#pragma once
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "spec/action.hpp"
+
+namespace hp {
+
+struct ScenarioError : std::runtime_error {
+    ScenarioError(const std::string& file, long line, const std::string& field, const std::string& msg);
+};
+
+struct ZoneExpect {
+    int node = 0;
+    unsigned zone = 0;
+    std::optional<std::uint64_t> start_pfn, spanned, present, managed;
+};
+
+struct LitmusStep {
+    Action action;
+    long line = 0;
+    std::optional<int> expect_rc;            // 0 or a positive errno
+    std::vector<ZoneExpect> expect_zones;
+    std::optional<std::string> expect_state;        // the block's state after the step
+    std::optional<std::string> expect_valid_zones;  // the block's valid_zones after the step
+};
+
+struct Scenario {
+    std::string path;
+    std::string name;
+    std::string description;
+    std::string variant = "v6.1";
+    std::string expect = "pass";   // "pass" | "violation" | "violation: <invariant>"
+    Machine machine;
+    std::vector<ActionKind> actions;  // explorer alphabet
+    std::vector<FaultKind> faults;    // fault points the explorer may fire
+    unsigned max_depth = 0;           // 0 = until the state space is exhausted
+    std::vector<std::string> invariants;  // empty = all
+    std::vector<LitmusStep> steps;    // non-empty: a litmus test, run exactly
+    bool litmus() const { return !steps.empty(); }
+};
+
+// Throws ScenarioError on any problem.
+Scenario load_scenario(const std::string& path);
+// Validates a machine (used by the loader and by callers building machines in code).
+void validate_machine(const Machine& m, const std::string& file);
+
+}  // namespace hp

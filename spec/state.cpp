@@ -1,0 +1,82 @@
+#include "spec/state.hpp"
+
+#include <algorithm>
+
+namespace hp {
+
+KernelState initial_state(const Machine& m) {
+    KernelState s;
+    std::memset(&s, 0, sizeof s);
+    for (int n = 0; n < m.nr_nodes; ++n) {
+        NodeState& node = s.nodes[n];
+        std::uint64_t lo = ~0ull, hi = 0;
+        for (const BootZone& bz : m.boot) {
+            if (bz.node != n) continue;
+            ZoneState& z = node.zones[bz.zone];
+            if (z.spanned_pages == 0) {
+                z.zone_start_pfn = static_cast<std::uint32_t>(bz.start_pfn);
+                z.spanned_pages = static_cast<std::uint32_t>(bz.end_pfn - bz.start_pfn);
+            } else {
+                std::uint64_t start = std::min<std::uint64_t>(z.zone_start_pfn, bz.start_pfn);
+                std::uint64_t end = std::max<std::uint64_t>(z.end_pfn(), bz.end_pfn);
+                z.zone_start_pfn = static_cast<std::uint32_t>(start);
+                z.spanned_pages = static_cast<std::uint32_t>(end - start);
+            }
+            z.present_pages += static_cast<std::uint32_t>(bz.present);
+            z.managed_pages += static_cast<std::uint32_t>(bz.managed);
+            z.contiguous = 1;
+            lo = std::min<std::uint64_t>(lo, bz.start_pfn);
+            hi = std::max<std::uint64_t>(hi, bz.end_pfn);
+            node.node_present_pages += static_cast<std::uint32_t>(bz.present);
+        }
+        if (hi > 0) {
+            node.node_start_pfn = static_cast<std::uint32_t>(lo);
+            node.node_spanned_pages = static_cast<std::uint32_t>(hi - lo);
+        }
+        // A node is online at boot if it has memory or CPUs (memoryless nodes with CPUs are online).
+        node.online = (hi > 0 || m.cpus_per_node[n] > 0) ? 1 : 0;
+    }
+    for (int b = 0; b < MAX_BLOCKS; ++b) {
+        s.blocks[b].zone = NO_ZONE;
+        s.blocks[b].vmemmap_backing = BACKING_NONE;
+    }
+    return s;
+}
+
+namespace {
+constexpr unsigned kNodeWords = sizeof(NodeState) / 4;
+constexpr unsigned kBlockWords = sizeof(BlockState) / 4;
+constexpr unsigned kGroupWords = sizeof(GroupState) / 4;
+static_assert(sizeof(NodeState) % 4 == 0 && sizeof(BlockState) % 4 == 0 && sizeof(GroupState) % 4 == 0);
+}  // namespace
+
+unsigned packed_words(const Machine& m) {
+    return m.nr_nodes * (kNodeWords + 1) + static_cast<unsigned>(m.blocks.size()) * kBlockWords +
+           static_cast<unsigned>(m.dimms.size()) * kGroupWords + 1;
+}
+
+void pack(const Machine& m, const KernelState& s, std::uint32_t* out) {
+    std::memcpy(out, s.nodes, m.nr_nodes * sizeof(NodeState));
+    out += m.nr_nodes * kNodeWords;
+    std::memcpy(out, s.buddy_vmemmap_pages, m.nr_nodes * 4);
+    out += m.nr_nodes;
+    std::memcpy(out, s.blocks, m.blocks.size() * sizeof(BlockState));
+    out += m.blocks.size() * kBlockWords;
+    std::memcpy(out, s.groups, m.dimms.size() * sizeof(GroupState));
+    out += m.dimms.size() * kGroupWords;
+    *out = s.dimm_plugged;
+}
+
+void unpack(const Machine& m, const std::uint32_t* in, KernelState& s) {
+    std::memcpy(s.nodes, in, m.nr_nodes * sizeof(NodeState));
+    in += m.nr_nodes * kNodeWords;
+    std::memcpy(s.buddy_vmemmap_pages, in, m.nr_nodes * 4);
+    in += m.nr_nodes;
+    std::memcpy(s.blocks, in, m.blocks.size() * sizeof(BlockState));
+    in += m.blocks.size() * kBlockWords;
+    std::memcpy(s.groups, in, m.dimms.size() * sizeof(GroupState));
+    in += m.dimms.size() * kGroupWords;
+    s.dimm_plugged = *in;
+}
+
+}  // namespace hp

@@ -1,0 +1,70 @@
+#include "spec/state_diff.hpp"
+
+#include <fmt/format.h>
+
+namespace hp {
+
+namespace {
+std::string memmap_str(std::uint8_t mm) {
+    if (!Memmap::initialized(mm)) return "poisoned";
+    return fmt::format("node{}/{}", Memmap::nid(mm), zone_name(Memmap::zone(mm)));
+}
+std::string backing_str(const Machine& m, std::uint8_t b) {
+    if (b == BACKING_NONE) return "none";
+    if (b == BACKING_BUDDY) return "node memory";
+    return fmt::format("altmap of memory{}", m.blocks[b].memory_block_id);
+}
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> state_fields(const Machine& m, const KernelState& s) {
+    std::vector<std::pair<std::string, std::string>> f;
+    auto add = [&](std::string k, std::string v) { f.emplace_back(std::move(k), std::move(v)); };
+    for (int n = 0; n < m.nr_nodes; ++n) {
+        const NodeState& node = s.nodes[n];
+        add(fmt::format("node{}.online", n), node.online ? "1" : "0");
+        add(fmt::format("node{}.node_start_pfn", n), fmt::format("{}", node.node_start_pfn));
+        add(fmt::format("node{}.node_spanned_pages", n), fmt::format("{}", node.node_spanned_pages));
+        add(fmt::format("node{}.node_present_pages", n), fmt::format("{}", node.node_present_pages));
+        for (unsigned z = 0; z < MAX_NR_ZONES; ++z) {
+            const ZoneState& zs = node.zones[z];
+            const std::string p = fmt::format("node{}.{}.", n, zone_name(z));
+            add(p + "zone_start_pfn", fmt::format("{}", zs.zone_start_pfn));
+            add(p + "spanned_pages", fmt::format("{}", zs.spanned_pages));
+            add(p + "present_pages", fmt::format("{}", zs.present_pages));
+            add(p + "managed_pages", fmt::format("{}", zs.managed_pages));
+            add(p + "contiguous", zs.contiguous ? "1" : "0");
+        }
+        add(fmt::format("node{}.vmemmap_pages_from_node_memory", n), fmt::format("{}", s.buddy_vmemmap_pages[n]));
+    }
+    for (unsigned b = 0; b < m.blocks.size(); ++b) {
+        const BlockState& bs = s.blocks[b];
+        const std::string p = fmt::format("memory{}.", m.blocks[b].memory_block_id);
+        add(p + "state", std::string(block_state_name(bs.state)));
+        add(p + "zone", std::string(zone_name(bs.zone)));
+        add(p + "online_type", std::string(online_type_name(bs.online_type)));
+        add(p + "nr_vmemmap_pages", fmt::format("{}", bs.nr_vmemmap_pages));
+        add(p + "sections_valid", fmt::format("{:#x}", bs.section_valid));
+        add(p + "sections_online", fmt::format("{:#x}", bs.section_online));
+        add(p + "memmap[vmemmap]", memmap_str(bs.memmap_vmemmap));
+        add(p + "memmap", memmap_str(bs.memmap_rest));
+        add(p + "vmemmap_backing", backing_str(m, bs.vmemmap_backing));
+        add(p + "altmap.alloc", fmt::format("{}", bs.altmap_alloc));
+    }
+    for (unsigned d = 0; d < m.dimms.size(); ++d) {
+        const std::string p = fmt::format("{}.", m.dimms[d].name);
+        add(p + "plugged", (s.dimm_plugged >> d & 1) ? "1" : "0");
+        add(p + "group.present_kernel_pages", fmt::format("{}", s.groups[d].present_kernel_pages));
+        add(p + "group.present_movable_pages", fmt::format("{}", s.groups[d].present_movable_pages));
+    }
+    return f;
+}
+
+std::vector<FieldChange> diff_states(const Machine& m, const KernelState& a, const KernelState& b) {
+    const auto fa = state_fields(m, a), fb = state_fields(m, b);
+    std::vector<FieldChange> out;
+    for (size_t i = 0; i < fa.size(); ++i)
+        if (fa[i].second != fb[i].second) out.push_back({fa[i].first, fa[i].second, fb[i].second});
+    return out;
+}
+
+}  // namespace hp
