@@ -14,6 +14,14 @@ static bool refused_unchanged_holds(const Step& st, Violation* out) {
     KernelState expect = st.before;
     // The platform keeps a DIMM it plugged even when the kernel refuses the memory.
     expect.dimm_plugged = st.after.dimm_plugged;
+    // zone->contiguous is a cache that every span change recomputes; an error path that
+    // grows and shrinks back leaves an empty zone "contiguous" (set_zone_contiguous() on
+    // an empty span), which nothing reads.
+    // mem->online_type is a request slot, not state: memory_subsys_online() resets it on
+    // success and failure alike, and an EINVAL write to an online block leaves it set.
+    for (unsigned b = 0; b < st.m.blocks.size(); ++b) expect.blocks[b].online_type = st.after.blocks[b].online_type;
+    for (int n = 0; n < st.m.nr_nodes; ++n)
+        for (unsigned z = 0; z < MAX_NR_ZONES; ++z) expect.nodes[n].zones[z].contiguous = st.after.nodes[n].zones[z].contiguous;
     if (expect == st.after) return true;
     const auto changes = diff_states(st.m, expect, st.after);
     std::string what;

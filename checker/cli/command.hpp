@@ -1,0 +1,34 @@
+// Each subcommand lives in its own file and registers itself with add_<name>_command();
+// main.cpp lists them. A command returns the process exit code.
+#pragma once
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace hp::cli {
+
+inline constexpr int EXIT_HOLDS = 0, EXIT_VIOLATION = 1, EXIT_BAD_INPUT = 2, EXIT_INCOMPLETE = 3;
+
+struct Command {
+    CLI::App* app;
+    std::function<int()> run;
+};
+
+struct Context {
+    std::string scenario_dir;  // the suite's directory (--scenarios)
+    bool progress = false;     // stderr is a terminal
+};
+
+using Registry = std::vector<Command>;
+
+void add_suite_command(CLI::App& app, Registry& r, Context& ctx);
+void add_check_command(CLI::App& app, Registry& r, Context& ctx);
+void add_list_command(CLI::App& app, Registry& r, Context& ctx);
+
+// Helpers shared by commands.
+std::vector<std::string> scenario_files(const std::string& dir);
+int run_suite(const Context& ctx);
+
+}  // namespace hp::cli
