@@ -44,7 +44,7 @@ int run_check(CheckArgs& a, const Context& ctx) {
 }
 }  // namespace
 
-void add_check_command(CLI::App& app, Registry& r, Context& ctx) {
+static void add_check_command(CLI::App& app, Registry& r, Context& ctx) {
     auto* sub = app.add_subcommand("check", "explore one scenario (or run its litmus steps) and report");
     static CheckArgs a;
     sub->add_option("scenario", a.scenario, "scenario file (TOML)")->required();
@@ -58,5 +58,7 @@ void add_check_command(CLI::App& app, Registry& r, Context& ctx) {
     sub->add_option("--trace-dir", a.trace_dir, "write the violating trace (text and JSON) into DIR");
     r.push_back({sub, [&ctx] { return run_check(a, ctx); }});
 }
+
+static const bool registered = register_command(20, add_check_command);
 
 }  // namespace hp::cli

@@ -38,7 +38,7 @@ int run_list(const std::string& what, const Context& ctx) {
 }
 }  // namespace
 
-void add_list_command(CLI::App& app, Registry& r, Context& ctx) {
+static void add_list_command(CLI::App& app, Registry& r, Context& ctx) {
     auto* sub = app.add_subcommand("list", "list variants, invariants, scenarios or geometries");
     static std::string what;
     sub->add_option("what", what, "variants | invariants | scenarios | geometries")
@@ -46,5 +46,7 @@ void add_list_command(CLI::App& app, Registry& r, Context& ctx) {
         ->check(CLI::IsMember({"variants", "invariants", "scenarios", "geometries"}));
     r.push_back({sub, [&ctx] { return run_list(what, ctx); }});
 }
+
+static const bool registered = register_command(90, add_list_command);
 
 }  // namespace hp::cli

@@ -51,9 +51,11 @@ int run_suite(const Context& ctx) {
     return EXIT_HOLDS;
 }
 
-void add_suite_command(CLI::App& app, Registry& r, Context& ctx) {
+static void add_suite_command(CLI::App& app, Registry& r, Context& ctx) {
     auto* sub = app.add_subcommand("suite", "run every scenario of the suite (the default)");
     r.push_back({sub, [&ctx] { return run_suite(ctx); }});
 }
+
+static const bool registered = register_command(10, add_suite_command);
 
 }  // namespace hp::cli

@@ -22,10 +22,13 @@ struct Context {
 };
 
 using Registry = std::vector<Command>;
+using AddCommand = void (*)(CLI::App& app, Registry& r, Context& ctx);
 
-void add_suite_command(CLI::App& app, Registry& r, Context& ctx);
-void add_check_command(CLI::App& app, Registry& r, Context& ctx);
-void add_list_command(CLI::App& app, Registry& r, Context& ctx);
+// Every cmd_*.cpp registers its add function at static-initialization time:
+//   static const bool registered = hp::cli::register_command(40, add_check_command);
+// `order` fixes the order in --help.
+bool register_command(int order, AddCommand add);
+void add_registered_commands(CLI::App& app, Registry& r, Context& ctx);
 
 // Helpers shared by commands.
 std::vector<std::string> scenario_files(const std::string& dir);

@@ -2,6 +2,7 @@
 // 3 incomplete (a limit was hit, or interrupted).
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <iostream>
 
@@ -17,6 +18,24 @@ using namespace hp::cli;
 
 static void on_sigint(int) { hp::g_interrupted.store(true); }
 
+namespace hp::cli {
+namespace {
+std::vector<std::pair<int, AddCommand>>& command_table() {
+    static std::vector<std::pair<int, AddCommand>> t;
+    return t;
+}
+}  // namespace
+bool register_command(int order, AddCommand add) {
+    command_table().emplace_back(order, add);
+    return true;
+}
+void add_registered_commands(CLI::App& app, Registry& r, Context& ctx) {
+    auto t = command_table();
+    std::stable_sort(t.begin(), t.end(), [](auto& a, auto& b) { return a.first < b.first; });
+    for (auto& [order, add] : t) add(app, r, ctx);
+}
+}  // namespace hp::cli
+
 int main(int argc, char** argv) {
     std::signal(SIGINT, on_sigint);
     CLI::App app{"hpcheck — a model checker for Linux memory-hotplug invariants.\n"
@@ -29,9 +48,7 @@ int main(int argc, char** argv) {
     app.add_option("--scenarios", ctx.scenario_dir, "scenario directory of the suite")->capture_default_str();
 
     Registry commands;
-    add_suite_command(app, commands, ctx);
-    add_check_command(app, commands, ctx);
-    add_list_command(app, commands, ctx);
+    add_registered_commands(app, commands, ctx);
 
     try {
         app.parse(argc, argv);
