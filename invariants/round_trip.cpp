@@ -14,6 +14,7 @@ static bool round_trip_holds(const Machine& m, const KernelState& s, Violation* 
     KernelState boot = initial_state(m);
     KernelState cmp = s;
     cmp.dimm_plugged = boot.dimm_plugged;
+    cmp.dimm_enabled = boot.dimm_enabled;
     for (int n = 0; n < m.nr_nodes; ++n) {
         // Nodes hot-added on the way keep existing; contiguity is recomputed lazily.
         cmp.nodes[n].online = boot.nodes[n].online;

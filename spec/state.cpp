@@ -52,7 +52,7 @@ static_assert(sizeof(NodeState) % 4 == 0 && sizeof(BlockState) % 4 == 0 && sizeo
 
 unsigned packed_words(const Machine& m) {
     return m.nr_nodes * (kNodeWords + 1) + static_cast<unsigned>(m.blocks.size()) * kBlockWords +
-           static_cast<unsigned>(m.dimms.size()) * kGroupWords + 1;
+           static_cast<unsigned>(m.dimms.size()) * kGroupWords + 2;
 }
 
 void pack(const Machine& m, const KernelState& s, std::uint32_t* out) {
@@ -64,7 +64,8 @@ void pack(const Machine& m, const KernelState& s, std::uint32_t* out) {
     out += m.blocks.size() * kBlockWords;
     std::memcpy(out, s.groups, m.dimms.size() * sizeof(GroupState));
     out += m.dimms.size() * kGroupWords;
-    *out = s.dimm_plugged;
+    out[0] = s.dimm_plugged;
+    out[1] = s.dimm_enabled;
 }
 
 void unpack(const Machine& m, const std::uint32_t* in, KernelState& s) {
@@ -76,7 +77,8 @@ void unpack(const Machine& m, const std::uint32_t* in, KernelState& s) {
     in += m.blocks.size() * kBlockWords;
     std::memcpy(s.groups, in, m.dimms.size() * sizeof(GroupState));
     in += m.dimms.size() * kGroupWords;
-    s.dimm_plugged = *in;
+    s.dimm_plugged = in[0];
+    s.dimm_enabled = in[1];
 }
 
 }  // namespace hp

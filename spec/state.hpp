@@ -75,6 +75,7 @@ struct KernelState {
     BlockState blocks[MAX_BLOCKS];
     GroupState groups[MAX_DIMMS];
     std::uint32_t dimm_plugged;    // bit d: the platform (QEMU/ACPI) has DIMM d plugged
+    std::uint32_t dimm_enabled;    // bit d: acpi_memory_info->enabled (its __add_memory() succeeded)
     std::uint32_t buddy_vmemmap_pages[MAX_NODES];  // node memory consumed by hot-added memmaps
 
     ZoneState& zone(int nid, unsigned z) { return nodes[nid].zones[z]; }

@@ -53,6 +53,7 @@ std::vector<std::pair<std::string, std::string>> state_fields(const Machine& m, 
     for (unsigned d = 0; d < m.dimms.size(); ++d) {
         const std::string p = fmt::format("{}.", m.dimms[d].name);
         add(p + "plugged", (s.dimm_plugged >> d & 1) ? "1" : "0");
+        add(p + "acpi_enabled", (s.dimm_enabled >> d & 1) ? "1" : "0");
         add(p + "group.present_kernel_pages", fmt::format("{}", s.groups[d].present_kernel_pages));
         add(p + "group.present_movable_pages", fmt::format("{}", s.groups[d].present_movable_pages));
     }

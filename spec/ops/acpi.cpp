@@ -15,7 +15,12 @@ int acpi_memory_device_add(Kernel& k, unsigned dimm) {
     // memory_group_register_static(node, PFN_UP(total_length)): one group per DIMM.
     const bool mom = k.ops.mhp_supports_memmap_on_memory(k, nr_pages);
     if (mom) k.say("mhp_flags |= MHP_MEMMAP_ON_MEMORY");
-    return k.ops.add_memory_resource(k, d.node, dimm, d.base_pfn, nr_pages, mom);
+    const int ret = k.ops.add_memory_resource(k, d.node, dimm, d.base_pfn, nr_pages, mom);
+    // "If add_memory() returns -EEXIST, the memory block has been used by the kernel" and
+    // the device is bound all the same; any other error leaves info->enabled clear, and
+    // the eject will not remove that range.
+    if (ret == 0 || ret == -EEXIST) k.s.dimm_enabled |= 1u << dimm;
+    return ret;
 }
 
 // memory_subsys_online() via device_online(): 1 if already online.
@@ -109,7 +114,7 @@ int acpi_memory_device_eject(Kernel& k, unsigned dimm) {
             }
         }
     }
-    {
+    if (k.s.dimm_enabled >> dimm & 1) {
         KCALL(k, "acpi_memory_device_remove");
         KCALL(k, "acpi_memory_remove_memory");
         const Dimm& d = k.m.dimms[dimm];
@@ -121,6 +126,7 @@ int acpi_memory_device_eject(Kernel& k, unsigned dimm) {
         }
     }
     k.s.dimm_plugged &= ~(1u << dimm);  // _EJ0: QEMU unplugs the DIMM (DEVICE_DELETED)
+    k.s.dimm_enabled &= ~(1u << dimm);
     return 0;
 }
 
