@@ -1,0 +1,140 @@
+// `hpcheck conformance`: the model against the real kernel.
+//   --recording FILE.jsonl (repeatable; a directory means every *.jsonl in it): replay
+//       recordings of conformance/record.py through the model, no QEMU involved.
+//   --runs N --length L --seed S [--kernel 6.1|6.12] [--boot-ram-mb MB] [--memmap-on-memory 0|1]:
+//       record N random sequences on the real kernel under QEMU (record.py batches them into
+//       few boots), then replay the recording.
+// Exit codes: 0 full agreement, 1 any mismatch, 2 malformed recording or usage,
+// 3 nothing compared (every recording skipped, or the recorder failed).
+#include <fmt/format.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+
+#include "checker/cli/command.hpp"
+#include "checker/conformance.hpp"
+
+namespace fs = std::filesystem;
+
+namespace hp::cli {
+
+namespace {
+struct ConfArgs {
+    std::vector<std::string> recordings;
+    std::string variant;
+    unsigned max_mismatches = 40;
+    // recording mode
+    unsigned runs = 0, length = 20;
+    std::uint64_t seed = 1;
+    std::string kernel = "6.1";
+    unsigned boot_ram_mb = 1024;
+    int memmap_on_memory = 1;
+    std::string keep;          // save the new recording here
+    std::string recorder;      // record.py
+};
+
+std::string default_recorder() {
+#ifdef HPCHECK_SCENARIO_DIR
+    return (fs::path(HPCHECK_SCENARIO_DIR).parent_path().parent_path() / "conformance" / "record.py").string();
+#else
+    return "conformance/record.py";
+#endif
+}
+
+int replay_files(const std::vector<std::string>& files, const ConfArgs& a) {
+    std::vector<conformance::ReplayResult> results;
+    conformance::ReplayOptions opt;
+    opt.variant = a.variant;
+    for (const std::string& f : files) {
+        results.push_back(conformance::replay_recording(f, opt));
+        std::cout << conformance::format_replay(results.back(), a.max_mismatches);
+    }
+    std::cout << conformance::format_totals(results);
+    bool any_compared = false, any_mismatch = false;
+    for (const auto& r : results) {
+        any_compared |= !r.skipped;
+        any_mismatch |= !r.mismatches.empty();
+    }
+    if (any_mismatch) return EXIT_VIOLATION;
+    return any_compared ? EXIT_HOLDS : EXIT_INCOMPLETE;
+}
+
+std::string shell_quote(const std::string& s) {
+    std::string q = "'";
+    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+}
+
+int run_conformance(ConfArgs& a) {
+    if (a.runs == 0) {
+        if (a.recordings.empty()) throw std::runtime_error("conformance: give --recording FILE or --runs N");
+        std::vector<std::string> files;
+        for (const std::string& r : a.recordings) {
+            if (fs::is_directory(r)) {
+                std::vector<std::string> dir;
+                for (const auto& e : fs::directory_iterator(r))
+                    if (e.path().extension() == ".jsonl") dir.push_back(e.path().string());
+                std::sort(dir.begin(), dir.end());
+                files.insert(files.end(), dir.begin(), dir.end());
+            } else {
+                files.push_back(r);
+            }
+        }
+        return replay_files(files, a);
+    }
+    if (!a.recordings.empty()) throw std::runtime_error("conformance: --runs and --recording exclude each other");
+    const std::string out = !a.keep.empty() ? a.keep
+                                            : (fs::temp_directory_path() /
+                                               fmt::format("hpcheck-conformance-{}-{}.jsonl", getpid(), a.seed))
+                                                  .string();
+    const std::string cmd = fmt::format(
+        "python3 {} --random {} --length {} --seed {} --kernel {} --boot-ram-mb {} --memmap-on-memory {} -q -o {}",
+        shell_quote(a.recorder), a.runs, a.length, a.seed, shell_quote(a.kernel), a.boot_ram_mb, a.memmap_on_memory,
+        shell_quote(out));
+    std::cerr << "hpcheck: recording on the real kernel: " << cmd << "\n";
+    const auto t0 = std::chrono::steady_clock::now();
+    const int rc = std::system(cmd.c_str());
+    const double rec_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (rc != 0) {
+        std::cerr << "hpcheck: the recorder failed (exit status " << rc << "); nothing compared\n";
+        return EXIT_INCOMPLETE;
+    }
+    const auto t1 = std::chrono::steady_clock::now();
+    const int ret = replay_files({out}, a);
+    const double rep_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
+    std::cout << fmt::format("  wall time: recording {:.1f} s, replay {:.3f} s\n", rec_s, rep_s);
+    if (a.keep.empty()) fs::remove(out);
+    else std::cout << "  recording kept in " << out << "\n";
+    return ret;
+}
+}  // namespace
+
+static void add_conformance_command(CLI::App& app, Registry& r, Context&) {
+    auto* sub = app.add_subcommand(
+        "conformance",
+        "compare the model with the real kernel: replay recordings of conformance/record.py (--recording), or record "
+        "random sequences under QEMU and replay them (--runs)");
+    static ConfArgs a;
+    a.recorder = default_recorder();
+    sub->add_option("--recording", a.recordings, "recording (JSON Lines) or a directory of them; repeatable");
+    sub->add_option("--variant", a.variant, "variant to compare against (default: from the kernel version)");
+    sub->add_option("--max-mismatches", a.max_mismatches, "list at most N mismatches per recording (0 = all)")
+        ->capture_default_str();
+    sub->add_option("--runs", a.runs, "record N random sequences on the real kernel (QEMU), then replay them");
+    sub->add_option("--length", a.length, "operations per random sequence")->capture_default_str();
+    sub->add_option("--seed", a.seed, "seed of the random sequences")->capture_default_str();
+    sub->add_option("--kernel", a.kernel, "kernel line to record")->check(CLI::IsMember({"6.1", "6.12"}))->capture_default_str();
+    sub->add_option("--boot-ram-mb", a.boot_ram_mb, "boot RAM of the guest")->capture_default_str();
+    sub->add_option("--memmap-on-memory", a.memmap_on_memory, "memory_hotplug.memmap_on_memory of the guest")
+        ->check(CLI::IsMember({0, 1}))
+        ->capture_default_str();
+    sub->add_option("--keep", a.keep, "keep the new recording in FILE");
+    sub->add_option("--recorder", a.recorder, "path of record.py")->capture_default_str();
+    r.push_back({sub, [] { return run_conformance(a); }});
+}
+
+static const bool registered = register_command(50, add_conformance_command);
+
+}  // namespace hp::cli
