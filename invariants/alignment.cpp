@@ -26,7 +26,7 @@ static bool ranges_aligned(const Step& st, Violation* out) {
     for (int i = 0; i < st.result.nobs; ++i) {
         const Observation& o = st.result.obs[i];
         if (o.kind != Observation::MISALIGNED_RANGE) continue;
-        *out = {"alignment", "kernel paths get pageblock/section/subsection-aligned ranges",
+        *out = {"range-alignment", "kernel paths get pageblock/section/subsection-aligned ranges",
                 fmt::format("{} called with [{:#x}, {:#x}) (WARN_ON_ONCE in the kernel)", o.func, o.pfn, o.pfn + o.nr)};
         return false;
     }

@@ -48,7 +48,7 @@ static bool altmap_not_freed_to_buddy(const Step& st, Violation* out) {
     for (int i = 0; i < st.result.nobs; ++i) {
         const Observation& o = st.result.obs[i];
         if (o.kind != Observation::ALTMAP_FREED_TO_BUDDY) continue;
-        *out = {"altmap", "altmap pages go back with vmem_altmap_free(), never free_pages()",
+        *out = {"altmap-free", "altmap pages go back with vmem_altmap_free(), never free_pages()",
                 fmt::format("{} freed {} vmemmap pages at pfn {:#x}, taken from an altmap, into the buddy allocator: "
                             "block-internal pfns become free memory while the block is still plugged",
                             o.func, o.nr, o.pfn)};

@@ -20,6 +20,7 @@ const std::vector<Invariant>& all_invariants() {
         inv::register_alignment(v);
         inv::register_refused_unchanged(v);
         inv::register_round_trip(v);
+        inv::register_memmap_freed_in_use(v);
         return v;
     }();
     return list;

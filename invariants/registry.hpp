@@ -18,4 +18,5 @@ void register_node_lifecycle(std::vector<Invariant>&);
 void register_alignment(std::vector<Invariant>&);
 void register_refused_unchanged(std::vector<Invariant>&);
 void register_round_trip(std::vector<Invariant>&);
+void register_memmap_freed_in_use(std::vector<Invariant>&);
 }  // namespace hp::inv
