@@ -31,6 +31,7 @@ struct ConfArgs {
     std::string kernel = "6.1";
     unsigned boot_ram_mb = 1024;
     int memmap_on_memory = 1;
+    std::string default_state = "offline";
     std::string keep;          // save the new recording here
     std::string recorder;      // record.py
 };
@@ -90,9 +91,10 @@ int run_conformance(ConfArgs& a) {
                                                fmt::format("hpcheck-conformance-{}-{}.jsonl", getpid(), a.seed))
                                                   .string();
     const std::string cmd = fmt::format(
-        "python3 {} --random {} --length {} --seed {} --kernel {} --boot-ram-mb {} --memmap-on-memory {} -q -o {}",
+        "python3 {} --random {} --length {} --seed {} --kernel {} --boot-ram-mb {} --memmap-on-memory {} "
+        "--default-state {} -q -o {}",
         shell_quote(a.recorder), a.runs, a.length, a.seed, shell_quote(a.kernel), a.boot_ram_mb, a.memmap_on_memory,
-        shell_quote(out));
+        shell_quote(a.default_state), shell_quote(out));
     std::cerr << "hpcheck: recording on the real kernel: " << cmd << "\n";
     const auto t0 = std::chrono::steady_clock::now();
     const int rc = std::system(cmd.c_str());
@@ -129,6 +131,9 @@ static void add_conformance_command(CLI::App& app, Registry& r, Context&) {
     sub->add_option("--boot-ram-mb", a.boot_ram_mb, "boot RAM of the guest")->capture_default_str();
     sub->add_option("--memmap-on-memory", a.memmap_on_memory, "memory_hotplug.memmap_on_memory of the guest")
         ->check(CLI::IsMember({0, 1}))
+        ->capture_default_str();
+    sub->add_option("--default-state", a.default_state, "memhp_default_state of the guest (auto-online after hot-add)")
+        ->check(CLI::IsMember({"offline", "online", "online_kernel", "online_movable"}))
         ->capture_default_str();
     sub->add_option("--keep", a.keep, "keep the new recording in FILE");
     sub->add_option("--recorder", a.recorder, "path of record.py")->capture_default_str();
