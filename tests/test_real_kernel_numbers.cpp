@@ -112,7 +112,7 @@ TEST_CASE("eject rollback re-onlines with MMOP_ONLINE: Movable blocks come back 
     check_zone(r.zone(ZONE_NORMAL), 1048576, 98304, 98304, 98304);
 }
 
-TEST_CASE("a hot-added DIMM on a memoryless node onlines the node; the last eject offlines it") {
+TEST_CASE("a hot-added DIMM on a memoryless node onlines the node, the last eject offlines it") {
     Machine m = test::qemu_machine(2, 1, true, 2);  // d1 sits on node 1
     Run r(m);
     CHECK_FALSE(r.s.nodes[1].online);
