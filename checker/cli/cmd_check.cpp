@@ -6,6 +6,7 @@
 
 #include "checker/cli/command.hpp"
 #include "checker/output_file.hpp"
+#include "checker/report_itf.hpp"
 #include "checker/report_json.hpp"
 #include "checker/report_text.hpp"
 
@@ -40,6 +41,13 @@ int run_check(CheckArgs& a, const Context& ctx) {
         write_file_atomically(base + ".trace.txt", format_trace(sc.machine, r));
         write_file_atomically(base + ".trace.json", format_json(sc, r));
     }
+    // The ITF trace (replay, explain, svg, html, repro read it) for every violation.
+    if (!a.trace_dir.empty() && r.explore.verdict == Verdict::VIOLATION && r.explore.violation) {
+        fs::create_directories(a.trace_dir);
+        const std::string base = (fs::path(a.trace_dir) / fmt::format("{}-{}", sc.name, r.variant)).string();
+        write_file_atomically(base + ".itf.json",
+                              format_itf(sc, r, a.opt.invariants.empty() ? sc.invariants : a.opt.invariants));
+    }
     return exit_code_for(r);
 }
 }  // namespace
@@ -55,7 +63,7 @@ static void add_check_command(CLI::App& app, Registry& r, Context& ctx) {
     sub->add_option("--max-memory", a.opt.limits.max_memory_mb, "stop (incomplete) when the visited set exceeds MB MiB");
     sub->add_option("--invariant", a.opt.invariants, "check only this invariant (repeatable)");
     sub->add_option("--json", a.json_out, "write the result as JSON to OUT");
-    sub->add_option("--trace-dir", a.trace_dir, "write the violating trace (text and JSON) into DIR");
+    sub->add_option("--trace-dir", a.trace_dir, "write the violating trace (text, JSON and ITF JSON) into DIR");
     r.push_back({sub, [&ctx] { return run_check(a, ctx); }});
 }
 
