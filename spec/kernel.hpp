@@ -100,6 +100,11 @@ struct KernelOps {
     void (*update_pgdat_span)(Kernel&, int nid);
     // --- remove ---------------------------------------------------------------------------
     int (*try_remove_memory)(Kernel&, pfn_t start, std::uint64_t nr_pages);
+    // The removal-granularity rule of try_remove_memory() for memory whose blocks carry
+    // vmemmap pages (5.13-6.5: "only in the same granularity it was added - a single
+    // memory block", a08a2ae34613). 0 to go on, or -EINVAL. A hook so that designs without
+    // the rule (the 2019 RFC, multi-block-removal-allowed) replace only this step.
+    int (*check_removal_granularity)(Kernel&, pfn_t start, std::uint64_t nr_pages, std::uint64_t nr_vmemmap_pages);
     void (*arch_remove_memory)(Kernel&, pfn_t start, std::uint64_t nr_pages, VmemAltmap* altmap);
     void (*section_deactivate)(Kernel&, pfn_t pfn, std::uint64_t nr_pages, VmemAltmap* altmap);
     void (*depopulate_section_memmap)(Kernel&, pfn_t pfn, std::uint64_t nr_pages, VmemAltmap* altmap);

@@ -43,6 +43,7 @@ void update_pgdat_span(Kernel&, int nid);
 
 // ops/remove.cpp
 int try_remove_memory(Kernel&, pfn_t start, std::uint64_t nr_pages);
+int check_removal_granularity(Kernel&, pfn_t start, std::uint64_t nr_pages, std::uint64_t nr_vmemmap_pages);
 void arch_remove_memory(Kernel&, pfn_t start, std::uint64_t nr_pages, VmemAltmap* altmap);
 void section_deactivate(Kernel&, pfn_t pfn, std::uint64_t nr_pages, VmemAltmap* altmap);
 void depopulate_section_memmap(Kernel&, pfn_t pfn, std::uint64_t nr_pages, VmemAltmap* altmap);

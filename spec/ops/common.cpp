@@ -162,6 +162,7 @@ KernelOps ops() {
     o.find_biggest_section_pfn = find_biggest_section_pfn;
     o.update_pgdat_span = update_pgdat_span;
     o.try_remove_memory = try_remove_memory;
+    o.check_removal_granularity = check_removal_granularity;
     o.arch_remove_memory = arch_remove_memory;
     o.section_deactivate = section_deactivate;
     o.depopulate_section_memmap = depopulate_section_memmap;

@@ -34,10 +34,7 @@ int try_remove_memory(Kernel& k, pfn_t start, std::uint64_t nr_pages) {
         for (unsigned b = first; b < first + count && !nr_vmemmap_pages; ++b)
             if (k.s.blocks[b].state != BLOCK_ABSENT) nr_vmemmap_pages = k.s.blocks[b].nr_vmemmap_pages;
         if (nr_vmemmap_pages) {
-            if (nr_pages != k.m.geo.pages_per_block) {
-                k.say("pr_warn: Refuse to remove ... wrong granularity");
-                return -EINVAL;
-            }
+            if (const int ret = k.ops.check_removal_granularity(k, start, nr_pages, nr_vmemmap_pages)) return ret;
             // Let free_hugepage_table() use vmem_altmap_free() for the vmemmap.
             mhp_altmap.alloc = nr_vmemmap_pages;
             mhp_altmap.base_pfn = start;
@@ -53,6 +50,18 @@ int try_remove_memory(Kernel& k, pfn_t start, std::uint64_t nr_pages) {
     k.ops.arch_remove_memory(k, start, nr_pages, altmap);
     // release_mem_region_adjustable()
     if (nid >= 0) k.ops.try_offline_node(k, nid);
+    return 0;
+}
+
+// "We only support removing memory added with MHP_MEMMAP_ON_MEMORY in the same
+// granularity it was added - a single memory block."
+int check_removal_granularity(Kernel& k, pfn_t start, std::uint64_t nr_pages, std::uint64_t nr_vmemmap_pages) {
+    (void)start;
+    (void)nr_vmemmap_pages;
+    if (nr_pages != k.m.geo.pages_per_block) {
+        k.say("pr_warn: Refuse to remove ... wrong granularity");
+        return -EINVAL;
+    }
     return 0;
 }
 

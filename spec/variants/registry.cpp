@@ -3,7 +3,18 @@
 namespace hp {
 
 const std::vector<Variant>& all_variants() {
-    static const std::vector<Variant> list{variants::v6_1()};
+    static const std::vector<Variant> list{
+        variants::v6_1(),
+        variants::v5_12(),
+        variants::v5_4(),
+        variants::v6_8(),
+        variants::rfc_2019(),
+        variants::rfc_2019_forward_free(),
+        variants::hocko_2021(),
+        variants::no_vmemmap_alignment_check(),
+        variants::add_error_path_without_altmap(),
+        variants::multi_block_removal_allowed(),
+    };
     return list;
 }
 

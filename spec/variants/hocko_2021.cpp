@@ -1,0 +1,177 @@
+// hocko-2021 — seed 004's counter-proposal: Michal Hocko, reply to "[PATCH v5 1/5]
+// mm,memory_hotplug: Allocate memmap from the added memory range" (linux-mm, 24 Mar 2021):
+// "{on,off}lining shouldn't care about where their vmemmaps come from at all. It should be
+// a responsibility of the code which reserves that space to compensate for accounting ...
+// I have dug out all the vmemmap pieces out of the {on,off}lining and hooked all the
+// accounting when the space is reserved."
+//
+// Deviations from v6.1 (the merged design Oscar's v5 became, a08a2ae34613):
+// - add_memory_resource(): once the memory block exists, the vmemmap pages are
+//   initialized and accounted where the space was reserved: move_pfn_range_to_zone() of
+//   [start, start + nr_vmemmap_pages) and adjust_present_page_count(+nr_vmemmap_pages).
+//   At add time no online type is known; the vmemmap pages hold struct pages (kernel
+//   data, MIGRATE_UNMOVABLE), so they go to the default kernel zone
+//   (zone_for_pfn_range(MMOP_ONLINE_KERNEL)). Sections stay offline (the block is offline).
+// - memory_block_online()/memory_block_offline(): only skip the vmemmap pages; no
+//   mhp_init/deinit_memmap_on_memory(), no present_pages adjustment.
+// - try_remove_memory(): un-account (adjust_present_page_count(-nr_vmemmap_pages)) and
+//   remove_pfn_range_from_zone() for the vmemmap pages, after the parent's refusals.
+//
+// David Hildenbrand's objections in the same thread, which the checker must reproduce:
+// 1. "If the underlying memory block is offline, all sections are offline. Zone shrinking
+//    code will happily skip over the vmemmap pages and you can end up with out-of-zone
+//    pages assigned to the zone." (scenario 38, invariant zone-span)
+// 2. "our zone shrinking code currently searches in PAGES_PER_SUBSECTION (2 MiB IIRC)
+//    increments. In case our vmemmap pages would be less than that, we could accidentally
+//    shrink the !vmemmap part too much ... this would apply for memory block sizes < 128
+//    MiB." (scenario 39, custom 32 MiB blocks, invariant zone-span)
+// 3. "You heavily fragment zone layout ... set_zone_contiguous() will leave
+//    zone->contiguous = false." (tests/test_variants.cpp)
+// By design this proposal also changes two accounting contracts of v6.1: present_pages
+// counts the vmemmap pages of offline blocks (I5), and an offline block keeps an
+// initialized memmap for its vmemmap pages (I8); the scenarios check zone-span only.
+#include <fmt/format.h>
+
+#include "spec/memmap.hpp"
+#include "spec/ops/base.hpp"
+#include "spec/variants/registry.hpp"
+
+namespace hp::variants {
+
+namespace {
+
+// The reservation's accounting, done right after create_memory_block_devices().
+void account_reserved_vmemmap(Kernel& k, pfn_t start, std::uint64_t nr_pages) {
+    unsigned first = 0, count = 0;
+    if (!blocks_of_range(k.m, start, nr_pages, first, count)) return;
+    for (unsigned b = first; b < first + count; ++b) {
+        const std::uint64_t nr_vmemmap = k.s.blocks[b].nr_vmemmap_pages;
+        if (!nr_vmemmap) continue;
+        KCALL(k, "account the reserved vmemmap pages (at add, outside online)");
+        const pfn_t pfn = k.m.blocks[b].start_pfn;
+        const int nid = k.m.blocks[b].nid;
+        const unsigned zone = k.ops.zone_for_pfn_range(k, MMOP_ONLINE_KERNEL, nid, pfn, nr_vmemmap);
+        k.say(fmt::format("vmemmap pages [{:#x}, {:#x}) -> {}", pfn, pfn + nr_vmemmap, zone_name(zone)));
+        k.ops.move_pfn_range_to_zone(k, nid, zone, pfn, nr_vmemmap);
+        k.ops.adjust_present_page_count(k, pfn, group_of_block(k.m, b), static_cast<std::int64_t>(nr_vmemmap));
+    }
+}
+
+// v6.1's add_memory_resource() with the accounting step after the block devices exist.
+int add_memory_resource(Kernel& k, int nid, unsigned group, pfn_t start, std::uint64_t nr_pages,
+                        bool memmap_on_memory) {
+    KCALL(k, "add_memory_resource");
+    const std::uint64_t ppb = k.m.geo.pages_per_block;
+    if (!nr_pages || start % ppb || nr_pages % ppb) return -EINVAL;
+    if (nid < 0 || nid >= k.m.nr_nodes) return -EINVAL;
+    bool new_node = false;
+    if (!k.s.nodes[nid].online) {
+        KCALL(k, "__try_online_node");
+        NodeState& node = k.s.nodes[nid];
+        node.node_start_pfn = 0;
+        for (ZoneState& z : node.zones) z.managed_pages = 0;
+        new_node = true;
+    }
+    VmemAltmap altmap;
+    VmemAltmap* params_altmap = nullptr;
+    if (memmap_on_memory) {
+        if (!k.ops.mhp_supports_memmap_on_memory(k, nr_pages)) return -EINVAL;
+        altmap.free = nr_pages;
+        altmap.base_pfn = start;
+        altmap.owner_block = k.m.block_of_pfn(start);
+        params_altmap = &altmap;
+    }
+    int ret = k.ops.arch_add_memory(k, nid, start, nr_pages, params_altmap);
+    if (ret < 0) return ret;
+    ret = k.ops.create_memory_block_devices(k, start, nr_pages, altmap.alloc, group);
+    if (ret) {
+        k.ops.arch_remove_memory(k, start, nr_pages, params_altmap);
+        return ret;
+    }
+    account_reserved_vmemmap(k, start, nr_pages);
+    if (new_node) k.s.nodes[nid].online = 1;
+    if (k.m.params.default_online_type != MMOP_OFFLINE) {
+        KCALL(k, "walk_memory_blocks(online_memory_block)");
+        unsigned first = 0, count = 0;
+        if (blocks_of_range(k.m, start, nr_pages, first, count))
+            for (unsigned b = first; b < first + count; ++b) {
+                k.s.blocks[b].online_type = k.m.params.default_online_type;
+                base::device_online(k, b);
+            }
+    }
+    return 0;
+}
+
+int memory_block_online(Kernel& k, unsigned b, OnlineType type) {
+    KCALL(k, "memory_block_online");
+    const pfn_t start_pfn = k.m.blocks[b].start_pfn;
+    const std::uint64_t nr_pages = k.m.geo.pages_per_block;
+    const std::uint64_t nr_vmemmap_pages = k.s.blocks[b].nr_vmemmap_pages;  // only skipped
+    const int nid = k.m.blocks[b].nid;
+    const unsigned zone = k.ops.zone_for_pfn_range(k, type, nid, start_pfn, nr_pages);
+    k.say(fmt::format("zone_for_pfn_range({}) = {}", online_type_name(type), zone_name(zone)));
+    const int ret = k.ops.online_pages(k, start_pfn + nr_vmemmap_pages, nr_pages - nr_vmemmap_pages, nid, zone,
+                                       group_of_block(k.m, b));
+    if (ret) return ret;
+    k.s.blocks[b].zone = static_cast<std::uint8_t>(zone);
+    return 0;
+}
+
+int memory_block_offline(Kernel& k, unsigned b) {
+    KCALL(k, "memory_block_offline");
+    const pfn_t start_pfn = k.m.blocks[b].start_pfn;
+    const std::uint64_t nr_pages = k.m.geo.pages_per_block;
+    const std::uint64_t nr_vmemmap_pages = k.s.blocks[b].nr_vmemmap_pages;
+    const unsigned zone = k.s.blocks[b].zone;
+    if (zone == NO_ZONE) return -EINVAL;
+    const int ret = k.ops.offline_pages(k, start_pfn + nr_vmemmap_pages, nr_pages - nr_vmemmap_pages,
+                                        k.m.blocks[b].nid, zone, group_of_block(k.m, b));
+    if (ret) return ret;
+    k.s.blocks[b].zone = NO_ZONE;
+    return 0;
+}
+
+int try_remove_memory(Kernel& k, pfn_t start, std::uint64_t nr_pages) {
+    unsigned first = 0, count = 0;
+    if (!blocks_of_range(k.m, start, nr_pages, first, count)) return base::try_remove_memory(k, start, nr_pages);
+    // The parent's refusals come first: every block offline, the single-block rule.
+    std::uint64_t nr_vmemmap = 0;
+    for (unsigned b = first; b < first + count; ++b) {
+        if (k.s.blocks[b].state == MEM_ONLINE) return base::try_remove_memory(k, start, nr_pages);  // -EBUSY
+        if (k.s.blocks[b].state != BLOCK_ABSENT && !nr_vmemmap) nr_vmemmap = k.s.blocks[b].nr_vmemmap_pages;
+    }
+    if (nr_vmemmap && nr_pages != k.m.geo.pages_per_block) return base::try_remove_memory(k, start, nr_pages);  // -EINVAL
+    for (unsigned b = first; b < first + count; ++b) {
+        const std::uint64_t v = k.s.blocks[b].state == BLOCK_ABSENT ? 0 : k.s.blocks[b].nr_vmemmap_pages;
+        if (!v) continue;
+        KCALL(k, "unaccount the reserved vmemmap pages (before removal)");
+        const pfn_t pfn = k.m.blocks[b].start_pfn;
+        const std::uint8_t mm = read_memmap(k, pfn, "page_zone(vmemmap page)");
+        if (!Memmap::initialized(mm)) continue;
+        k.ops.adjust_present_page_count(k, pfn, group_of_block(k.m, b), -static_cast<std::int64_t>(v));
+        k.ops.remove_pfn_range_from_zone(k, Memmap::nid(mm), Memmap::zone(mm), pfn, v);
+    }
+    return base::try_remove_memory(k, start, nr_pages);
+}
+
+}  // namespace
+
+Variant hocko_2021() {
+    Variant v;
+    v.name = "hocko-2021";
+    v.parent = "v6.1";
+    v.source = "seed 004: Michal Hocko's counter-proposal and David Hildenbrand's objections, thread \"[PATCH v5 "
+               "1/5] mm,memory_hotplug: Allocate memmap from the added memory range\" (linux-mm, 2021-03-24)";
+    v.description =
+        "The vmemmap pages of a memmap_on_memory block are linked to a zone and counted as present when the "
+        "memory is added (the code that reserves the space does the accounting), not when it is onlined; "
+        "online/offline only skip them.";
+    v.ops = v6_1().ops;  // the parent's table
+    v.ops.add_memory_resource = add_memory_resource;
+    v.ops.memory_block_online = memory_block_online;
+    v.ops.memory_block_offline = memory_block_offline;
+    v.ops.try_remove_memory = try_remove_memory;
+    return v;
+}
+
+}  // namespace hp::variants

@@ -1,0 +1,82 @@
+// v5.12 — before memmap_on_memory: the memmap of hot-added memory always comes from
+// memory the kernel already has, so a hot-added but not yet onlined DIMM costs free
+// memory and can make the next hot-add fail. Seed 001 (the 2019 RFC cover letter): "it
+// consumes an additional memory until the hotadded memory itself is onlined ... can lead
+// to OOM and that led to introduction of hacks like auto onlining (31bc3858ea3e)".
+//
+// Deviations from v6.1:
+// - mhp_supports_memmap_on_memory(): always false. The memory_hotplug.memmap_on_memory
+//   parameter arrived with a08a2ae34613 in 5.13; ACPI never sets MHP_MEMMAP_ON_MEMORY.
+// - populate_section_memmap(): vmemmap_populate() -> vmemmap_alloc_block_buf() takes the
+//   struct pages from the buddy allocator (alloc_pages_node(node, GFP_KERNEL |
+//   __GFP_RETRY_MAYFAIL | __GFP_NOWARN), which may fall back to any node) and fails with
+//   -ENOMEM when there is no free memory left; section_activate() then undoes the section
+//   and sparse_add_section() returns -ENOMEM (mm/sparse.c, Rtoax/linux-5.10.13, which
+//   is 5.12 for these paths, kernel-semantics.md §0).
+//
+// The "free boot memory" figure: the model does not track every allocation of a running
+// system, only what hotplug takes. Free memory = managed_pages of every zone (boot
+// memory plus onlined hot-added memory) minus the struct pages already taken from it
+// (node<N>.vmemmap_pages_from_node_memory). Give a scenario a small `managed` in [[boot]]
+// to model a guest whose memory is nearly used up; the add then fails like the real one.
+// The rest of the paths (shrink at offline, feee6b298916, 5.5) are those of 6.1; memory
+// groups (5.15) and mem->zone (5.17) did not exist but change no observable here.
+#include <fmt/format.h>
+
+#include "spec/ops/base.hpp"
+#include "spec/variants/registry.hpp"
+
+namespace hp::variants {
+
+namespace {
+
+bool mhp_supports_memmap_on_memory(Kernel&, std::uint64_t) { return false; }
+
+std::uint64_t free_pages(const Kernel& k) {
+    std::uint64_t managed = 0, taken = 0;
+    for (int n = 0; n < k.m.nr_nodes; ++n) {
+        for (const ZoneState& z : k.s.nodes[n].zones) managed += z.managed_pages;
+        taken += k.s.buddy_vmemmap_pages[n];
+    }
+    return managed > taken ? managed - taken : 0;
+}
+
+int populate_section_memmap(Kernel& k, int nid, pfn_t pfn, std::uint64_t nr_pages, VmemAltmap* altmap) {
+    KCALL(k, "populate_section_memmap");
+    KCALL(k, "vmemmap_populate");
+    const Geometry& g = k.m.geo;
+    const std::uint64_t pages = (g.memmap_bytes(nr_pages) + g.page_size - 1) / g.page_size;
+    const std::uint64_t avail = free_pages(k);
+    if (altmap) return -EINVAL;  // nobody passes an altmap for System RAM before 5.13
+    if (avail < pages) {
+        k.say(fmt::format("vmemmap_alloc_block_buf: {} pages of struct pages needed, {} pages of memory free: -ENOMEM",
+                          pages, avail));
+        return -ENOMEM;
+    }
+    k.say(fmt::format("vmemmap_alloc_block_buf: {} pages from node memory; free memory {} -> {} pages", pages, avail,
+                      avail - pages));
+    k.s.buddy_vmemmap_pages[nid] += static_cast<std::uint32_t>(pages);
+    k.s.blocks[k.m.block_of_pfn(pfn)].vmemmap_backing = BACKING_BUDDY;
+    return 0;
+}
+
+}  // namespace
+
+Variant v5_12() {
+    Variant v;
+    v.name = "v5.12";
+    v.parent = "v6.1";
+    v.source = "Linux 5.12 (before a08a2ae34613 \"mm,memory_hotplug: allocate memmap from the added memory range\"); "
+               "seed 001 (2019 RFC cover letter: the OOM risk)";
+    v.description =
+        "No memmap_on_memory: the struct pages of hot-added memory always come from free memory the kernel "
+        "already has (vmemmap_alloc_block_buf), from add until remove, whether or not the memory is ever "
+        "onlined. Free memory is modelled as the zones' managed pages minus the struct pages taken so far; "
+        "when it runs out, sparse_add_section() fails and the hot-add returns -ENOMEM.";
+    v.ops = v6_1().ops;  // the parent's table
+    v.ops.mhp_supports_memmap_on_memory = mhp_supports_memmap_on_memory;
+    v.ops.populate_section_memmap = populate_section_memmap;
+    return v;
+}
+
+}  // namespace hp::variants

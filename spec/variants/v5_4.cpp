@@ -1,0 +1,144 @@
+// v5.4 — before feee6b298916 "mm/memory_hotplug: shrink zones when offlining memory"
+// (5.5, backported to stable): zones and nodes shrink only when memory is removed, and
+// the shrink is driven by the memmap of the memory being removed.
+//
+// Deviations from v5.12 (kernel-semantics.md §3.3, §3.4, §6, §7 I2/I12):
+// - offline_pages(): no remove_pfn_range_from_zone() at the end. The span keeps covering
+//   offline memory, and the struct pages keep their zone/node links (the poisoning at
+//   offline, d33695b16a9f, came with the same series).
+// - online_pages(): a MEM_GOING_ONLINE veto does not shrink the zone back ("Before
+//   feee6b298916 (5.5) this path did not shrink the zone").
+// - arch_remove_memory() (x86): `zone = page_zone(pfn_to_page(start_pfn) +
+//   vmem_altmap_offset(altmap))`, then __remove_pages(zone, ...) -> __remove_section() ->
+//   __remove_zone() -> shrink_zone_span() + update_pgdat_span() for every section. The
+//   zone comes from a struct page of memory that is offline: poisoned (page_init_poison()
+//   at sparse_add_section()) if the memory was never onlined. 00d6c019b5bc / feee6b298916
+//   removed that read. [unverified: whether 00d6c019b5bc's pfn_to_online_page() check of
+//   the boundary searches was already in 5.4.0; the model keeps it, so only the
+//   page_zone() read of arch_remove_memory() is the 5.4 behaviour.]
+#include <fmt/format.h>
+
+#include "spec/memmap.hpp"
+#include "spec/ops/base.hpp"
+#include "spec/variants/registry.hpp"
+
+namespace hp::variants {
+
+namespace {
+
+// offline_pages() of 5.4: as 6.1 up to MEM_OFFLINE, without the shrink at the end.
+int offline_pages(Kernel& k, pfn_t start_pfn, std::uint64_t nr_pages, int nid, unsigned zone, unsigned group) {
+    KCALL(k, "offline_pages");
+    const Geometry& g = k.m.geo;
+    const pfn_t end_pfn = start_pfn + nr_pages;
+    if (!nr_pages || start_pfn % g.pageblock_nr_pages || end_pfn % g.pages_per_section) {
+        k.observe(Observation::MISALIGNED_RANGE, "offline_pages", start_pfn, nr_pages);
+        return -EINVAL;
+    }
+    // test_pages_in_a_zone()
+    const std::uint8_t first = read_memmap(k, start_pfn, "test_pages_in_a_zone");
+    const std::uint8_t last = read_memmap(k, end_pfn - 1, "test_pages_in_a_zone");
+    if (first != Memmap::make(nid, zone) || last != Memmap::make(nid, zone)) return -EINVAL;
+    {
+        KCALL(k, "start_isolate_page_range");
+        if (zone != ZONE_MOVABLE && k.fault.kind == FaultKind::UNMOVABLE_PAGES &&
+            k.m.block_of_pfn(start_pfn) == k.fault.index) {
+            k.fault_fired = true;
+            k.say("failure to isolate range: unmovable page");
+            return -EBUSY;
+        }
+    }
+    {
+        KCALL(k, "memory_notify(MEM_GOING_OFFLINE)");
+        if (k.inject(FaultKind::NOTIFIER_VETO_OFFLINE)) {
+            k.say("notifier failure; undo_isolate_page_range + memory_notify(MEM_CANCEL_OFFLINE)");
+            return -EBUSY;
+        }
+    }
+    {
+        KCALL(k, "__offline_isolated_pages");
+        base::offline_mem_sections(k, start_pfn, end_pfn);
+    }
+    k.s.zone(nid, zone).managed_pages -= static_cast<std::uint32_t>(nr_pages);
+    k.ops.adjust_present_page_count(k, start_pfn, group, -static_cast<std::int64_t>(nr_pages));
+    {
+        KCALL(k, "memory_notify(MEM_OFFLINE)");
+    }
+    k.say("5.4: no remove_pfn_range_from_zone(): the zone keeps spanning the offline range, its struct pages "
+          "keep their zone");
+    return 0;
+}
+
+// online_pages() of 5.4: a notifier veto only cancels; the grown span stays.
+int online_pages(Kernel& k, pfn_t pfn, std::uint64_t nr_pages, int nid, unsigned zone, unsigned group) {
+    KCALL(k, "online_pages");
+    const Geometry& g = k.m.geo;
+    if (!nr_pages || pfn % g.pageblock_nr_pages || (pfn + nr_pages) % g.pages_per_section) {
+        k.observe(Observation::MISALIGNED_RANGE, "online_pages", pfn, nr_pages);
+        return -EINVAL;
+    }
+    k.ops.move_pfn_range_to_zone(k, nid, zone, pfn, nr_pages);
+    {
+        KCALL(k, "memory_notify(MEM_GOING_ONLINE)");
+        if (k.inject(FaultKind::NOTIFIER_VETO_ONLINE)) {
+            k.say("a memory notifier vetoed MEM_GOING_ONLINE; memory_notify(MEM_CANCEL_ONLINE) (no shrink in 5.4)");
+            return -EBUSY;
+        }
+    }
+    {
+        KCALL(k, "online_pages_range");
+        k.s.zone(nid, zone).managed_pages += static_cast<std::uint32_t>(nr_pages);
+        base::online_mem_sections(k, pfn, pfn + nr_pages);
+    }
+    k.ops.adjust_present_page_count(k, pfn, group, static_cast<std::int64_t>(nr_pages));
+    return 0;
+}
+
+// x86 arch_remove_memory() of 5.4: the zone to shrink is read from the memmap of the
+// memory being removed; __remove_section() shrinks it section by section.
+void arch_remove_memory(Kernel& k, pfn_t start, std::uint64_t nr_pages, VmemAltmap* altmap) {
+    KCALL(k, "arch_remove_memory");
+    const pfn_t first = start + (altmap ? altmap->free : 0);  // + vmem_altmap_offset(altmap)
+    const std::uint8_t mm = read_memmap(k, first, "arch_remove_memory: page_zone(pfn_to_page(start_pfn))");
+    KCALL(k, "__remove_pages");
+    const std::uint64_t pps = k.m.geo.pages_per_section;
+    for (pfn_t pfn = start, end = start + nr_pages; pfn < end;) {
+        const std::uint64_t cur = std::min<std::uint64_t>(end - pfn, pps - pfn % pps);
+        const int b = k.m.block_of_pfn(pfn);
+        if (b < 0 || !(k.s.blocks[b].section_valid >> section_in_block(k.m, b, pfn) & 1)) {
+            k.say(fmt::format("WARN_ON_ONCE(!valid_section(ms)) at pfn {:#x}", pfn));
+        } else {
+            KCALL(k, "__remove_section");
+            if (Memmap::initialized(mm)) {
+                KCALL(k, "__remove_zone");
+                k.ops.shrink_zone_span(k, Memmap::nid(mm), Memmap::zone(mm), pfn, pfn + cur);
+                k.ops.update_pgdat_span(k, Memmap::nid(mm));
+            } else {
+                k.say("__remove_zone() on the zone of a poisoned struct page: garbage (the model skips the shrink)");
+            }
+            k.ops.section_deactivate(k, pfn, cur, altmap);
+        }
+        pfn += cur;
+    }
+}
+
+}  // namespace
+
+Variant v5_4() {
+    Variant v;
+    v.name = "v5.4";
+    v.parent = "v5.12";
+    v.source = "Linux 5.4, before feee6b298916 \"mm/memory_hotplug: shrink zones when offlining memory\" and "
+               "00d6c019b5bc \"mm/memory_hotplug: don't access uninitialized memmaps in shrink_zone_span()\"";
+    v.description =
+        "Zones shrink only at remove time: offline_pages() leaves the span and the struct pages as they are, and "
+        "x86 arch_remove_memory() reads the zone to shrink from the struct page of the memory being removed, "
+        "which is poisoned if that memory was never onlined.";
+    v.ops = v5_12().ops;  // the parent's table
+    v.ops.offline_pages = offline_pages;
+    v.ops.online_pages = online_pages;
+    v.ops.arch_remove_memory = arch_remove_memory;
+    return v;
+}
+
+}  // namespace hp::variants

@@ -1,0 +1,216 @@
+// v6.8 — one altmap per memory block: 6b8f0798b85a "mm/memory_hotplug: split
+// memmap_on_memory requests across memblocks" (6.8), on top of the 6.6 changes
+// e3c2bfdd33a3 (fall back to the normal path instead of -EINVAL), 2d1f649c7c08 (the
+// `force` mode: memmap pages rounded up to whole pageblocks), 85a2b4b08f20
+// (arch_supports_memmap_on_memory() override) and 1a8c64e11043 (mem->altmap).
+// Read in Debian linux-source-6.12 (6.12.117) mm/memory_hotplug.c.
+//
+// Deviations from v6.1:
+// - mhp_supports_memmap_on_memory(): no size argument any more — a property of the
+//   memory block size: mode on; memmap size page-aligned; memmap pages
+//   (memory_block_memmap_on_memory_pages(): PFN_UP(memmap size), pageblock_align()ed in
+//   `force` mode) a whole number of pageblocks and fewer than the block;
+//   arch_supports_memmap_on_memory(vmemmap_size): PMD-aligned by default, any size on
+//   ppc64 radix with 64K pages (85a2b4b08f20). So ACPI asks for memmap_on_memory on a
+//   DIMM of any number of blocks.
+// - add_memory_resource(): with MHP_MEMMAP_ON_MEMORY and support,
+//   create_altmaps_and_memory_blocks(): for each block its own altmap {base = block
+//   start, free = memmap_on_memory_pages}, arch_add_memory(block), then
+//   create_memory_block_devices(block, altmap); a failure rolls back the blocks done so
+//   far with remove_memory_blocks_and_altmaps(). Without support the request silently
+//   falls back to the normal path (e3c2bfdd33a3). mem->altmap->free (not alloc) is the
+//   block's vmemmap page count, so in `force` mode the padding counts as vmemmap pages.
+//   The error path of create_memory_block_devices() calls arch_remove_memory(cur_start,
+//   memblock_size, NULL) as 6b8f0798b85a merged it; the altmap is passed there only since
+//   the 2026 fix "mm/memory_hotplug: fix incorrect altmap passing in error path"
+//   (backported to Debian 6.12.117). Scenario 35 shows what NULL does.
+// - try_remove_memory(): no single-block rule. memory_blocks_have_altmaps(): 0 if the mode
+//   is off or no block has an altmap, -EINVAL (WARN) if only some do, 1 if all do; then
+//   each block is torn down with its own altmap (remove_memory_blocks_and_altmaps(),
+//   WARN "Altmap not fully unmapped" if alloc stays non-zero). In this model remove
+//   ranges stay inside one ACPI device, which is added all with or all without altmaps,
+//   so the mixed case is unreachable from the scenarios (a unit test drives it directly).
+#include <fmt/format.h>
+
+#include "spec/ops/base.hpp"
+#include "spec/variants/registry.hpp"
+
+namespace hp::variants {
+
+namespace {
+
+std::uint64_t memory_block_memmap_size(const Kernel& k) {
+    return k.m.geo.memmap_bytes(k.m.geo.pages_per_block);  // PHYS_PFN(block) * sizeof(struct page)
+}
+
+std::uint64_t memory_block_memmap_on_memory_pages(const Kernel& k) {
+    const Geometry& g = k.m.geo;
+    const std::uint64_t nr_pages = (memory_block_memmap_size(k) + g.page_size - 1) / g.page_size;
+    if (k.m.params.memmap_on_memory == MemmapMode::FORCE)
+        return (nr_pages + g.pageblock_nr_pages - 1) / g.pageblock_nr_pages * g.pageblock_nr_pages;
+    return nr_pages;
+}
+
+bool arch_supports_memmap_on_memory(const Kernel& k, std::uint64_t vmemmap_size) {
+    const Geometry& g = k.m.geo;
+    // arch/powerpc: radix with 64K pages accepts any vmemmap size (85a2b4b08f20).
+    if (g.preset.rfind("ppc64", 0) == 0 && g.page_size == 65536) return true;
+    return vmemmap_size % (g.pmd_pages * g.page_size) == 0;  // IS_ALIGNED(vmemmap_size, PMD_SIZE)
+}
+
+bool mhp_supports_memmap_on_memory(Kernel& k, std::uint64_t) {
+    const Geometry& g = k.m.geo;
+    const std::uint64_t vmemmap_size = memory_block_memmap_size(k);
+    const std::uint64_t memmap_pages = memory_block_memmap_on_memory_pages(k);
+    if (k.m.params.memmap_on_memory == MemmapMode::DISABLE) return false;
+    if (vmemmap_size % g.page_size) return false;
+    if (memmap_pages % g.pageblock_nr_pages) return false;
+    if (memmap_pages == g.pages_per_block) return false;  // "No effective hotplugged memory doesn't make sense."
+    return arch_supports_memmap_on_memory(k, vmemmap_size);
+}
+
+// remove_memory_blocks_and_altmaps(): every block with its own altmap.
+void remove_memory_blocks_and_altmaps(Kernel& k, pfn_t start, std::uint64_t nr_pages) {
+    KCALL(k, "remove_memory_blocks_and_altmaps");
+    const std::uint64_t ppb = k.m.geo.pages_per_block;
+    for (pfn_t cur = start; cur < start + nr_pages; cur += ppb) {
+        const int b = k.m.block_of_pfn(cur);
+        BlockState& mem = k.s.blocks[b];
+        VmemAltmap altmap;  // mem->altmap, detached
+        altmap.base_pfn = cur;
+        altmap.free = mem.nr_vmemmap_pages;
+        altmap.alloc = mem.altmap_alloc;
+        altmap.owner_block = b;
+        {
+            KCALL(k, "remove_memory_block_devices");
+            base::remove_memory_block(k, static_cast<unsigned>(b));
+        }
+        k.ops.arch_remove_memory(k, cur, ppb, &altmap);
+        if (altmap.alloc) k.say(fmt::format("WARN: Altmap not fully unmapped ({} pages)", altmap.alloc));
+    }
+}
+
+int create_altmaps_and_memory_blocks(Kernel& k, int nid, unsigned group, pfn_t start, std::uint64_t nr_pages) {
+    KCALL(k, "create_altmaps_and_memory_blocks");
+    const std::uint64_t ppb = k.m.geo.pages_per_block;
+    int ret = 0;
+    pfn_t cur = start;
+    for (; cur < start + nr_pages; cur += ppb) {
+        VmemAltmap altmap;  // kmemdup()ed: lives in mem->altmap
+        altmap.base_pfn = cur;
+        altmap.free = memory_block_memmap_on_memory_pages(k);
+        altmap.owner_block = k.m.block_of_pfn(cur);
+        ret = k.ops.arch_add_memory(k, nid, cur, ppb, &altmap);
+        if (ret < 0) break;
+        ret = k.ops.create_memory_block_devices(k, cur, ppb, altmap.free, group);
+        if (ret) {
+            k.ops.arch_remove_memory(k, cur, ppb, nullptr);  // params.altmap only since the 2026 fix
+            break;
+        }
+    }
+    if (ret && cur != start) remove_memory_blocks_and_altmaps(k, start, cur - start);
+    return ret;
+}
+
+int add_memory_resource(Kernel& k, int nid, unsigned group, pfn_t start, std::uint64_t nr_pages,
+                        bool memmap_on_memory) {
+    KCALL(k, "add_memory_resource");
+    const std::uint64_t ppb = k.m.geo.pages_per_block;
+    if (!nr_pages || start % ppb || nr_pages % ppb) return -EINVAL;
+    if (nid < 0 || nid >= k.m.nr_nodes) return -EINVAL;
+    bool new_node = false;
+    if (!k.s.nodes[nid].online) {
+        KCALL(k, "__try_online_node");
+        NodeState& node = k.s.nodes[nid];
+        node.node_start_pfn = 0;
+        for (ZoneState& z : node.zones) z.managed_pages = 0;
+        new_node = true;
+    }
+    int ret;
+    if (memmap_on_memory && k.ops.mhp_supports_memmap_on_memory(k, nr_pages)) {
+        ret = create_altmaps_and_memory_blocks(k, nid, group, start, nr_pages);
+        if (ret) return ret;
+    } else {
+        if (memmap_on_memory) k.say("memmap_on_memory not supported: normal path (e3c2bfdd33a3)");
+        ret = k.ops.arch_add_memory(k, nid, start, nr_pages, nullptr);
+        if (ret < 0) return ret;
+        ret = k.ops.create_memory_block_devices(k, start, nr_pages, 0, group);
+        if (ret) {
+            k.ops.arch_remove_memory(k, start, nr_pages, nullptr);
+            return ret;
+        }
+    }
+    if (new_node) k.s.nodes[nid].online = 1;
+    if (k.m.params.default_online_type != MMOP_OFFLINE) {
+        KCALL(k, "walk_memory_blocks(online_memory_block)");
+        unsigned first = 0, count = 0;
+        if (blocks_of_range(k.m, start, nr_pages, first, count))
+            for (unsigned b = first; b < first + count; ++b) {
+                k.s.blocks[b].online_type = k.m.params.default_online_type;
+                base::device_online(k, b);
+            }
+    }
+    return 0;
+}
+
+int try_remove_memory(Kernel& k, pfn_t start, std::uint64_t nr_pages) {
+    KCALL(k, "try_remove_memory");
+    unsigned first = 0, count = 0;
+    if (!blocks_of_range(k.m, start, nr_pages, first, count)) return -EINVAL;
+    int nid = -1;
+    for (unsigned b = first; b < first + count; ++b) {
+        if (k.s.blocks[b].state == BLOCK_ABSENT) continue;
+        nid = k.m.blocks[b].nid;
+        if (k.s.blocks[b].state != MEM_OFFLINE) {
+            k.say(fmt::format("pr_warn: removing memory fails, because memory{} is onlined",
+                              k.m.blocks[b].memory_block_id));
+            return -EBUSY;
+        }
+    }
+    // memory_blocks_have_altmaps()
+    unsigned num_altmaps = 0, num_memblocks = 0;
+    if (k.m.params.memmap_on_memory != MemmapMode::DISABLE)
+        for (unsigned b = first; b < first + count; ++b) {
+            if (k.s.blocks[b].state == BLOCK_ABSENT) continue;
+            ++num_memblocks;
+            num_altmaps += k.s.blocks[b].nr_vmemmap_pages != 0;  // mem->altmap != NULL
+        }
+    if (num_altmaps && num_altmaps != num_memblocks) {
+        k.say("WARN_ON_ONCE(num_memblocks != num_altmaps) in memory_blocks_have_altmaps");
+        return -EINVAL;
+    }
+    if (!num_altmaps) {
+        {
+            KCALL(k, "remove_memory_block_devices");
+            for (unsigned b = first; b < first + count; ++b)
+                if (k.s.blocks[b].state != BLOCK_ABSENT) base::remove_memory_block(k, b);
+        }
+        k.ops.arch_remove_memory(k, start, nr_pages, nullptr);
+    } else {
+        remove_memory_blocks_and_altmaps(k, start, nr_pages);
+    }
+    if (nid >= 0) k.ops.try_offline_node(k, nid);
+    return 0;
+}
+
+}  // namespace
+
+Variant v6_8() {
+    Variant v;
+    v.name = "v6.8";
+    v.parent = "v6.1";
+    v.source = "Linux 6.8: 6b8f0798b85a \"mm/memory_hotplug: split memmap_on_memory requests across memblocks\"; "
+               "6.6: e3c2bfdd33a3, 2d1f649c7c08, 1a8c64e11043 (Debian 6.12.117 mm/memory_hotplug.c read)";
+    v.description =
+        "memmap_on_memory for any number of memory blocks, each block with its own altmap (vmemmap pages at "
+        "the start of every block); no single-block removal rule, each block torn down with its own altmap, "
+        "-EINVAL when a range mixes blocks with and without altmaps; an unsupported request silently falls "
+        "back to the normal path; `force` rounds the vmemmap pages up to whole pageblocks.";
+    v.ops = v6_1().ops;  // the parent's table
+    v.ops.mhp_supports_memmap_on_memory = mhp_supports_memmap_on_memory;
+    v.ops.add_memory_resource = add_memory_resource;
+    v.ops.try_remove_memory = try_remove_memory;
+    return v;
+}
+
+}  // namespace hp::variants
