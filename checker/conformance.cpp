@@ -518,7 +518,10 @@ ReplayResult replay_recording(const std::string& path, const ReplayOptions& opt)
             md.s = initial_state(md.m);
             seq_broken = false;
         }
-        if (seq_broken) continue;
+        if (seq_broken) {  // after a placement mismatch: counted, not compared
+            ++res.abandoned_ops;
+            continue;
+        }
         auto mismatch = [&](const std::string& label, const FieldDiff& d, const std::string& choice) {
             res.mismatches.push_back({res.file, st.seq, st.step, label, d.field, d.kernel, d.model, choice});
         };
@@ -651,6 +654,8 @@ std::string format_replay(const ReplayResult& r, unsigned max_mismatches) {
                        r.mismatches.empty() ? " (agreement)" : "");
     if (!r.variant_note.empty()) out += fmt::format("  note: {}\n", r.variant_note);
     if (r.not_modelled_ops) out += fmt::format("  not compared: {} dimm_add steps QEMU refused\n", r.not_modelled_ops);
+    if (r.abandoned_ops)
+        out += fmt::format("  not compared: {} steps after a DIMM placement the model could not follow\n", r.abandoned_ops);
     for (const auto& [c, n] : r.choices) out += fmt::format("  choice {}: {}x\n", c, n);
     unsigned shown = 0;
     for (const Mismatch& m : r.mismatches) {

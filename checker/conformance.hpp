@@ -53,6 +53,7 @@ struct ReplayResult {
     std::string skip_reason;
     unsigned sequences = 0, operations = 0, fields = 0;
     unsigned not_modelled_ops = 0;        // e.g. a dimm_add QEMU itself refused
+    unsigned abandoned_ops = 0;           // rest of a sequence after a placement mismatch
     std::vector<Mismatch> mismatches;
     std::map<std::string, unsigned> choices;   // choice point -> count
     std::vector<std::string> not_predicted;    // fields the model does not claim to predict
