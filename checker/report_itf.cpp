@@ -227,18 +227,22 @@ struct Reader {
     }
 };
 
-std::string resolve_scenario(const std::string& trace_file, const std::string& path) {
+std::string resolve_scenario(const std::string& trace_file, const std::string& path, const std::string& scenario_dir) {
     if (fs::path(path).is_absolute() || fs::exists(path)) return path;
     for (fs::path dir = fs::absolute(trace_file).parent_path(); !dir.empty(); dir = dir.parent_path()) {
         if (fs::exists(dir / path)) return (dir / path).string();
         if (dir == dir.root_path()) break;
+    }
+    if (!scenario_dir.empty()) {
+        const fs::path p = fs::path(scenario_dir) / fs::path(path).filename();
+        if (fs::exists(p)) return p.string();
     }
     return path;
 }
 
 }  // namespace
 
-LoadedTrace load_itf(const std::string& path, const std::string& scenario_override) {
+LoadedTrace load_itf(const std::string& path, const std::string& scenario_override, const std::string& scenario_dir) {
     LoadedTrace t;
     t.file = path;
     Reader r{path};
@@ -254,7 +258,7 @@ LoadedTrace load_itf(const std::string& path, const std::string& scenario_overri
     const json& meta = r.get(t.doc, "#meta", "");
     if (r.str(meta, "format", "#meta") != "ITF") r.fail("#meta.format", "expected \"ITF\"");
     const json& scen = r.get(meta, "scenario", "#meta");
-    const std::string sc_path = scenario_override.empty() ? resolve_scenario(path, r.str(scen, "path", "#meta.scenario"))
+    const std::string sc_path = scenario_override.empty() ? resolve_scenario(path, r.str(scen, "path", "#meta.scenario"), scenario_dir)
                                                           : scenario_override;
     const std::string sc_name = r.str(scen, "name", "#meta.scenario");
     try {

@@ -51,8 +51,10 @@ struct LoadedTrace {
 
 // Throws TraceError for an unreadable or malformed file. The scenario path of #meta is
 // tried as written, then relative to the trace's directory and its parents;
-// `scenario_override` replaces it.
-LoadedTrace load_itf(const std::string& path, const std::string& scenario_override = "");
+// `scenario_override` replaces it; `scenario_dir` (the suite's directory) is tried last
+// with the file name alone.
+LoadedTrace load_itf(const std::string& path, const std::string& scenario_override = "",
+                     const std::string& scenario_dir = "");
 
 struct ReplayReport {
     bool reproduced = false;

@@ -8,6 +8,7 @@
 #include "checker/output_file.hpp"
 #include "checker/report_itf.hpp"
 #include "checker/report_json.hpp"
+#include "checker/report_svg.hpp"
 #include "checker/report_text.hpp"
 
 namespace fs = std::filesystem;
@@ -47,6 +48,11 @@ int run_check(CheckArgs& a, const Context& ctx) {
         const std::string base = (fs::path(a.trace_dir) / fmt::format("{}-{}", sc.name, r.variant)).string();
         write_file_atomically(base + ".itf.json",
                               format_itf(sc, r, a.opt.invariants.empty() ? sc.invariants : a.opt.invariants));
+        // The pictures are drawn from the ITF file just written, as `hpcheck svg/html` would.
+        const LoadedTrace t = load_itf(base + ".itf.json");
+        const ReplayReport rep = replay_itf(t);
+        write_file_atomically(base + ".svg", format_svg(t, rep));
+        write_file_atomically(base + ".html", format_html(t, rep, fs::path(base + ".itf.json").filename().string()));
     }
     return exit_code_for(r);
 }

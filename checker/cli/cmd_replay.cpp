@@ -18,8 +18,8 @@ struct ReplayArgs {
     bool full = false;
 };
 
-int run_replay(const ReplayArgs& a) {
-    const LoadedTrace t = load_itf(a.trace, a.scenario);
+int run_replay(const ReplayArgs& a, const Context& ctx) {
+    const LoadedTrace t = load_itf(a.trace, a.scenario, ctx.scenario_dir);
     const ReplayReport rep = replay_itf(t);
     const Machine& m = t.sc.machine;
     std::string out = fmt::format("trace      {}\nscenario   {} ({})\nvariant    {}\n", a.trace, t.sc.name, t.sc.path, t.variant);
@@ -53,13 +53,13 @@ int run_replay(const ReplayArgs& a) {
 }
 }  // namespace
 
-static void add_replay_command(CLI::App& app, Registry& r, Context&) {
+static void add_replay_command(CLI::App& app, Registry& r, Context& ctx) {
     auto* sub = app.add_subcommand("replay", "re-execute an ITF trace against the model; exit 0 if it reproduces exactly");
     static ReplayArgs a;
     sub->add_option("trace", a.trace, "ITF trace (.itf.json) written by check --trace-dir")->required();
     sub->add_option("--scenario", a.scenario, "scenario file to use instead of #meta.scenario.path");
     sub->add_flag("--full", a.full, "print every field of every state, not only the changes");
-    r.push_back({sub, [] { return run_replay(a); }});
+    r.push_back({sub, [&ctx] { return run_replay(a, ctx); }});
 }
 
 static const bool registered = register_command(30, add_replay_command);
