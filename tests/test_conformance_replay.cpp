@@ -98,6 +98,20 @@ TEST_CASE("conformance replay: 6.12 recordings") {
     }
 }
 
+TEST_CASE("conformance replay: the real kernel tells variants apart") {
+    // 6.1 puts memmap_on_memory only on single-block DIMMs; v6.8 on every block of a 1 GiB DIMM:
+    // the 6.1 recording refutes v6.8 through managed pages and MemTotal, and nothing else.
+    ReplayOptions opt;
+    opt.variant = "v6.8";
+    if (!hp::find_variant("v6.8")) return;
+    const ReplayResult r = replay_recording(src("conformance/recordings/r61-1g-dimm-mom1.jsonl"), opt);
+    CHECK(r.variant == "v6.8");
+    REQUIRE_FALSE(r.mismatches.empty());
+    CHECK(r.mismatches[0].step == 1);  // the first online_movable of the 1 GiB DIMM
+    for (const Mismatch& m : r.mismatches)
+        CHECK((m.field.find(".managed") != std::string::npos || m.field.rfind("memtotal_kb", 0) == 0));
+}
+
 TEST_CASE("conformance replay: the kernel's EBUSY is the model's unmovable-pages choice, counted") {
     const ReplayResult r = replay_recording(src("conformance/recordings/r61-basic-mom1.jsonl"), {});
     REQUIRE(r.mismatches.empty());

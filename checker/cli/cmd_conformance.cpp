@@ -118,6 +118,8 @@ static void add_conformance_command(CLI::App& app, Registry& r, Context&) {
         "conformance",
         "compare the model with the real kernel: replay recordings of conformance/record.py (--recording), or record "
         "random sequences under QEMU and replay them (--runs)");
+    sub->footer("Exit: 0 full agreement, 1 any mismatch, 2 malformed recording (file:line: field: message) or "
+                "usage, 3 nothing compared (all recordings skipped, or the recorder failed).");
     static ConfArgs a;
     a.recorder = default_recorder();
     sub->add_option("--recording", a.recordings, "recording (JSON Lines) or a directory of them; repeatable");
