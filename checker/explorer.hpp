@@ -4,6 +4,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
@@ -55,7 +56,8 @@ ExploreResult explore(M& model, const Limits& lim, Progress* progress = nullptr)
     TreeStore store(model.packed_words());
     std::vector<std::uint32_t> parent;  // state id -> predecessor id
     std::vector<std::uint16_t> via;     // state id -> action index that reached it
-    std::vector<std::uint32_t> w(model.packed_words()), w2(model.packed_words());
+    // Padded buffers: the parent's words and inner nodes let insert() redo only what changed.
+    std::vector<std::uint32_t> w(store.padded_words(), 0), w2(store.padded_words(), 0), tree(store.tree_size() + 2, 0);
     typename M::State cur = model.initial(), next = model.initial();
     Violation v;
 
@@ -108,7 +110,7 @@ ExploreResult explore(M& model, const Limits& lim, Progress* progress = nullptr)
             }
             if (progress && progress->enabled) progress->update(store.size(), store.size() - id, res.depth, t);
         }
-        store.get(id, w.data());
+        store.get(id, w.data(), tree.data());
         model.unpack(w.data(), cur);
         for (unsigned a = 0, n = model.action_count(); a < n; ++a) {
             const StepOutcome o = model.step(cur, a, next, &v);
@@ -122,7 +124,8 @@ ExploreResult explore(M& model, const Limits& lim, Progress* progress = nullptr)
                 return finish(Verdict::VIOLATION);
             }
             model.pack(next, w2.data());
-            const auto [nid, inserted] = store.insert(w2.data());
+            if (std::memcmp(w2.data(), w.data(), w.size() * 4) == 0) continue;  // a self-loop: nothing new
+            const auto [nid, inserted] = store.insert(w2.data(), w.data(), tree.data());
             if (!inserted) continue;
             parent.push_back(id);
             via.push_back(static_cast<std::uint16_t>(a));

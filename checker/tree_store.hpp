@@ -35,19 +35,30 @@ public:
     explicit TreeStore(unsigned words);
     // Returns the dense state id (0, 1, 2... in insertion order) and whether it is new.
     std::pair<std::uint32_t, bool> insert(const std::uint32_t* words);
-    void get(std::uint32_t id, std::uint32_t* out) const;
+    // The same, reusing the tree of a stored state `base` (as filled by get()): only the
+    // nodes above words that differ from `base_words` are looked up. Successors differ
+    // from their parent in a few words, so this is the explorer's fast path.
+    // `base_words` must hold padded_words() words, the padding zero.
+    std::pair<std::uint32_t, bool> insert(const std::uint32_t* words, const std::uint32_t* base_words,
+                                          const std::uint32_t* base_tree);
+    // Decompress state `id`; if `tree` is given, also its inner node ids (tree_size()).
+    void get(std::uint32_t id, std::uint32_t* out, std::uint32_t* tree = nullptr) const;
     std::size_t size() const { return roots_.size(); }
     std::size_t bytes() const { return nodes_.bytes() + roots_.bytes(); }
     unsigned words() const { return words_; }
+    unsigned padded_words() const { return leaves_; }
+    unsigned tree_size() const { return tree_size_; }
 
 private:
-    std::uint32_t build(const std::uint32_t* words, unsigned lo, unsigned n);
-    void expand(std::uint32_t node, unsigned n, std::uint32_t* out) const;
+    std::pair<std::uint32_t, bool> insert_tree(const std::uint32_t* w, const std::uint32_t* base_w,
+                                               const std::uint32_t* base_tree);
     unsigned words_;
-    unsigned leaves_;  // words padded to a power of two >= 2
+    unsigned leaves_;                 // words padded to a power of two >= 2
+    unsigned tree_size_;              // inner nodes below the root pair: leaves - 2
+    std::vector<unsigned> level_off_; // offset of each level in a tree array; level 0 pairs words
     PairTable nodes_;
     PairTable roots_;
-    mutable std::vector<std::uint32_t> scratch_;
+    mutable std::vector<std::uint32_t> scratch_words_, scratch_tree_;
 };
 
 }  // namespace hp

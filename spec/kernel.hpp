@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "spec/state.hpp"
 
 namespace hp {
@@ -145,19 +147,22 @@ struct Kernel {
     void say(const std::string& text) const {
         if (log) log->entries.push_back({log->depth, text});
     }
+    void say(const char* text) const {  // no std::string built on the hot path
+        if (log) log->entries.push_back({log->depth, text});
+    }
     bool logging() const { return log != nullptr; }
 };
 
 // RAII marker for "this kernel function ran", for the step narrative.
 class KernelCall {
 public:
-    KernelCall(Kernel& k, const char* name) : k_(k) {
+    [[gnu::always_inline]] KernelCall(Kernel& k, const char* name) : k_(k) {
         if (k_.log) {
             k_.log->entries.push_back({k_.log->depth, name});
             ++k_.log->depth;
         }
     }
-    ~KernelCall() {
+    [[gnu::always_inline]] ~KernelCall() {
         if (k_.log) --k_.log->depth;
     }
     KernelCall(const KernelCall&) = delete;
@@ -169,6 +174,11 @@ private:
 #define HP_CONCAT2(a, b) a##b
 #define HP_CONCAT(a, b) HP_CONCAT2(a, b)
 #define KCALL(k, name) ::hp::KernelCall HP_CONCAT(kcall_, __LINE__)((k), (name))
+// A line of the narrative (pr_warn, WARN, a decision); formatted only when logging.
+#define KSAY(k, ...)                                   \
+    do {                                               \
+        if ((k).logging()) (k).say(fmt::format(__VA_ARGS__)); \
+    } while (0)
 
 // Helpers shared by the ops (spec/ops/common.cpp).
 std::uint8_t read_memmap(Kernel& k, pfn_t pfn, const char* func);  // page_zone()/page_to_nid() read

@@ -21,9 +21,29 @@ void Machine::finalize() {
         }
     }
     if (cpus_per_node.size() < static_cast<size_t>(nr_nodes)) cpus_per_node.resize(nr_nodes, 0);
+    // A direct lookup table for block_of_pfn(), which every pfn query uses.
+    block_index.clear();
+    if (!blocks.empty()) {
+        hotplug_base = blocks[0].start_pfn;
+        pfn_t end = 0;
+        for (const BlockInfo& b : blocks) {
+            hotplug_base = std::min(hotplug_base, b.start_pfn);
+            end = std::max(end, b.start_pfn + geo.pages_per_block);
+        }
+        if ((end - hotplug_base) / geo.pages_per_block <= (1u << 20)) {
+            block_index.assign((end - hotplug_base) / geo.pages_per_block, -1);
+            for (unsigned i = 0; i < blocks.size(); ++i)
+                block_index[(blocks[i].start_pfn - hotplug_base) / geo.pages_per_block] = static_cast<int>(i);
+        }
+    }
 }
 
 int Machine::block_of_pfn(pfn_t pfn) const {
+    if (!block_index.empty()) {
+        if (pfn < hotplug_base) return -1;
+        const pfn_t i = (pfn - hotplug_base) / geo.pages_per_block;
+        return i < block_index.size() ? block_index[i] : -1;
+    }
     for (unsigned d = 0; d < dimms.size(); ++d) {
         const Dimm& dm = dimms[d];
         if (pfn >= dm.base_pfn && pfn < dm.base_pfn + dm.nr_blocks * geo.pages_per_block)

@@ -64,6 +64,8 @@ struct Machine {
     // Derived by finalize(): one entry per hot-pluggable block, in pfn order within each DIMM.
     std::vector<BlockInfo> blocks;
     std::vector<unsigned> dimm_first_block;  // index into blocks
+    pfn_t hotplug_base = 0;                  // lowest DIMM pfn
+    std::vector<int> block_index;            // (pfn - hotplug_base) / block -> block or -1
 
     void finalize();
     pfn_t block_end_pfn(unsigned b) const { return blocks[b].start_pfn + geo.pages_per_block; }

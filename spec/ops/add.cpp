@@ -27,7 +27,7 @@ int add_memory_resource(Kernel& k, int nid, unsigned group, pfn_t start, std::ui
     // check_hotplug_memory_range()
     if (!nr_pages || start % ppb || nr_pages % ppb) return -EINVAL;
     if (nid < 0 || nid >= k.m.nr_nodes) {
-        k.say(fmt::format("WARN: node {} was absent from the node_possible_map", nid));
+        KSAY(k, "WARN: node {} was absent from the node_possible_map", nid);
         return -EINVAL;
     }
     // __try_online_node(nid, false)
@@ -104,7 +104,7 @@ int arch_add_memory(Kernel& k, int nid, pfn_t start, std::uint64_t nr_pages, Vme
         pfn += cur;
     }
     if (ret < 0) {
-        k.say(fmt::format("WARN_ON_ONCE(ret) in add_pages: {}", errno_name(ret)));
+        KSAY(k, "WARN_ON_ONCE(ret) in add_pages: {}", errno_name(ret));
         if (added_any) k.error_leaves_changes = "x86 arch_add_memory() does not undo the sections __add_pages() added";
     }
     return ret;

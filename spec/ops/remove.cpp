@@ -20,8 +20,8 @@ int try_remove_memory(Kernel& k, pfn_t start, std::uint64_t nr_pages) {
         if (k.s.blocks[b].state == BLOCK_ABSENT) continue;
         nid = k.m.blocks[b].nid;
         if (k.s.blocks[b].state != MEM_OFFLINE) {
-            k.say(fmt::format("pr_warn: removing memory fails, because memory{} is onlined",
-                              k.m.blocks[b].memory_block_id));
+            KSAY(k, "pr_warn: removing memory fails, because memory{} is onlined",
+                              k.m.blocks[b].memory_block_id);
             return -EBUSY;
         }
     }
@@ -73,7 +73,7 @@ void arch_remove_memory(Kernel& k, pfn_t start, std::uint64_t nr_pages, VmemAltm
         const std::uint64_t cur = std::min<std::uint64_t>(end - pfn, pps - pfn % pps);
         const int b = k.m.block_of_pfn(pfn);
         if (b < 0 || !(k.s.blocks[b].section_valid >> section_in_block(k.m, b, pfn) & 1)) {
-            k.say(fmt::format("WARN_ON_ONCE(!valid_section(ms)) at pfn {:#x}", pfn));
+            KSAY(k, "WARN_ON_ONCE(!valid_section(ms)) at pfn {:#x}", pfn);
         } else {
             KCALL(k, "sparse_remove_section");
             k.ops.section_deactivate(k, pfn, cur, altmap);
@@ -139,7 +139,7 @@ void try_offline_node(Kernel& k, int nid) {
     for (unsigned b = 0; b < k.m.blocks.size(); ++b)
         if (k.s.blocks[b].state != BLOCK_ABSENT && k.m.blocks[b].nid == nid) return;  // check_no_memblock_for_node_cb
     if (k.m.cpus_per_node[nid]) return;  // check_cpu_on_node()
-    k.say(fmt::format("node_set_offline({}) + unregister_one_node", nid));
+    KSAY(k, "node_set_offline({}) + unregister_one_node", nid);
     k.s.nodes[nid].online = 0;
 }
 
