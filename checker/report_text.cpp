@@ -89,7 +89,7 @@ std::string format_check(const Scenario& sc, const RunResult& r) {
 }
 
 std::string suite_header() {
-    return fmt::format("{:<40} {:<10} {:<11} {:<32} {:>9} {:>11} {:>5} {:>8}\n", "scenario", "variant", "verdict",
+    return fmt::format("{:<40} {:<30} {:<11} {:<36} {:>9} {:>11} {:>5} {:>8}\n", "scenario", "variant", "verdict",
                        "expected", "states", "transitions", "depth", "seconds");
 }
 
@@ -97,7 +97,7 @@ std::string suite_row(const RunResult& r) {
     const ExploreResult& e = r.explore;
     std::string verdict = verdict_name(e.verdict);
     if (e.violation && e.verdict == Verdict::VIOLATION) verdict += ": " + e.violation->invariant;
-    return fmt::format("{:<40} {:<10} {:<11} {:<32} {:>9} {:>11} {:>5} {:>8.3f}{}\n", r.scenario, r.variant,
+    return fmt::format("{:<40} {:<30} {:<11} {:<36} {:>9} {:>11} {:>5} {:>8.3f}{}\n", r.scenario, r.variant,
                        verdict_name(e.verdict), r.expected, e.states, e.transitions, e.depth, e.seconds,
                        r.matches ? "" : fmt::format("  MISMATCH (got {})", verdict));
 }
