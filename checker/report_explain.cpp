@@ -256,7 +256,13 @@ std::string format_explain(const LoadedTrace& t, const ReplayReport& rep, const 
                            inv ? fmt::format(" ({})", inv->id) : "");
         out += fmt::format("  conjunct:     {}\n  detail:       {}\n", v->conjunct, v->detail);
         if (inv) out += fmt::format("  relied on by: {}\n", inv->kernel);
-        if (auto pfn = violation_pfn(*v)) out += fmt::format("  at the pfn:   {}\n", describe_pfn(m, rep.states.back(), *pfn));
+        if (auto pfn = violation_pfn(*v)) {
+            // A transition property judges the step: the pfn as it was before it, then after.
+            if (inv && inv->holds_on && rep.states.size() > 1)
+                out += fmt::format("  at the pfn, before the step: {}\n", describe_pfn(m, rep.states[rep.states.size() - 2], *pfn));
+            out += fmt::format("  at the pfn{}: {}\n", inv && inv->holds_on ? ", after the step" : "",
+                               describe_pfn(m, rep.states.back(), *pfn));
+        }
     }
     if (!rep.reproduced)
         out += fmt::format("\nNOTE: the model does not reproduce this trace: state {} field {}: trace '{}', model '{}' ({})\n",

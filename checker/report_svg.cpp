@@ -123,7 +123,28 @@ std::string format_svg(const LoadedTrace& t, const ReplayReport& rep) {
                     break;
                 }
     const double lane_h = 11;
-    const double left = 250, right_w = 330, top = 96;
+    const double left = 250, right_w = 330;
+    // The violation's detail, wrapped at word boundaries.
+    std::vector<std::string> detail_lines;
+    {
+        const std::optional<Violation>& vv = rep.violation ? rep.violation : t.violation;
+        std::string line;
+        if (vv)
+            for (size_t p = 0; p <= vv->detail.size();) {
+                size_t e = vv->detail.find(' ', p);
+                if (e == std::string::npos) e = vv->detail.size();
+                const std::string word = vv->detail.substr(p, e - p);
+                if (!line.empty() && line.size() + 1 + word.size() > 170) {
+                    detail_lines.push_back(line);
+                    line.clear();
+                }
+                line += (line.empty() ? "" : " ") + word;
+                p = e + 1;
+            }
+        if (!line.empty()) detail_lines.push_back(line);
+        if (detail_lines.empty()) detail_lines.push_back("");
+    }
+    const double top = 96 + 14 * (detail_lines.size() - 1);
     const double row_h = std::max(84.0, 10 + 30 + 6 + lane_h * lane_of.size() + 22);
     const double map_x = left, width = std::max(1150.0, left + ax.width + 20 + right_w);
     const std::optional<Violation>& viol = rep.violation ? rep.violation : t.violation;
@@ -149,9 +170,10 @@ std::string format_svg(const LoadedTrace& t, const ReplayReport& rep) {
     if (viol) title += fmt::format(" — violates {}", viol->invariant);
     o += fmt::format("<text x=\"12\" y=\"22\" font-size=\"16\" font-weight=\"bold\">{}</text>\n", esc(title));
     if (viol)
-        o += fmt::format("<text x=\"12\" y=\"42\" font-size=\"11\" fill=\"#b71c1c\">{}</text>\n",
-                         esc(viol->detail.size() > 190 ? viol->detail.substr(0, 187) + "..." : viol->detail));
-    o += fmt::format("<text x=\"12\" y=\"60\" font-size=\"10\" fill=\"#555\">{}</text>\n",
+        for (size_t i = 0; i < detail_lines.size(); ++i)
+            o += fmt::format("<text x=\"12\" y=\"{}\" font-size=\"11\" fill=\"#b71c1c\">{}</text>\n", 40 + 14 * i,
+                             esc(detail_lines[i]));
+    o += fmt::format("<text x=\"12\" y=\"{}\" font-size=\"10\" fill=\"#555\">{}</text>\n", f1(top - 36),
                      esc(fmt::format("pfn line (not to scale: boot memory and holes compressed, vmemmap pages widened); "
                                      "{} KiB pages, memory block {} pages = {} MiB, section {} pages",
                                      m.geo.page_size / 1024, m.geo.pages_per_block, m.geo.pages_to_mib(m.geo.pages_per_block),
@@ -255,8 +277,14 @@ std::string format_svg(const LoadedTrace& t, const ReplayReport& rep) {
             std::string st(block_state_name(bs.state));
             if (bs.state == MEM_ONLINE && bs.zone != NO_ZONE) st += " " + std::string(zone_name(bs.zone));
             const double tx = (x0 + x1) / 2 + (bs.nr_vmemmap_pages ? 8 : 0);
+            const bool foreign = bs.vmemmap_backing != BACKING_NONE && bs.vmemmap_backing != BACKING_BUDDY &&
+                                 bs.vmemmap_backing != b && bs.vmemmap_backing < m.blocks.size();
             o += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"10\" text-anchor=\"middle\"{}>{}</text>\n", f1(tx),
-                             f1(bar_y + 19), bs.state == BLOCK_ABSENT ? " fill=\"#9e9e9e\"" : "", esc(st));
+                             f1(bar_y + (foreign ? 13 : 19)), bs.state == BLOCK_ABSENT ? " fill=\"#9e9e9e\"" : "", esc(st));
+            if (foreign)
+                o += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"8.5\" text-anchor=\"middle\" fill=\"#b71c1c\">"
+                                 "its struct pages live in memory{}</text>\n",
+                                 f1(tx), f1(bar_y + 25), m.blocks[bs.vmemmap_backing].memory_block_id);
         }
         // Zone spans, one lane per (node, zone).
         const double lane_y0 = bar_y + bar_h + 6;
@@ -352,7 +380,10 @@ std::string format_svg(const LoadedTrace& t, const ReplayReport& rep) {
     o += fmt::format("<text x=\"828\" y=\"{}\" font-size=\"10\">section boundary</text>\n", f1(ly2 + 10));
     // Zoom on the offending pfn, to scale, with the subsection grid: the last state.
     if (zoom_block >= 0) {
-        const KernelState& s = states.back();
+        // A transition property is about the step: show the state it started from.
+        const Invariant* zinv = viol ? find_invariant(viol->invariant) : nullptr;
+        const bool before = zinv && zinv->holds_on && states.size() > 1;
+        const KernelState& s = before ? states[states.size() - 2] : states.back();
         const pfn_t S = m.geo.pages_per_subsection, bstart = m.blocks[zoom_block].start_pfn,
                     bend = m.block_end_pfn(zoom_block);
         pfn_t lo = *bad_pfn / S * S;
@@ -366,8 +397,9 @@ std::string format_svg(const LoadedTrace& t, const ReplayReport& rep) {
         };
         o += "<g id=\"zoom\">\n";
         o += fmt::format("<text x=\"12\" y=\"{}\" font-size=\"13\" font-weight=\"bold\">Zoom, to scale: pfns [{:#x}, {:#x}) of "
-                         "memory{} after step {}</text>\n",
-                         f1(zy - 12), lo, hi, m.blocks[zoom_block].memory_block_id, states.size() - 1);
+                         "memory{} {} step {}</text>\n",
+                         f1(zy - 12), lo, hi, m.blocks[zoom_block].memory_block_id, before ? "before" : "after",
+                         states.size() - 1);
         o += fmt::format("<text x=\"12\" y=\"{}\" font-size=\"10\" fill=\"#555\">ticks: subsections of {} pages</text>\n",
                          f1(zy + 18), S);
         const double by = zy + 4, bh = 26;
@@ -474,8 +506,13 @@ std::string format_html(const LoadedTrace& t, const ReplayReport& rep, const std
                          rep.steps.size(), rep.steps.size() == 1 ? "" : "s", esc(v->invariant),
                          inv ? fmt::format(" ({}: {})", inv->id, esc(inv->summary)) : "", esc(v->conjunct));
         o += fmt::format("<p><b>Exactly:</b> {}</p>\n", esc(v->detail));
-        if (auto pfn = violation_pfn(*v))
-            o += fmt::format("<p><b>The offending page:</b> {}</p>\n", esc(describe_pfn(m, rep.states.back(), *pfn)));
+        if (auto pfn = violation_pfn(*v)) {
+            if (inv && inv->holds_on && rep.states.size() > 1)
+                o += fmt::format("<p><b>The offending page, before the last step:</b> {}</p>\n",
+                                 esc(describe_pfn(m, rep.states[rep.states.size() - 2], *pfn)));
+            else
+                o += fmt::format("<p><b>The offending page:</b> {}</p>\n", esc(describe_pfn(m, rep.states.back(), *pfn)));
+        }
         if (inv) o += fmt::format("<p><b>Why it matters:</b> kernel code that relies on it: <code>{}</code>.</p>\n", esc(inv->kernel));
         o += "</div>\n";
     }

@@ -3,6 +3,9 @@
 // (exit 1), a malformed one is refused in one line (exit 2), output is byte-identical.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <vector>
+
 #include "report_test_util.hpp"
 
 using namespace report_test;
@@ -128,4 +131,19 @@ TEST_CASE("report: trace files are byte-identical across runs") {
     const Run e1 = hpcheck("explain '" + a + "'"), e2 = hpcheck("explain '" + b + "'");
     CHECK(e1.rc == 0);
     CHECK(e1.out == e2.out);
+}
+
+TEST_CASE("report: every committed counterexample trace still replays exactly") {
+    const fs::path dir = fs::path(kSrc) / "counterexamples";
+    if (!fs::exists(dir)) return;
+    std::vector<std::string> traces;
+    for (const auto& e : fs::recursive_directory_iterator(dir))
+        if (e.path().string().size() > 9 && e.path().string().rfind(".itf.json") == e.path().string().size() - 9)
+            traces.push_back(e.path().string());
+    std::sort(traces.begin(), traces.end());
+    for (const std::string& t : traces) {
+        const Run r = hpcheck("replay '" + t + "'");
+        INFO(t << "\n" << r.out.substr(r.out.size() > 600 ? r.out.size() - 600 : 0));
+        CHECK(r.rc == 0);
+    }
 }
