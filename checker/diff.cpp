@@ -1,0 +1,246 @@
+#include "checker/diff.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "checker/kernel_model.hpp"
+#include "checker/report_text.hpp"
+#include "checker/tree_store.hpp"
+#include "spec/sysfs.hpp"
+
+namespace hp {
+
+std::vector<std::pair<std::string, std::string>> observables(const Machine& m, const KernelOps& ops,
+                                                             const KernelState& s) {
+    std::vector<std::pair<std::string, std::string>> o;
+    for (int n = 0; n < m.nr_nodes; ++n)
+        for (unsigned z = 0; z < MAX_NR_ZONES; ++z) {
+            const ZoneState& zs = s.zone(n, z);
+            const std::string p = fmt::format("node{} {} ", n, zone_name(z));
+            o.emplace_back(p + "start_pfn", fmt::format("{:#x}", zs.zone_start_pfn));
+            o.emplace_back(p + "spanned", fmt::format("{}", zs.spanned_pages));
+            o.emplace_back(p + "present", fmt::format("{}", zs.present_pages));
+            o.emplace_back(p + "managed", fmt::format("{}", zs.managed_pages));
+        }
+    for (unsigned b = 0; b < m.blocks.size(); ++b) {
+        const std::string p = fmt::format("memory{} ", m.blocks[b].memory_block_id);
+        o.emplace_back(p + "state", std::string(block_state_name(s.blocks[b].state)));
+        o.emplace_back(p + "valid_zones", valid_zones(m, ops, s, b));
+    }
+    return o;
+}
+
+namespace {
+
+std::string rc_str(int rc) { return rc == 0 ? "0" : fmt::format("-{}", errno_name(rc)); }
+
+// Compare the observables of the two states after a step (and the step's return codes).
+bool differ(const Machine& m, const Variant& a, const Variant& b, const KernelState& sa, const KernelState& sb,
+            const int* rc_a, const int* rc_b, std::vector<ObservableDiff>* out) {
+    bool any = false;
+    if (rc_a && *rc_a != *rc_b) {
+        any = true;
+        if (out) out->push_back({"return code", rc_str(*rc_a), rc_str(*rc_b)});
+        else return true;
+    }
+    // Cheap screen first: zone fields and block states live in the state words.
+    if (!out) {
+        for (int n = 0; n < m.nr_nodes; ++n)
+            for (unsigned z = 0; z < MAX_NR_ZONES; ++z) {
+                const ZoneState &x = sa.zone(n, z), &y = sb.zone(n, z);
+                if (x.zone_start_pfn != y.zone_start_pfn || x.spanned_pages != y.spanned_pages ||
+                    x.present_pages != y.present_pages || x.managed_pages != y.managed_pages)
+                    return true;
+            }
+        for (unsigned blk = 0; blk < m.blocks.size(); ++blk)
+            if (sa.blocks[blk].state != sb.blocks[blk].state) return true;
+    }
+    const auto oa = observables(m, a.ops, sa), ob = observables(m, b.ops, sb);
+    for (size_t i = 0; i < oa.size(); ++i)
+        if (oa[i].second != ob[i].second) {
+            any = true;
+            if (!out) return true;
+            out->push_back({oa[i].first, oa[i].second, ob[i].second});
+        }
+    return any;
+}
+
+}  // namespace
+
+DiffResult diff_variants(const Machine& m, const Variant& a, const Variant& b, const std::vector<Action>& alphabet,
+                         bool litmus, const Limits& lim) {
+    using Clock = std::chrono::steady_clock;
+    const auto t0 = Clock::now();
+    auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
+    DiffResult res;
+    const unsigned w = packed_words(m);
+    const KernelState init = initial_state(m);
+    auto finish = [&](DiffResult::Kind k) {
+        res.kind = k;
+        res.seconds = elapsed();
+        return res;
+    };
+    if (differ(m, a, b, init, init, nullptr, nullptr, &res.diffs)) return finish(DiffResult::DIFFERENCE);
+
+    // One step of the product; returns true when the observables differ (diffs filled).
+    struct Outcome { bool skip; bool differs; int rc_a, rc_b; };
+    auto step = [&](const KernelState& sa, const KernelState& sb, const Action& act, KernelState& na, KernelState& nb,
+                    std::vector<ObservableDiff>* diffs) -> Outcome {
+        const bool ea = action_enabled(m, sa, act), eb = action_enabled(m, sb, act);
+        if (!ea && !eb) return {true, false, 0, 0};
+        na = sa;
+        nb = sb;
+        if (ea != eb) {
+            if (diffs) diffs->push_back({"operation possible", ea ? "yes" : "no (no such sysfs file / slot)",
+                                         eb ? "yes" : "no (no such sysfs file / slot)"});
+            return {false, true, 0, 0};
+        }
+        const StepResult ra = apply_action(m, a.ops, na, act), rb = apply_action(m, b.ops, nb, act);
+        // A fault that fires in neither model is the fault-free action again.
+        if (act.fault.kind != FaultKind::NONE && !ra.fault_fired && !rb.fault_fired) return {true, false, 0, 0};
+        const bool d = differ(m, a, b, na, nb, &ra.rc, &rb.rc, diffs);
+        return {false, d, ra.rc, rb.rc};
+    };
+
+    if (litmus) {
+        KernelState sa = init, sb = init, na, nb;
+        for (const Action& act : alphabet) {
+            const Outcome o = step(sa, sb, act, na, nb, &res.diffs);
+            ++res.transitions;
+            res.trace.push_back({act, o.rc_a, o.rc_b});
+            res.depth = static_cast<unsigned>(res.trace.size());
+            if (o.differs) return finish(DiffResult::DIFFERENCE);
+            sa = na;
+            sb = nb;
+            ++res.states;
+        }
+        return finish(DiffResult::NO_DIFFERENCE);
+    }
+
+    TreeStore store(2 * w);
+    std::vector<std::uint32_t> parent{0};
+    std::vector<std::uint16_t> via{0};
+    std::vector<std::uint32_t> words(2 * w);
+    KernelState sa = init, sb = init, na = init, nb = init;
+    auto pack2 = [&](const KernelState& x, const KernelState& y) {
+        pack(m, x, words.data());
+        pack(m, y, words.data() + w);
+    };
+    pack2(init, init);
+    store.insert(words.data());
+    std::size_t level_end = 1;
+    bool cut = false;
+    for (std::uint32_t id = 0; id < store.size(); ++id) {
+        if (id == level_end) {
+            ++res.depth;
+            level_end = store.size();
+        }
+        if (lim.max_depth && res.depth >= lim.max_depth) {
+            cut = id < store.size();
+            res.incomplete_reason = fmt::format("depth bound {} reached with {} product states unexpanded",
+                                                lim.max_depth, store.size() - id);
+            break;
+        }
+        if ((id & 255) == 0) {
+            if (g_interrupted.load()) {
+                res.incomplete_reason = "interrupted";
+                res.states = store.size();
+                return finish(DiffResult::INCOMPLETE);
+            }
+            if (lim.max_seconds > 0 && elapsed() > lim.max_seconds) {
+                res.incomplete_reason = "--max-seconds reached";
+                res.states = store.size();
+                return finish(DiffResult::INCOMPLETE);
+            }
+        }
+        store.get(id, words.data());
+        unpack(m, words.data(), sa);
+        unpack(m, words.data() + w, sb);
+        for (unsigned ai = 0; ai < alphabet.size(); ++ai) {
+            const Outcome o = step(sa, sb, alphabet[ai], na, nb, nullptr);
+            if (o.skip) continue;
+            ++res.transitions;
+            if (o.differs) {
+                // Rebuild the path, then replay it to collect rcs and the differing fields.
+                std::vector<unsigned> path;
+                for (std::uint32_t p = id; p != 0; p = parent[p]) path.push_back(via[p]);
+                std::reverse(path.begin(), path.end());
+                path.push_back(ai);
+                KernelState xa = init, xb = init, ya, yb;
+                for (size_t i = 0; i < path.size(); ++i) {
+                    const bool last = i + 1 == path.size();
+                    const Outcome r = step(xa, xb, alphabet[path[i]], ya, yb, last ? &res.diffs : nullptr);
+                    res.trace.push_back({alphabet[path[i]], r.rc_a, r.rc_b});
+                    xa = ya;
+                    xb = yb;
+                }
+                res.states = store.size();
+                res.depth = static_cast<unsigned>(res.trace.size());
+                return finish(DiffResult::DIFFERENCE);
+            }
+            pack2(na, nb);
+            const auto [nid, inserted] = store.insert(words.data());
+            if (!inserted) continue;
+            parent.push_back(id);
+            via.push_back(static_cast<std::uint16_t>(ai));
+            if (lim.max_states && store.size() >= lim.max_states) {
+                res.incomplete_reason = "--max-states reached";
+                res.states = store.size();
+                return finish(DiffResult::INCOMPLETE);
+            }
+        }
+    }
+    res.states = store.size();
+    return finish(cut ? DiffResult::INCOMPLETE : DiffResult::NO_DIFFERENCE);
+}
+
+DiffResult diff_scenario(const Scenario& sc, const Variant& a, const Variant& b, Limits lim) {
+    if (!lim.max_depth) lim.max_depth = sc.max_depth;
+    if (sc.litmus()) {
+        std::vector<Action> steps;
+        for (const LitmusStep& st : sc.steps) steps.push_back(st.action);
+        return diff_variants(sc.machine, a, b, steps, true, lim);
+    }
+    return diff_variants(sc.machine, a, b, expand_alphabet(sc.machine, sc.actions, sc.faults), false, lim);
+}
+
+std::string format_diff(const Scenario& sc, const Variant& a, const Variant& b, const DiffResult& r) {
+    std::string s;
+    s += fmt::format("scenario   {} ({})\n", sc.name, sc.path);
+    s += fmt::format("variants   A = {} — {}\n           B = {} — {}\n", a.name, a.source, b.name, b.source);
+    s += fmt::format("machine    {}\n", describe_machine(sc.machine));
+    s += fmt::format("observed   return codes; /proc/zoneinfo start_pfn, spanned, present, managed of every zone; "
+                     "state and valid_zones of every memory block\n");
+    const char* scope = sc.litmus() ? "litmus sequence" : "product of the two models, breadth-first";
+    s += fmt::format("explored   {} product states, {} transitions, depth {}, {:.3f} s ({})\n", r.states,
+                     r.transitions, r.depth, r.seconds, scope);
+    switch (r.kind) {
+        case DiffResult::NO_DIFFERENCE:
+            s += sc.litmus() ? "result     NO DIFFERENCE along the litmus sequence\n"
+                             : "result     NO DIFFERENCE: the product space was exhausted; no sequence of these "
+                               "operations tells A from B\n";
+            return s;
+        case DiffResult::INCOMPLETE:
+            s += fmt::format("result     INCOMPLETE: no difference found, but {}; a longer sequence may differ\n",
+                             r.incomplete_reason);
+            return s;
+        case DiffResult::DIFFERENCE: break;
+    }
+    s += fmt::format("result     DIFFERENCE after {} operation{} (a shortest sequence):\n", r.trace.size(),
+                     r.trace.size() == 1 ? "" : "s");
+    for (size_t i = 0; i < r.trace.size(); ++i) {
+        const DiffStep& st = r.trace[i];
+        s += fmt::format("  {:>2}. {}\n      $ {}\n      -> A: {}   B: {}\n", i + 1, action_label(sc.machine, st.action),
+                         describe_action(sc.machine, st.action), rc_str(st.rc_a), rc_str(st.rc_b));
+    }
+    if (r.trace.empty()) s += "  (the boot states already differ)\n";
+    s += "differs:\n";
+    size_t width = 0;
+    for (const ObservableDiff& d : r.diffs) width = std::max(width, d.what.size());
+    for (const ObservableDiff& d : r.diffs)
+        s += fmt::format("  {:<{}}  A: {:<16} B: {}\n", d.what, width, d.a, d.b);
+    return s;
+}
+
+}  // namespace hp

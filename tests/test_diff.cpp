@@ -1,0 +1,78 @@
+// `hpcheck diff`: the product exploration of two variants reports a shortest sequence after
+// which their observable results differ, and claims "no difference" only when exhausted.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <sys/wait.h>
+
+#include "checker/diff.hpp"
+#include "spec/variant.hpp"
+
+using namespace hp;
+
+namespace {
+Scenario load(const char* file) { return load_scenario(std::string(HPCHECK_SOURCE_DIR) + "/spec/scenarios/" + file); }
+bool has_diff(const DiffResult& r, const std::string& what) {
+    for (const ObservableDiff& d : r.diffs)
+        if (d.what == what) return true;
+    return false;
+}
+int cli(const std::string& args) {
+    const std::string cmd = std::string(HPCHECK_BINARY) + " diff " + std::string(HPCHECK_SOURCE_DIR) + "/" + args + " >/dev/null 2>&1";
+    return WEXITSTATUS(std::system(cmd.c_str()));
+}
+}  // namespace
+
+TEST_CASE("diff: v6.1 vs v6.8 -- a 256 MiB DIMM gets vmemmap pages per block in 6.8") {
+    const Scenario sc = load("33-v6.8-256m-dimm-explore.toml");
+    const DiffResult r = diff_scenario(sc, *find_variant("v6.1"), *find_variant("v6.8"), {});
+    REQUIRE(r.kind == DiffResult::DIFFERENCE);
+    REQUIRE(r.trace.size() == 2);  // add, then online one block: nothing shorter tells them apart
+    CHECK(r.trace[0].action.kind == ActionKind::DIMM_ADD);
+    CHECK(r.trace[0].rc_a == 0);
+    CHECK(r.trace[0].rc_b == 0);
+    CHECK(r.trace[1].action.kind == ActionKind::ONLINE_KERNEL);
+    // 6.1: the 256 MiB request is not one block, no memmap_on_memory: all 32768 pages managed.
+    // 6.8: 512 vmemmap pages at the start of the block: present but not managed.
+    REQUIRE(r.diffs.size() == 1);
+    CHECK(r.diffs[0].what == "node0 Normal managed");
+    CHECK(r.diffs[0].a == "32768");
+    CHECK(r.diffs[0].b == "32256");
+}
+
+TEST_CASE("diff: v5.4 vs v6.1 -- the span after offline") {
+    const Scenario sc = load("32-v5.4-shrink-at-remove-explore.toml");
+    const DiffResult r = diff_scenario(sc, *find_variant("v5.4"), *find_variant("v6.1"), {});
+    REQUIRE(r.kind == DiffResult::DIFFERENCE);
+    REQUIRE(r.trace.size() == 3);
+    CHECK(r.trace[0].action.kind == ActionKind::DIMM_ADD);
+    CHECK(r.trace[1].action.kind == ActionKind::ONLINE_MOVABLE);
+    CHECK(r.trace[2].action.kind == ActionKind::OFFLINE);
+    CHECK(has_diff(r, "node0 Movable spanned"));      // 5.4 keeps spanning the offline block
+    CHECK(has_diff(r, "node0 Movable start_pfn"));
+    CHECK(has_diff(r, "memory32 valid_zones"));      // "Movable Normal" vs "Normal Movable"
+}
+
+TEST_CASE("diff: no difference is claimed only when the product space is exhausted") {
+    const Scenario sc = load("10-two-dimms-explore-mom.toml");
+    const DiffResult same = diff_scenario(sc, *find_variant("v6.1"), *find_variant("v6.1"), {});
+    CHECK(same.kind == DiffResult::NO_DIFFERENCE);
+    CHECK(same.states > 100);
+    // 128 MiB DIMMs: 6.8 behaves like 6.1 on every sequence (one block per request).
+    CHECK(diff_scenario(sc, *find_variant("v6.1"), *find_variant("v6.8"), {}).kind == DiffResult::NO_DIFFERENCE);
+    // A depth bound that cuts the search short is not "no difference".
+    Limits lim;
+    lim.max_depth = 1;
+    const DiffResult cut = diff_scenario(load("33-v6.8-256m-dimm-explore.toml"), *find_variant("v6.1"),
+                                         *find_variant("v6.8"), lim);
+    CHECK(cut.kind == DiffResult::INCOMPLETE);
+    CHECK_FALSE(cut.incomplete_reason.empty());
+}
+
+TEST_CASE("diff: exit codes 1 (difference), 0 (none, exhausted), 3 (bound hit), 2 (bad input)") {
+    CHECK(cli("spec/scenarios/33-v6.8-256m-dimm-explore.toml --variant v6.1 --variant v6.8") == 1);
+    CHECK(cli("spec/scenarios/10-two-dimms-explore-mom.toml --variant v6.1 --variant v6.8") == 0);
+    CHECK(cli("spec/scenarios/33-v6.8-256m-dimm-explore.toml --variant v6.1 --variant v6.8 --max-depth 1") == 3);
+    CHECK(cli("spec/scenarios/33-v6.8-256m-dimm-explore.toml --variant v6.1 --variant nope") == 2);
+    CHECK(cli("spec/scenarios/33-v6.8-256m-dimm-explore.toml --variant v6.1") == 2);
+}
