@@ -14,7 +14,7 @@ namespace {
 int run_list(const std::string& what, const Context& ctx) {
     if (what == "variants") {
         for (const Variant& v : all_variants())
-            std::cout << fmt::format("{:<28} parent {:<10} {}\n", v.name, v.parent.empty() ? "-" : v.parent, v.source);
+            std::cout << fmt::format("{:<30} parent {:<10} {}\n", v.name, v.parent.empty() ? "-" : v.parent, v.source);
     } else if (what == "invariants") {
         for (const Invariant& i : all_invariants())
             std::cout << fmt::format("{:<20} {:<4} {:<10} {}\n", i.name, i.id, i.holds_in ? "state" : "transition",
