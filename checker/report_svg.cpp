@@ -546,8 +546,9 @@ std::string format_html(const LoadedTrace& t, const ReplayReport& rep, const std
         if (!st.log.entries.empty()) {
             std::string calls;
             for (const CallLog::Entry& e : st.log.entries) calls += std::string(e.depth * 2, ' ') + e.text + "\n";
-            o += fmt::format("<details><summary>kernel functions that ran ({})</summary>\n<pre>{}</pre></details>\n",
-                             st.log.entries.size(), esc(calls));
+            // The violating step's kernel functions are where the bug is: shown open.
+            o += fmt::format("<details{}><summary>kernel functions that ran ({})</summary>\n<pre>{}</pre></details>\n",
+                             last && v ? " open" : "", st.log.entries.size(), esc(calls));
         }
         std::vector<FieldChange> changes = st.changes;
         for (const FieldChange& c : valid_zones_changes(m, variant.ops, rep.states[i], st.after)) changes.push_back(c);
