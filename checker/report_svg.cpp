@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <regex>
 
 #include "checker/report_text.hpp"
 #include "invariants/census.hpp"
@@ -339,6 +340,22 @@ std::string format_svg(const LoadedTrace& t, const ReplayReport& rep) {
                 o += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"10\">{}</text>\n", f1(map_x + ax.width + 20),
                                  f1(y + 16 + 12 * i), esc(text));
             }
+        }
+        // No pfn in the report but a memory block: outline the block.
+        if (last && viol && !bad_pfn) {
+            static const std::regex re("memory([0-9]+)");
+            std::smatch mt;
+            if (std::regex_search(viol->detail, mt, re))
+                for (unsigned b = 0; b < m.blocks.size(); ++b)
+                    if (std::to_string(m.blocks[b].memory_block_id) == mt[1].str()) {
+                        const double x0 = map_x + ax.x(m.blocks[b].start_pfn), x1 = map_x + ax.x(m.block_end_pfn(b));
+                        o += fmt::format("<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#d50000\" "
+                                         "stroke-width=\"3\"/>\n",
+                                         f1(x0 - 3), f1(bar_y - 3), f1(x1 - x0 + 6), f1(bar_h + 6));
+                        o += fmt::format("<text x=\"{}\" y=\"{}\" font-size=\"11\" font-weight=\"bold\" fill=\"#d50000\">the "
+                                         "offending block: memory{}</text>\n",
+                                         f1(x0), f1(y + row_h - 6), m.blocks[b].memory_block_id);
+                    }
         }
         // The offending pfn.
         if (last && bad_pfn) {
