@@ -8,6 +8,17 @@
 
 namespace hp {
 
+namespace {
+// Equal to the boot state except for caches and request slots (see StateGraph::boot_like).
+bool same_machine(const Machine& m, KernelState a, KernelState b) {
+    for (int n = 0; n < MAX_NODES; ++n)
+        for (unsigned z = 0; z < MAX_NR_ZONES; ++z) a.nodes[n].zones[z].contiguous = b.nodes[n].zones[z].contiguous;
+    for (unsigned blk = 0; blk < MAX_BLOCKS; ++blk) a.blocks[blk].online_type = b.blocks[blk].online_type;
+    (void)m;
+    return a == b;
+}
+}  // namespace
+
 StateGraph build_state_graph(KernelModel& model, const GraphLimits& lim) {
     const unsigned words = model.packed_words();
     StateGraph sg(words);
@@ -18,8 +29,10 @@ StateGraph build_state_graph(KernelModel& model, const GraphLimits& lim) {
         return sg.store.bytes() + boost::num_edges(sg.g) * 40 + boost::num_vertices(sg.g) * 64 +
                sg.violation.capacity() * sizeof(std::string);
     };
+    const KernelState boot = model.initial();
     auto add_state = [&](std::uint32_t par, std::uint32_t act) {
         boost::add_vertex(sg.g);
+        sg.boot_like.push_back(same_machine(model.machine(), sg.boot_like.empty() ? boot : next, boot));
         sg.parent.push_back(par);
         sg.via.push_back(act);
         sg.violation.emplace_back();
@@ -80,12 +93,16 @@ Reversibility analyse_reversibility(const StateGraph& sg) {
     std::vector<int> comp(n);
     r.sccs = n ? boost::strong_components(sg.g, boost::make_iterator_property_map(comp.begin(), boost::get(boost::vertex_index, sg.g)))
                : 0;
-    // States that reach state 0: the initial SCC and every SCC with a path into it. A
-    // backward search from state 0 over the reversed graph finds exactly those.
+    // States that reach the boot machine: a backward search from every boot-like state
+    // (state 0 and those equal to it up to caches) over the reversed edges.
     std::vector<char> back(n, 0);
     if (n) {
-        std::deque<std::size_t> q{0};
-        back[0] = 1;
+        std::deque<std::size_t> q;
+        for (std::size_t v = 0; v < n; ++v)
+            if (v == 0 || (v < sg.boot_like.size() && sg.boot_like[v])) {
+                back[v] = 1;
+                q.push_back(v);
+            }
         while (!q.empty()) {
             const auto u = q.front();
             q.pop_front();

@@ -31,6 +31,10 @@ struct StateGraph {
     std::vector<std::string> violation;      // per state: "" or the invariant it violates (not expanded)
     std::uint64_t self_loops = 0;            // transitions that leave the state unchanged (refusals), not stored
     bool bounded = false;                    // stopped at max_depth: the graph is a prefix of the real one
+    // per state: the boot machine again, up to kernel caches that nothing reads back
+    // (zone->contiguous, recomputed at every span change and set on an empty span) and
+    // the request slot mem->online_type.
+    std::vector<char> boot_like;
     explicit StateGraph(unsigned words) : store(words) {}
 };
 
@@ -43,7 +47,7 @@ StateGraph build_state_graph(KernelModel& model, const GraphLimits& lim);
 
 struct Reversibility {
     std::size_t states = 0, sccs = 0, initial_scc_size = 0;
-    std::vector<std::uint32_t> cannot_return;  // ids of states with no path back to state 0, BFS order
+    std::vector<std::uint32_t> cannot_return;  // ids of states with no path back to the boot machine, BFS order
     std::vector<std::uint32_t> deadlocks;      // states without any transition to another state
 };
 Reversibility analyse_reversibility(const StateGraph& sg);

@@ -32,10 +32,12 @@ TEST_CASE("report: graph finds states that can never return to the boot state") 
 
 TEST_CASE("report: graph with eject: the boot state is reachable again from an offline, ejected DIMM") {
     const Run r = hpcheck("graph '" + fixture("add-online-eject.toml") + "'");
-    // Exact reversibility is field by field: the model keeps zone->contiguous set after
-    // the zone empties, so only add/eject without onlining comes back exactly.
+    // The kernel leaves zone->contiguous set on a zone that empties (set_zone_contiguous()
+    // on an empty span); reversibility compares machines up to that cache, so every state
+    // returns to the boot machine.
     CHECK(r.out.find("boot SCC   2 state(s)") != std::string::npos);
-    CHECK(r.out.find("node0.Normal.contiguous: 0 -> 1") != std::string::npos);
+    CHECK(r.out.find("reversible yes") != std::string::npos);
+    CHECK(r.rc == 0);
 }
 
 TEST_CASE("report: graph marks violating states and refuses graphs over the bound") {
