@@ -78,6 +78,13 @@ struct KernelOps {
     // --- add ------------------------------------------------------------------------------
     int (*add_memory_resource)(Kernel&, int nid, unsigned group, pfn_t start, std::uint64_t nr_pages,
                                bool memmap_on_memory);
+    // The memory part of add_memory_resource(): the altmap decision, arch_add_memory(),
+    // create_memory_block_devices() and their error path (6.8 splits it per block).
+    int (*add_memory_blocks)(Kernel&, int nid, unsigned group, pfn_t start, std::uint64_t nr_pages,
+                             bool memmap_on_memory);
+    // The error path's arch_remove_memory() after create_memory_block_devices() failed:
+    // which altmap it passes is what f42ce5f087eb (and a 2026 fix for 6.8+) changed.
+    void (*undo_arch_add_memory)(Kernel&, pfn_t start, std::uint64_t nr_pages, VmemAltmap* altmap);
     bool (*mhp_supports_memmap_on_memory)(Kernel&, std::uint64_t nr_pages);
     int (*arch_add_memory)(Kernel&, int nid, pfn_t start, std::uint64_t nr_pages, VmemAltmap* altmap);
     int (*sparse_add_section)(Kernel&, int nid, pfn_t pfn, std::uint64_t nr_pages, VmemAltmap* altmap);

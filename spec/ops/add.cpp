@@ -40,23 +40,8 @@ int add_memory_resource(Kernel& k, int nid, unsigned group, pfn_t start, std::ui
         for (ZoneState& z : node.zones) z.managed_pages = 0;  // zone_init_internals(..., 0)
         new_node = true;
     }
-    VmemAltmap altmap;
-    VmemAltmap* params_altmap = nullptr;
-    if (memmap_on_memory) {
-        if (!k.ops.mhp_supports_memmap_on_memory(k, nr_pages)) return -EINVAL;
-        altmap.free = nr_pages;  // PHYS_PFN(size)
-        altmap.base_pfn = start;
-        altmap.owner_block = k.m.block_of_pfn(start);
-        params_altmap = &altmap;
-    }
-    int ret = k.ops.arch_add_memory(k, nid, start, nr_pages, params_altmap);
-    if (ret < 0) return ret;
-    // create_memory_block_devices(start, size, mhp_altmap.alloc, group)
-    ret = k.ops.create_memory_block_devices(k, start, nr_pages, altmap.alloc, group);
-    if (ret) {
-        k.ops.arch_remove_memory(k, start, nr_pages, params_altmap);
-        return ret;
-    }
+    const int ret = k.ops.add_memory_blocks(k, nid, group, start, nr_pages, memmap_on_memory);
+    if (ret) return ret;  // error: the node stays initialized but offline (6.x has no rollback)
     if (new_node) {
         k.say("node_set_online + __register_one_node");
         k.s.nodes[nid].online = 1;
@@ -73,6 +58,32 @@ int add_memory_resource(Kernel& k, int nid, unsigned group, pfn_t start, std::ui
             }
     }
     return 0;
+}
+
+// 5.13-6.5: one altmap {base_pfn = start, free = all pfns} for the whole request; the
+// blocks record altmap.alloc as nr_vmemmap_pages.
+int add_memory_blocks(Kernel& k, int nid, unsigned group, pfn_t start, std::uint64_t nr_pages, bool memmap_on_memory) {
+    VmemAltmap altmap;
+    VmemAltmap* params_altmap = nullptr;
+    if (memmap_on_memory) {
+        if (!k.ops.mhp_supports_memmap_on_memory(k, nr_pages)) return -EINVAL;
+        altmap.free = nr_pages;  // PHYS_PFN(size)
+        altmap.base_pfn = start;
+        altmap.owner_block = k.m.block_of_pfn(start);
+        params_altmap = &altmap;
+    }
+    int ret = k.ops.arch_add_memory(k, nid, start, nr_pages, params_altmap);
+    if (ret < 0) return ret;
+    // create_memory_block_devices(start, size, mhp_altmap.alloc, group)
+    ret = k.ops.create_memory_block_devices(k, start, nr_pages, altmap.alloc, group);
+    if (ret) k.ops.undo_arch_add_memory(k, start, nr_pages, params_altmap);
+    return ret;
+}
+
+// arch_remove_memory(start, size, params.altmap) on the add error path (f42ce5f087eb,
+// backported to 6.1.y).
+void undo_arch_add_memory(Kernel& k, pfn_t start, std::uint64_t nr_pages, VmemAltmap* altmap) {
+    k.ops.arch_remove_memory(k, start, nr_pages, altmap);
 }
 
 // x86_64 arch_add_memory() -> add_pages() -> __add_pages(). x86 only WARNs when

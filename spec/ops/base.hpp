@@ -15,6 +15,8 @@ int remove_memory(Kernel&, pfn_t start, std::uint64_t nr_pages);
 
 // ops/add.cpp
 int add_memory_resource(Kernel&, int nid, unsigned group, pfn_t start, std::uint64_t nr_pages, bool memmap_on_memory);
+int add_memory_blocks(Kernel&, int nid, unsigned group, pfn_t start, std::uint64_t nr_pages, bool memmap_on_memory);
+void undo_arch_add_memory(Kernel&, pfn_t start, std::uint64_t nr_pages, VmemAltmap* altmap);
 bool mhp_supports_memmap_on_memory(Kernel&, std::uint64_t nr_pages);
 int arch_add_memory(Kernel&, int nid, pfn_t start, std::uint64_t nr_pages, VmemAltmap* altmap);
 int sparse_add_section(Kernel&, int nid, pfn_t pfn, std::uint64_t nr_pages, VmemAltmap* altmap);

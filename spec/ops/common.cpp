@@ -142,6 +142,8 @@ KernelOps ops() {
     o.memory_block_state_store = memory_block_state_store;
     o.remove_memory = remove_memory;
     o.add_memory_resource = add_memory_resource;
+    o.add_memory_blocks = add_memory_blocks;
+    o.undo_arch_add_memory = undo_arch_add_memory;
     o.mhp_supports_memmap_on_memory = mhp_supports_memmap_on_memory;
     o.arch_add_memory = arch_add_memory;
     o.sparse_add_section = sparse_add_section;

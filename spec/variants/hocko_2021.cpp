@@ -57,49 +57,13 @@ void account_reserved_vmemmap(Kernel& k, pfn_t start, std::uint64_t nr_pages) {
     }
 }
 
-// v6.1's add_memory_resource() with the accounting step after the block devices exist.
-int add_memory_resource(Kernel& k, int nid, unsigned group, pfn_t start, std::uint64_t nr_pages,
-                        bool memmap_on_memory) {
-    KCALL(k, "add_memory_resource");
-    const std::uint64_t ppb = k.m.geo.pages_per_block;
-    if (!nr_pages || start % ppb || nr_pages % ppb) return -EINVAL;
-    if (nid < 0 || nid >= k.m.nr_nodes) return -EINVAL;
-    bool new_node = false;
-    if (!k.s.nodes[nid].online) {
-        KCALL(k, "__try_online_node");
-        NodeState& node = k.s.nodes[nid];
-        node.node_start_pfn = 0;
-        for (ZoneState& z : node.zones) z.managed_pages = 0;
-        new_node = true;
-    }
-    VmemAltmap altmap;
-    VmemAltmap* params_altmap = nullptr;
-    if (memmap_on_memory) {
-        if (!k.ops.mhp_supports_memmap_on_memory(k, nr_pages)) return -EINVAL;
-        altmap.free = nr_pages;
-        altmap.base_pfn = start;
-        altmap.owner_block = k.m.block_of_pfn(start);
-        params_altmap = &altmap;
-    }
-    int ret = k.ops.arch_add_memory(k, nid, start, nr_pages, params_altmap);
-    if (ret < 0) return ret;
-    ret = k.ops.create_memory_block_devices(k, start, nr_pages, altmap.alloc, group);
-    if (ret) {
-        k.ops.arch_remove_memory(k, start, nr_pages, params_altmap);
-        return ret;
-    }
-    account_reserved_vmemmap(k, start, nr_pages);
-    if (new_node) k.s.nodes[nid].online = 1;
-    if (k.m.params.default_online_type != MMOP_OFFLINE) {
-        KCALL(k, "walk_memory_blocks(online_memory_block)");
-        unsigned first = 0, count = 0;
-        if (blocks_of_range(k.m, start, nr_pages, first, count))
-            for (unsigned b = first; b < first + count; ++b) {
-                k.s.blocks[b].online_type = k.m.params.default_online_type;
-                base::device_online(k, b);
-            }
-    }
-    return 0;
+// v6.1's memory part of add_memory_resource(), then the accounting step once the block
+// devices exist.
+int add_memory_blocks(Kernel& k, int nid, unsigned group, pfn_t start, std::uint64_t nr_pages,
+                      bool memmap_on_memory) {
+    const int ret = base::add_memory_blocks(k, nid, group, start, nr_pages, memmap_on_memory);
+    if (!ret) account_reserved_vmemmap(k, start, nr_pages);
+    return ret;
 }
 
 int memory_block_online(Kernel& k, unsigned b, OnlineType type) {
@@ -167,7 +131,7 @@ Variant hocko_2021() {
         "memory is added (the code that reserves the space does the accounting), not when it is onlined; "
         "online/offline only skip them.";
     v.ops = v6_1().ops;  // the parent's table
-    v.ops.add_memory_resource = add_memory_resource;
+    v.ops.add_memory_blocks = add_memory_blocks;
     v.ops.memory_block_online = memory_block_online;
     v.ops.memory_block_offline = memory_block_offline;
     v.ops.try_remove_memory = try_remove_memory;

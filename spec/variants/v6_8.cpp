@@ -104,7 +104,7 @@ int create_altmaps_and_memory_blocks(Kernel& k, int nid, unsigned group, pfn_t s
         if (ret < 0) break;
         ret = k.ops.create_memory_block_devices(k, cur, ppb, altmap.free, group);
         if (ret) {
-            k.ops.arch_remove_memory(k, cur, ppb, nullptr);  // params.altmap only since the 2026 fix
+            k.ops.undo_arch_add_memory(k, cur, ppb, &altmap);
             break;
         }
     }
@@ -112,45 +112,25 @@ int create_altmaps_and_memory_blocks(Kernel& k, int nid, unsigned group, pfn_t s
     return ret;
 }
 
-int add_memory_resource(Kernel& k, int nid, unsigned group, pfn_t start, std::uint64_t nr_pages,
-                        bool memmap_on_memory) {
-    KCALL(k, "add_memory_resource");
-    const std::uint64_t ppb = k.m.geo.pages_per_block;
-    if (!nr_pages || start % ppb || nr_pages % ppb) return -EINVAL;
-    if (nid < 0 || nid >= k.m.nr_nodes) return -EINVAL;
-    bool new_node = false;
-    if (!k.s.nodes[nid].online) {
-        KCALL(k, "__try_online_node");
-        NodeState& node = k.s.nodes[nid];
-        node.node_start_pfn = 0;
-        for (ZoneState& z : node.zones) z.managed_pages = 0;
-        new_node = true;
-    }
-    int ret;
-    if (memmap_on_memory && k.ops.mhp_supports_memmap_on_memory(k, nr_pages)) {
-        ret = create_altmaps_and_memory_blocks(k, nid, group, start, nr_pages);
-        if (ret) return ret;
-    } else {
-        if (memmap_on_memory) k.say("memmap_on_memory not supported: normal path (e3c2bfdd33a3)");
-        ret = k.ops.arch_add_memory(k, nid, start, nr_pages, nullptr);
-        if (ret < 0) return ret;
-        ret = k.ops.create_memory_block_devices(k, start, nr_pages, 0, group);
-        if (ret) {
-            k.ops.arch_remove_memory(k, start, nr_pages, nullptr);
-            return ret;
-        }
-    }
-    if (new_node) k.s.nodes[nid].online = 1;
-    if (k.m.params.default_online_type != MMOP_OFFLINE) {
-        KCALL(k, "walk_memory_blocks(online_memory_block)");
-        unsigned first = 0, count = 0;
-        if (blocks_of_range(k.m, start, nr_pages, first, count))
-            for (unsigned b = first; b < first + count; ++b) {
-                k.s.blocks[b].online_type = k.m.params.default_online_type;
-                base::device_online(k, b);
-            }
-    }
-    return 0;
+// The memory part of add_memory_resource(): per-block altmaps when supported, else the
+// normal path (the 6.6 silent fallback, e3c2bfdd33a3).
+int add_memory_blocks(Kernel& k, int nid, unsigned group, pfn_t start, std::uint64_t nr_pages,
+                      bool memmap_on_memory) {
+    if (memmap_on_memory && k.ops.mhp_supports_memmap_on_memory(k, nr_pages))
+        return create_altmaps_and_memory_blocks(k, nid, group, start, nr_pages);
+    if (memmap_on_memory) k.say("memmap_on_memory not supported: normal path (e3c2bfdd33a3)");
+    int ret = k.ops.arch_add_memory(k, nid, start, nr_pages, nullptr);
+    if (ret < 0) return ret;
+    ret = k.ops.create_memory_block_devices(k, start, nr_pages, 0, group);
+    if (ret) k.ops.undo_arch_add_memory(k, start, nr_pages, nullptr);
+    return ret;
+}
+
+// create_altmaps_and_memory_blocks()'s error path: arch_remove_memory(block, NULL) from
+// 6b8f0798b85a until the 2026 fix "mm/memory_hotplug: fix incorrect altmap passing in error
+// path" (in Debian's 6.12.117).
+void undo_arch_add_memory(Kernel& k, pfn_t start, std::uint64_t nr_pages, VmemAltmap*) {
+    k.ops.arch_remove_memory(k, start, nr_pages, nullptr);
 }
 
 int try_remove_memory(Kernel& k, pfn_t start, std::uint64_t nr_pages) {
@@ -208,7 +188,8 @@ Variant v6_8() {
         "back to the normal path; `force` rounds the vmemmap pages up to whole pageblocks.";
     v.ops = v6_1().ops;  // the parent's table
     v.ops.mhp_supports_memmap_on_memory = mhp_supports_memmap_on_memory;
-    v.ops.add_memory_resource = add_memory_resource;
+    v.ops.add_memory_blocks = add_memory_blocks;
+    v.ops.undo_arch_add_memory = undo_arch_add_memory;
     v.ops.try_remove_memory = try_remove_memory;
     return v;
 }
