@@ -3,7 +3,7 @@
 // the shrink is driven by the memmap of the memory being removed.
 //
 // Deviations from v5.12 (kernel-semantics.md §3.3, §3.4, §6, §7 I2/I12):
-// - offline_pages(): no remove_pfn_range_from_zone() at the end. The span keeps covering
+// - offline_pages(): no remove_pfn_range_from_zone() at the end (the hook is a no-op). The span keeps covering
 //   offline memory, and the struct pages keep their zone/node links (the poisoning at
 //   offline, d33695b16a9f, came with the same series).
 // - online_pages(): a MEM_GOING_ONLINE veto does not shrink the zone back ("Before
@@ -26,72 +26,11 @@ namespace hp::variants {
 
 namespace {
 
-// offline_pages() of 5.4: as 6.1 up to MEM_OFFLINE, without the shrink at the end.
-int offline_pages(Kernel& k, pfn_t start_pfn, std::uint64_t nr_pages, int nid, unsigned zone, unsigned group) {
-    KCALL(k, "offline_pages");
-    const Geometry& g = k.m.geo;
-    const pfn_t end_pfn = start_pfn + nr_pages;
-    if (!nr_pages || start_pfn % g.pageblock_nr_pages || end_pfn % g.pages_per_section) {
-        k.observe(Observation::MISALIGNED_RANGE, "offline_pages", start_pfn, nr_pages);
-        return -EINVAL;
-    }
-    // test_pages_in_a_zone()
-    const std::uint8_t first = read_memmap(k, start_pfn, "test_pages_in_a_zone");
-    const std::uint8_t last = read_memmap(k, end_pfn - 1, "test_pages_in_a_zone");
-    if (first != Memmap::make(nid, zone) || last != Memmap::make(nid, zone)) return -EINVAL;
-    {
-        KCALL(k, "start_isolate_page_range");
-        if (zone != ZONE_MOVABLE && k.fault.kind == FaultKind::UNMOVABLE_PAGES &&
-            k.m.block_of_pfn(start_pfn) == k.fault.index) {
-            k.fault_fired = true;
-            k.say("failure to isolate range: unmovable page");
-            return -EBUSY;
-        }
-    }
-    {
-        KCALL(k, "memory_notify(MEM_GOING_OFFLINE)");
-        if (k.inject(FaultKind::NOTIFIER_VETO_OFFLINE)) {
-            k.say("notifier failure; undo_isolate_page_range + memory_notify(MEM_CANCEL_OFFLINE)");
-            return -EBUSY;
-        }
-    }
-    {
-        KCALL(k, "__offline_isolated_pages");
-        base::offline_mem_sections(k, start_pfn, end_pfn);
-    }
-    k.s.zone(nid, zone).managed_pages -= static_cast<std::uint32_t>(nr_pages);
-    k.ops.adjust_present_page_count(k, start_pfn, group, -static_cast<std::int64_t>(nr_pages));
-    {
-        KCALL(k, "memory_notify(MEM_OFFLINE)");
-    }
-    k.say("5.4: no remove_pfn_range_from_zone(): the zone keeps spanning the offline range, its struct pages "
-          "keep their zone");
-    return 0;
-}
-
-// online_pages() of 5.4: a notifier veto only cancels; the grown span stays.
-int online_pages(Kernel& k, pfn_t pfn, std::uint64_t nr_pages, int nid, unsigned zone, unsigned group) {
-    KCALL(k, "online_pages");
-    const Geometry& g = k.m.geo;
-    if (!nr_pages || pfn % g.pageblock_nr_pages || (pfn + nr_pages) % g.pages_per_section) {
-        k.observe(Observation::MISALIGNED_RANGE, "online_pages", pfn, nr_pages);
-        return -EINVAL;
-    }
-    k.ops.move_pfn_range_to_zone(k, nid, zone, pfn, nr_pages);
-    {
-        KCALL(k, "memory_notify(MEM_GOING_ONLINE)");
-        if (k.inject(FaultKind::NOTIFIER_VETO_ONLINE)) {
-            k.say("a memory notifier vetoed MEM_GOING_ONLINE; memory_notify(MEM_CANCEL_ONLINE) (no shrink in 5.4)");
-            return -EBUSY;
-        }
-    }
-    {
-        KCALL(k, "online_pages_range");
-        k.s.zone(nid, zone).managed_pages += static_cast<std::uint32_t>(nr_pages);
-        base::online_mem_sections(k, pfn, pfn + nr_pages);
-    }
-    k.ops.adjust_present_page_count(k, pfn, group, static_cast<std::int64_t>(nr_pages));
-    return 0;
+// 5.4 has no remove_pfn_range_from_zone(): neither offline_pages() nor the
+// MEM_GOING_ONLINE veto path of online_pages() shrinks the zone or poisons the struct
+// pages. (No memmap_on_memory in 5.4, so mhp_deinit_memmap_on_memory() never calls it.)
+void remove_pfn_range_from_zone(Kernel& k, int, unsigned, pfn_t, std::uint64_t) {
+    k.say("5.4: no remove_pfn_range_from_zone(): the zone keeps spanning the range, its struct pages keep their zone");
 }
 
 // x86 arch_remove_memory() of 5.4: the zone to shrink is read from the memmap of the
@@ -135,8 +74,7 @@ Variant v5_4() {
         "x86 arch_remove_memory() reads the zone to shrink from the struct page of the memory being removed, "
         "which is poisoned if that memory was never onlined.";
     v.ops = v5_12().ops;  // the parent's table
-    v.ops.offline_pages = offline_pages;
-    v.ops.online_pages = online_pages;
+    v.ops.remove_pfn_range_from_zone = remove_pfn_range_from_zone;
     v.ops.arch_remove_memory = arch_remove_memory;
     return v;
 }
