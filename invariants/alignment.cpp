@@ -5,7 +5,7 @@
 
 #include "invariants/registry.hpp"
 
-namespace hp::inv {
+namespace hp::HP_DOMAIN::inv {
 
 static bool alignment_holds(const Machine& m, const KernelState& s, Violation* out) {
     for (unsigned b = 0; b < m.blocks.size(); ++b) {
@@ -40,4 +40,4 @@ void register_alignment(std::vector<Invariant>& v) {
                  "WARN_ON_ONCE in online_pages()/offline_pages(), check_pfn_span()", nullptr, ranges_aligned});
 }
 
-}  // namespace hp::inv
+}  // namespace hp::HP_DOMAIN::inv

@@ -6,16 +6,17 @@
 
 #include "invariants/registry.hpp"
 
-namespace hp::inv {
+namespace hp::HP_DOMAIN::inv {
 
 static bool altmap_holds(const Machine& m, const KernelState& s, Violation* out) {
     const Geometry& g = m.geo;
-    const std::uint64_t section_memmap = (g.memmap_bytes(g.pages_per_section) + g.page_size - 1) / g.page_size;
-    std::uint64_t taken[MAX_BLOCKS] = {};
+    const u64 section_memmap = (g.memmap_bytes(g.pages_per_section) + g.page_size - 1) / g.page_size;
+    u64 taken[MAX_BLOCKS] = {};
     for (unsigned b = 0; b < m.blocks.size(); ++b) {
         const BlockState& bs = s.blocks[b];
-        if (bs.vmemmap_backing >= MAX_BLOCKS) continue;
-        taken[bs.vmemmap_backing] += section_memmap * static_cast<unsigned>(__builtin_popcount(bs.section_valid));
+        const unsigned host = vmemmap_backing_of(bs);
+        if (host >= MAX_BLOCKS) continue;
+        taken[host] += section_memmap * popcount(bs.section_valid, 16);
     }
     for (unsigned b = 0; b < m.blocks.size(); ++b) {
         const BlockState& bs = s.blocks[b];
@@ -65,4 +66,4 @@ void register_altmap(std::vector<Invariant>& v) {
                  altmap_not_freed_to_buddy});
 }
 
-}  // namespace hp::inv
+}  // namespace hp::HP_DOMAIN::inv

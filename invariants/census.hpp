@@ -2,15 +2,15 @@
 #pragma once
 #include "spec/memmap.hpp"
 
-namespace hp {
+namespace hp::HP_DOMAIN {
 
 struct MemRun {
     unsigned block;
     pfn_t lo, hi;          // [lo, hi)
     bool vmemmap;          // inside [start, start + nr_vmemmap_pages)
     bool valid, online;
-    std::uint8_t memmap;
-    std::uint64_t pages() const { return hi - lo; }
+    u8 memmap;
+    u64 pages() const { return hi - lo; }
     bool online_in(int nid, unsigned zone) const {
         return online && Memmap::initialized(memmap) && Memmap::nid(memmap) == nid && Memmap::zone(memmap) == zone;
     }
@@ -19,13 +19,13 @@ struct MemRun {
 // Calls f(MemRun) for each section-and-vmemmap-split run of every hot-pluggable block.
 template <class F>
 void for_each_run(const Machine& m, const KernelState& s, F&& f) {
-    const std::uint64_t pps = m.geo.pages_per_section;
+    const u64 pps = m.geo.pages_per_section;
     for (unsigned b = 0; b < m.blocks.size(); ++b) {
         const BlockState& bs = s.blocks[b];
         const pfn_t start = m.blocks[b].start_pfn, split = start + bs.nr_vmemmap_pages;
         for (unsigned sec = 0; sec < m.geo.sections_per_block(); ++sec) {
             const pfn_t lo = start + sec * pps, hi = lo + pps;
-            const bool valid = bs.section_valid >> sec & 1, online = valid && (bs.section_online >> sec & 1);
+            const bool valid = (bs.section_valid >> sec & 1) != 0, online = valid && (bs.section_online >> sec & 1) != 0;
             if (split > lo && split < hi) {
                 f(MemRun{b, lo, split, true, valid, online, bs.memmap_vmemmap});
                 f(MemRun{b, split, hi, false, valid, online, bs.memmap_rest});
@@ -37,4 +37,4 @@ void for_each_run(const Machine& m, const KernelState& s, F&& f) {
     }
 }
 
-}  // namespace hp
+}  // namespace hp::HP_DOMAIN

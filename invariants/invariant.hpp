@@ -9,7 +9,7 @@
 
 #include "spec/action.hpp"
 
-namespace hp {
+namespace hp::HP_DOMAIN {
 
 struct Violation {
     std::string invariant;  // e.g. "zone-span"
@@ -39,4 +39,4 @@ struct Invariant {
 const std::vector<Invariant>& all_invariants();
 const Invariant* find_invariant(const std::string& name);
 
-}  // namespace hp
+}  // namespace hp::HP_DOMAIN

@@ -7,10 +7,10 @@
 #include "invariants/census.hpp"
 #include "invariants/registry.hpp"
 
-namespace hp::inv {
+namespace hp::HP_DOMAIN::inv {
 
 static bool managed_pages_holds(const Machine& m, const KernelState& s, Violation* out) {
-    std::uint64_t buddy_pages[MAX_NODES][MAX_NR_ZONES] = {};
+    u64 buddy_pages[MAX_NODES][MAX_NR_ZONES] = {};
     for_each_run(m, s, [&](const MemRun& r) {
         if (!r.vmemmap && r.online && Memmap::initialized(r.memmap))
             buddy_pages[Memmap::nid(r.memmap)][Memmap::zone(r.memmap)] += r.pages();
@@ -24,14 +24,14 @@ static bool managed_pages_holds(const Machine& m, const KernelState& s, Violatio
                                     z.managed_pages, z.present_pages)};
                 return false;
             }
-            const std::uint64_t boot = m.boot_managed(nid, zi);
-            const std::uint64_t want = boot + buddy_pages[nid][zi];
+            const u64 boot = m.boot_managed(nid, zi);
+            const u64 want = boot + buddy_pages[nid][zi];
             if (z.managed_pages == want) continue;
             *out = {"managed-pages", "managed_pages = boot managed + online non-vmemmap hot-plugged pages",
                     fmt::format("node {} {}: managed_pages={} but {} boot + {} online buddy pages = {} (off by {:+}); "
                                 "vmemmap pages are present but never managed",
                                 nid, zone_name(zi), z.managed_pages, boot, buddy_pages[nid][zi], want,
-                                static_cast<std::int64_t>(z.managed_pages) - static_cast<std::int64_t>(want))};
+                                static_cast<i64>(z.managed_pages) - static_cast<i64>(want))};
             return false;
         }
     return true;
@@ -43,4 +43,4 @@ void register_managed_pages(std::vector<Invariant>& v) {
                  nullptr});
 }
 
-}  // namespace hp::inv
+}  // namespace hp::HP_DOMAIN::inv

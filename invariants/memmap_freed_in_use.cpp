@@ -10,7 +10,7 @@
 
 #include "invariants/registry.hpp"
 
-namespace hp::inv {
+namespace hp::HP_DOMAIN::inv {
 
 static bool memmap_not_freed_in_use(const Step& st, Violation* out) {
     for (int i = 0; i < st.result.nobs; ++i) {
@@ -34,4 +34,4 @@ void register_memmap_freed_in_use(std::vector<Invariant>& v) {
                  nullptr, memmap_not_freed_in_use});
 }
 
-}  // namespace hp::inv
+}  // namespace hp::HP_DOMAIN::inv

@@ -7,7 +7,7 @@
 
 #include "invariants/registry.hpp"
 
-namespace hp::inv {
+namespace hp::HP_DOMAIN::inv {
 
 static bool memmap_init_holds(const Step& st, Violation* out) {
     for (int i = 0; i < st.result.nobs; ++i) {
@@ -30,4 +30,4 @@ void register_memmap_init(std::vector<Invariant>& v) {
                  "pfn_to_online_page(); find_smallest/biggest_section_pfn()", nullptr, memmap_init_holds});
 }
 
-}  // namespace hp::inv
+}  // namespace hp::HP_DOMAIN::inv

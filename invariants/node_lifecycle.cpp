@@ -5,7 +5,7 @@
 
 #include "invariants/registry.hpp"
 
-namespace hp::inv {
+namespace hp::HP_DOMAIN::inv {
 
 static bool node_lifecycle_holds(const Machine& m, const KernelState& s, Violation* out) {
     for (int nid = 0; nid < m.nr_nodes; ++nid) {
@@ -38,4 +38,4 @@ void register_node_lifecycle(std::vector<Invariant>& v) {
                  "__try_online_node(), try_offline_node()", node_lifecycle_holds, nullptr});
 }
 
-}  // namespace hp::inv
+}  // namespace hp::HP_DOMAIN::inv

@@ -5,19 +5,19 @@
 
 #include "invariants/registry.hpp"
 
-namespace hp::inv {
+namespace hp::HP_DOMAIN::inv {
 
 static bool node_span_holds(const Machine& m, const KernelState& s, Violation* out) {
     for (int nid = 0; nid < m.nr_nodes; ++nid) {
-        std::uint64_t lo = 0, hi = 0;
+        u64 lo = 0, hi = 0;
         for (const ZoneState& z : s.nodes[nid].zones) {
             if (z.empty()) continue;
             if (!hi) {
                 lo = z.zone_start_pfn;
                 hi = z.end_pfn();
             } else {
-                lo = std::min<std::uint64_t>(lo, z.zone_start_pfn);
-                hi = std::max<std::uint64_t>(hi, z.end_pfn());
+                lo = std::min<u64>(lo, z.zone_start_pfn);
+                hi = std::max<u64>(hi, z.end_pfn());
             }
         }
         const NodeState& n = s.nodes[nid];
@@ -36,4 +36,4 @@ void register_node_span(std::vector<Invariant>& v) {
                  "resize_pgdat_range(), update_pgdat_span()", node_span_holds, nullptr});
 }
 
-}  // namespace hp::inv
+}  // namespace hp::HP_DOMAIN::inv

@@ -7,10 +7,10 @@
 
 #include "invariants/registry.hpp"
 
-namespace hp::inv {
+namespace hp::HP_DOMAIN::inv {
 
 static bool online_granularity_holds(const Machine& m, const KernelState& s, Violation* out) {
-    const unsigned all = (1u << m.geo.sections_per_block()) - 1;
+    const u64 all = (u64{1} << m.geo.sections_per_block()) - 1;
     for (unsigned b = 0; b < m.blocks.size(); ++b) {
         const BlockState& bs = s.blocks[b];
         const auto id = m.blocks[b].memory_block_id;
@@ -27,7 +27,7 @@ static bool online_granularity_holds(const Machine& m, const KernelState& s, Vio
                                     bs.section_online, all)};
                 return false;
             }
-            const std::uint8_t want = Memmap::make(nid, bs.zone);
+            const std::uint8_t want = Memmap::make(nid, as_index(bs.zone, MAX_NR_ZONES, NO_ZONE));
             if ((bs.nr_vmemmap_pages && bs.memmap_vmemmap != want) || bs.memmap_rest != want) {
                 *out = {"online-granularity", "every pfn of an online block is linked to mem->zone",
                         fmt::format("memory{} is online in {} but part of its memmap is {}", id, zone_name(bs.zone),
@@ -58,4 +58,4 @@ void register_online_granularity(std::vector<Invariant>& v) {
                  online_granularity_holds, nullptr});
 }
 
-}  // namespace hp::inv
+}  // namespace hp::HP_DOMAIN::inv

@@ -8,11 +8,11 @@
 #include "invariants/census.hpp"
 #include "invariants/registry.hpp"
 
-namespace hp::inv {
+namespace hp::HP_DOMAIN::inv {
 
 static bool present_pages_holds(const Machine& m, const KernelState& s, Violation* out) {
-    std::uint64_t zone_pages[MAX_NODES][MAX_NR_ZONES] = {};
-    std::uint64_t group_kernel[MAX_DIMMS] = {}, group_movable[MAX_DIMMS] = {};
+    u64 zone_pages[MAX_NODES][MAX_NR_ZONES] = {};
+    u64 group_kernel[MAX_DIMMS] = {}, group_movable[MAX_DIMMS] = {};
     for_each_run(m, s, [&](const MemRun& r) {
         if (!r.online || !Memmap::initialized(r.memmap)) return;
         const unsigned zone = Memmap::zone(r.memmap);
@@ -20,10 +20,10 @@ static bool present_pages_holds(const Machine& m, const KernelState& s, Violatio
         (zone == ZONE_MOVABLE ? group_movable : group_kernel)[m.blocks[r.block].dimm] += r.pages();
     });
     for (int nid = 0; nid < m.nr_nodes; ++nid) {
-        std::uint64_t node_sum = 0;
+        u64 node_sum = 0;
         for (unsigned zi = 0; zi < MAX_NR_ZONES; ++zi) {
-            const std::uint64_t boot = m.boot_present(nid, zi);
-            const std::uint64_t want = boot + zone_pages[nid][zi];
+            const u64 boot = m.boot_present(nid, zi);
+            const u64 want = boot + zone_pages[nid][zi];
             const ZoneState& z = s.zone(nid, zi);
             node_sum += z.present_pages;
             if (z.present_pages == want) continue;
@@ -31,7 +31,7 @@ static bool present_pages_holds(const Machine& m, const KernelState& s, Violatio
                     fmt::format("node {} {}: present_pages={} but {} boot + {} online hot-plugged pages = {} "
                                 "(off by {:+})",
                                 nid, zone_name(zi), z.present_pages, boot, zone_pages[nid][zi], want,
-                                static_cast<std::int64_t>(z.present_pages) - static_cast<std::int64_t>(want))};
+                                static_cast<i64>(z.present_pages) - static_cast<i64>(want))};
             return false;
         }
         if (s.nodes[nid].node_present_pages != node_sum) {
@@ -61,4 +61,4 @@ void register_present_pages(std::vector<Invariant>& v) {
                  nullptr});
 }
 
-}  // namespace hp::inv
+}  // namespace hp::HP_DOMAIN::inv

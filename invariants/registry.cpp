@@ -1,6 +1,6 @@
 #include "invariants/registry.hpp"
 
-namespace hp {
+namespace hp::HP_DOMAIN {
 
 const std::vector<Invariant>& all_invariants() {
     static const std::vector<Invariant> list = [] {
@@ -32,4 +32,4 @@ const Invariant* find_invariant(const std::string& name) {
     return nullptr;
 }
 
-}  // namespace hp
+}  // namespace hp::HP_DOMAIN

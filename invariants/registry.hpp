@@ -2,7 +2,7 @@
 #pragma once
 #include "invariants/invariant.hpp"
 
-namespace hp::inv {
+namespace hp::HP_DOMAIN::inv {
 void register_zone_span(std::vector<Invariant>&);
 void register_span_tight(std::vector<Invariant>&);
 void register_zone_empty(std::vector<Invariant>&);
@@ -19,4 +19,4 @@ void register_alignment(std::vector<Invariant>&);
 void register_refused_unchanged(std::vector<Invariant>&);
 void register_round_trip(std::vector<Invariant>&);
 void register_memmap_freed_in_use(std::vector<Invariant>&);
-}  // namespace hp::inv
+}  // namespace hp::HP_DOMAIN::inv

@@ -7,15 +7,15 @@
 
 #include "invariants/registry.hpp"
 
-namespace hp::inv {
+namespace hp::HP_DOMAIN::inv {
 
 static bool removal_granularity_holds(const Machine& m, const KernelState& s, Violation* out) {
     for (unsigned b = 0; b < m.blocks.size(); ++b) {
         const BlockState& bs = s.blocks[b];
         if (!bs.section_valid || bs.vmemmap_backing == BACKING_NONE || bs.vmemmap_backing == BACKING_BUDDY) continue;
-        const unsigned host = bs.vmemmap_backing;
-        const bool host_plugged = s.dimm_plugged >> m.blocks[host].dimm & 1;
-        const bool host_present = s.blocks[host].section_valid & 1;  // the altmap pfns sit in the first section
+        const unsigned host = vmemmap_backing_of(bs);
+        const bool host_plugged = (s.dimm_plugged >> m.blocks[host].dimm & 1) != 0;
+        const bool host_present = (s.blocks[host].section_valid & 1) != 0;  // the altmap pfns sit in the first section
         if (host_plugged && host_present) continue;
         *out = {"removal-granularity", "no struct page is backed by removed memory",
                 fmt::format("memory{} still has valid sections (mask {:#x}) whose struct pages live in the altmap of "
@@ -35,4 +35,4 @@ void register_removal_granularity(std::vector<Invariant>& v) {
                  removal_granularity_holds, nullptr});
 }
 
-}  // namespace hp::inv
+}  // namespace hp::HP_DOMAIN::inv

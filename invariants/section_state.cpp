@@ -5,10 +5,10 @@
 
 #include "invariants/registry.hpp"
 
-namespace hp::inv {
+namespace hp::HP_DOMAIN::inv {
 
 static bool section_state_holds(const Machine& m, const KernelState& s, Violation* out) {
-    const unsigned all = (1u << m.geo.sections_per_block()) - 1;
+    const u64 all = (u64{1} << m.geo.sections_per_block()) - 1;
     for (unsigned b = 0; b < m.blocks.size(); ++b) {
         const BlockState& bs = s.blocks[b];
         const auto id = m.blocks[b].memory_block_id;
@@ -24,7 +24,7 @@ static bool section_state_holds(const Machine& m, const KernelState& s, Violatio
                                 block_state_name(bs.state), bs.section_valid)};
             return false;
         }
-        if ((bs.vmemmap_backing != BACKING_NONE) != (bs.section_valid != 0)) {
+        if (static_cast<bool>(bs.vmemmap_backing != BACKING_NONE) != static_cast<bool>(bs.section_valid != 0)) {
             *out = {"section-state", "the memmap is populated exactly while a section is valid",
                     fmt::format("memory{}: valid mask {:#x} but vmemmap backing is {}", id, bs.section_valid,
                                 bs.vmemmap_backing == BACKING_NONE ? "none" : "populated")};
@@ -39,4 +39,4 @@ void register_section_state(std::vector<Invariant>& v) {
                  "sparse_add_section(), section_deactivate(), online_mem_sections()", section_state_holds, nullptr});
 }
 
-}  // namespace hp::inv
+}  // namespace hp::HP_DOMAIN::inv

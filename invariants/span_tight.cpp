@@ -7,7 +7,7 @@
 #include "invariants/registry.hpp"
 #include "spec/memmap.hpp"
 
-namespace hp::inv {
+namespace hp::HP_DOMAIN::inv {
 
 static bool span_tight_holds(const Machine& m, const KernelState& s, Violation* out) {
     for (int nid = 0; nid < m.nr_nodes; ++nid)
@@ -37,4 +37,4 @@ void register_span_tight(std::vector<Invariant>& v) {
                  nullptr});
 }
 
-}  // namespace hp::inv
+}  // namespace hp::HP_DOMAIN::inv

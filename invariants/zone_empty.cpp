@@ -6,7 +6,7 @@
 #include "invariants/census.hpp"
 #include "invariants/registry.hpp"
 
-namespace hp::inv {
+namespace hp::HP_DOMAIN::inv {
 
 static bool zone_empty_holds(const Machine& m, const KernelState& s, Violation* out) {
     for (int nid = 0; nid < m.nr_nodes; ++nid)
@@ -36,4 +36,4 @@ void register_zone_empty(std::vector<Invariant>& v) {
                  "zone_is_empty(); shrink_zone_span() empties the zone to (0, 0)", zone_empty_holds, nullptr});
 }
 
-}  // namespace hp::inv
+}  // namespace hp::HP_DOMAIN::inv

@@ -7,7 +7,7 @@
 #include "invariants/census.hpp"
 #include "invariants/registry.hpp"
 
-namespace hp::inv {
+namespace hp::HP_DOMAIN::inv {
 
 static bool zone_span_holds(const Machine& m, const KernelState& s, Violation* out) {
     bool ok = true;
@@ -18,7 +18,7 @@ static bool zone_span_holds(const Machine& m, const KernelState& s, Violation* o
         const ZoneState& z = s.zone(nid, zone);
         if (z.spans(r.lo) && z.spans(r.hi - 1)) return;
         ok = false;
-        const pfn_t bad = z.spans(r.lo) ? z.end_pfn() : r.lo;
+        const pfn_t bad = z.spans(r.lo) ? static_cast<pfn_t>(z.end_pfn()) : r.lo;
         *out = {"zone-span", r.vmemmap ? "vmemmap pfn of an online block inside its zone's span"
                                        : "online pfn inside its zone's span",
                 fmt::format("pfn {:#x} (memory{}, {}) is online and linked to node {} {} but {} spans "
@@ -32,7 +32,7 @@ static bool zone_span_holds(const Machine& m, const KernelState& s, Violation* o
     for (unsigned b = 0; b < m.blocks.size(); ++b) {
         const BlockState& bs = s.blocks[b];
         if (bs.state != MEM_ONLINE || bs.zone == NO_ZONE) continue;
-        const ZoneState& z = s.zone(m.blocks[b].nid, bs.zone);
+        const ZoneState& z = s.zone(m.blocks[b].nid, as_index(bs.zone, MAX_NR_ZONES, 0));
         const pfn_t lo = m.blocks[b].start_pfn, hi = m.block_end_pfn(b);
         if (z.spans(lo) && z.spans(hi - 1)) continue;
         *out = {"zone-span", "every pfn of an online block inside mem->zone",
@@ -48,4 +48,4 @@ void register_zone_span(std::vector<Invariant>& v) {
                  "zone_spans_pfn(); move_pfn_range_to_zone()/shrink_zone_span() keep it", zone_span_holds, nullptr});
 }
 
-}  // namespace hp::inv
+}  // namespace hp::HP_DOMAIN::inv

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#if !HP_SYMBOLIC  // domain-independent: defined once, by the concrete build
 namespace hp {
 
 const char* action_kind_name(ActionKind k) {
@@ -27,10 +28,15 @@ bool parse_action_kind(const std::string& s, ActionKind& out) {
     return false;
 }
 
+}  // namespace hp
+#endif
+
+namespace hp::HP_DOMAIN {
+
 bool action_enabled(const Machine& m, const KernelState& s, const Action& a) {
     switch (a.kind) {
         case ActionKind::DIMM_ADD: return !(s.dimm_plugged >> a.target & 1);
-        case ActionKind::DIMM_EJECT: return s.dimm_plugged >> a.target & 1;
+        case ActionKind::DIMM_EJECT: return (s.dimm_plugged >> a.target & 1) != 0;
         case ActionKind::REMOVE_MEMORY:
             for (unsigned b = a.target; b < a.target + a.count; ++b)
                 if (s.blocks[b].state == BLOCK_ABSENT) return false;
@@ -66,6 +72,7 @@ StepResult apply_action(const Machine& m, const KernelOps& ops, KernelState& s, 
     return r;
 }
 
+#if !HP_SYMBOLIC
 std::string describe_action(const Machine& m, const Action& a) {
     switch (a.kind) {
         case ActionKind::DIMM_ADD: {
@@ -104,5 +111,6 @@ std::string action_label(const Machine& m, const Action& a) {
     }
     return s;
 }
+#endif
 
-}  // namespace hp
+}  // namespace hp::HP_DOMAIN

@@ -29,6 +29,10 @@ struct Action {
     bool operator==(const Action&) const = default;
 };
 
+}  // namespace hp
+
+namespace hp::HP_DOMAIN {
+
 // Is the action possible in this state (the DIMM slot or sysfs file exists)?
 bool action_enabled(const Machine& m, const KernelState& s, const Action& a);
 
@@ -43,9 +47,11 @@ struct StepResult {
 // Apply `a` to `s` in place. `log` (may be null) receives the kernel functions that ran.
 StepResult apply_action(const Machine& m, const KernelOps& ops, KernelState& s, const Action& a, CallLog* log = nullptr);
 
+#if !HP_SYMBOLIC
 // How a user performs the action: a sysfs write or a QMP command, in one line.
 std::string describe_action(const Machine& m, const Action& a);
 // Short label, e.g. "online_movable memory32" or "add dimm0 [fault unmovable-pages@33]".
 std::string action_label(const Machine& m, const Action& a);
+#endif
 
-}  // namespace hp
+}  // namespace hp::HP_DOMAIN

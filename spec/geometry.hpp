@@ -7,31 +7,39 @@
 #include <string>
 #include <vector>
 
-namespace hp {
+#include "spec/domain.hpp"
 
-using pfn_t = std::uint64_t;
+namespace hp::HP_DOMAIN {
 
+// Sizes are u64 of the model's domain: numbers in the explorer, terms over the free
+// geometry parameters in the prover (where each is a power of two, sizeof(struct page)
+// excepted).
 struct Geometry {
     std::string preset;                 // "x86_64", "arm64-4k", ... or "custom"
-    std::uint64_t page_size = 4096;     // PAGE_SIZE in bytes
-    std::uint64_t pages_per_subsection = 512;   // PAGES_PER_SUBSECTION (2 MiB)
-    std::uint64_t pages_per_section = 32768;    // PAGES_PER_SECTION
-    std::uint64_t pages_per_block = 32768;      // memory_block_size_bytes() / PAGE_SIZE
-    std::uint64_t pageblock_nr_pages = 512;     // pageblock_nr_pages
-    std::uint64_t struct_page_size = 64;        // sizeof(struct page)
-    std::uint64_t pmd_pages = 512;              // PMD_SIZE / PAGE_SIZE
+    u64 page_size = 4096;     // PAGE_SIZE in bytes
+    u64 pages_per_subsection = 512;   // PAGES_PER_SUBSECTION (2 MiB)
+    u64 pages_per_section = 32768;    // PAGES_PER_SECTION
+    u64 pages_per_block = 32768;      // memory_block_size_bytes() / PAGE_SIZE
+    u64 pageblock_nr_pages = 512;     // pageblock_nr_pages
+    u64 struct_page_size = 64;        // sizeof(struct page)
+    u64 pmd_pages = 512;              // PMD_SIZE / PAGE_SIZE
 
-    std::uint64_t sections_per_block() const { return pages_per_block / pages_per_section; }
-    std::uint64_t subsections_per_section() const { return pages_per_section / pages_per_subsection; }
+    u64 sections_per_block() const { return pages_per_block / pages_per_section; }
+    u64 subsections_per_section() const { return pages_per_section / pages_per_subsection; }
     // Bytes of struct pages describing `nr_pages` pfns.
-    std::uint64_t memmap_bytes(std::uint64_t nr_pages) const { return nr_pages * struct_page_size; }
+    u64 memmap_bytes(u64 nr_pages) const { return nr_pages * struct_page_size; }
     // PFN_UP(memory_block_memmap_size()): vmemmap pages needed by one memory block.
-    std::uint64_t memory_block_memmap_pages() const {
+    u64 memory_block_memmap_pages() const {
         return (memmap_bytes(pages_per_block) + page_size - 1) / page_size;
     }
-    std::uint64_t mib_to_pages(std::uint64_t mib) const { return mib * (1ull << 20) / page_size; }
-    std::uint64_t pages_to_mib(std::uint64_t pages) const { return pages * page_size >> 20; }
+    u64 mib_to_pages(u64 mib) const { return mib * (1ull << 20) / page_size; }
+    u64 pages_to_mib(u64 pages) const { return pages * page_size >> 20; }
 };
+
+}  // namespace hp::HP_DOMAIN
+
+#if !HP_SYMBOLIC
+namespace hp {
 
 // Known presets (kernel-semantics.md §1); nullopt for an unknown name.
 std::optional<Geometry> geometry_preset(const std::string& name);
@@ -42,3 +50,4 @@ struct GeometryError { std::string field; std::string message; };
 std::optional<GeometryError> validate_geometry(const Geometry& g);
 
 }  // namespace hp
+#endif

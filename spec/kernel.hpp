@@ -35,6 +35,18 @@ struct Fault {
     bool operator==(const Fault&) const = default;
 };
 
+// Narrative of one step for reporters: which kernel functions ran, in order and nested,
+// and what the kernel printed (WARN / pr_warn). Only filled when a reporter asks.
+struct CallLog {
+    struct Entry { int depth; std::string text; };
+    std::vector<Entry> entries;
+    int depth = 0;
+};
+
+}  // namespace hp
+
+namespace hp::HP_DOMAIN {
+
 // Things a kernel path did that an invariant judges after the step (transition properties).
 struct Observation {
     enum Kind : std::uint8_t {
@@ -47,21 +59,13 @@ struct Observation {
     Kind kind;
     const char* func;   // the kernel function that did it
     pfn_t pfn;
-    std::uint64_t nr;
-};
-
-// Narrative of one step for reporters: which kernel functions ran, in order and nested,
-// and what the kernel printed (WARN / pr_warn). Only filled when a reporter asks.
-struct CallLog {
-    struct Entry { int depth; std::string text; };
-    std::vector<Entry> entries;
-    int depth = 0;
+    u64 nr;
 };
 
 struct VmemAltmap {        // struct vmem_altmap
     pfn_t base_pfn = 0;
-    std::uint64_t free = 0;
-    std::uint64_t alloc = 0;
+    u64 free = 0;
+    u64 alloc = 0;
     int owner_block = -1;  // the hot-pluggable block whose pfns the altmap hands out
 };
 
@@ -74,49 +78,49 @@ struct KernelOps {
     int (*acpi_memory_device_add)(Kernel&, unsigned dimm);
     int (*acpi_memory_device_eject)(Kernel&, unsigned dimm);
     int (*memory_block_state_store)(Kernel&, unsigned block, OnlineType type);
-    int (*remove_memory)(Kernel&, pfn_t start, std::uint64_t nr_pages);
+    int (*remove_memory)(Kernel&, pfn_t start, u64 nr_pages);
     // --- add ------------------------------------------------------------------------------
-    int (*add_memory_resource)(Kernel&, int nid, unsigned group, pfn_t start, std::uint64_t nr_pages,
+    int (*add_memory_resource)(Kernel&, int nid, unsigned group, pfn_t start, u64 nr_pages,
                                bool memmap_on_memory);
     // The memory part of add_memory_resource(): the altmap decision, arch_add_memory(),
     // create_memory_block_devices() and their error path (6.8 splits it per block).
-    int (*add_memory_blocks)(Kernel&, int nid, unsigned group, pfn_t start, std::uint64_t nr_pages,
+    int (*add_memory_blocks)(Kernel&, int nid, unsigned group, pfn_t start, u64 nr_pages,
                              bool memmap_on_memory);
     // The error path's arch_remove_memory() after create_memory_block_devices() failed:
     // which altmap it passes is what f42ce5f087eb (and a 2026 fix for 6.8+) changed.
-    void (*undo_arch_add_memory)(Kernel&, pfn_t start, std::uint64_t nr_pages, VmemAltmap* altmap);
-    bool (*mhp_supports_memmap_on_memory)(Kernel&, std::uint64_t nr_pages);
-    int (*arch_add_memory)(Kernel&, int nid, pfn_t start, std::uint64_t nr_pages, VmemAltmap* altmap);
-    int (*sparse_add_section)(Kernel&, int nid, pfn_t pfn, std::uint64_t nr_pages, VmemAltmap* altmap);
-    int (*populate_section_memmap)(Kernel&, int nid, pfn_t pfn, std::uint64_t nr_pages, VmemAltmap* altmap);
-    int (*create_memory_block_devices)(Kernel&, pfn_t start, std::uint64_t nr_pages,
-                                       std::uint64_t vmemmap_pages, unsigned group);
+    void (*undo_arch_add_memory)(Kernel&, pfn_t start, u64 nr_pages, VmemAltmap* altmap);
+    bool (*mhp_supports_memmap_on_memory)(Kernel&, u64 nr_pages);
+    int (*arch_add_memory)(Kernel&, int nid, pfn_t start, u64 nr_pages, VmemAltmap* altmap);
+    int (*sparse_add_section)(Kernel&, int nid, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
+    int (*populate_section_memmap)(Kernel&, int nid, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
+    int (*create_memory_block_devices)(Kernel&, pfn_t start, u64 nr_pages,
+                                       u64 vmemmap_pages, unsigned group);
     // --- online ---------------------------------------------------------------------------
     int (*memory_block_online)(Kernel&, unsigned block, OnlineType type);
-    unsigned (*zone_for_pfn_range)(Kernel&, OnlineType type, int nid, pfn_t start, std::uint64_t nr_pages);
-    int (*mhp_init_memmap_on_memory)(Kernel&, pfn_t pfn, std::uint64_t nr_pages, int nid, unsigned zone);
-    int (*online_pages)(Kernel&, pfn_t pfn, std::uint64_t nr_pages, int nid, unsigned zone, unsigned group);
-    void (*move_pfn_range_to_zone)(Kernel&, int nid, unsigned zone, pfn_t pfn, std::uint64_t nr_pages);
-    void (*adjust_present_page_count)(Kernel&, pfn_t pfn, unsigned group, std::int64_t nr_pages);
+    unsigned (*zone_for_pfn_range)(Kernel&, OnlineType type, int nid, pfn_t start, u64 nr_pages);
+    int (*mhp_init_memmap_on_memory)(Kernel&, pfn_t pfn, u64 nr_pages, int nid, unsigned zone);
+    int (*online_pages)(Kernel&, pfn_t pfn, u64 nr_pages, int nid, unsigned zone, unsigned group);
+    void (*move_pfn_range_to_zone)(Kernel&, int nid, unsigned zone, pfn_t pfn, u64 nr_pages);
+    void (*adjust_present_page_count)(Kernel&, pfn_t pfn, unsigned group, i64 nr_pages);
     // --- offline --------------------------------------------------------------------------
     int (*memory_block_offline)(Kernel&, unsigned block);
-    int (*offline_pages)(Kernel&, pfn_t pfn, std::uint64_t nr_pages, int nid, unsigned zone, unsigned group);
-    void (*mhp_deinit_memmap_on_memory)(Kernel&, pfn_t pfn, std::uint64_t nr_pages);
-    void (*remove_pfn_range_from_zone)(Kernel&, int nid, unsigned zone, pfn_t pfn, std::uint64_t nr_pages);
+    int (*offline_pages)(Kernel&, pfn_t pfn, u64 nr_pages, int nid, unsigned zone, unsigned group);
+    void (*mhp_deinit_memmap_on_memory)(Kernel&, pfn_t pfn, u64 nr_pages);
+    void (*remove_pfn_range_from_zone)(Kernel&, int nid, unsigned zone, pfn_t pfn, u64 nr_pages);
     void (*shrink_zone_span)(Kernel&, int nid, unsigned zone, pfn_t start, pfn_t end);
     pfn_t (*find_smallest_section_pfn)(Kernel&, int nid, unsigned zone, pfn_t start, pfn_t end);
     pfn_t (*find_biggest_section_pfn)(Kernel&, int nid, unsigned zone, pfn_t start, pfn_t end);
     void (*update_pgdat_span)(Kernel&, int nid);
     // --- remove ---------------------------------------------------------------------------
-    int (*try_remove_memory)(Kernel&, pfn_t start, std::uint64_t nr_pages);
+    int (*try_remove_memory)(Kernel&, pfn_t start, u64 nr_pages);
     // The removal-granularity rule of try_remove_memory() for memory whose blocks carry
     // vmemmap pages (5.13-6.5: "only in the same granularity it was added - a single
     // memory block", a08a2ae34613). 0 to go on, or -EINVAL. A hook so that designs without
     // the rule (the 2019 RFC, multi-block-removal-allowed) replace only this step.
-    int (*check_removal_granularity)(Kernel&, pfn_t start, std::uint64_t nr_pages, std::uint64_t nr_vmemmap_pages);
-    void (*arch_remove_memory)(Kernel&, pfn_t start, std::uint64_t nr_pages, VmemAltmap* altmap);
-    void (*section_deactivate)(Kernel&, pfn_t pfn, std::uint64_t nr_pages, VmemAltmap* altmap);
-    void (*depopulate_section_memmap)(Kernel&, pfn_t pfn, std::uint64_t nr_pages, VmemAltmap* altmap);
+    int (*check_removal_granularity)(Kernel&, pfn_t start, u64 nr_pages, u64 nr_vmemmap_pages);
+    void (*arch_remove_memory)(Kernel&, pfn_t start, u64 nr_pages, VmemAltmap* altmap);
+    void (*section_deactivate)(Kernel&, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
+    void (*depopulate_section_memmap)(Kernel&, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
     void (*try_offline_node)(Kernel&, int nid);
 };
 
@@ -147,7 +151,7 @@ struct Kernel {
         fault_fired = true;
         return true;
     }
-    void observe(Observation::Kind kind, const char* func, pfn_t pfn, std::uint64_t nr = 1) {
+    void observe(Observation::Kind kind, const char* func, const pfn_t& pfn, const u64& nr = 1) {
         if (nobs < kMaxObs) obs[nobs++] = Observation{kind, func, pfn, nr};
     }
     // Reporter hooks; free when nobody listens.
@@ -160,10 +164,14 @@ struct Kernel {
     bool logging() const { return log != nullptr; }
 };
 
+}  // namespace hp::HP_DOMAIN
+
+namespace hp {
 // RAII marker for "this kernel function ran", for the step narrative.
+template <class K>
 class KernelCall {
 public:
-    [[gnu::always_inline]] KernelCall(Kernel& k, const char* name) : k_(k) {
+    [[gnu::always_inline]] KernelCall(K& k, const char* name) : k_(k) {
         if (k_.log) {
             k_.log->entries.push_back({k_.log->depth, name});
             ++k_.log->depth;
@@ -176,22 +184,24 @@ public:
     KernelCall& operator=(const KernelCall&) = delete;
 
 private:
-    Kernel& k_;
+    K& k_;
 };
 #define HP_CONCAT2(a, b) a##b
 #define HP_CONCAT(a, b) HP_CONCAT2(a, b)
 #define KCALL(k, name) ::hp::KernelCall HP_CONCAT(kcall_, __LINE__)((k), (name))
+}  // namespace hp
 // A line of the narrative (pr_warn, WARN, a decision); formatted only when logging.
 #define KSAY(k, ...)                                   \
     do {                                               \
         if ((k).logging()) (k).say(fmt::format(__VA_ARGS__)); \
     } while (0)
 
+namespace hp::HP_DOMAIN {
 // Helpers shared by the ops (spec/ops/common.cpp).
-std::uint8_t read_memmap(Kernel& k, pfn_t pfn, const char* func);  // page_zone()/page_to_nid() read
+u8 read_memmap(Kernel& k, const pfn_t& pfn, const char* func);  // page_zone()/page_to_nid() read
 unsigned group_of_block(const Machine& m, unsigned block);
 // Blocks [first, first+count) covering [start, start+nr_pages); false if the range is not
 // made of hot-pluggable blocks of this machine.
-bool blocks_of_range(const Machine& m, pfn_t start, std::uint64_t nr_pages, unsigned& first, unsigned& count);
+bool blocks_of_range(const Machine& m, const pfn_t& start, const u64& nr_pages, unsigned& first, unsigned& count);
 
-}  // namespace hp
+}  // namespace hp::HP_DOMAIN

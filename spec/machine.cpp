@@ -2,10 +2,11 @@
 
 #include <algorithm>
 
-namespace hp {
+namespace hp::HP_DOMAIN {
 
 void Machine::finalize() {
-    std::sort(boot.begin(), boot.end(), [](const BootZone& a, const BootZone& b) { return a.start_pfn < b.start_pfn; });
+    if constexpr (!kSymbolic)  // the prover lays out its symbolic machine in order
+        std::sort(boot.begin(), boot.end(), [](const BootZone& a, const BootZone& b) { return a.start_pfn < b.start_pfn; });
     blocks.clear();
     dimm_first_block.clear();
     for (unsigned d = 0; d < dimms.size(); ++d) {
@@ -16,13 +17,18 @@ void Machine::finalize() {
             b.dimm = d;
             b.index_in_dimm = j;
             b.nid = dimms[d].node;
+#if HP_SYMBOLIC
+            b.memory_block_id = blocks.size();  // a name only: the pfn is a term
+#else
             b.memory_block_id = b.start_pfn / geo.pages_per_block;
+#endif
             blocks.push_back(b);
         }
     }
     if (cpus_per_node.size() < static_cast<size_t>(nr_nodes)) cpus_per_node.resize(nr_nodes, 0);
     // A direct lookup table for block_of_pfn(), which every pfn query uses.
     block_index.clear();
+#if !HP_SYMBOLIC  // pfns are terms there: block_of_pfn() compares ranges
     if (!blocks.empty()) {
         hotplug_base = blocks[0].start_pfn;
         pfn_t end = 0;
@@ -36,18 +42,21 @@ void Machine::finalize() {
                 block_index[(blocks[i].start_pfn - hotplug_base) / geo.pages_per_block] = static_cast<int>(i);
         }
     }
+#endif
 }
 
 int Machine::block_of_pfn(pfn_t pfn) const {
+#if !HP_SYMBOLIC
     if (!block_index.empty()) {
         if (pfn < hotplug_base) return -1;
         const pfn_t i = (pfn - hotplug_base) / geo.pages_per_block;
         return i < block_index.size() ? block_index[i] : -1;
     }
+#endif
     for (unsigned d = 0; d < dimms.size(); ++d) {
         const Dimm& dm = dimms[d];
         if (pfn >= dm.base_pfn && pfn < dm.base_pfn + dm.nr_blocks * geo.pages_per_block)
-            return static_cast<int>(dimm_first_block[d] + (pfn - dm.base_pfn) / geo.pages_per_block);
+            return static_cast<int>(dimm_first_block[d] + as_index((pfn - dm.base_pfn) / geo.pages_per_block, dm.nr_blocks, 0));
     }
     return -1;
 }
@@ -58,18 +67,18 @@ const BootZone* Machine::boot_zone_of_pfn(pfn_t pfn) const {
     return nullptr;
 }
 
-std::uint64_t Machine::boot_present(int node, unsigned zone) const {
-    std::uint64_t n = 0;
+u64 Machine::boot_present(int node, unsigned zone) const {
+    u64 n = 0;
     for (const BootZone& z : boot)
         if (z.node == node && z.zone == zone) n += z.present;
     return n;
 }
 
-std::uint64_t Machine::boot_managed(int node, unsigned zone) const {
-    std::uint64_t n = 0;
+u64 Machine::boot_managed(int node, unsigned zone) const {
+    u64 n = 0;
     for (const BootZone& z : boot)
         if (z.node == node && z.zone == zone) n += z.managed;
     return n;
 }
 
-}  // namespace hp
+}  // namespace hp::HP_DOMAIN

@@ -10,11 +10,13 @@
 #include "spec/names.hpp"
 
 namespace hp {
-
 inline constexpr int MAX_NODES = 4;
 inline constexpr int MAX_DIMMS = 8;
 inline constexpr int MAX_BLOCKS = 32;            // hot-pluggable memory blocks over all DIMMs
 inline constexpr int MAX_SECTIONS_PER_BLOCK = 16;
+}  // namespace hp
+
+namespace hp::HP_DOMAIN {
 
 // Boot memory of one zone of one node: early sections, online since boot.
 // `present`/`managed` are what /proc/zoneinfo reported at boot (holes and reserved
@@ -24,8 +26,8 @@ struct BootZone {
     ZoneIdx zone = ZONE_NORMAL;
     pfn_t start_pfn = 0;
     pfn_t end_pfn = 0;       // exclusive; the boot memory is [start_pfn, end_pfn)
-    std::uint64_t present = 0;
-    std::uint64_t managed = 0;
+    u64 present = 0;
+    u64 managed = 0;
 };
 
 // A DIMM slot (ACPI memory device, QEMU pc-dimm): one static memory group.
@@ -74,8 +76,8 @@ struct Machine {
     // Boot zone containing pfn, or nullptr.
     const BootZone* boot_zone_of_pfn(pfn_t pfn) const;
     // Boot present/managed pages of a zone (present_early_pages), 0 if it has no boot memory.
-    std::uint64_t boot_present(int node, unsigned zone) const;
-    std::uint64_t boot_managed(int node, unsigned zone) const;
+    u64 boot_present(int node, unsigned zone) const;
+    u64 boot_managed(int node, unsigned zone) const;
 };
 
-}  // namespace hp
+}  // namespace hp::HP_DOMAIN

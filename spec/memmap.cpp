@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <limits>
 
-namespace hp {
+namespace hp::HP_DOMAIN {
 
-PfnProbe probe_pfn(const Machine& m, const KernelState& s, pfn_t pfn) {
+PfnProbe probe_pfn(const Machine& m, const KernelState& s, const pfn_t& pfn) {
     PfnProbe p;
     if (const BootZone* bz = m.boot_zone_of_pfn(pfn)) {
         // Early sections: online since boot, memmap initialized by free_area_init().
@@ -19,12 +19,12 @@ PfnProbe probe_pfn(const Machine& m, const KernelState& s, pfn_t pfn) {
     if (b >= 0) {
         const BlockState& bs = s.blocks[b];
         const pfn_t start = m.blocks[b].start_pfn;
-        const std::uint64_t pps = m.geo.pages_per_section;
-        const unsigned sec = section_in_block(m, b, pfn);
+        const u64 pps = m.geo.pages_per_section;
+        const u64 sec = section_in_block(m, b, pfn);
         pfn_t lo = start + sec * pps, hi = lo + pps;
         const pfn_t split = start + bs.nr_vmemmap_pages;
-        if (pfn < split) hi = std::min(hi, split);
-        else lo = std::max(lo, split);
+        if (pfn < split) hi = std::min<pfn_t>(hi, split);
+        else lo = std::max<pfn_t>(lo, split);
         p.block = b;
         p.valid = (bs.section_valid >> sec) & 1;
         p.online = p.valid && ((bs.section_online >> sec) & 1);
@@ -36,17 +36,17 @@ PfnProbe probe_pfn(const Machine& m, const KernelState& s, pfn_t pfn) {
     // A hole: nothing until the next boot zone or DIMM.
     pfn_t lo = 0, hi = std::numeric_limits<std::uint32_t>::max();
     for (const BootZone& z : m.boot) {
-        if (z.end_pfn <= pfn) lo = std::max(lo, z.end_pfn);
-        if (z.start_pfn > pfn) hi = std::min(hi, z.start_pfn);
+        if (z.end_pfn <= pfn) lo = std::max<pfn_t>(lo, z.end_pfn);
+        if (z.start_pfn > pfn) hi = std::min<pfn_t>(hi, z.start_pfn);
     }
     for (const Dimm& d : m.dimms) {
         const pfn_t end = d.base_pfn + d.nr_blocks * m.geo.pages_per_block;
-        if (end <= pfn) lo = std::max(lo, end);
-        if (d.base_pfn > pfn) hi = std::min(hi, d.base_pfn);
+        if (end <= pfn) lo = std::max<pfn_t>(lo, end);
+        if (d.base_pfn > pfn) hi = std::min<pfn_t>(hi, d.base_pfn);
     }
     p.run_lo = lo;
     p.run_hi = hi;
     return p;
 }
 
-}  // namespace hp
+}  // namespace hp::HP_DOMAIN

@@ -4,23 +4,23 @@
 #pragma once
 #include "spec/state.hpp"
 
-namespace hp {
+namespace hp::HP_DOMAIN {
 
 struct PfnProbe {
-    bool valid = false;    // pfn_valid(): valid_section() && (early || pfn_section_valid())
-    bool online = false;   // pfn_to_online_page() != NULL
+    flag valid = false;    // pfn_valid(): valid_section() && (early || pfn_section_valid())
+    flag online = false;   // pfn_to_online_page() != NULL
     bool early = false;    // boot memory (SECTION_IS_EARLY)
-    std::uint8_t memmap = Memmap::POISONED;  // meaningful only if valid
+    u8 memmap = Memmap::POISONED;  // meaningful only if valid
     int block = -1;        // hot-pluggable block containing pfn, -1 for boot memory / holes
     pfn_t run_lo = 0;      // [run_lo, run_hi): every pfn here answers the same
     pfn_t run_hi = 0;
 };
 
-PfnProbe probe_pfn(const Machine& m, const KernelState& s, pfn_t pfn);
+PfnProbe probe_pfn(const Machine& m, const KernelState& s, const pfn_t& pfn);
 
 // The section index of `pfn` inside its block.
-inline unsigned section_in_block(const Machine& m, unsigned block, pfn_t pfn) {
-    return static_cast<unsigned>((pfn - m.blocks[block].start_pfn) / m.geo.pages_per_section);
+inline u64 section_in_block(const Machine& m, unsigned block, const pfn_t& pfn) {
+    return (pfn - m.blocks[block].start_pfn) / m.geo.pages_per_section;
 }
 
-}  // namespace hp
+}  // namespace hp::HP_DOMAIN

@@ -1,37 +1,40 @@
 #include "spec/state.hpp"
 
 #include <algorithm>
+#include <vector>
 
-namespace hp {
+namespace hp::HP_DOMAIN {
 
 KernelState initial_state(const Machine& m) {
     KernelState s;
-    std::memset(&s, 0, sizeof s);
+#if !HP_SYMBOLIC
+    std::memset(&s, 0, sizeof s);  // padding too: states are compared and hashed as bytes
+#endif
     for (int n = 0; n < m.nr_nodes; ++n) {
         NodeState& node = s.nodes[n];
-        std::uint64_t lo = ~0ull, hi = 0;
+        u64 lo = ~0ull, hi = 0;
         for (const BootZone& bz : m.boot) {
             if (bz.node != n) continue;
             ZoneState& z = node.zones[bz.zone];
             if (z.spanned_pages == 0) {
-                z.zone_start_pfn = static_cast<std::uint32_t>(bz.start_pfn);
-                z.spanned_pages = static_cast<std::uint32_t>(bz.end_pfn - bz.start_pfn);
+                z.zone_start_pfn = static_cast<u32>(bz.start_pfn);
+                z.spanned_pages = static_cast<u32>(bz.end_pfn - bz.start_pfn);
             } else {
-                std::uint64_t start = std::min<std::uint64_t>(z.zone_start_pfn, bz.start_pfn);
-                std::uint64_t end = std::max<std::uint64_t>(z.end_pfn(), bz.end_pfn);
-                z.zone_start_pfn = static_cast<std::uint32_t>(start);
-                z.spanned_pages = static_cast<std::uint32_t>(end - start);
+                u64 start = std::min<u64>(z.zone_start_pfn, bz.start_pfn);
+                u64 end = std::max<u64>(z.end_pfn(), bz.end_pfn);
+                z.zone_start_pfn = static_cast<u32>(start);
+                z.spanned_pages = static_cast<u32>(end - start);
             }
-            z.present_pages += static_cast<std::uint32_t>(bz.present);
-            z.managed_pages += static_cast<std::uint32_t>(bz.managed);
+            z.present_pages += static_cast<u32>(bz.present);
+            z.managed_pages += static_cast<u32>(bz.managed);
             z.contiguous = 1;
-            lo = std::min<std::uint64_t>(lo, bz.start_pfn);
-            hi = std::max<std::uint64_t>(hi, bz.end_pfn);
-            node.node_present_pages += static_cast<std::uint32_t>(bz.present);
+            lo = std::min<u64>(lo, bz.start_pfn);
+            hi = std::max<u64>(hi, bz.end_pfn);
+            node.node_present_pages += static_cast<u32>(bz.present);
         }
         if (hi > 0) {
-            node.node_start_pfn = static_cast<std::uint32_t>(lo);
-            node.node_spanned_pages = static_cast<std::uint32_t>(hi - lo);
+            node.node_start_pfn = static_cast<u32>(lo);
+            node.node_spanned_pages = static_cast<u32>(hi - lo);
         }
         // A node is online at boot if it has memory or CPUs (memoryless nodes with CPUs are online).
         node.online = (hi > 0 || m.cpus_per_node[n] > 0) ? 1 : 0;
@@ -43,6 +46,21 @@ KernelState initial_state(const Machine& m) {
     return s;
 }
 
+flag states_equal(const Machine& m, const KernelState& a, const KernelState& b) {
+#if HP_SYMBOLIC
+    std::vector<const u64*> left;
+    for_each_field(m, a, [&](const std::string&, const auto& f) { left.push_back(&f.word()); });
+    flag all = true;
+    size_t i = 0;
+    for_each_field(m, b, [&](const std::string&, const auto& f) { all = flag_and(all, *left[i++] == f.word()); });
+    return all;
+#else
+    (void)m;
+    return a == b;
+#endif
+}
+
+#if !HP_SYMBOLIC
 namespace {
 constexpr unsigned kNodeWords = sizeof(NodeState) / 4;
 constexpr unsigned kBlockWords = sizeof(BlockState) / 4;
@@ -80,5 +98,6 @@ void unpack(const Machine& m, const std::uint32_t* in, KernelState& s) {
     s.dimm_plugged = in[0];
     s.dimm_enabled = in[1];
 }
+#endif
 
-}  // namespace hp
+}  // namespace hp::HP_DOMAIN

@@ -9,10 +9,11 @@
 #include <cstdint>
 #include <cstring>
 #include <functional>
+#include <string>
 
 #include "spec/machine.hpp"
 
-namespace hp {
+namespace hp::HP_DOMAIN {
 
 // What the struct pages of a run of pfns say. MEMMAP_POISONED: page_init_poison()
 // after sparse_add_section() or remove_pfn_range_from_zone(); otherwise linked to
@@ -22,9 +23,10 @@ struct Memmap {
     static constexpr std::uint8_t make(int nid, unsigned zone) {
         return static_cast<std::uint8_t>(1 + nid * MAX_NR_ZONES + zone);
     }
-    static constexpr bool initialized(std::uint8_t m) { return m != POISONED; }
-    static constexpr int nid(std::uint8_t m) { return (m - 1) / MAX_NR_ZONES; }
-    static constexpr unsigned zone(std::uint8_t m) { return (m - 1) % MAX_NR_ZONES; }
+    static flag initialized(const u8& m) { return m != POISONED; }
+    // Only meaningful for an initialized memmap.
+    static int nid(const u8& m) { return static_cast<int>(as_index((m - 1) / MAX_NR_ZONES, MAX_NODES, 0)); }
+    static unsigned zone(const u8& m) { return as_index((m - 1) % MAX_NR_ZONES, MAX_NR_ZONES, 0); }
 };
 
 // Where the struct pages of a block live (kernel-semantics.md §2.3 memmap_backing).
@@ -33,56 +35,115 @@ inline constexpr std::uint8_t BACKING_BUDDY = 0xfe;  // vmemmap_alloc_block(): n
 // any other value b: altmap pfns at the start of hot-pluggable block b
 
 struct ZoneState {                // struct zone
-    std::uint32_t zone_start_pfn;
-    std::uint32_t spanned_pages;
-    std::uint32_t present_pages;
-    std::uint32_t managed_pages;
-    std::uint32_t contiguous;      // bool; a word so that the struct has no padding
-    std::uint32_t end_pfn() const { return zone_start_pfn + spanned_pages; }
-    bool empty() const { return spanned_pages == 0; }   // zone_is_empty()
-    bool spans(std::uint64_t pfn) const { return pfn >= zone_start_pfn && pfn < end_pfn(); }
+    u32 zone_start_pfn;
+    u32 spanned_pages;
+    u32 present_pages;
+    u32 managed_pages;
+    u32 contiguous;      // bool; a word so that the struct has no padding
+    u32 end_pfn() const { return zone_start_pfn + spanned_pages; }
+    flag empty() const { return spanned_pages == 0; }   // zone_is_empty()
+    bool spans(const pfn_t& pfn) const { return pfn >= zone_start_pfn && pfn < end_pfn(); }
 };
 
 struct NodeState {                // pglist_data
-    std::uint32_t node_start_pfn;
-    std::uint32_t node_spanned_pages;
-    std::uint32_t node_present_pages;
-    std::uint32_t online;          // node_online(nid)
+    u32 node_start_pfn;
+    u32 node_spanned_pages;
+    u32 node_present_pages;
+    u32 online;          // node_online(nid)
     ZoneState zones[MAX_NR_ZONES];
 };
 
 struct BlockState {               // struct memory_block + its sections + the memmap of its pfns
-    std::uint8_t state;            // BlockStateKind
-    std::uint8_t zone;             // mem->zone (NO_ZONE for NULL)
-    std::uint8_t memmap_vmemmap;   // memmap of [start, start + nr_vmemmap_pages)
-    std::uint8_t memmap_rest;      // memmap of [start + nr_vmemmap_pages, end)
-    std::uint8_t vmemmap_backing;  // BACKING_* or the block whose altmap backs our struct pages
-    std::uint8_t online_type;      // mem->online_type: set by a state write, reset by memory_subsys_online
-    std::uint16_t nr_vmemmap_pages;  // mem->nr_vmemmap_pages (5.13-6.5) / altmap->free (6.6+)
-    std::uint16_t section_valid;     // per section: SECTION_MARKED_PRESENT|HAS_MEM_MAP, subsection_map full
-    std::uint16_t section_online;    // per section: SECTION_IS_ONLINE
-    std::uint16_t altmap_alloc;      // pfns of this block handed out as vmemmap (vmem_altmap.alloc)
-    std::uint16_t pad2;
+    u8 state;            // BlockStateKind
+    u8 zone;             // mem->zone (NO_ZONE for NULL)
+    u8 memmap_vmemmap;   // memmap of [start, start + nr_vmemmap_pages)
+    u8 memmap_rest;      // memmap of [start + nr_vmemmap_pages, end)
+    u8 vmemmap_backing;  // BACKING_* or the block whose altmap backs our struct pages
+    u8 online_type;      // mem->online_type: set by a state write, reset by memory_subsys_online
+    u16 nr_vmemmap_pages;  // mem->nr_vmemmap_pages (5.13-6.5) / altmap->free (6.6+)
+    u16 section_valid;     // per section: SECTION_MARKED_PRESENT|HAS_MEM_MAP, subsection_map full
+    u16 section_online;    // per section: SECTION_IS_ONLINE
+    u16 altmap_alloc;      // pfns of this block handed out as vmemmap (vmem_altmap.alloc)
+    u16 pad2;
 };
 
 struct GroupState {               // struct memory_group (static, one per ACPI DIMM)
-    std::uint32_t present_kernel_pages;
-    std::uint32_t present_movable_pages;
+    u32 present_kernel_pages;
+    u32 present_movable_pages;
 };
 
 struct KernelState {
     NodeState nodes[MAX_NODES];
     BlockState blocks[MAX_BLOCKS];
     GroupState groups[MAX_DIMMS];
-    std::uint32_t dimm_plugged;    // bit d: the platform (QEMU/ACPI) has DIMM d plugged
-    std::uint32_t dimm_enabled;    // bit d: acpi_memory_info->enabled (its __add_memory() succeeded)
-    std::uint32_t buddy_vmemmap_pages[MAX_NODES];  // node memory consumed by hot-added memmaps
+    u32 dimm_plugged;    // bit d: the platform (QEMU/ACPI) has DIMM d plugged
+    u32 dimm_enabled;    // bit d: acpi_memory_info->enabled (its __add_memory() succeeded)
+    u32 buddy_vmemmap_pages[MAX_NODES];  // node memory consumed by hot-added memmaps
 
     ZoneState& zone(int nid, unsigned z) { return nodes[nid].zones[z]; }
     const ZoneState& zone(int nid, unsigned z) const { return nodes[nid].zones[z]; }
+#if !HP_SYMBOLIC
     bool operator==(const KernelState& o) const { return std::memcmp(this, &o, sizeof *this) == 0; }
+#endif
 };
+#if !HP_SYMBOLIC
 static_assert(std::is_trivially_copyable_v<KernelState>);
+#endif
+
+// Every field of the nodes, blocks and groups machine `m` uses, in a fixed order, as
+// f(kernel-style name, field). The prover turns a symbolic state into Z3 terms and back
+// with it; states_equal() compares with it.
+template <class State, class F>
+void for_each_field(const Machine& m, State& s, F&& f) {
+    for (int n = 0; n < m.nr_nodes; ++n) {
+        auto& node = s.nodes[n];
+        const std::string p = "node" + std::to_string(n);
+        f(p + ".node_start_pfn", node.node_start_pfn);
+        f(p + ".node_spanned_pages", node.node_spanned_pages);
+        f(p + ".node_present_pages", node.node_present_pages);
+        f(p + ".online", node.online);
+        for (unsigned z = 0; z < MAX_NR_ZONES; ++z) {
+            auto& zone = node.zones[z];
+            const std::string q = p + "." + std::string(::hp::zone_name(z));
+            f(q + ".zone_start_pfn", zone.zone_start_pfn);
+            f(q + ".spanned_pages", zone.spanned_pages);
+            f(q + ".present_pages", zone.present_pages);
+            f(q + ".managed_pages", zone.managed_pages);
+            f(q + ".contiguous", zone.contiguous);
+        }
+        f(p + ".buddy_vmemmap_pages", s.buddy_vmemmap_pages[n]);
+    }
+    for (unsigned b = 0; b < m.blocks.size(); ++b) {
+        auto& mem = s.blocks[b];
+        const std::string p = "block" + std::to_string(b);
+        f(p + ".state", mem.state);
+        f(p + ".zone", mem.zone);
+        f(p + ".memmap_vmemmap", mem.memmap_vmemmap);
+        f(p + ".memmap_rest", mem.memmap_rest);
+        f(p + ".vmemmap_backing", mem.vmemmap_backing);
+        f(p + ".online_type", mem.online_type);
+        f(p + ".nr_vmemmap_pages", mem.nr_vmemmap_pages);
+        f(p + ".section_valid", mem.section_valid);
+        f(p + ".section_online", mem.section_online);
+        f(p + ".altmap_alloc", mem.altmap_alloc);
+    }
+    for (unsigned g = 0; g < m.dimms.size(); ++g) {
+        const std::string p = "group" + std::to_string(g);
+        f(p + ".present_kernel_pages", s.groups[g].present_kernel_pages);
+        f(p + ".present_movable_pages", s.groups[g].present_movable_pages);
+    }
+    f(std::string("dimm_plugged"), s.dimm_plugged);
+    f(std::string("dimm_enabled"), s.dimm_enabled);
+}
+
+// a == b on every field machine `m` uses (one term, no decision, in the prover).
+flag states_equal(const Machine& m, const KernelState& a, const KernelState& b);
+
+// The block whose altmap backs block `bs`'s struct pages, or BACKING_BUDDY / BACKING_NONE.
+inline unsigned vmemmap_backing_of(const BlockState& bs) {
+    if (bs.vmemmap_backing == BACKING_BUDDY) return BACKING_BUDDY;
+    return as_index(bs.vmemmap_backing, MAX_BLOCKS, BACKING_NONE);
+}
 
 // The boot state of a machine: early zones online, every DIMM unplugged.
 KernelState initial_state(const Machine& m);
@@ -90,8 +151,10 @@ KernelState initial_state(const Machine& m);
 // Packing into 32-bit words for the visited set: only the nodes, blocks and groups this
 // machine uses. unpack() overwrites only those: `s` must already hold initial_state(m)
 // (or any state of m) in its unused slots. unpack(pack(s)) == s for every state of m.
+#if !HP_SYMBOLIC
 unsigned packed_words(const Machine& m);
 void pack(const Machine& m, const KernelState& s, std::uint32_t* out);
 void unpack(const Machine& m, const std::uint32_t* in, KernelState& s);
+#endif
 
-}  // namespace hp
+}  // namespace hp::HP_DOMAIN

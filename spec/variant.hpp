@@ -7,7 +7,7 @@
 
 #include "spec/kernel.hpp"
 
-namespace hp {
+namespace hp::HP_DOMAIN {
 
 struct Variant {
     std::string name;
@@ -20,4 +20,4 @@ struct Variant {
 const std::vector<Variant>& all_variants();
 const Variant* find_variant(const std::string& name);
 
-}  // namespace hp
+}  // namespace hp::HP_DOMAIN

@@ -1,99 +1,91 @@
-// hpcheck prove: bounds parsing, the geometry bridge, and small end-to-end proofs on
-// pinned geometries (each a few seconds at most).
+// The prover runs the model's own kernel functions over Z3 terms (one source of truth).
+// These tests keep that true: every mutant of spec/ops (spec/variants/mutants.cpp) must be
+// refuted by `prove` with a counterexample that the explicit model replays, and found by
+// the explorer on the same machine; the baseline must be proved; a proof that stops at a
+// depth bound must say "bounded", never "proved".
 #include <doctest/doctest.h>
 
-#include <stdexcept>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
 
 #include "checker/prover/prover.hpp"
+#include "checker/prover/prover_machine.hpp"
+#include "checker/run.hpp"
+#include "spec/scenario.hpp"
 #include "spec/variant.hpp"
 
 using namespace hp;
 using namespace hp::prover;
 
-TEST_CASE("prover: geometry bounds parse and reject") {
-    const GeometryBounds b = GeometryBounds::parse("page_shift=12..14,struct_page=64,sections_per_block=1..4");
-    CHECK(b.page_shift.lo == 12);
-    CHECK(b.page_shift.hi == 14);
-    CHECK(b.struct_page.lo == 64);
-    CHECK(b.struct_page.hi == 64);
-    CHECK(b.sections_per_block.hi == 4);
-    CHECK_THROWS_AS(GeometryBounds::parse("page_size=4096"), std::invalid_argument);
-    CHECK_THROWS_AS(GeometryBounds::parse("page_shift=14..12"), std::invalid_argument);
-    CHECK_THROWS_AS(GeometryBounds::parse("page_shift=10..12"), std::invalid_argument);
-    CHECK_THROWS_AS(GeometryBounds::parse("struct_page"), std::invalid_argument);
-}
-
-TEST_CASE("prover: presets round-trip through the prover's parameters") {
-    for (const std::string& name : geometry_preset_names()) {
-        const Geometry g = *geometry_preset(name);
-        const auto p = from_geometry(g);
-        REQUIRE(p);
-        const Geometry back = to_geometry(*p);
-        CHECK(back.page_size == g.page_size);
-        CHECK(back.pages_per_subsection == g.pages_per_subsection);
-        CHECK(back.pages_per_section == g.pages_per_section);
-        CHECK(back.pages_per_block == g.pages_per_block);
-        CHECK(back.pageblock_nr_pages == g.pageblock_nr_pages);
-        CHECK(back.pmd_pages == g.pmd_pages);
-        CHECK(back.struct_page_size == g.struct_page_size);
-    }
-}
-
-TEST_CASE("prover: the concrete abstraction computes the kernel's vmemmap numbers") {
-    const VariantSpec& v61 = *find_variant_spec("v6.1");
-    // x86_64: 128 MiB blocks, 512 vmemmap pages, memmap_on_memory supported
-    const CModel x86 = concrete_model(*from_geometry(*geometry_preset("x86_64")), 2, v61);
-    CHECK(x86.g.V == 512);
-    CHECK(x86.g.supports == 1);
-    // arm64 64K: 8 vmemmap pages are not PMD-aligned: refused
-    const CModel a64 = concrete_model(*from_geometry(*geometry_preset("arm64-64k")), 2, v61);
-    CHECK(a64.g.V == 8);
-    CHECK(a64.g.supports == 0);
-    // without the alignment check, it is accepted
-    const CModel nc =
-        concrete_model(*from_geometry(*geometry_preset("arm64-64k")), 2, *find_variant_spec("no-vmemmap-alignment-check"));
-    CHECK(nc.g.supports == 1);
-}
-
-TEST_CASE("prover: bad input is refused") {
+namespace {
+ProveOptions on_x86_64(const std::string& variant) {
     ProveOptions o;
-    o.variant = "no-such-variant";
-    CHECK_THROWS_AS(prove(o), std::invalid_argument);
-    o.variant = "v6.1";
-    o.invariants = {"node-span"};
-    CHECK_THROWS_AS(prove(o), std::invalid_argument);
-    o.invariants = {"zone-span"};
-    o.blocks = 9;
-    CHECK_THROWS_AS(prove(o), std::invalid_argument);
-}
-
-TEST_CASE("prover: v6.1 keeps zone-span and present-pages on x86_64 for every sequence length") {
-    ProveOptions o;
-    o.variant = "v6.1";
-    o.invariants = {"zone-span", "present-pages"};
+    o.variant = variant;
     o.bounds = GeometryBounds::exactly(*from_geometry(*geometry_preset("x86_64")));
-    o.depth = 2;
-    o.induction = true;
-    o.induction_k = 1;
-    const ProveResult r = prove(o);
-    CHECK(r.verdict == Verdict::PROVED);
-    CHECK(r.induction.attempted);
-    // the invariants alone are too weak to be inductive: the lemmas close the proof
-    CHECK_FALSE(r.induction.plain_inductive);
-    CHECK_FALSE(r.induction.cti.empty());
-    CHECK(r.induction.with_lemmas);
+    return o;
 }
 
-TEST_CASE("prover: no-vmemmap-alignment-check breaks zone-span on a ppc-like geometry, and it replays") {
-    if (!find_variant("no-vmemmap-alignment-check")) return;  // the explicit variant has not landed
-    ProveOptions o;
-    o.variant = "no-vmemmap-alignment-check";
-    o.bounds = GeometryBounds::exactly(GeoParams{16, 24, 4, 2, 5, 64});
-    o.depth = 5;
-    o.condition = false;
-    const ProveResult r = prove(o);
-    REQUIRE(r.verdict == Verdict::COUNTEREXAMPLE);
+// The explorer, exhaustively, on the prover's machine under `variant`.
+hp::Verdict explorer_verdict(const std::string& variant) {
+    const Machine m = prover_machine(*geometry_preset("x86_64"), ProverLayout{});
+    std::string toml = scenario_toml(m, "mutant-explore", "explorer on the prover's machine", variant, "zone-span", {},
+                                     {}, false);
+    toml.replace(toml.find("invariants = [\"zone-span\"]\n"), 27, "");
+    toml += "[explore]\nactions = [\"add\", \"eject\", \"online\", \"online_kernel\", \"online_movable\", \"offline\", "
+            "\"remove\"]\nfaults = [\"unmovable-pages\", \"notifier-veto-online\", \"notifier-veto-offline\", "
+            "\"section-enomem\", \"memory-block-enomem\"]\n";
+    const std::string path = "/tmp/hpcheck-test-" + variant + ".toml";
+    { std::ofstream(path) << toml; }
+    const Scenario sc = load_scenario(path);
+    std::remove(path.c_str());
+    return run_scenario(sc, RunOptions{}).explore.verdict;
+}
+}  // namespace
+
+TEST_CASE("prover: every mutant of spec/ops is refuted by prove (replayed) and found by the explorer") {
+    int mutants = 0;
+    for (const Variant& v : all_variants()) {
+        if (v.name.rfind("mutant-", 0) != 0) continue;
+        ++mutants;
+        CAPTURE(v.name);
+        const ProveResult r = prove(on_x86_64(v.name));
+        CHECK(r.verdict == prover::Verdict::COUNTEREXAMPLE);
+        REQUIRE(r.cex);
+        CHECK(r.cex->replayed);
+        CHECK(explorer_verdict(v.name) == hp::Verdict::VIOLATION);
+    }
+    CHECK(mutants >= 8);
+}
+
+TEST_CASE("prover: a known-bad design (hocko-2021) gives a counterexample that replays") {
+    const ProveResult r = prove(on_x86_64("hocko-2021"));
+    CHECK(r.verdict == prover::Verdict::COUNTEREXAMPLE);
     REQUIRE(r.cex);
-    CHECK(r.cex->invariant == "zone-span");
     CHECK(r.cex->replayed);
+}
+
+TEST_CASE("prover: a depth bound is 'bounded', never 'proved'") {
+    ProveOptions o = on_x86_64("v6.1");
+    o.max_depth = 2;
+    const ProveResult r = prove(o);
+    CHECK(r.verdict == prover::Verdict::BOUNDED);
+    CHECK(r.search.depth_done == 2);
+}
+
+TEST_CASE("prover: v6.1 is proved on x86_64 for every sequence length, with every invariant") {
+    const ProveResult r = prove(on_x86_64("v6.1"));
+    CHECK(r.verdict == prover::Verdict::PROVED);
+    CHECK(r.search.outcome == SearchResult::Outcome::FIXPOINT);
+    CHECK(r.search.checked.size() >= 18);
+    CHECK(r.search.states == 771);  // the explorer's count for the same machine
+}
+
+TEST_CASE("prover: unknown variant or invariant is bad input") {
+    ProveOptions o = on_x86_64("no-such-variant");
+    CHECK_THROWS_AS(prove(o), std::invalid_argument);
+    o = on_x86_64("v6.1");
+    o.invariants = {"no-such-invariant"};
+    CHECK_THROWS_AS(prove(o), std::invalid_argument);
 }

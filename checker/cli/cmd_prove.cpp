@@ -1,139 +1,140 @@
-// `hpcheck prove`: Z3 proofs over every geometry in bounds, and for every sequence length
-// with --induction; counterexamples come back as a scenario that `hpcheck check` replays.
+// `hpcheck prove`: the kernel model's own functions run over Z3 terms for every geometry in
+// bounds (checker/prover/). Verdicts: proved (fixpoint: every sequence length), bounded
+// (--max-depth), counterexample (replayed in the explicit model, written as a scenario),
+// unknown (a limit ran out), internal error (a counterexample the explicit model does not
+// reproduce: the two builds of the model disagree).
 #include <fmt/format.h>
 
 #include <filesystem>
-#include <unistd.h>
-
 #include <iostream>
+#include <unistd.h>
 
 #include "checker/cli/command.hpp"
 #include "checker/output_file.hpp"
 #include "checker/prover/prover.hpp"
+#include "checker/prover/prover_machine.hpp"
 #include "checker/report_text.hpp"
 
 namespace fs = std::filesystem;
 
 namespace hp::cli {
 
+inline constexpr int EXIT_INTERNAL_ERROR = 4;
+
 namespace {
 struct ProveArgs {
     prover::ProveOptions opt;
-    std::string bounds, geometry, emit;
+    std::string bounds, geometry, emit, dimms;
     std::vector<std::string> invariants;
-    bool quiet_queries = false;
 };
+
+void print_counterexample(const prover::ProveOptions& opt, const prover::Counterexample& cx, const std::string& emit) {
+    using namespace hp::prover;
+    const Machine m = prover_machine(to_geometry(cx.geometry), opt.layout);
+    std::cout << fmt::format("geometry   {}\n", describe(cx.geometry));
+    std::cout << fmt::format("class      {}\n", cx.condition);
+    std::cout << fmt::format("violated   {} ({})\n", cx.invariant, cx.conjunct);
+    std::cout << "trace\n";
+    for (size_t i = 0; i < cx.trace.size(); ++i)
+        std::cout << fmt::format("  {:>2}. {:<48} {}\n", i + 1, action_label(m, cx.trace[i]),
+                                 i < cx.rcs.size() ? errno_name(cx.rcs[i]) : "");
+    std::cout << fmt::format("replay     explicit model: {} — {}\n", cx.replayed ? "same violation" : "DID NOT REPRODUCE",
+                             cx.replay_detail);
+    if (!cx.replayed) return;
+    const std::string toml = scenario_toml(
+        m, fmt::format("prover-{}-{}", opt.variant, cx.invariant),
+        fmt::format("Found by hpcheck prove: {} breaks {} on this geometry.", opt.variant, cx.invariant), opt.variant,
+        cx.invariant, cx.trace, cx.rcs, true);
+    std::string path = emit;
+    const bool temp = path.empty();
+    if (temp) path = (fs::temp_directory_path() / fmt::format("hpcheck-prove-{}.toml", ::getpid())).string();
+    write_file_atomically(path, toml);
+    if (!temp) std::cout << fmt::format("scenario   {} (hpcheck check {})\n", path, path);
+    try {
+        const Scenario sc = load_scenario(path);
+        const RunResult rr = run_scenario(sc, RunOptions{});
+        std::cout << "\n--- the explorer on the emitted scenario ---\n" << format_check(sc, rr);
+    } catch (const std::exception& e) {
+        std::cout << fmt::format("(the emitted scenario could not be run: {})\n", e.what());
+    }
+    if (temp) fs::remove(path);
+}
 
 int run_prove(ProveArgs& a) {
     using namespace hp::prover;
     ProveOptions opt = a.opt;
+    ProveResult r;
     try {
-        if (!a.invariants.empty()) opt.invariants = a.invariants;
+        opt.invariants = a.invariants;
+        if (!a.dimms.empty()) opt.layout.dimm_blocks = ProverLayout::parse_dimms(a.dimms);
+        if (opt.layout.nodes < 1 || opt.layout.nodes > 4) throw std::invalid_argument("--nodes: 1..4");
         if (!a.geometry.empty()) {
             auto g = geometry_preset(a.geometry);
-            if (!g) throw std::invalid_argument(fmt::format("unknown geometry preset '{}'", a.geometry));
+            if (!g) throw std::invalid_argument(fmt::format("--geometry: unknown preset '{}'", a.geometry));
             auto p = from_geometry(*g);
-            if (!p) throw std::invalid_argument("preset geometry is not expressible");
+            if (!p) throw std::invalid_argument("--geometry: the preset's sizes are not powers of two");
             opt.bounds = GeometryBounds::exactly(*p);
         }
         if (!a.bounds.empty()) {
             if (!a.geometry.empty()) throw std::invalid_argument("--geometry and --geometry-bounds exclude each other");
             opt.bounds = GeometryBounds::parse(a.bounds);
         }
-    } catch (const std::invalid_argument& e) {
-        std::cerr << "hpcheck prove: " << e.what() << "\n";
-        return EXIT_BAD_INPUT;
-    }
-    ProveResult r;
-    try {
         r = prove(opt);
     } catch (const std::invalid_argument& e) {
         std::cerr << "hpcheck prove: " << e.what() << "\n";
         return EXIT_BAD_INPUT;
     }
+    const SearchResult& s = r.search;
     std::string invs;
-    for (const std::string& n : opt.invariants) invs += (invs.empty() ? "" : ", ") + n;
+    for (const std::string& n : s.checked) invs += (invs.empty() ? "" : ", ") + n;
     std::cout << fmt::format("variant    {}\n", opt.variant);
-    std::cout << fmt::format("invariant  {}\n", invs);
-    std::cout << fmt::format("machine    one node, {} single-block DIMM(s) above boot memory, memmap_on_memory=1\n",
-                             opt.blocks);
-    std::cout << fmt::format("bounds     {}{}\n", opt.bounds.describe(),
-                             opt.supported_only ? "; only geometries where mhp_supports_memmap_on_memory() holds" : "");
-    std::cout << fmt::format("verdict    {}\n", prover::verdict_name(r.verdict));
+    std::cout << fmt::format("model      spec/ops and the variant's overrides, run over Z3 terms (one source)\n");
+    std::cout << fmt::format("invariants {}\n", invs);
+    std::cout << fmt::format("machine    {}\n", opt.layout.describe());
+    std::cout << fmt::format("bounds     {}\n", opt.bounds.describe());
+    std::cout << fmt::format("verdict    {}\n", verdict_name(r.verdict));
     std::cout << fmt::format("scope      {}\n", r.scope);
-    std::cout << fmt::format("solver     {:.3f} s in {} queries\n", r.seconds, r.queries.size());
-    for (const QueryStat& q : r.queries)
-        std::cout << fmt::format("           {:<70} {:>8.3f} s  {:>5} assertions  {}\n", q.what, q.seconds,
-                                 q.assertions, q.result);
-    if (r.induction.attempted) {
-        if (r.induction.plain_inductive)
-            std::cout << fmt::format("induction  the invariant alone is {}-inductive\n", r.induction.k);
-        else {
-            std::cout << "induction  the invariant alone is NOT inductive (too weak: this is not a counterexample, the "
-                         "pre-state below need not be reachable)\n";
-            std::cout << "           counterexample to induction:\n" << r.induction.cti;
-            if (r.induction.with_lemmas)
-                std::cout << "induction  proved with the auxiliary lemmas (docs/prover.md): invariant + lemmas hold "
-                             "initially and are preserved by every operation\n";
-        }
+    std::cout << fmt::format("search     {} symbolic states, {} transitions, {} paths, {} decisions, {} Z3 queries "
+                             "({} cached, {} undecided), depth {}, {:.1f} s CPU\n",
+                             s.states, s.transitions, s.paths, s.decisions, s.queries, s.cache_hits, s.unknown,
+                             s.depth_done, r.seconds);
+    if (r.verdict == prover::Verdict::PROVED) {
+        std::cout << "invariant  the reachable set is the inductive invariant; its geometry classes:\n";
+        for (const std::string& c : s.classes) std::cout << "           " << c << "\n";
     }
-    if (!r.unknown_reason.empty()) std::cout << fmt::format("unknown    {}\n", r.unknown_reason);
-    if (!r.condition.empty()) std::cout << fmt::format("condition  {}\n", r.condition);
-    if (r.cex) {
-        const Counterexample& cx = *r.cex;
-        std::cout << fmt::format("geometry   {}\n", describe(cx.geometry));
-        std::cout << fmt::format("violated   {}\n", cx.invariant);
-        std::cout << fmt::format("replay     explicit model: {}{}\n",
-                                 cx.replayed ? "same violation" : "DID NOT REPRODUCE", " — " + cx.replay_detail);
-        const Machine m = prover_machine(to_geometry(cx.geometry), opt.blocks);
-        const std::string toml =
-            scenario_toml(m, fmt::format("prover-{}-{}", opt.variant, cx.invariant),
-                          fmt::format("Found by hpcheck prove: {} breaks {} on this geometry.", opt.variant, cx.invariant),
-                          opt.variant, cx.invariant, cx.trace, cx.rcs, true);
-        std::string path = a.emit;
-        bool temp = false;
-        if (path.empty()) {
-            path = (fs::temp_directory_path() / fmt::format("hpcheck-prove-{}.toml", ::getpid())).string();
-            temp = true;
-        }
-        write_file_atomically(path, toml);
-        if (!temp) std::cout << fmt::format("scenario   {} (hpcheck check {})\n", path, path);
-        try {
-            const Scenario sc = load_scenario(path);
-            const RunResult rr = run_scenario(sc, RunOptions{});
-            std::cout << "\n--- the explorer on the emitted scenario ---\n" << format_check(sc, rr);
-        } catch (const std::exception& e) {
-            std::cout << fmt::format("(the emitted scenario could not be run: {})\n", e.what());
-        }
-        if (temp) fs::remove(path);
-    }
+    if (r.cex) print_counterexample(opt, *r.cex, a.emit);
     switch (r.verdict) {
-        case prover::Verdict::PROVED: return EXIT_HOLDS;
+        case prover::Verdict::PROVED:
+        case prover::Verdict::BOUNDED: return EXIT_HOLDS;
         case prover::Verdict::COUNTEREXAMPLE: return EXIT_VIOLATION;
         case prover::Verdict::UNKNOWN: return EXIT_INCOMPLETE;
+        case prover::Verdict::INTERNAL_ERROR:
+            std::cerr << "hpcheck prove: internal error: the symbolic and the explicit model disagree on this trace\n";
+            return EXIT_INTERNAL_ERROR;
     }
     return EXIT_INCOMPLETE;
 }
 }  // namespace
 
 static void add_prove_command(CLI::App& app, Registry& r, Context&) {
-    auto* sub = app.add_subcommand("prove", "Z3: prove an invariant for every geometry in bounds (and every "
-                                            "sequence length with --induction), or find a counterexample");
+    auto* sub = app.add_subcommand(
+        "prove",
+        "Z3 over the model's own kernel functions: prove the invariants for every geometry in bounds and every "
+        "sequence length, or find a counterexample that replays. Exit: 0 proved (or bounded, with --max-depth), "
+        "1 counterexample, 2 bad input, 3 unknown (a limit ran out), 4 internal error (the symbolic and the "
+        "explicit model disagree)");
     static ProveArgs a;
-    sub->add_option("--variant", a.opt.variant, "kernel variant (v6.1, no-vmemmap-alignment-check, hocko-2021, ...)");
-    sub->add_option("--invariant", a.invariants, "zone-span or present-pages (repeatable; default zone-span)");
+    sub->add_option("--variant", a.opt.variant, "kernel variant: any of `hpcheck list variants` (default v6.1)");
+    sub->add_option("--invariant", a.invariants, "invariant to prove (repeatable; default: all of them)");
     sub->add_option("--geometry-bounds", a.bounds,
                     "NAME=LO..HI,... over page_shift, section_bits, sections_per_block, pageblock_order, pmd_bits, "
                     "struct_page");
     sub->add_option("--geometry", a.geometry, "pin the geometry to a preset (x86_64, arm64-4k, arm64-64k, ppc64-64k)");
-    sub->add_flag("--supported-only", a.opt.supported_only,
-                  "only geometries where mhp_supports_memmap_on_memory() holds");
-    sub->add_option("--blocks", a.opt.blocks, "single-block DIMMs on the machine (1..4, default 2)");
-    sub->add_option("--depth", a.opt.depth, "bounded model checking depth (operations, default 6)");
-    sub->add_flag("--induction", a.opt.induction, "prove for every sequence length (k-induction)");
-    sub->add_option("--induction-k", a.opt.induction_k, "largest k for k-induction (default 2)");
-    sub->add_option("--timeout", a.opt.timeout_s, "seconds per solver query (default 60); a timeout is 'unknown'");
-    sub->add_flag("!--no-condition", a.opt.condition, "do not search for the breaking geometric condition");
+    sub->add_option("--dimms", a.dimms, "memory blocks per DIMM, e.g. 1,4 (default 1,1)");
+    sub->add_option("--nodes", a.opt.layout.nodes, "NUMA nodes; DIMM d sits on node d % nodes (default 1)");
+    sub->add_option("--max-depth", a.opt.max_depth, "stop after sequences of this many operations: 'bounded'");
+    sub->add_option("--max-states", a.opt.max_states, "stop after this many symbolic states: 'unknown'");
+    sub->add_option("--rlimit", a.opt.rlimit, "Z3 resource limit per query (deterministic; default 2000000)");
     sub->add_option("--emit-scenario", a.emit, "write the counterexample as a scenario TOML for `hpcheck check`");
     r.push_back({sub, [] { return run_prove(a); }});
 }

@@ -4,13 +4,13 @@
 // drivers/base/memory.c, drivers/base/core.c (Linux 6.1.192).
 #include "spec/ops/base.hpp"
 
-namespace hp::base {
+namespace hp::HP_DOMAIN::base {
 
 int acpi_memory_device_add(Kernel& k, unsigned dimm) {
     KCALL(k, "acpi_memory_device_add");
     k.s.dimm_plugged |= 1u << dimm;  // the platform has the device now, whatever the kernel says
     const Dimm& d = k.m.dimms[dimm];
-    const std::uint64_t nr_pages = d.nr_blocks * k.m.geo.pages_per_block;
+    const u64 nr_pages = d.nr_blocks * k.m.geo.pages_per_block;
     KCALL(k, "acpi_memory_enable_device");
     // memory_group_register_static(node, PFN_UP(total_length)): one group per DIMM.
     const bool mom = k.ops.mhp_supports_memmap_on_memory(k, nr_pages);
@@ -32,7 +32,7 @@ int device_online(Kernel& k, unsigned b) {
     // "When called via device_online() without configuring the online_type, we want to
     // default to MMOP_ONLINE."
     if (mem.online_type == MMOP_OFFLINE) mem.online_type = MMOP_ONLINE;
-    const OnlineType type = static_cast<OnlineType>(mem.online_type);
+    const OnlineType type = static_cast<OnlineType>(as_index(mem.online_type, MMOP_ONLINE_MOVABLE + 1, MMOP_OFFLINE));
     // memory_block_change_state(mem, MEM_ONLINE, MEM_OFFLINE)
     const int ret = k.ops.memory_block_online(k, b, type);
     k.s.blocks[b].state = ret ? MEM_OFFLINE : MEM_ONLINE;
@@ -130,9 +130,9 @@ int acpi_memory_device_eject(Kernel& k, unsigned dimm) {
     return 0;
 }
 
-int remove_memory(Kernel& k, pfn_t start, std::uint64_t nr_pages) {
+int remove_memory(Kernel& k, pfn_t start, u64 nr_pages) {
     KCALL(k, "remove_memory");  // lock_device_hotplug() + try_remove_memory()
     return k.ops.try_remove_memory(k, start, nr_pages);
 }
 
-}  // namespace hp::base
+}  // namespace hp::HP_DOMAIN::base

@@ -6,24 +6,24 @@
 #include "spec/memmap.hpp"
 #include "spec/ops/base.hpp"
 
-namespace hp::base {
+namespace hp::HP_DOMAIN::base {
 
 // 5.13-6.5: a single memory block whose memmap fills whole PMDs and leaves whole
 // pageblocks for the buddy (a08a2ae34613).
-bool mhp_supports_memmap_on_memory(Kernel& k, std::uint64_t nr_pages) {
+bool mhp_supports_memmap_on_memory(Kernel& k, u64 nr_pages) {
     const Geometry& g = k.m.geo;
-    const std::uint64_t vmemmap_size = nr_pages * g.struct_page_size;  // bytes
-    const std::uint64_t size = nr_pages * g.page_size;
-    const std::uint64_t remaining_size = size - vmemmap_size;
+    const u64 vmemmap_size = nr_pages * g.struct_page_size;  // bytes
+    const u64 size = nr_pages * g.page_size;
+    const u64 remaining_size = size - vmemmap_size;
     return k.m.params.memmap_on_memory != MemmapMode::DISABLE && nr_pages == g.pages_per_block &&
            vmemmap_size % (g.pmd_pages * g.page_size) == 0 &&
            remaining_size % (g.pageblock_nr_pages * g.page_size) == 0;
 }
 
-int add_memory_resource(Kernel& k, int nid, unsigned group, pfn_t start, std::uint64_t nr_pages,
+int add_memory_resource(Kernel& k, int nid, unsigned group, pfn_t start, u64 nr_pages,
                         bool memmap_on_memory) {
     KCALL(k, "add_memory_resource");
-    const std::uint64_t ppb = k.m.geo.pages_per_block;
+    const u64 ppb = k.m.geo.pages_per_block;
     // check_hotplug_memory_range()
     if (!nr_pages || start % ppb || nr_pages % ppb) return -EINVAL;
     if (nid < 0 || nid >= k.m.nr_nodes) {
@@ -62,7 +62,7 @@ int add_memory_resource(Kernel& k, int nid, unsigned group, pfn_t start, std::ui
 
 // 5.13-6.5: one altmap {base_pfn = start, free = all pfns} for the whole request; the
 // blocks record altmap.alloc as nr_vmemmap_pages.
-int add_memory_blocks(Kernel& k, int nid, unsigned group, pfn_t start, std::uint64_t nr_pages, bool memmap_on_memory) {
+int add_memory_blocks(Kernel& k, int nid, unsigned group, pfn_t start, u64 nr_pages, bool memmap_on_memory) {
     VmemAltmap altmap;
     VmemAltmap* params_altmap = nullptr;
     if (memmap_on_memory) {
@@ -82,13 +82,13 @@ int add_memory_blocks(Kernel& k, int nid, unsigned group, pfn_t start, std::uint
 
 // arch_remove_memory(start, size, params.altmap) on the add error path (f42ce5f087eb,
 // backported to 6.1.y).
-void undo_arch_add_memory(Kernel& k, pfn_t start, std::uint64_t nr_pages, VmemAltmap* altmap) {
+void undo_arch_add_memory(Kernel& k, pfn_t start, u64 nr_pages, VmemAltmap* altmap) {
     k.ops.arch_remove_memory(k, start, nr_pages, altmap);
 }
 
 // x86_64 arch_add_memory() -> add_pages() -> __add_pages(). x86 only WARNs when
 // __add_pages() fails and does not undo the sections it already added.
-int arch_add_memory(Kernel& k, int nid, pfn_t start, std::uint64_t nr_pages, VmemAltmap* altmap) {
+int arch_add_memory(Kernel& k, int nid, pfn_t start, u64 nr_pages, VmemAltmap* altmap) {
     KCALL(k, "arch_add_memory");
     KCALL(k, "__add_pages");
     const Geometry& g = k.m.geo;
@@ -108,7 +108,7 @@ int arch_add_memory(Kernel& k, int nid, pfn_t start, std::uint64_t nr_pages, Vme
     int ret = 0;
     bool added_any = false;
     for (pfn_t pfn = start, end = start + nr_pages; pfn < end;) {
-        const std::uint64_t cur = std::min<std::uint64_t>(end - pfn, g.pages_per_section - pfn % g.pages_per_section);
+        const u64 cur = std::min<u64>(end - pfn, g.pages_per_section - pfn % g.pages_per_section);
         ret = k.ops.sparse_add_section(k, nid, pfn, cur, altmap);
         if (ret < 0) break;
         added_any = true;
@@ -121,10 +121,10 @@ int arch_add_memory(Kernel& k, int nid, pfn_t start, std::uint64_t nr_pages, Vme
     return ret;
 }
 
-int sparse_add_section(Kernel& k, int nid, pfn_t pfn, std::uint64_t nr_pages, VmemAltmap* altmap) {
+int sparse_add_section(Kernel& k, int nid, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
     KCALL(k, "sparse_add_section");
     const int b = k.m.block_of_pfn(pfn);
-    const unsigned bit = 1u << section_in_block(k.m, b, pfn);
+    const u32 bit = 1u << section_in_block(k.m, b, pfn);
     BlockState& bs = k.s.blocks[b];
     {
         KCALL(k, "section_activate");
@@ -146,25 +146,25 @@ int sparse_add_section(Kernel& k, int nid, pfn_t pfn, std::uint64_t nr_pages, Vm
 
 // __populate_section_memmap() -> vmemmap_populate(): the struct pages of the chunk are
 // backed by pfns handed out by the altmap, or by node memory (vmemmap_alloc_block).
-int populate_section_memmap(Kernel& k, int nid, pfn_t pfn, std::uint64_t nr_pages, VmemAltmap* altmap) {
+int populate_section_memmap(Kernel& k, int nid, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
     KCALL(k, "populate_section_memmap");
     const Geometry& g = k.m.geo;
-    const std::uint64_t pages = (g.memmap_bytes(nr_pages) + g.page_size - 1) / g.page_size;
+    const u64 pages = (g.memmap_bytes(nr_pages) + g.page_size - 1) / g.page_size;
     const int b = k.m.block_of_pfn(pfn);
     if (altmap) {
         // altmap_alloc_block_buf(): no fallback to node memory when an altmap is given.
         if (altmap->free - altmap->alloc < pages) return -ENOMEM;
         altmap->alloc += pages;
-        k.s.blocks[altmap->owner_block].altmap_alloc += static_cast<std::uint16_t>(pages);
-        k.s.blocks[b].vmemmap_backing = static_cast<std::uint8_t>(altmap->owner_block);
+        k.s.blocks[altmap->owner_block].altmap_alloc += static_cast<u16>(pages);
+        k.s.blocks[b].vmemmap_backing = static_cast<u8>(altmap->owner_block);
     } else {
-        k.s.buddy_vmemmap_pages[nid] += static_cast<std::uint32_t>(pages);
+        k.s.buddy_vmemmap_pages[nid] += static_cast<u32>(pages);
         k.s.blocks[b].vmemmap_backing = BACKING_BUDDY;
     }
     return 0;
 }
 
-int create_memory_block_devices(Kernel& k, pfn_t start, std::uint64_t nr_pages, std::uint64_t vmemmap_pages,
+int create_memory_block_devices(Kernel& k, pfn_t start, u64 nr_pages, u64 vmemmap_pages,
                                 unsigned group) {
     KCALL(k, "create_memory_block_devices");
     (void)group;  // the block's group is its DIMM (ACPI registers one static group per device)
@@ -184,9 +184,9 @@ int create_memory_block_devices(Kernel& k, pfn_t start, std::uint64_t nr_pages, 
         mem.state = MEM_OFFLINE;
         mem.zone = NO_ZONE;
         mem.online_type = MMOP_OFFLINE;
-        mem.nr_vmemmap_pages = static_cast<std::uint16_t>(vmemmap_pages);  // the same for every block
+        mem.nr_vmemmap_pages = static_cast<u16>(vmemmap_pages);  // the same for every block
     }
     return 0;
 }
 
-}  // namespace hp::base
+}  // namespace hp::HP_DOMAIN::base

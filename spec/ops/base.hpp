@@ -3,7 +3,7 @@
 #pragma once
 #include "spec/kernel.hpp"
 
-namespace hp::base {
+namespace hp::HP_DOMAIN::base {
 
 // ops/acpi.cpp: ACPI memory device (QEMU pc-dimm) plug and eject, sysfs state writes
 int acpi_memory_device_add(Kernel&, unsigned dimm);
@@ -11,55 +11,55 @@ int acpi_memory_device_eject(Kernel&, unsigned dimm);
 int memory_block_state_store(Kernel&, unsigned block, OnlineType type);
 int device_online(Kernel&, unsigned block);
 int device_offline(Kernel&, unsigned block);
-int remove_memory(Kernel&, pfn_t start, std::uint64_t nr_pages);
+int remove_memory(Kernel&, pfn_t start, u64 nr_pages);
 
 // ops/add.cpp
-int add_memory_resource(Kernel&, int nid, unsigned group, pfn_t start, std::uint64_t nr_pages, bool memmap_on_memory);
-int add_memory_blocks(Kernel&, int nid, unsigned group, pfn_t start, std::uint64_t nr_pages, bool memmap_on_memory);
-void undo_arch_add_memory(Kernel&, pfn_t start, std::uint64_t nr_pages, VmemAltmap* altmap);
-bool mhp_supports_memmap_on_memory(Kernel&, std::uint64_t nr_pages);
-int arch_add_memory(Kernel&, int nid, pfn_t start, std::uint64_t nr_pages, VmemAltmap* altmap);
-int sparse_add_section(Kernel&, int nid, pfn_t pfn, std::uint64_t nr_pages, VmemAltmap* altmap);
-int populate_section_memmap(Kernel&, int nid, pfn_t pfn, std::uint64_t nr_pages, VmemAltmap* altmap);
-int create_memory_block_devices(Kernel&, pfn_t start, std::uint64_t nr_pages, std::uint64_t vmemmap_pages, unsigned group);
+int add_memory_resource(Kernel&, int nid, unsigned group, pfn_t start, u64 nr_pages, bool memmap_on_memory);
+int add_memory_blocks(Kernel&, int nid, unsigned group, pfn_t start, u64 nr_pages, bool memmap_on_memory);
+void undo_arch_add_memory(Kernel&, pfn_t start, u64 nr_pages, VmemAltmap* altmap);
+bool mhp_supports_memmap_on_memory(Kernel&, u64 nr_pages);
+int arch_add_memory(Kernel&, int nid, pfn_t start, u64 nr_pages, VmemAltmap* altmap);
+int sparse_add_section(Kernel&, int nid, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
+int populate_section_memmap(Kernel&, int nid, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
+int create_memory_block_devices(Kernel&, pfn_t start, u64 nr_pages, u64 vmemmap_pages, unsigned group);
 
 // ops/online.cpp
 int memory_block_online(Kernel&, unsigned block, OnlineType type);
-unsigned zone_for_pfn_range(Kernel&, OnlineType type, int nid, pfn_t start, std::uint64_t nr_pages);
-int mhp_init_memmap_on_memory(Kernel&, pfn_t pfn, std::uint64_t nr_pages, int nid, unsigned zone);
-int online_pages(Kernel&, pfn_t pfn, std::uint64_t nr_pages, int nid, unsigned zone, unsigned group);
-void move_pfn_range_to_zone(Kernel&, int nid, unsigned zone, pfn_t pfn, std::uint64_t nr_pages);
-void adjust_present_page_count(Kernel&, pfn_t pfn, unsigned group, std::int64_t nr_pages);
+unsigned zone_for_pfn_range(Kernel&, OnlineType type, int nid, pfn_t start, u64 nr_pages);
+int mhp_init_memmap_on_memory(Kernel&, pfn_t pfn, u64 nr_pages, int nid, unsigned zone);
+int online_pages(Kernel&, pfn_t pfn, u64 nr_pages, int nid, unsigned zone, unsigned group);
+void move_pfn_range_to_zone(Kernel&, int nid, unsigned zone, pfn_t pfn, u64 nr_pages);
+void adjust_present_page_count(Kernel&, pfn_t pfn, unsigned group, i64 nr_pages);
 
 // ops/offline.cpp
 int memory_block_offline(Kernel&, unsigned block);
-int offline_pages(Kernel&, pfn_t pfn, std::uint64_t nr_pages, int nid, unsigned zone, unsigned group);
-void mhp_deinit_memmap_on_memory(Kernel&, pfn_t pfn, std::uint64_t nr_pages);
+int offline_pages(Kernel&, pfn_t pfn, u64 nr_pages, int nid, unsigned zone, unsigned group);
+void mhp_deinit_memmap_on_memory(Kernel&, pfn_t pfn, u64 nr_pages);
 
 // ops/zone_span.cpp
-void remove_pfn_range_from_zone(Kernel&, int nid, unsigned zone, pfn_t pfn, std::uint64_t nr_pages);
+void remove_pfn_range_from_zone(Kernel&, int nid, unsigned zone, pfn_t pfn, u64 nr_pages);
 void shrink_zone_span(Kernel&, int nid, unsigned zone, pfn_t start, pfn_t end);
 pfn_t find_smallest_section_pfn(Kernel&, int nid, unsigned zone, pfn_t start, pfn_t end);
 pfn_t find_biggest_section_pfn(Kernel&, int nid, unsigned zone, pfn_t start, pfn_t end);
 void update_pgdat_span(Kernel&, int nid);
 
 // ops/remove.cpp
-int try_remove_memory(Kernel&, pfn_t start, std::uint64_t nr_pages);
-int check_removal_granularity(Kernel&, pfn_t start, std::uint64_t nr_pages, std::uint64_t nr_vmemmap_pages);
-void arch_remove_memory(Kernel&, pfn_t start, std::uint64_t nr_pages, VmemAltmap* altmap);
-void section_deactivate(Kernel&, pfn_t pfn, std::uint64_t nr_pages, VmemAltmap* altmap);
-void depopulate_section_memmap(Kernel&, pfn_t pfn, std::uint64_t nr_pages, VmemAltmap* altmap);
+int try_remove_memory(Kernel&, pfn_t start, u64 nr_pages);
+int check_removal_granularity(Kernel&, pfn_t start, u64 nr_pages, u64 nr_vmemmap_pages);
+void arch_remove_memory(Kernel&, pfn_t start, u64 nr_pages, VmemAltmap* altmap);
+void section_deactivate(Kernel&, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
+void depopulate_section_memmap(Kernel&, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
 void try_offline_node(Kernel&, int nid);
 
 // Shared building blocks (ops/common.cpp); not overridable, they are data manipulation.
-void set_memmap(Kernel&, pfn_t pfn, std::uint64_t nr_pages, std::uint8_t memmap);  // memmap_init_range / page_init_poison
+void set_memmap(Kernel&, pfn_t pfn, u64 nr_pages, const u8& memmap);  // memmap_init_range / page_init_poison
 void online_mem_sections(Kernel&, pfn_t start, pfn_t end);
 void offline_mem_sections(Kernel&, pfn_t start, pfn_t end);
 void set_zone_contiguous(Kernel&, int nid, unsigned zone);
 void remove_memory_block(Kernel&, unsigned block);  // the memory block device goes away
-bool zone_intersects(const ZoneState& z, pfn_t start, std::uint64_t nr_pages);
+bool zone_intersects(const ZoneState& z, pfn_t start, u64 nr_pages);
 
 // The complete baseline table.
 KernelOps ops();
 
-}  // namespace hp::base
+}  // namespace hp::HP_DOMAIN::base

@@ -7,6 +7,7 @@
 #include "spec/memmap.hpp"
 #include "spec/ops/base.hpp"
 
+#if !HP_SYMBOLIC  // domain-independent: defined once, by the concrete build
 namespace hp {
 
 const char* fault_name(FaultKind f) {
@@ -22,7 +23,12 @@ const char* fault_name(FaultKind f) {
     return "?";
 }
 
-std::uint8_t read_memmap(Kernel& k, pfn_t pfn, const char* func) {
+}  // namespace hp
+#endif
+
+namespace hp::HP_DOMAIN {
+
+u8 read_memmap(Kernel& k, const pfn_t& pfn, const char* func) {
     const PfnProbe p = probe_pfn(k.m, k.s, pfn);
     if (!p.valid) {
         k.observe(Observation::UNMAPPED_MEMMAP_READ, func, pfn);
@@ -34,12 +40,12 @@ std::uint8_t read_memmap(Kernel& k, pfn_t pfn, const char* func) {
 
 unsigned group_of_block(const Machine& m, unsigned block) { return m.blocks[block].dimm; }
 
-bool blocks_of_range(const Machine& m, pfn_t start, std::uint64_t nr_pages, unsigned& first, unsigned& count) {
-    const std::uint64_t ppb = m.geo.pages_per_block;
+bool blocks_of_range(const Machine& m, const pfn_t& start, const u64& nr_pages, unsigned& first, unsigned& count) {
+    const u64 ppb = m.geo.pages_per_block;
     if (nr_pages == 0 || start % ppb || nr_pages % ppb) return false;
     const int b = m.block_of_pfn(start);
     if (b < 0) return false;
-    const unsigned n = static_cast<unsigned>(nr_pages / ppb);
+    const unsigned n = as_index(nr_pages / ppb, MAX_BLOCKS + 1, MAX_BLOCKS + 1);
     const unsigned dimm = m.blocks[b].dimm;
     if (m.blocks[b].index_in_dimm + n > m.dimms[dimm].nr_blocks) return false;
     first = static_cast<unsigned>(b);
@@ -49,7 +55,7 @@ bool blocks_of_range(const Machine& m, pfn_t start, std::uint64_t nr_pages, unsi
 
 namespace base {
 
-void set_memmap(Kernel& k, pfn_t pfn, std::uint64_t nr_pages, std::uint8_t memmap) {
+void set_memmap(Kernel& k, pfn_t pfn, u64 nr_pages, const u8& memmap) {
     const pfn_t end = pfn + nr_pages;
     while (pfn < end) {
         const int b = k.m.block_of_pfn(pfn);
@@ -75,11 +81,11 @@ void set_memmap(Kernel& k, pfn_t pfn, std::uint64_t nr_pages, std::uint8_t memma
 
 // online_mem_sections()/offline_mem_sections(): every section touched by [start, end).
 static void set_sections_online(Kernel& k, pfn_t start, pfn_t end, bool online) {
-    const std::uint64_t pps = k.m.geo.pages_per_section;
+    const u64 pps = k.m.geo.pages_per_section;
     for (pfn_t pfn = start - start % pps; pfn < end; pfn += pps) {
         const int b = k.m.block_of_pfn(pfn);
         if (b < 0) continue;
-        const unsigned bit = 1u << section_in_block(k.m, b, pfn);
+        const u32 bit = 1u << section_in_block(k.m, b, pfn);
         BlockState& bs = k.s.blocks[b];
         if (!(bs.section_valid & bit)) continue;  // "if (WARN_ON(!valid_section(ms))) continue;"
         if (online) bs.section_online |= bit;
@@ -105,7 +111,7 @@ void remove_memory_block(Kernel& k, unsigned b) {
     mem.memmap_vmemmap = mem.memmap_rest;
 }
 
-bool zone_intersects(const ZoneState& z, pfn_t start, std::uint64_t nr_pages) {
+bool zone_intersects(const ZoneState& z, pfn_t start, u64 nr_pages) {
     if (z.empty()) return false;
     return !(start >= z.end_pfn() || start + nr_pages <= z.zone_start_pfn);
 }
@@ -115,7 +121,7 @@ bool zone_intersects(const ZoneState& z, pfn_t start, std::uint64_t nr_pages) {
 // walk jumps from run to run.
 void set_zone_contiguous(Kernel& k, int nid, unsigned zone) {
     ZoneState& z = k.s.zone(nid, zone);
-    const std::uint64_t pb = k.m.geo.pageblock_nr_pages;
+    const u64 pb = k.m.geo.pageblock_nr_pages;
     const pfn_t end = z.end_pfn();
     for (pfn_t pfn = z.zone_start_pfn; pfn < end;) {
         const pfn_t pb_end = std::min<pfn_t>(pfn - pfn % pb + pb, end);
@@ -173,4 +179,4 @@ KernelOps ops() {
 }
 
 }  // namespace base
-}  // namespace hp
+}  // namespace hp::HP_DOMAIN

@@ -4,26 +4,26 @@
 
 #include "spec/ops/base.hpp"
 
-namespace hp::base {
+namespace hp::HP_DOMAIN::base {
 
 int memory_block_offline(Kernel& k, unsigned b) {
     KCALL(k, "memory_block_offline");
     const pfn_t start_pfn = k.m.blocks[b].start_pfn;
-    const std::uint64_t nr_pages = k.m.geo.pages_per_block;
-    const std::uint64_t nr_vmemmap_pages = k.s.blocks[b].nr_vmemmap_pages;
+    const u64 nr_pages = k.m.geo.pages_per_block;
+    const u64 nr_vmemmap_pages = k.s.blocks[b].nr_vmemmap_pages;
     const unsigned group = group_of_block(k.m, b);
-    const unsigned zone = k.s.blocks[b].zone;
+    const unsigned zone = as_index(k.s.blocks[b].zone, MAX_NR_ZONES, NO_ZONE);
     // A block spanning several zones or nodes has mem->zone == NULL and cannot be offlined.
     if (zone == NO_ZONE) return -EINVAL;
     const int nid = k.m.blocks[b].nid;
     // Unaccount before offlining, such that an unpopulated zone is torn down in offline_pages().
     if (nr_vmemmap_pages)
-        k.ops.adjust_present_page_count(k, start_pfn, group, -static_cast<std::int64_t>(nr_vmemmap_pages));
+        k.ops.adjust_present_page_count(k, start_pfn, group, -static_cast<i64>(nr_vmemmap_pages));
     const int ret = k.ops.offline_pages(k, start_pfn + nr_vmemmap_pages, nr_pages - nr_vmemmap_pages, nid, zone, group);
     if (ret) {
         // offline_pages() failed. Account back.
         if (nr_vmemmap_pages)
-            k.ops.adjust_present_page_count(k, start_pfn, group, static_cast<std::int64_t>(nr_vmemmap_pages));
+            k.ops.adjust_present_page_count(k, start_pfn, group, static_cast<i64>(nr_vmemmap_pages));
         return ret;
     }
     if (nr_vmemmap_pages) k.ops.mhp_deinit_memmap_on_memory(k, start_pfn, nr_vmemmap_pages);
@@ -31,7 +31,7 @@ int memory_block_offline(Kernel& k, unsigned b) {
     return 0;
 }
 
-int offline_pages(Kernel& k, pfn_t start_pfn, std::uint64_t nr_pages, int nid, unsigned zone, unsigned group) {
+int offline_pages(Kernel& k, pfn_t start_pfn, u64 nr_pages, int nid, unsigned zone, unsigned group) {
     KCALL(k, "offline_pages");
     const Geometry& g = k.m.geo;
     const pfn_t end_pfn = start_pfn + nr_pages;
@@ -42,8 +42,8 @@ int offline_pages(Kernel& k, pfn_t start_pfn, std::uint64_t nr_pages, int nid, u
     }
     // walk_system_ram_range(): hot-added memory has no holes, so the count always matches.
     // Only single-zone ranges: the first and last page must be in `zone`.
-    const std::uint8_t first = read_memmap(k, start_pfn, "offline_pages");
-    const std::uint8_t last = read_memmap(k, end_pfn - 1, "offline_pages");
+    const u8 first = read_memmap(k, start_pfn, "offline_pages");
+    const u8 last = read_memmap(k, end_pfn - 1, "offline_pages");
     const std::uint8_t want = Memmap::make(nid, zone);
     if (first != want || last != want) {
         k.say("WARN_ON_ONCE: multizone range");
@@ -76,9 +76,9 @@ int offline_pages(Kernel& k, pfn_t start_pfn, std::uint64_t nr_pages, int nid, u
     }
     {
         KCALL(k, "adjust_managed_page_count");
-        k.s.zone(nid, zone).managed_pages -= static_cast<std::uint32_t>(nr_pages);
+        k.s.zone(nid, zone).managed_pages -= static_cast<u32>(nr_pages);
     }
-    k.ops.adjust_present_page_count(k, start_pfn, group, -static_cast<std::int64_t>(nr_pages));
+    k.ops.adjust_present_page_count(k, start_pfn, group, -static_cast<i64>(nr_pages));
     {
         KCALL(k, "memory_notify(MEM_OFFLINE)");
     }
@@ -86,16 +86,16 @@ int offline_pages(Kernel& k, pfn_t start_pfn, std::uint64_t nr_pages, int nid, u
     return 0;
 }
 
-void mhp_deinit_memmap_on_memory(Kernel& k, pfn_t pfn, std::uint64_t nr_pages) {
+void mhp_deinit_memmap_on_memory(Kernel& k, pfn_t pfn, u64 nr_pages) {
     KCALL(k, "mhp_deinit_memmap_on_memory");
     const pfn_t end_pfn = pfn + nr_pages;
-    const std::uint64_t pps = k.m.geo.pages_per_section;
+    const u64 pps = k.m.geo.pages_per_section;
     if (nr_pages >= pps) offline_mem_sections(k, pfn, end_pfn - end_pfn % pps);
     // remove_pfn_range_from_zone(page_zone(pfn_to_page(pfn)), pfn, nr_pages)
-    const std::uint8_t mm = read_memmap(k, pfn, "mhp_deinit_memmap_on_memory");
+    const u8 mm = read_memmap(k, pfn, "mhp_deinit_memmap_on_memory");
     if (!Memmap::initialized(mm)) return;
     k.ops.remove_pfn_range_from_zone(k, Memmap::nid(mm), Memmap::zone(mm), pfn, nr_pages);
     // kasan_remove_zero_shadow()
 }
 
-}  // namespace hp::base
+}  // namespace hp::HP_DOMAIN::base

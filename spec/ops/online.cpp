@@ -6,17 +6,17 @@
 #include "spec/memmap.hpp"
 #include "spec/ops/base.hpp"
 
-namespace hp::base {
+namespace hp::HP_DOMAIN::base {
 
 namespace {
 // default_kernel_zone_for_pfn(): the first zone below ZONE_NORMAL intersecting the range.
-unsigned default_kernel_zone_for_pfn(Kernel& k, int nid, pfn_t start, std::uint64_t nr_pages) {
+unsigned default_kernel_zone_for_pfn(Kernel& k, int nid, pfn_t start, u64 nr_pages) {
     for (unsigned zid = 0; zid < ZONE_NORMAL; ++zid)
         if (zone_intersects(k.s.zone(nid, zid), start, nr_pages)) return zid;
     return ZONE_NORMAL;
 }
 // default_zone_for_pfn(): inherit the zone when exactly one of kernel/movable intersects.
-unsigned default_zone_for_pfn(Kernel& k, int nid, pfn_t start, std::uint64_t nr_pages) {
+unsigned default_zone_for_pfn(Kernel& k, int nid, pfn_t start, u64 nr_pages) {
     const unsigned kernel_zone = default_kernel_zone_for_pfn(k, nid, start, nr_pages);
     const bool in_kernel = zone_intersects(k.s.zone(nid, kernel_zone), start, nr_pages);
     const bool in_movable = zone_intersects(k.s.zone(nid, ZONE_MOVABLE), start, nr_pages);
@@ -25,7 +25,7 @@ unsigned default_zone_for_pfn(Kernel& k, int nid, pfn_t start, std::uint64_t nr_
 }
 }  // namespace
 
-unsigned zone_for_pfn_range(Kernel& k, OnlineType type, int nid, pfn_t start, std::uint64_t nr_pages) {
+unsigned zone_for_pfn_range(Kernel& k, OnlineType type, int nid, pfn_t start, u64 nr_pages) {
     if (type == MMOP_ONLINE_KERNEL) return default_kernel_zone_for_pfn(k, nid, start, nr_pages);
     if (type == MMOP_ONLINE_MOVABLE) return ZONE_MOVABLE;
     return default_zone_for_pfn(k, nid, start, nr_pages);  // online_policy=contig-zones
@@ -34,8 +34,8 @@ unsigned zone_for_pfn_range(Kernel& k, OnlineType type, int nid, pfn_t start, st
 int memory_block_online(Kernel& k, unsigned b, OnlineType type) {
     KCALL(k, "memory_block_online");
     const pfn_t start_pfn = k.m.blocks[b].start_pfn;
-    const std::uint64_t nr_pages = k.m.geo.pages_per_block;
-    const std::uint64_t nr_vmemmap_pages = k.s.blocks[b].nr_vmemmap_pages;
+    const u64 nr_pages = k.m.geo.pages_per_block;
+    const u64 nr_vmemmap_pages = k.s.blocks[b].nr_vmemmap_pages;
     const int nid = k.m.blocks[b].nid;
     const unsigned group = group_of_block(k.m, b);
     const unsigned zone = k.ops.zone_for_pfn_range(k, type, nid, start_pfn, nr_pages);
@@ -52,22 +52,22 @@ int memory_block_online(Kernel& k, unsigned b, OnlineType type) {
     }
     // Account once onlining succeeded: vmemmap pages are present, never managed.
     if (nr_vmemmap_pages)
-        k.ops.adjust_present_page_count(k, start_pfn, group, static_cast<std::int64_t>(nr_vmemmap_pages));
-    k.s.blocks[b].zone = static_cast<std::uint8_t>(zone);  // mem->zone = zone
+        k.ops.adjust_present_page_count(k, start_pfn, group, static_cast<i64>(nr_vmemmap_pages));
+    k.s.blocks[b].zone = static_cast<u8>(zone);  // mem->zone = zone
     return 0;
 }
 
-int mhp_init_memmap_on_memory(Kernel& k, pfn_t pfn, std::uint64_t nr_pages, int nid, unsigned zone) {
+int mhp_init_memmap_on_memory(Kernel& k, pfn_t pfn, u64 nr_pages, int nid, unsigned zone) {
     KCALL(k, "mhp_init_memmap_on_memory");
     const pfn_t end_pfn = pfn + nr_pages;
     k.ops.move_pfn_range_to_zone(k, nid, zone, pfn, nr_pages);  // MIGRATE_UNMOVABLE
     // SetPageVmemmapSelfHosted() on each vmemmap page (not modelled: no reader).
-    const std::uint64_t pps = k.m.geo.pages_per_section;
+    const u64 pps = k.m.geo.pages_per_section;
     if (nr_pages >= pps) online_mem_sections(k, pfn, end_pfn - end_pfn % pps);
     return 0;
 }
 
-int online_pages(Kernel& k, pfn_t pfn, std::uint64_t nr_pages, int nid, unsigned zone, unsigned group) {
+int online_pages(Kernel& k, pfn_t pfn, u64 nr_pages, int nid, unsigned zone, unsigned group) {
     KCALL(k, "online_pages");
     const Geometry& g = k.m.geo;
     if (!nr_pages || pfn % g.pageblock_nr_pages || (pfn + nr_pages) % g.pages_per_section) {
@@ -89,32 +89,32 @@ int online_pages(Kernel& k, pfn_t pfn, std::uint64_t nr_pages, int nid, unsigned
         // __free_pages_core(), which adds it to zone->managed_pages; then the sections
         // containing the range are marked online.
         KCALL(k, "online_pages_range");
-        k.s.zone(nid, zone).managed_pages += static_cast<std::uint32_t>(nr_pages);
+        k.s.zone(nid, zone).managed_pages += static_cast<u32>(nr_pages);
         online_mem_sections(k, pfn, pfn + nr_pages);
     }
-    k.ops.adjust_present_page_count(k, pfn, group, static_cast<std::int64_t>(nr_pages));
+    k.ops.adjust_present_page_count(k, pfn, group, static_cast<i64>(nr_pages));
     return 0;
 }
 
-void move_pfn_range_to_zone(Kernel& k, int nid, unsigned zone, pfn_t start_pfn, std::uint64_t nr_pages) {
+void move_pfn_range_to_zone(Kernel& k, int nid, unsigned zone, pfn_t start_pfn, u64 nr_pages) {
     KCALL(k, "move_pfn_range_to_zone");
     ZoneState& z = k.s.zone(nid, zone);
     NodeState& pgdat = k.s.nodes[nid];
     z.contiguous = 0;                                           // clear_zone_contiguous()
-    if (z.empty()) z.zone_start_pfn = static_cast<std::uint32_t>(start_pfn);  // init_currently_empty_zone()
+    if (z.empty()) z.zone_start_pfn = static_cast<u32>(start_pfn);  // init_currently_empty_zone()
     {
         KCALL(k, "resize_zone_range");
         const pfn_t old_end_pfn = z.end_pfn();
-        if (z.empty() || start_pfn < z.zone_start_pfn) z.zone_start_pfn = static_cast<std::uint32_t>(start_pfn);
-        z.spanned_pages = static_cast<std::uint32_t>(std::max<pfn_t>(start_pfn + nr_pages, old_end_pfn) - z.zone_start_pfn);
+        if (z.empty() || start_pfn < z.zone_start_pfn) z.zone_start_pfn = static_cast<u32>(start_pfn);
+        z.spanned_pages = static_cast<u32>(std::max<pfn_t>(start_pfn + nr_pages, old_end_pfn) - z.zone_start_pfn);
     }
     {
         KCALL(k, "resize_pgdat_range");
         const pfn_t old_end_pfn = pgdat.node_start_pfn + pgdat.node_spanned_pages;
         if (!pgdat.node_spanned_pages || start_pfn < pgdat.node_start_pfn)
-            pgdat.node_start_pfn = static_cast<std::uint32_t>(start_pfn);
+            pgdat.node_start_pfn = static_cast<u32>(start_pfn);
         pgdat.node_spanned_pages =
-            static_cast<std::uint32_t>(std::max<pfn_t>(start_pfn + nr_pages, old_end_pfn) - pgdat.node_start_pfn);
+            static_cast<u32>(std::max<pfn_t>(start_pfn + nr_pages, old_end_pfn) - pgdat.node_start_pfn);
     }
     {
         KCALL(k, "memmap_init_range(MEMINIT_HOTPLUG)");
@@ -123,18 +123,18 @@ void move_pfn_range_to_zone(Kernel& k, int nid, unsigned zone, pfn_t start_pfn, 
     set_zone_contiguous(k, nid, zone);
 }
 
-void adjust_present_page_count(Kernel& k, pfn_t pfn, unsigned group, std::int64_t nr_pages) {
+void adjust_present_page_count(Kernel& k, pfn_t pfn, unsigned group, i64 nr_pages) {
     KCALL(k, "adjust_present_page_count");
-    const std::uint8_t mm = read_memmap(k, pfn, "adjust_present_page_count");  // page_zone(page)
+    const u8 mm = read_memmap(k, pfn, "adjust_present_page_count");  // page_zone(page)
     if (!Memmap::initialized(mm)) return;  // already reported as an I12 observation
     const int nid = Memmap::nid(mm);
     const unsigned zone = Memmap::zone(mm);
     // Hot-added sections are never early: present_early_pages does not move.
-    k.s.zone(nid, zone).present_pages += static_cast<std::uint32_t>(nr_pages);
-    k.s.nodes[nid].node_present_pages += static_cast<std::uint32_t>(nr_pages);
+    k.s.zone(nid, zone).present_pages += static_cast<u32>(nr_pages);
+    k.s.nodes[nid].node_present_pages += static_cast<u32>(nr_pages);
     GroupState& grp = k.s.groups[group];
-    if (zone == ZONE_MOVABLE) grp.present_movable_pages += static_cast<std::uint32_t>(nr_pages);
-    else grp.present_kernel_pages += static_cast<std::uint32_t>(nr_pages);
+    if (zone == ZONE_MOVABLE) grp.present_movable_pages += static_cast<u32>(nr_pages);
+    else grp.present_kernel_pages += static_cast<u32>(nr_pages);
 }
 
-}  // namespace hp::base
+}  // namespace hp::HP_DOMAIN::base

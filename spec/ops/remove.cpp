@@ -7,9 +7,9 @@
 #include "spec/memmap.hpp"
 #include "spec/ops/base.hpp"
 
-namespace hp::base {
+namespace hp::HP_DOMAIN::base {
 
-int try_remove_memory(Kernel& k, pfn_t start, std::uint64_t nr_pages) {
+int try_remove_memory(Kernel& k, pfn_t start, u64 nr_pages) {
     KCALL(k, "try_remove_memory");
     unsigned first = 0, count = 0;
     // BUG_ON(check_hotplug_memory_range(start, size)): callers pass block-aligned ranges.
@@ -30,7 +30,7 @@ int try_remove_memory(Kernel& k, pfn_t start, std::uint64_t nr_pages) {
     VmemAltmap mhp_altmap;
     VmemAltmap* altmap = nullptr;
     if (k.m.params.memmap_on_memory != MemmapMode::DISABLE) {
-        std::uint64_t nr_vmemmap_pages = 0;  // walk_memory_blocks(get_nr_vmemmap_pages_cb): first non-zero
+        u64 nr_vmemmap_pages = 0;  // walk_memory_blocks(get_nr_vmemmap_pages_cb): first non-zero
         for (unsigned b = first; b < first + count && !nr_vmemmap_pages; ++b)
             if (k.s.blocks[b].state != BLOCK_ABSENT) nr_vmemmap_pages = k.s.blocks[b].nr_vmemmap_pages;
         if (nr_vmemmap_pages) {
@@ -55,7 +55,7 @@ int try_remove_memory(Kernel& k, pfn_t start, std::uint64_t nr_pages) {
 
 // "We only support removing memory added with MHP_MEMMAP_ON_MEMORY in the same
 // granularity it was added - a single memory block."
-int check_removal_granularity(Kernel& k, pfn_t start, std::uint64_t nr_pages, std::uint64_t nr_vmemmap_pages) {
+int check_removal_granularity(Kernel& k, pfn_t start, u64 nr_pages, u64 nr_vmemmap_pages) {
     (void)start;
     (void)nr_vmemmap_pages;
     if (nr_pages != k.m.geo.pages_per_block) {
@@ -65,12 +65,12 @@ int check_removal_granularity(Kernel& k, pfn_t start, std::uint64_t nr_pages, st
     return 0;
 }
 
-void arch_remove_memory(Kernel& k, pfn_t start, std::uint64_t nr_pages, VmemAltmap* altmap) {
+void arch_remove_memory(Kernel& k, pfn_t start, u64 nr_pages, VmemAltmap* altmap) {
     KCALL(k, "arch_remove_memory");
     KCALL(k, "__remove_pages");
-    const std::uint64_t pps = k.m.geo.pages_per_section;
+    const u64 pps = k.m.geo.pages_per_section;
     for (pfn_t pfn = start, end = start + nr_pages; pfn < end;) {
-        const std::uint64_t cur = std::min<std::uint64_t>(end - pfn, pps - pfn % pps);
+        const u64 cur = std::min<u64>(end - pfn, pps - pfn % pps);
         const int b = k.m.block_of_pfn(pfn);
         if (b < 0 || !(k.s.blocks[b].section_valid >> section_in_block(k.m, b, pfn) & 1)) {
             KSAY(k, "WARN_ON_ONCE(!valid_section(ms)) at pfn {:#x}", pfn);
@@ -83,10 +83,10 @@ void arch_remove_memory(Kernel& k, pfn_t start, std::uint64_t nr_pages, VmemAltm
     // kernel_physical_mapping_remove(): the linear map goes.
 }
 
-void section_deactivate(Kernel& k, pfn_t pfn, std::uint64_t nr_pages, VmemAltmap* altmap) {
+void section_deactivate(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
     KCALL(k, "section_deactivate");
     const int b = k.m.block_of_pfn(pfn);
-    const unsigned bit = 1u << section_in_block(k.m, b, pfn);
+    const u32 bit = 1u << section_in_block(k.m, b, pfn);
     BlockState& bs = k.s.blocks[b];
     if (!(bs.section_valid & bit)) {  // clear_subsection_map()
         k.say("WARN: section already deactivated");
@@ -102,26 +102,26 @@ void section_deactivate(Kernel& k, pfn_t pfn, std::uint64_t nr_pages, VmemAltmap
 // vmemmap_free() -> remove_pagetable(): free_hugepage_table() hands altmap pages back
 // with vmem_altmap_free() when the caller passes the altmap, and to the buddy with
 // free_pagetable() otherwise.
-void depopulate_section_memmap(Kernel& k, pfn_t pfn, std::uint64_t nr_pages, VmemAltmap* altmap) {
+void depopulate_section_memmap(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
     KCALL(k, "depopulate_section_memmap");
     const Geometry& g = k.m.geo;
-    const std::uint64_t pages = (g.memmap_bytes(nr_pages) + g.page_size - 1) / g.page_size;
+    const u64 pages = (g.memmap_bytes(nr_pages) + g.page_size - 1) / g.page_size;
     const int b = k.m.block_of_pfn(pfn);
     BlockState& bs = k.s.blocks[b];
-    const std::uint8_t backing = bs.vmemmap_backing;
+    const unsigned backing = vmemmap_backing_of(bs);
     if (backing == BACKING_BUDDY) {
         if (altmap) {
             k.say("vmem_altmap_free() on node memory: the pages leak");
-            altmap->alloc -= std::min<std::uint64_t>(altmap->alloc, pages);
+            altmap->alloc -= std::min<u64>(altmap->alloc, pages);
         } else {
-            k.s.buddy_vmemmap_pages[k.m.blocks[b].nid] -= static_cast<std::uint32_t>(pages);
+            k.s.buddy_vmemmap_pages[k.m.blocks[b].nid] -= static_cast<u32>(pages);
         }
     } else if (backing != BACKING_NONE) {
         BlockState& owner = k.s.blocks[backing];
-        owner.altmap_alloc -= static_cast<std::uint16_t>(std::min<std::uint64_t>(owner.altmap_alloc, pages));
+        owner.altmap_alloc -= static_cast<u16>(std::min<u64>(owner.altmap_alloc, pages));
         if (altmap) {
             KCALL(k, "vmem_altmap_free");
-            altmap->alloc -= std::min<std::uint64_t>(altmap->alloc, pages);
+            altmap->alloc -= std::min<u64>(altmap->alloc, pages);
         } else {
             // The f42ce5f087eb bug class: block-internal pfns go to the buddy allocator.
             k.observe(Observation::ALTMAP_FREED_TO_BUDDY, "free_pagetable", k.m.blocks[backing].start_pfn, pages);
@@ -143,4 +143,4 @@ void try_offline_node(Kernel& k, int nid) {
     k.s.nodes[nid].online = 0;
 }
 
-}  // namespace hp::base
+}  // namespace hp::HP_DOMAIN::base

@@ -6,9 +6,9 @@
 #include "spec/memmap.hpp"
 #include "spec/ops/base.hpp"
 
-namespace hp::base {
+namespace hp::HP_DOMAIN::base {
 
-void remove_pfn_range_from_zone(Kernel& k, int nid, unsigned zone, pfn_t start_pfn, std::uint64_t nr_pages) {
+void remove_pfn_range_from_zone(Kernel& k, int nid, unsigned zone, pfn_t start_pfn, u64 nr_pages) {
     KCALL(k, "remove_pfn_range_from_zone");
     set_memmap(k, start_pfn, nr_pages, Memmap::POISONED);  // page_init_poison(): uninitialized again
     k.s.zone(nid, zone).contiguous = 0;                     // clear_zone_contiguous()
@@ -35,7 +35,7 @@ bool online_pfn_of_zone(Kernel& k, const PfnProbe& p, pfn_t pfn, int nid, unsign
 // while visiting exactly the kernel's positions.
 pfn_t find_smallest_section_pfn(Kernel& k, int nid, unsigned zone, pfn_t start_pfn, pfn_t end_pfn) {
     KCALL(k, "find_smallest_section_pfn");
-    const std::uint64_t step = k.m.geo.pages_per_subsection;
+    const u64 step = k.m.geo.pages_per_subsection;
     for (pfn_t pfn = start_pfn; pfn < end_pfn;) {
         const PfnProbe p = probe_pfn(k.m, k.s, pfn);
         if (online_pfn_of_zone(k, p, pfn, nid, zone, "find_smallest_section_pfn")) return pfn;
@@ -49,7 +49,7 @@ pfn_t find_smallest_section_pfn(Kernel& k, int nid, unsigned zone, pfn_t start_p
 // pfn = end_pfn - 1; for (; pfn >= start_pfn; pfn -= PAGES_PER_SUBSECTION)
 pfn_t find_biggest_section_pfn(Kernel& k, int nid, unsigned zone, pfn_t start_pfn, pfn_t end_pfn) {
     KCALL(k, "find_biggest_section_pfn");
-    const std::uint64_t step = k.m.geo.pages_per_subsection;
+    const u64 step = k.m.geo.pages_per_subsection;
     if (end_pfn == 0) return 0;
     for (pfn_t pfn = end_pfn - 1; pfn >= start_pfn;) {
         const PfnProbe p = probe_pfn(k.m, k.s, pfn);
@@ -69,8 +69,8 @@ void shrink_zone_span(Kernel& k, int nid, unsigned zone, pfn_t start_pfn, pfn_t 
         // The removed range was the lowest: find the second smallest online pfn.
         const pfn_t pfn = k.ops.find_smallest_section_pfn(k, nid, zone, end_pfn, z.end_pfn());
         if (pfn) {
-            z.spanned_pages = static_cast<std::uint32_t>(z.end_pfn() - pfn);
-            z.zone_start_pfn = static_cast<std::uint32_t>(pfn);
+            z.spanned_pages = static_cast<u32>(z.end_pfn() - pfn);
+            z.zone_start_pfn = static_cast<u32>(pfn);
         } else {
             z.zone_start_pfn = 0;
             z.spanned_pages = 0;
@@ -79,7 +79,7 @@ void shrink_zone_span(Kernel& k, int nid, unsigned zone, pfn_t start_pfn, pfn_t 
         // The removed range was the highest: find the second biggest online pfn.
         const pfn_t pfn = k.ops.find_biggest_section_pfn(k, nid, zone, z.zone_start_pfn, start_pfn);
         if (pfn) {
-            z.spanned_pages = static_cast<std::uint32_t>(pfn - z.zone_start_pfn + 1);
+            z.spanned_pages = static_cast<u32>(pfn - z.zone_start_pfn + 1);
         } else {
             z.zone_start_pfn = 0;
             z.spanned_pages = 0;
@@ -102,8 +102,8 @@ void update_pgdat_span(Kernel& k, int nid) {
         node_end_pfn = std::max<pfn_t>(node_end_pfn, z.end_pfn());
         node_start_pfn = std::min<pfn_t>(node_start_pfn, z.zone_start_pfn);
     }
-    pgdat.node_start_pfn = static_cast<std::uint32_t>(node_start_pfn);
-    pgdat.node_spanned_pages = static_cast<std::uint32_t>(node_end_pfn - node_start_pfn);
+    pgdat.node_start_pfn = static_cast<u32>(node_start_pfn);
+    pgdat.node_spanned_pages = static_cast<u32>(node_end_pfn - node_start_pfn);
 }
 
-}  // namespace hp::base
+}  // namespace hp::HP_DOMAIN::base

@@ -12,11 +12,11 @@
 #include "spec/ops/base.hpp"
 #include "spec/variants/registry.hpp"
 
-namespace hp::variants {
+namespace hp::HP_DOMAIN::variants {
 
 namespace {
 // The pre-f42ce5f087eb error path of add_memory_resource().
-void undo_arch_add_memory(Kernel& k, pfn_t start, std::uint64_t nr_pages, VmemAltmap*) {
+void undo_arch_add_memory(Kernel& k, pfn_t start, u64 nr_pages, VmemAltmap*) {
     k.ops.arch_remove_memory(k, start, nr_pages, nullptr);  // the bug: params.altmap is not passed
 }
 }  // namespace
@@ -34,4 +34,4 @@ Variant add_error_path_without_altmap() {
     return v;
 }
 
-}  // namespace hp::variants
+}  // namespace hp::HP_DOMAIN::variants

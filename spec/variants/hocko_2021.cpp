@@ -36,16 +36,16 @@
 #include "spec/ops/base.hpp"
 #include "spec/variants/registry.hpp"
 
-namespace hp::variants {
+namespace hp::HP_DOMAIN::variants {
 
 namespace {
 
 // The reservation's accounting, done right after create_memory_block_devices().
-void account_reserved_vmemmap(Kernel& k, pfn_t start, std::uint64_t nr_pages) {
+void account_reserved_vmemmap(Kernel& k, pfn_t start, u64 nr_pages) {
     unsigned first = 0, count = 0;
     if (!blocks_of_range(k.m, start, nr_pages, first, count)) return;
     for (unsigned b = first; b < first + count; ++b) {
-        const std::uint64_t nr_vmemmap = k.s.blocks[b].nr_vmemmap_pages;
+        const u64 nr_vmemmap = k.s.blocks[b].nr_vmemmap_pages;
         if (!nr_vmemmap) continue;
         KCALL(k, "account the reserved vmemmap pages (at add, outside online)");
         const pfn_t pfn = k.m.blocks[b].start_pfn;
@@ -53,13 +53,13 @@ void account_reserved_vmemmap(Kernel& k, pfn_t start, std::uint64_t nr_pages) {
         const unsigned zone = k.ops.zone_for_pfn_range(k, MMOP_ONLINE_KERNEL, nid, pfn, nr_vmemmap);
         k.say(fmt::format("vmemmap pages [{:#x}, {:#x}) -> {}", pfn, pfn + nr_vmemmap, zone_name(zone)));
         k.ops.move_pfn_range_to_zone(k, nid, zone, pfn, nr_vmemmap);
-        k.ops.adjust_present_page_count(k, pfn, group_of_block(k.m, b), static_cast<std::int64_t>(nr_vmemmap));
+        k.ops.adjust_present_page_count(k, pfn, group_of_block(k.m, b), static_cast<i64>(nr_vmemmap));
     }
 }
 
 // v6.1's memory part of add_memory_resource(), then the accounting step once the block
 // devices exist.
-int add_memory_blocks(Kernel& k, int nid, unsigned group, pfn_t start, std::uint64_t nr_pages,
+int add_memory_blocks(Kernel& k, int nid, unsigned group, pfn_t start, u64 nr_pages,
                       bool memmap_on_memory) {
     const int ret = base::add_memory_blocks(k, nid, group, start, nr_pages, memmap_on_memory);
     if (!ret) account_reserved_vmemmap(k, start, nr_pages);
@@ -69,24 +69,24 @@ int add_memory_blocks(Kernel& k, int nid, unsigned group, pfn_t start, std::uint
 int memory_block_online(Kernel& k, unsigned b, OnlineType type) {
     KCALL(k, "memory_block_online");
     const pfn_t start_pfn = k.m.blocks[b].start_pfn;
-    const std::uint64_t nr_pages = k.m.geo.pages_per_block;
-    const std::uint64_t nr_vmemmap_pages = k.s.blocks[b].nr_vmemmap_pages;  // only skipped
+    const u64 nr_pages = k.m.geo.pages_per_block;
+    const u64 nr_vmemmap_pages = k.s.blocks[b].nr_vmemmap_pages;  // only skipped
     const int nid = k.m.blocks[b].nid;
     const unsigned zone = k.ops.zone_for_pfn_range(k, type, nid, start_pfn, nr_pages);
     k.say(fmt::format("zone_for_pfn_range({}) = {}", online_type_name(type), zone_name(zone)));
     const int ret = k.ops.online_pages(k, start_pfn + nr_vmemmap_pages, nr_pages - nr_vmemmap_pages, nid, zone,
                                        group_of_block(k.m, b));
     if (ret) return ret;
-    k.s.blocks[b].zone = static_cast<std::uint8_t>(zone);
+    k.s.blocks[b].zone = static_cast<u8>(zone);
     return 0;
 }
 
 int memory_block_offline(Kernel& k, unsigned b) {
     KCALL(k, "memory_block_offline");
     const pfn_t start_pfn = k.m.blocks[b].start_pfn;
-    const std::uint64_t nr_pages = k.m.geo.pages_per_block;
-    const std::uint64_t nr_vmemmap_pages = k.s.blocks[b].nr_vmemmap_pages;
-    const unsigned zone = k.s.blocks[b].zone;
+    const u64 nr_pages = k.m.geo.pages_per_block;
+    const u64 nr_vmemmap_pages = k.s.blocks[b].nr_vmemmap_pages;
+    const unsigned zone = as_index(k.s.blocks[b].zone, MAX_NR_ZONES, NO_ZONE);
     if (zone == NO_ZONE) return -EINVAL;
     const int ret = k.ops.offline_pages(k, start_pfn + nr_vmemmap_pages, nr_pages - nr_vmemmap_pages,
                                         k.m.blocks[b].nid, zone, group_of_block(k.m, b));
@@ -95,24 +95,24 @@ int memory_block_offline(Kernel& k, unsigned b) {
     return 0;
 }
 
-int try_remove_memory(Kernel& k, pfn_t start, std::uint64_t nr_pages) {
+int try_remove_memory(Kernel& k, pfn_t start, u64 nr_pages) {
     unsigned first = 0, count = 0;
     if (!blocks_of_range(k.m, start, nr_pages, first, count)) return base::try_remove_memory(k, start, nr_pages);
     // The parent's refusals come first: every block offline, the single-block rule.
-    std::uint64_t nr_vmemmap = 0;
+    u64 nr_vmemmap = 0;
     for (unsigned b = first; b < first + count; ++b) {
         if (k.s.blocks[b].state == MEM_ONLINE) return base::try_remove_memory(k, start, nr_pages);  // -EBUSY
         if (k.s.blocks[b].state != BLOCK_ABSENT && !nr_vmemmap) nr_vmemmap = k.s.blocks[b].nr_vmemmap_pages;
     }
     if (nr_vmemmap && nr_pages != k.m.geo.pages_per_block) return base::try_remove_memory(k, start, nr_pages);  // -EINVAL
     for (unsigned b = first; b < first + count; ++b) {
-        const std::uint64_t v = k.s.blocks[b].state == BLOCK_ABSENT ? 0 : k.s.blocks[b].nr_vmemmap_pages;
+        const u64 v = k.s.blocks[b].state == BLOCK_ABSENT ? 0 : k.s.blocks[b].nr_vmemmap_pages;
         if (!v) continue;
         KCALL(k, "unaccount the reserved vmemmap pages (before removal)");
         const pfn_t pfn = k.m.blocks[b].start_pfn;
-        const std::uint8_t mm = read_memmap(k, pfn, "page_zone(vmemmap page)");
+        const u8 mm = read_memmap(k, pfn, "page_zone(vmemmap page)");
         if (!Memmap::initialized(mm)) continue;
-        k.ops.adjust_present_page_count(k, pfn, group_of_block(k.m, b), -static_cast<std::int64_t>(v));
+        k.ops.adjust_present_page_count(k, pfn, group_of_block(k.m, b), -static_cast<i64>(v));
         k.ops.remove_pfn_range_from_zone(k, Memmap::nid(mm), Memmap::zone(mm), pfn, v);
     }
     return base::try_remove_memory(k, start, nr_pages);
@@ -138,4 +138,4 @@ Variant hocko_2021() {
     return v;
 }
 
-}  // namespace hp::variants
+}  // namespace hp::HP_DOMAIN::variants

@@ -15,20 +15,20 @@
 #include "spec/ops/base.hpp"
 #include "spec/variants/registry.hpp"
 
-namespace hp::variants {
+namespace hp::HP_DOMAIN::variants {
 
 namespace {
 // v6.1's check without "size == memory_block_size_bytes()".
-bool mhp_supports_memmap_on_memory(Kernel& k, std::uint64_t nr_pages) {
+bool mhp_supports_memmap_on_memory(Kernel& k, u64 nr_pages) {
     const Geometry& g = k.m.geo;
-    const std::uint64_t vmemmap_size = nr_pages * g.struct_page_size;
-    const std::uint64_t remaining_size = nr_pages * g.page_size - vmemmap_size;
+    const u64 vmemmap_size = nr_pages * g.struct_page_size;
+    const u64 remaining_size = nr_pages * g.page_size - vmemmap_size;
     return k.m.params.memmap_on_memory != MemmapMode::DISABLE && nr_pages % g.pages_per_block == 0 &&
            vmemmap_size % (g.pmd_pages * g.page_size) == 0 &&
            remaining_size % (g.pageblock_nr_pages * g.page_size) == 0 &&
            (vmemmap_size + g.page_size - 1) / g.page_size < g.pages_per_block;
 }
-int check_removal_granularity(Kernel&, pfn_t, std::uint64_t, std::uint64_t) { return 0; }
+int check_removal_granularity(Kernel&, pfn_t, u64, u64) { return 0; }
 }  // namespace
 
 Variant multi_block_removal_allowed() {
@@ -45,4 +45,4 @@ Variant multi_block_removal_allowed() {
     return v;
 }
 
-}  // namespace hp::variants
+}  // namespace hp::HP_DOMAIN::variants

@@ -13,10 +13,10 @@
 #include "spec/ops/base.hpp"
 #include "spec/variants/registry.hpp"
 
-namespace hp::variants {
+namespace hp::HP_DOMAIN::variants {
 
 namespace {
-bool mhp_supports_memmap_on_memory(Kernel& k, std::uint64_t nr_pages) {
+bool mhp_supports_memmap_on_memory(Kernel& k, u64 nr_pages) {
     const Geometry& g = k.m.geo;
     return k.m.params.memmap_on_memory != MemmapMode::DISABLE && nr_pages == g.pages_per_block &&
            g.memory_block_memmap_pages() < g.pages_per_block;
@@ -36,4 +36,4 @@ Variant no_vmemmap_alignment_check() {
     return v;
 }
 
-}  // namespace hp::variants
+}  // namespace hp::HP_DOMAIN::variants

@@ -1,9 +1,10 @@
 #include "spec/variants/registry.hpp"
 
-namespace hp {
+namespace hp::HP_DOMAIN {
 
 const std::vector<Variant>& all_variants() {
-    static const std::vector<Variant> list{
+    static const std::vector<Variant> list = [] {
+        std::vector<Variant> l{
         variants::v6_1(),
         variants::v5_12(),
         variants::v5_4(),
@@ -14,7 +15,10 @@ const std::vector<Variant>& all_variants() {
         variants::no_vmemmap_alignment_check(),
         variants::add_error_path_without_altmap(),
         variants::multi_block_removal_allowed(),
-    };
+        };
+        variants::add_mutants(l);
+        return l;
+    }();
     return list;
 }
 
@@ -24,4 +28,4 @@ const Variant* find_variant(const std::string& name) {
     return nullptr;
 }
 
-}  // namespace hp
+}  // namespace hp::HP_DOMAIN

@@ -3,7 +3,7 @@
 #pragma once
 #include "spec/variant.hpp"
 
-namespace hp::variants {
+namespace hp::HP_DOMAIN::variants {
 Variant v6_1();
 Variant v5_12();
 Variant v5_4();
@@ -14,4 +14,5 @@ Variant hocko_2021();
 Variant no_vmemmap_alignment_check();
 Variant add_error_path_without_altmap();
 Variant multi_block_removal_allowed();
-}  // namespace hp::variants
+void add_mutants(std::vector<Variant>& out);  // test mutants, listed last
+}  // namespace hp::HP_DOMAIN::variants

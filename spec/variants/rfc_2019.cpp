@@ -35,20 +35,20 @@
 #include "spec/ops/base.hpp"
 #include "spec/variants/registry.hpp"
 
-namespace hp::variants {
+namespace hp::HP_DOMAIN::variants {
 
 namespace rfc2019 {
 
-bool mhp_supports_memmap_on_memory(Kernel& k, std::uint64_t nr_pages) {
+bool mhp_supports_memmap_on_memory(Kernel& k, u64 nr_pages) {
     const Geometry& g = k.m.geo;
-    const std::uint64_t vmemmap_size = nr_pages * g.struct_page_size;
-    const std::uint64_t vmemmap_pages = (vmemmap_size + g.page_size - 1) / g.page_size;
+    const u64 vmemmap_size = nr_pages * g.struct_page_size;
+    const u64 vmemmap_pages = (vmemmap_size + g.page_size - 1) / g.page_size;
     return k.m.params.memmap_on_memory != MemmapMode::DISABLE && nr_pages % g.pages_per_block == 0 &&
            vmemmap_size % (g.pmd_pages * g.page_size) == 0 && vmemmap_pages % g.pageblock_nr_pages == 0 &&
            vmemmap_pages < g.pages_per_block;
 }
 
-int create_memory_block_devices(Kernel& k, pfn_t start, std::uint64_t nr_pages, std::uint64_t vmemmap_pages,
+int create_memory_block_devices(Kernel& k, pfn_t start, u64 nr_pages, u64 vmemmap_pages,
                                 unsigned group) {
     const int ret = base::create_memory_block_devices(k, start, nr_pages, vmemmap_pages, group);
     if (ret || !vmemmap_pages) return ret;
@@ -60,15 +60,14 @@ int create_memory_block_devices(Kernel& k, pfn_t start, std::uint64_t nr_pages, 
     return 0;
 }
 
-int check_removal_granularity(Kernel&, pfn_t, std::uint64_t, std::uint64_t) { return 0; }
+int check_removal_granularity(Kernel&, pfn_t, u64, u64) { return 0; }
 
 // Sections of hot-pluggable memory still using the vmemmap area hosted by block `host`:
 // the head page's _refcount.
-unsigned area_refcount(const Kernel& k, unsigned host) {
-    unsigned refs = 0;
+u64 area_refcount(const Kernel& k, unsigned host) {
+    u64 refs = 0;
     for (unsigned b = 0; b < k.m.blocks.size(); ++b)
-        if (k.s.blocks[b].vmemmap_backing == host)
-            refs += static_cast<unsigned>(__builtin_popcount(k.s.blocks[b].section_valid));
+        if (k.s.blocks[b].vmemmap_backing == host) refs += popcount(k.s.blocks[b].section_valid, 16);
     return refs;
 }
 
@@ -76,34 +75,34 @@ unsigned area_refcount(const Kernel& k, unsigned host) {
 void free_area_backwards(Kernel& k, unsigned host, VmemAltmap* altmap) {
     KCALL(k, "vmemmap_free(whole range, backwards)");
     const Geometry& g = k.m.geo;
-    const std::uint64_t section_pages = (g.memmap_bytes(g.pages_per_section) + g.page_size - 1) / g.page_size;
+    const u64 section_pages = (g.memmap_bytes(g.pages_per_section) + g.page_size - 1) / g.page_size;
     for (int b = static_cast<int>(k.m.blocks.size()) - 1; b >= 0; --b) {
         BlockState& bs = k.s.blocks[b];
         if (bs.vmemmap_backing != host || bs.section_valid) continue;
-        for (unsigned sec = static_cast<unsigned>(g.sections_per_block()); sec-- > 0;) {
+        for (u64 sec = 0; sec < g.sections_per_block(); ++sec) {  // each section's memmap
             k.s.blocks[host].altmap_alloc -=
-                static_cast<std::uint16_t>(std::min<std::uint64_t>(k.s.blocks[host].altmap_alloc, section_pages));
-            if (altmap) altmap->alloc -= std::min<std::uint64_t>(altmap->alloc, section_pages);
+                static_cast<u16>(std::min<u64>(k.s.blocks[host].altmap_alloc, section_pages));
+            if (altmap) altmap->alloc -= std::min<u64>(altmap->alloc, section_pages);
         }
         k.say(fmt::format("memmap of memory{} freed (vmem_altmap_free)", k.m.blocks[b].memory_block_id));
         bs.vmemmap_backing = BACKING_NONE;
     }
 }
 
-void section_deactivate(Kernel& k, pfn_t pfn, std::uint64_t nr_pages, VmemAltmap* altmap) {
+void section_deactivate(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
     const int b = k.m.block_of_pfn(pfn);
     BlockState& bs = k.s.blocks[b];
-    const std::uint8_t host = bs.vmemmap_backing;
+    const unsigned host = vmemmap_backing_of(bs);
     if (host == BACKING_NONE || host == BACKING_BUDDY) return base::section_deactivate(k, pfn, nr_pages, altmap);
     KCALL(k, "section_deactivate");
-    const unsigned bit = 1u << section_in_block(k.m, b, pfn);
+    const u32 bit = 1u << section_in_block(k.m, b, pfn);
     if (!(bs.section_valid & bit)) {
         k.say("WARN: section already deactivated");
         return;
     }
     bs.section_valid &= ~bit;
     bs.section_online &= ~bit;
-    const unsigned refs = area_refcount(k, host);
+    const u64 refs = area_refcount(k, host);
     k.say(fmt::format("free_section_memmap: page_ref_dec(head of memory{}) -> {}", k.m.blocks[host].memory_block_id, refs));
     if (refs) return;  // not the last section: the vmemmap area stays
     free_area_backwards(k, host, altmap);
@@ -129,4 +128,4 @@ Variant rfc_2019() {
     return v;
 }
 
-}  // namespace hp::variants
+}  // namespace hp::HP_DOMAIN::variants

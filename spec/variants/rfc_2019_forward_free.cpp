@@ -15,24 +15,24 @@
 #include "spec/ops/base.hpp"
 #include "spec/variants/registry.hpp"
 
-namespace hp::variants {
+namespace hp::HP_DOMAIN::variants {
 
 namespace {
 
-void section_deactivate(Kernel& k, pfn_t pfn, std::uint64_t nr_pages, VmemAltmap* altmap) {
+void section_deactivate(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
     const int b = k.m.block_of_pfn(pfn);
-    const std::uint8_t host = k.s.blocks[b].vmemmap_backing;
-    const unsigned sec = section_in_block(k.m, b, pfn);
+    const unsigned host = vmemmap_backing_of(k.s.blocks[b]);
+    const u64 sec = section_in_block(k.m, b, pfn);
     // The section holding the vmemmap area: section 0 of the host block.
-    if (host == b && sec == 0 && (k.s.blocks[b].section_valid & 1)) {
-        std::uint64_t in_use = 0;  // struct pages of other present sections living in the area
+    if (host == static_cast<unsigned>(b) && sec == 0 && (k.s.blocks[b].section_valid & 1)) {
+        u64 in_use = 0;  // struct pages of other present sections living in the area
         const Geometry& g = k.m.geo;
-        const std::uint64_t section_pages = (g.memmap_bytes(g.pages_per_section) + g.page_size - 1) / g.page_size;
+        const u64 section_pages = (g.memmap_bytes(g.pages_per_section) + g.page_size - 1) / g.page_size;
         for (unsigned c = 0; c < k.m.blocks.size(); ++c) {
             if (k.s.blocks[c].vmemmap_backing != host) continue;
-            unsigned valid = k.s.blocks[c].section_valid;
+            u16 valid = k.s.blocks[c].section_valid;
             if (c == static_cast<unsigned>(b)) valid &= ~1u;
-            in_use += section_pages * static_cast<unsigned>(__builtin_popcount(valid));
+            in_use += section_pages * popcount(valid, 16);
         }
         if (in_use) {
             k.say(fmt::format("vmemmap_free() of memory{}'s first section frees the memmap of the vmemmap pages "
@@ -60,4 +60,4 @@ Variant rfc_2019_forward_free() {
     return v;
 }
 
-}  // namespace hp::variants
+}  // namespace hp::HP_DOMAIN::variants

@@ -26,14 +26,14 @@
 #include "spec/ops/base.hpp"
 #include "spec/variants/registry.hpp"
 
-namespace hp::variants {
+namespace hp::HP_DOMAIN::variants {
 
 namespace {
 
-bool mhp_supports_memmap_on_memory(Kernel&, std::uint64_t) { return false; }
+bool mhp_supports_memmap_on_memory(Kernel&, u64) { return false; }
 
-std::uint64_t free_pages(const Kernel& k) {
-    std::uint64_t managed = 0, taken = 0;
+u64 free_pages(const Kernel& k) {
+    u64 managed = 0, taken = 0;
     for (int n = 0; n < k.m.nr_nodes; ++n) {
         for (const ZoneState& z : k.s.nodes[n].zones) managed += z.managed_pages;
         taken += k.s.buddy_vmemmap_pages[n];
@@ -41,12 +41,12 @@ std::uint64_t free_pages(const Kernel& k) {
     return managed > taken ? managed - taken : 0;
 }
 
-int populate_section_memmap(Kernel& k, int nid, pfn_t pfn, std::uint64_t nr_pages, VmemAltmap* altmap) {
+int populate_section_memmap(Kernel& k, int nid, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
     KCALL(k, "populate_section_memmap");
     KCALL(k, "vmemmap_populate");
     const Geometry& g = k.m.geo;
-    const std::uint64_t pages = (g.memmap_bytes(nr_pages) + g.page_size - 1) / g.page_size;
-    const std::uint64_t avail = free_pages(k);
+    const u64 pages = (g.memmap_bytes(nr_pages) + g.page_size - 1) / g.page_size;
+    const u64 avail = free_pages(k);
     if (altmap) return -EINVAL;  // nobody passes an altmap for System RAM before 5.13
     if (avail < pages) {
         k.say(fmt::format("vmemmap_alloc_block_buf: {} pages of struct pages needed, {} pages of memory free: -ENOMEM",
@@ -55,7 +55,7 @@ int populate_section_memmap(Kernel& k, int nid, pfn_t pfn, std::uint64_t nr_page
     }
     k.say(fmt::format("vmemmap_alloc_block_buf: {} pages from node memory; free memory {} -> {} pages", pages, avail,
                       avail - pages));
-    k.s.buddy_vmemmap_pages[nid] += static_cast<std::uint32_t>(pages);
+    k.s.buddy_vmemmap_pages[nid] += static_cast<u32>(pages);
     k.s.blocks[k.m.block_of_pfn(pfn)].vmemmap_backing = BACKING_BUDDY;
     return 0;
 }
@@ -79,4 +79,4 @@ Variant v5_12() {
     return v;
 }
 
-}  // namespace hp::variants
+}  // namespace hp::HP_DOMAIN::variants

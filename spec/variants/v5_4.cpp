@@ -22,27 +22,27 @@
 #include "spec/ops/base.hpp"
 #include "spec/variants/registry.hpp"
 
-namespace hp::variants {
+namespace hp::HP_DOMAIN::variants {
 
 namespace {
 
 // 5.4 has no remove_pfn_range_from_zone(): neither offline_pages() nor the
 // MEM_GOING_ONLINE veto path of online_pages() shrinks the zone or poisons the struct
 // pages. (No memmap_on_memory in 5.4, so mhp_deinit_memmap_on_memory() never calls it.)
-void remove_pfn_range_from_zone(Kernel& k, int, unsigned, pfn_t, std::uint64_t) {
+void remove_pfn_range_from_zone(Kernel& k, int, unsigned, pfn_t, u64) {
     k.say("5.4: no remove_pfn_range_from_zone(): the zone keeps spanning the range, its struct pages keep their zone");
 }
 
 // x86 arch_remove_memory() of 5.4: the zone to shrink is read from the memmap of the
 // memory being removed; __remove_section() shrinks it section by section.
-void arch_remove_memory(Kernel& k, pfn_t start, std::uint64_t nr_pages, VmemAltmap* altmap) {
+void arch_remove_memory(Kernel& k, pfn_t start, u64 nr_pages, VmemAltmap* altmap) {
     KCALL(k, "arch_remove_memory");
     const pfn_t first = start + (altmap ? altmap->free : 0);  // + vmem_altmap_offset(altmap)
-    const std::uint8_t mm = read_memmap(k, first, "arch_remove_memory: page_zone(pfn_to_page(start_pfn))");
+    const u8 mm = read_memmap(k, first, "arch_remove_memory: page_zone(pfn_to_page(start_pfn))");
     KCALL(k, "__remove_pages");
-    const std::uint64_t pps = k.m.geo.pages_per_section;
+    const u64 pps = k.m.geo.pages_per_section;
     for (pfn_t pfn = start, end = start + nr_pages; pfn < end;) {
-        const std::uint64_t cur = std::min<std::uint64_t>(end - pfn, pps - pfn % pps);
+        const u64 cur = std::min<u64>(end - pfn, pps - pfn % pps);
         const int b = k.m.block_of_pfn(pfn);
         if (b < 0 || !(k.s.blocks[b].section_valid >> section_in_block(k.m, b, pfn) & 1)) {
             k.say(fmt::format("WARN_ON_ONCE(!valid_section(ms)) at pfn {:#x}", pfn));
@@ -79,4 +79,4 @@ Variant v5_4() {
     return v;
 }
 
-}  // namespace hp::variants
+}  // namespace hp::HP_DOMAIN::variants

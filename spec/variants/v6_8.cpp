@@ -35,33 +35,33 @@
 #include "spec/ops/base.hpp"
 #include "spec/variants/registry.hpp"
 
-namespace hp::variants {
+namespace hp::HP_DOMAIN::variants {
 
 namespace {
 
-std::uint64_t memory_block_memmap_size(const Kernel& k) {
+u64 memory_block_memmap_size(const Kernel& k) {
     return k.m.geo.memmap_bytes(k.m.geo.pages_per_block);  // PHYS_PFN(block) * sizeof(struct page)
 }
 
-std::uint64_t memory_block_memmap_on_memory_pages(const Kernel& k) {
+u64 memory_block_memmap_on_memory_pages(const Kernel& k) {
     const Geometry& g = k.m.geo;
-    const std::uint64_t nr_pages = (memory_block_memmap_size(k) + g.page_size - 1) / g.page_size;
+    const u64 nr_pages = (memory_block_memmap_size(k) + g.page_size - 1) / g.page_size;
     if (k.m.params.memmap_on_memory == MemmapMode::FORCE)
         return (nr_pages + g.pageblock_nr_pages - 1) / g.pageblock_nr_pages * g.pageblock_nr_pages;
     return nr_pages;
 }
 
-bool arch_supports_memmap_on_memory(const Kernel& k, std::uint64_t vmemmap_size) {
+bool arch_supports_memmap_on_memory(const Kernel& k, u64 vmemmap_size) {
     const Geometry& g = k.m.geo;
     // arch/powerpc: radix with 64K pages accepts any vmemmap size (85a2b4b08f20).
     if (g.preset.rfind("ppc64", 0) == 0 && g.page_size == 65536) return true;
     return vmemmap_size % (g.pmd_pages * g.page_size) == 0;  // IS_ALIGNED(vmemmap_size, PMD_SIZE)
 }
 
-bool mhp_supports_memmap_on_memory(Kernel& k, std::uint64_t) {
+bool mhp_supports_memmap_on_memory(Kernel& k, u64) {
     const Geometry& g = k.m.geo;
-    const std::uint64_t vmemmap_size = memory_block_memmap_size(k);
-    const std::uint64_t memmap_pages = memory_block_memmap_on_memory_pages(k);
+    const u64 vmemmap_size = memory_block_memmap_size(k);
+    const u64 memmap_pages = memory_block_memmap_on_memory_pages(k);
     if (k.m.params.memmap_on_memory == MemmapMode::DISABLE) return false;
     if (vmemmap_size % g.page_size) return false;
     if (memmap_pages % g.pageblock_nr_pages) return false;
@@ -70,9 +70,9 @@ bool mhp_supports_memmap_on_memory(Kernel& k, std::uint64_t) {
 }
 
 // remove_memory_blocks_and_altmaps(): every block with its own altmap.
-void remove_memory_blocks_and_altmaps(Kernel& k, pfn_t start, std::uint64_t nr_pages) {
+void remove_memory_blocks_and_altmaps(Kernel& k, pfn_t start, u64 nr_pages) {
     KCALL(k, "remove_memory_blocks_and_altmaps");
-    const std::uint64_t ppb = k.m.geo.pages_per_block;
+    const u64 ppb = k.m.geo.pages_per_block;
     for (pfn_t cur = start; cur < start + nr_pages; cur += ppb) {
         const int b = k.m.block_of_pfn(cur);
         BlockState& mem = k.s.blocks[b];
@@ -90,9 +90,9 @@ void remove_memory_blocks_and_altmaps(Kernel& k, pfn_t start, std::uint64_t nr_p
     }
 }
 
-int create_altmaps_and_memory_blocks(Kernel& k, int nid, unsigned group, pfn_t start, std::uint64_t nr_pages) {
+int create_altmaps_and_memory_blocks(Kernel& k, int nid, unsigned group, pfn_t start, u64 nr_pages) {
     KCALL(k, "create_altmaps_and_memory_blocks");
-    const std::uint64_t ppb = k.m.geo.pages_per_block;
+    const u64 ppb = k.m.geo.pages_per_block;
     int ret = 0;
     pfn_t cur = start;
     for (; cur < start + nr_pages; cur += ppb) {
@@ -114,7 +114,7 @@ int create_altmaps_and_memory_blocks(Kernel& k, int nid, unsigned group, pfn_t s
 
 // The memory part of add_memory_resource(): per-block altmaps when supported, else the
 // normal path (the 6.6 silent fallback, e3c2bfdd33a3).
-int add_memory_blocks(Kernel& k, int nid, unsigned group, pfn_t start, std::uint64_t nr_pages,
+int add_memory_blocks(Kernel& k, int nid, unsigned group, pfn_t start, u64 nr_pages,
                       bool memmap_on_memory) {
     if (memmap_on_memory && k.ops.mhp_supports_memmap_on_memory(k, nr_pages))
         return create_altmaps_and_memory_blocks(k, nid, group, start, nr_pages);
@@ -129,11 +129,11 @@ int add_memory_blocks(Kernel& k, int nid, unsigned group, pfn_t start, std::uint
 // create_altmaps_and_memory_blocks()'s error path: arch_remove_memory(block, NULL) from
 // 6b8f0798b85a until the 2026 fix "mm/memory_hotplug: fix incorrect altmap passing in error
 // path" (in Debian's 6.12.117).
-void undo_arch_add_memory(Kernel& k, pfn_t start, std::uint64_t nr_pages, VmemAltmap*) {
+void undo_arch_add_memory(Kernel& k, pfn_t start, u64 nr_pages, VmemAltmap*) {
     k.ops.arch_remove_memory(k, start, nr_pages, nullptr);
 }
 
-int try_remove_memory(Kernel& k, pfn_t start, std::uint64_t nr_pages) {
+int try_remove_memory(Kernel& k, pfn_t start, u64 nr_pages) {
     KCALL(k, "try_remove_memory");
     unsigned first = 0, count = 0;
     if (!blocks_of_range(k.m, start, nr_pages, first, count)) return -EINVAL;
@@ -194,4 +194,4 @@ Variant v6_8() {
     return v;
 }
 
-}  // namespace hp::variants
+}  // namespace hp::HP_DOMAIN::variants

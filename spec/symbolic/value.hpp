@@ -1,0 +1,156 @@
+// The symbolic value domain (spec/domain.hpp): Z3 bit-vector terms that behave like the C
+// integers they stand for, so the kernel model's source runs unchanged on them.
+//
+// - Word is a 64-bit term (u64, pfn_t, i64). UInt<W> is a W-bit integer kept as a Word whose
+//   upper bits are zero; storing into it truncates exactly as a C assignment to a uW does.
+//   Arithmetic is done at 64 bits like the concrete model's (which computes in pfn_t /
+//   std::uint64_t and stores with a narrowing cast), so every result is bit-identical.
+// - Flag is a boolean term. Converting a Flag (or a Word, as C's "nonzero") to a C++ bool
+//   asks the current Decider which way the path goes: the path executor
+//   (checker/prover/path_executor.*) answers from its decision trail, forks where both
+//   ways are possible, and records the path condition.
+// - A Word may know it is a power of two (its log2 as a term): geometry sizes are, and
+//   x / 2^k, x % 2^k and x * 2^k then become shifts and masks instead of Z3 division
+//   circuits. The meaning is the same; the solver's work is not.
+#pragma once
+#include <z3++.h>
+
+#include <concepts>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <type_traits>
+
+#include <fmt/format.h>
+
+namespace hp::symbolic {
+
+// Who answers "which way does this branch go?" (one per thread; set by the executor).
+class Decider {
+public:
+    virtual ~Decider() = default;
+    virtual bool decide(const z3::expr& condition) = 0;
+    virtual z3::context& ctx() = 0;
+};
+Decider& decider();                 // the current one; throws if none is installed
+void set_decider(Decider* d);       // nullptr to uninstall
+Decider* current_decider();         // nullptr if none
+
+template <class T>
+concept CInteger = std::is_integral_v<T> || std::is_enum_v<T>;
+
+class Flag {
+public:
+    z3::expr e;
+    explicit Flag(z3::expr b) : e(std::move(b)) {}
+    Flag(bool b) : e(decider().ctx().bool_val(b)) {}
+    Flag(const class Word& w);  // C's "nonzero"
+    // Implicit, like a C comparison used as an int: every use is a decision point.
+    operator bool() const { return decider().decide(e); }
+    Flag operator!() const { return Flag(!e); }
+};
+
+class Word {
+public:
+    z3::expr e;                     // bit-vector of width 64
+    std::optional<z3::expr> log2;   // set when the value is known to be 1 << log2
+
+    Word() : Word(std::uint64_t{0}) {}
+    template <CInteger T>
+    Word(T v) : e(decider().ctx().bv_val(static_cast<std::uint64_t>(static_cast<std::int64_t>(v)), 64)) {
+        if constexpr (std::is_unsigned_v<T>) e = decider().ctx().bv_val(static_cast<std::uint64_t>(v), 64);
+    }
+    explicit Word(z3::expr x, std::optional<z3::expr> l = std::nullopt) : e(std::move(x)), log2(std::move(l)) {}
+    // 1 << exponent, remembering the exponent.
+    static Word pow2(const z3::expr& exponent) {
+        return Word(z3::shl(decider().ctx().bv_val(1, 64), exponent), exponent);
+    }
+    explicit operator bool() const { return decider().decide(e != decider().ctx().bv_val(0, 64)); }
+
+    Word& operator+=(const Word& o);
+    Word& operator-=(const Word& o);
+    Word& operator*=(const Word& o);
+    Word& operator|=(const Word& o);
+    Word& operator&=(const Word& o);
+    Word& operator++() { return *this += Word(1); }
+    Word& operator--() { return *this -= Word(1); }
+};
+
+Word operator+(const Word& a, const Word& b);
+Word operator-(const Word& a, const Word& b);
+Word operator*(const Word& a, const Word& b);
+Word operator/(const Word& a, const Word& b);
+Word operator%(const Word& a, const Word& b);
+Word operator&(const Word& a, const Word& b);
+Word operator|(const Word& a, const Word& b);
+Word operator^(const Word& a, const Word& b);
+Word operator<<(const Word& a, const Word& b);
+Word operator>>(const Word& a, const Word& b);
+Word operator~(const Word& a);
+Word operator-(const Word& a);
+Flag operator==(const Word& a, const Word& b);
+Flag operator!=(const Word& a, const Word& b);
+Flag operator<(const Word& a, const Word& b);   // unsigned, as every model quantity is
+Flag operator<=(const Word& a, const Word& b);
+Flag operator>(const Word& a, const Word& b);
+Flag operator>=(const Word& a, const Word& b);
+
+inline Word& Word::operator+=(const Word& o) { return *this = *this + o; }
+inline Word& Word::operator-=(const Word& o) { return *this = *this - o; }
+inline Word& Word::operator*=(const Word& o) { return *this = *this * o; }
+inline Word& Word::operator|=(const Word& o) { return *this = *this | o; }
+inline Word& Word::operator&=(const Word& o) { return *this = *this & o; }
+
+inline Flag::Flag(const Word& w) : e(w.e != decider().ctx().bv_val(0, 64)) {}
+
+// Keep the low W bits (C's conversion to an unsigned W-bit type).
+Word truncate(const Word& w, unsigned bits);
+
+template <unsigned W>
+class UInt {
+    static_assert(W > 0 && W < 64);
+
+public:
+    UInt() = default;
+    UInt(const Word& w) : v_(truncate(w, W)) {}
+    template <CInteger T>
+    UInt(T x) : v_(truncate(Word(x), W)) {}
+    operator const Word&() const { return v_; }
+    const Word& word() const { return v_; }
+    explicit operator bool() const { return static_cast<bool>(v_); }
+
+    UInt& operator+=(const Word& o) { return *this = UInt(v_ + o); }
+    UInt& operator-=(const Word& o) { return *this = UInt(v_ - o); }
+    UInt& operator|=(const Word& o) { return *this = UInt(v_ | o); }
+    UInt& operator&=(const Word& o) { return *this = UInt(v_ & o); }
+
+private:
+    Word v_;
+};
+
+std::string to_string(const Word& w);
+
+}  // namespace hp::symbolic
+
+// Symbolic values print as their term, whatever format spec the model's message asked for.
+struct hp_symbolic_formatter {
+    constexpr auto parse(fmt::format_parse_context& ctx) {
+        auto it = ctx.begin();
+        while (it != ctx.end() && *it != '}') ++it;
+        return it;
+    }
+};
+template <>
+struct fmt::formatter<hp::symbolic::Word> : hp_symbolic_formatter {
+    template <class Ctx>
+    auto format(const hp::symbolic::Word& w, Ctx& ctx) const {
+        return fmt::format_to(ctx.out(), "{}", hp::symbolic::to_string(w));
+    }
+};
+template <unsigned W>
+struct fmt::formatter<hp::symbolic::UInt<W>> : hp_symbolic_formatter {
+    template <class Ctx>
+    auto format(const hp::symbolic::UInt<W>& w, Ctx& ctx) const {
+        return fmt::format_to(ctx.out(), "{}", hp::symbolic::to_string(w.word()));
+    }
+};
