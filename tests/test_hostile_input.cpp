@@ -195,6 +195,8 @@ TEST_CASE("hostile 4: repro never lets a name or detail become a shell line or a
 TEST_CASE("hostile 5: --trace-dir file names come from a slug of the scenario name") {
     const std::string dir = scratch("hostile-5");
     const std::string base = slurp(fixture("naive-span-expectation.toml"));
+    for (const char* ext : {".html", ".itf.json", ".svg", ".trace.json", ".trace.txt"})
+        fs::remove(std::string("/tmp/hpcheck-abs-v6.1") + ext);
     const std::vector<std::pair<std::string, std::string>> names{
         {"../../x", "-.-..-x-v6.1"}, {"/tmp/hpcheck-abs", "-tmp-hpcheck-abs-v6.1"}, {"a/b", "a-b-v6.1"},
         {"a\\u0000b", "a-b-v6.1"}};
