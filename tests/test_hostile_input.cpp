@@ -2,8 +2,7 @@
 // hand-written bad inputs found. Every bad input is refused with exit 2 and one line
 // "file:line: field: message", no partial output, no crash, no unbounded work.
 //
-// HPCHECK_TEST_BINARY=<path> runs the CLI cases against another build (e.g. main's, to see
-// them fail before the fixes); by default the hpcheck of this build.
+// HPCHECK_TEST_BINARY=<path> runs them against another build (main's fails every one).
 #include <doctest/doctest.h>
 #include <signal.h>
 
@@ -19,26 +18,6 @@
 using namespace report_test;
 
 namespace {
-
-const std::string& bin() {
-    static const std::string b = std::getenv("HPCHECK_TEST_BINARY") ? std::getenv("HPCHECK_TEST_BINARY") : kBin;
-    return b;
-}
-
-// `hpcheck ARGS` with stdout and stderr together; a run over 60 s is killed (rc -1), as is
-// a crash (rc -1: not a normal exit).
-Run cli(const std::string& args) {
-    const std::string cmd = "cd '" + kSrc + "' && timeout -s KILL 60 '" + bin() + "' " + args + " 2>&1";
-    Run r{-1, ""};
-    FILE* p = popen(cmd.c_str(), "r");
-    if (!p) return r;
-    char buf[4096];
-    size_t n;
-    while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-    const int st = pclose(p);
-    r.rc = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return r;
-}
 
 std::string q(const std::string& s) { return "'" + s + "'"; }
 
@@ -67,7 +46,7 @@ const char* kLitmusHead = "name = \"h\"\nboot_ram_mb = 1024\n[[dimm]]\nname = \"
 
 // The naive-span-expectation trace (a litmus violation), written by check --trace-dir.
 std::string make_trace(const std::string& dir) {
-    const Run r = cli("check " + q(fixture("naive-span-expectation.toml")) + " --trace-dir " + q(dir));
+    const Run r = hpcheck("check " + q(fixture("naive-span-expectation.toml")) + " --trace-dir " + q(dir));
     REQUIRE(r.rc == 1);
     return dir + "/naive-span-expectation-v6.1.itf.json";
 }
@@ -104,7 +83,7 @@ TEST_CASE("hostile 1: a deeply nested object in an ITF state is refused, no stac
     spit(bad, text);
     for (const char* cmd : {"replay", "explain", "svg", "html", "repro"}) {
         CAPTURE(cmd);
-        const Run r = cli(std::string(cmd) + " " + q(bad));
+        const Run r = hpcheck(std::string(cmd) + " " + q(bad));
         check_bad_input(r, bad, "json");
         CHECK(r.out.find("nested deeper than") != std::string::npos);
     }
@@ -122,7 +101,7 @@ TEST_CASE("hostile 2: an ITF remove whose count wraps past the block table is re
     a["count"] = 18446744073709551615ull;
     const std::string bad = dir + "/count.itf.json";
     spit(bad, doc.dump(1));
-    const Run r = cli("replay " + q(bad));
+    const Run r = hpcheck("replay " + q(bad));
     check_bad_input(r, bad, "states[3].#meta.action.count");
     CHECK(r.out.find("out of range") != std::string::npos);
 }
@@ -132,10 +111,10 @@ TEST_CASE("hostile 3: a DIMM too large for the model is refused before anything 
     const auto t0 = std::chrono::steady_clock::now();
     const std::string blocks = dir + "/blocks.toml";
     spit(blocks, "name = \"x\"\n[[dimm]]\nname = \"d\"\nblocks = 1000000000\n[explore]\nactions = [\"add\"]\n");
-    check_bad_input(cli("check " + q(blocks)), blocks, "dimm[0].blocks");
+    check_bad_input(hpcheck("check " + q(blocks)), blocks, "dimm[0].blocks");
     const std::string size = dir + "/size.toml";
     spit(size, "name = \"x\"\n[[dimm]]\nname = \"d\"\nsize_mb = 4294967296128\n[explore]\nactions = [\"add\"]\n");
-    const Run r = cli("check " + q(size));
+    const Run r = hpcheck("check " + q(size));
     check_bad_input(r, size, "dimm[0].size_mb");
     CHECK(r.out.find(":4: dimm[0].size_mb") != std::string::npos);
     // A recording's dimm_add with a huge size.
@@ -143,7 +122,7 @@ TEST_CASE("hostile 3: a DIMM too large for the model is refused before anything 
     json step = json::parse(R"({"seq":0,"step":0,"op":"dimm_add","args":{"slot":"d1","size_mb":4294967296128},"rc":0,
         "err":null,"dimm_base_pfn":1048576,"dimm_blocks":[32],"blocks":{},"zones":{},"memtotal_kb":917440})");
     spit(rec, recording_header(1) + step.dump() + "\n");
-    check_bad_input(cli("conformance --recording " + q(rec)), rec, "args.size_mb");
+    check_bad_input(hpcheck("conformance --recording " + q(rec)), rec, "args.size_mb");
     // Each refusal is immediate (the unfixed loader ran 93 s to 16.8 GB).
     CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(20));
 }
@@ -155,14 +134,14 @@ TEST_CASE("hostile 4: repro never lets a name or detail become a shell line or a
     const std::string path = dir + "/inject.toml";
     spit(path, sc);
     const std::string traces = dir + "/traces";
-    REQUIRE(cli("check " + q(path) + " --trace-dir " + q(traces)).rc == 1);
+    REQUIRE(hpcheck("check " + q(path) + " --trace-dir " + q(traces)).rc == 1);
     const std::vector<std::string> written = files_in(traces);
     REQUIRE(written.size() == 5);
     const std::string itf = traces + "/" + written[1];  // the .itf.json (sorted: html, itf.json, svg, ...)
     REQUIRE(itf.size() > 9);
     REQUIRE(itf.compare(itf.size() - 9, 9, ".itf.json") == 0);
     const std::string out = dir + "/repro";
-    REQUIRE(cli("repro " + q(itf) + " --scenario " + q(path) + " --out-dir " + q(out)).rc == 0);
+    REQUIRE(hpcheck("repro " + q(itf) + " --scenario " + q(path) + " --out-dir " + q(out)).rc == 0);
     for (const std::string& f : files_in(out)) {
         std::istringstream in(slurp(out + "/" + f));
         std::string line;
@@ -177,19 +156,19 @@ TEST_CASE("hostile 4: repro never lets a name or detail become a shell line or a
     // A DIMM name is a QEMU id: quotes or braces (QMP injection) are refused at load.
     const std::string dimm = dir + "/dimm.toml";
     spit(dimm, "name = \"x\"\n[[dimm]]\nname = 'd\", \"execute\": \"quit'\nsize_mb = 128\n[explore]\nactions = [\"add\"]\n");
-    check_bad_input(cli("check " + q(dimm)), dimm, "dimm[0].name");
+    check_bad_input(hpcheck("check " + q(dimm)), dimm, "dimm[0].name");
     // A trace the model does not reproduce gets no reproducer.
     json doc = json::parse(slurp(itf));
     doc["#meta"]["violation"]["detail"] = "x\ntouch PWNED\n#";
     const std::string bad = dir + "/diverges.itf.json";
     spit(bad, doc.dump(1));
     const std::string out2 = dir + "/repro2";
-    const Run r = cli("repro " + q(bad) + " --scenario " + q(path) + " --out-dir " + q(out2));
+    const Run r = hpcheck("repro " + q(bad) + " --scenario " + q(path) + " --out-dir " + q(out2));
     CHECK(r.rc == 1);
     CHECK(r.out.find("no reproducer written") != std::string::npos);
     const bool nothing_written = !fs::exists(out2) || fs::is_empty(out2);
     CHECK(nothing_written);
-    CHECK(cli("repro " + q(bad) + " --scenario " + q(path)).out.find("touch PWNED") == std::string::npos);
+    CHECK(hpcheck("repro " + q(bad) + " --scenario " + q(path)).out.find("touch PWNED") == std::string::npos);
 }
 
 TEST_CASE("hostile 5: --trace-dir file names come from a slug of the scenario name") {
@@ -208,7 +187,7 @@ TEST_CASE("hostile 5: --trace-dir file names come from a slug of the scenario na
         spit(path, sc);
         const std::string out = dir + "/out";
         fs::remove_all(out);
-        const Run r = cli("check " + q(path) + " --trace-dir " + q(out));
+        const Run r = hpcheck("check " + q(path) + " --trace-dir " + q(out));
         CHECK(r.rc == 1);  // the violation, not an output error
         const std::vector<std::string> want{slug + ".html", slug + ".itf.json", slug + ".svg", slug + ".trace.json",
                                             slug + ".trace.txt"};
@@ -224,11 +203,11 @@ TEST_CASE("hostile 6: outputs never write through a planted symlink; parallel wr
     spit(victim, "precious\n");
     fs::create_symlink(victim, out + ".tmp");
     const std::string sc = fixture("naive-span-expectation.toml");
-    CHECK(cli("check " + q(sc) + " --json " + q(out)).rc == 1);
+    CHECK(hpcheck("check " + q(sc) + " --json " + q(out)).rc == 1);
     CHECK(slurp(victim) == "precious\n");
     CHECK(json::parse(slurp(out))["scenario"] == "naive-span-expectation");
     // 12 runs writing the same output at once: every one succeeds, the file is whole.
-    const Run r = cli("--version >/dev/null; for i in $(seq 12); do '" + bin() + "' check " + q(sc) + " --json " + q(out) +
+    const Run r = hpcheck("--version >/dev/null; for i in $(seq 12); do '" + kBin + "' check " + q(sc) + " --json " + q(out) +
                       " >/dev/null 2>&1 & pids=\"$pids $!\"; done; bad=0; for p in $pids; do wait $p; "
                       "[ $? -eq 1 ] || bad=$((bad+1)); done; echo failed=$bad");
     CHECK(r.out.find("failed=0") != std::string::npos);
@@ -243,9 +222,9 @@ TEST_CASE("hostile 7: Ctrl-C is never a pass: the suite and graph exit 3") {
     for (int i = 0; i < 10000; ++i) spit(dir + "/" + std::to_string(10000 + i) + ".toml", litmus);
     const std::string log = dir + "/../hostile-7.log";
     auto interrupted = [&](const std::string& args, const std::string& wait) {
-        const std::string cmd = ": >" + q(log) + "; '" + bin() + "' " + args + " >" + q(log) + " 2>&1 & p=$!; " + wait +
+        const std::string cmd = ": >" + q(log) + "; '" + kBin + "' " + args + " >" + q(log) + " 2>&1 & p=$!; " + wait +
                                 "; kill -INT $p; wait $p; echo rc=$?";
-        return cli("--version >/dev/null; " + cmd).out;
+        return hpcheck("--version >/dev/null; " + cmd).out;
     };
     // The suite: SIGINT once it has printed 3 lines (handler installed, scenarios under way).
     CHECK(interrupted("--scenarios " + q(dir), "while [ $(wc -l < " + q(log) + ") -lt 3 ]; do sleep 0.01; done")
@@ -278,7 +257,7 @@ TEST_CASE("hostile 8: values the model would truncate are refused, naming the fi
         const std::string e = scenario_error(dir, text);
         CHECK_MESSAGE(e.find(want) != std::string::npos, e);
         // The same through the CLI: exit 2, one line (the unfixed checker ran these machines).
-        const Run r = cli("check " + q(dir + "/s.toml") + " --max-seconds 5");
+        const Run r = hpcheck("check " + q(dir + "/s.toml") + " --max-seconds 5");
         check_bad_input(r, dir + "/s.toml", want.substr(want.find(' ') + 1));
     }
 }
@@ -293,37 +272,37 @@ TEST_CASE("hostile 9: every error is one line naming file, line and field") {
     const long number_line = std::count(text.begin(), text.begin() + static_cast<long>(pos), '\n') + 1;
     const std::string bad = dir + "/big.itf.json";
     spit(bad, text);
-    Run r = cli("replay " + q(bad));
+    Run r = hpcheck("replay " + q(bad));
     check_bad_input(r, bad, "json");
     CHECK(r.out.find(":" + std::to_string(number_line) + ": json:") != std::string::npos);  // the number's line
     const std::string rec = dir + "/big.jsonl";
     spit(rec, recording_header(0).replace(recording_header(0).find("\"boots\":8"), 9, "\"boots\":1e999"));
-    check_bad_input(cli("conformance --recording " + q(rec)), rec, "json");
+    check_bad_input(hpcheck("conformance --recording " + q(rec)), rec, "json");
     // A directory is not a scenario.
-    check_bad_input(cli("check " + q(dir)), dir, "file");
+    check_bad_input(hpcheck("check " + q(dir)), dir, "file");
     // boot_ram_mb = 1 names boot_ram_mb, not boot[1].end_pfn.
     const std::string ram = dir + "/ram.toml";
     spit(ram, "name = \"x\"\nboot_ram_mb = 1\n[[dimm]]\nname = \"d\"\nsize_mb = 128\n[explore]\nactions = [\"add\"]\n");
-    check_bad_input(cli("check " + q(ram)), ram, "boot_ram_mb");
+    check_bad_input(hpcheck("check " + q(ram)), ram, "boot_ram_mb");
     // A newline in a user string stays inside the one line.
     const std::string nl = dir + "/nl.toml";
     spit(nl, "name = \"x\"\nvariant = \"v9\\nINJECTED\"\n[[dimm]]\nname = \"d\"\nsize_mb = 128\n[explore]\nactions = [\"add\"]\n");
-    r = cli("check " + q(nl));
+    r = hpcheck("check " + q(nl));
     check_bad_input(r, nl, "variant");
     CHECK(r.out.find(":2: variant") != std::string::npos);
     // Validation errors found after parsing name their line too.
     const std::string overlap = dir + "/overlap.toml";
     spit(overlap, "name = \"x\"\n[[dimm]]\nname=\"a\"\nsize_mb = 256\nbase_pfn = 0x100000\n"
                   "[[dimm]]\nname=\"b\"\nsize_mb = 128\nbase_pfn = 0x108000\n[explore]\nactions=[\"add\"]\n");
-    r = cli("check " + q(overlap));
+    r = hpcheck("check " + q(overlap));
     check_bad_input(r, overlap, "dimm[1].base_pfn");
     CHECK(r.out.find(":9: dimm[1].base_pfn") != std::string::npos);
     const std::string nothing = dir + "/nothing.toml";
     spit(nothing, "name = \"x\"\n");
-    check_bad_input(cli("check " + q(nothing)), nothing, "explore.actions");
+    check_bad_input(hpcheck("check " + q(nothing)), nothing, "explore.actions");
     const std::string inv = dir + "/inv.toml";
     spit(inv, "name = \"x\"\ninvariants = [\"nope\"]\n[[dimm]]\nname = \"d\"\nsize_mb = 128\n[explore]\nactions = [\"add\"]\n");
-    r = cli("check " + q(inv));
+    r = hpcheck("check " + q(inv));
     CHECK(r.rc == 2);
     CHECK(r.out.find(inv + ":2: invariants[0]: unknown invariant 'nope'") != std::string::npos);
 }
@@ -332,22 +311,22 @@ TEST_CASE("hostile 10: a recording with a header and no step compares nothing: e
     const std::string dir = scratch("hostile-10");
     const std::string rec = dir + "/empty.jsonl";
     spit(rec, recording_header(0));
-    const Run r = cli("conformance --recording " + q(rec));
+    const Run r = hpcheck("conformance --recording " + q(rec));
     CHECK(r.rc == 3);
 }
 
 TEST_CASE("hostile 11: limits: --max-memory bounds the process; nonsense limits are usage errors") {
     const std::string sc = q(kSrc + "/spec/scenarios/10-two-dimms-explore-mom.toml");
     // The process alone is above 4 MiB: incomplete at once (the visited set stays below it).
-    const Run r = cli("check " + sc + " --max-memory 4");
+    const Run r = hpcheck("check " + sc + " --max-memory 4");
     CHECK(r.rc == 3);
     CHECK(r.out.find("--max-memory reached") != std::string::npos);
     for (const char* bad : {"--max-memory 17592186044416", "--max-states -1", "--max-seconds nan", "--max-seconds -5",
                             "--max-seconds inf", "--max-depth 4294967297", "--max-states 1e3"}) {
         CAPTURE(bad);
-        const Run u = cli("check " + sc + " " + bad);
+        const Run u = hpcheck("check " + sc + " " + bad);
         CHECK(u.rc == 2);
         CHECK(std::count(u.out.begin(), u.out.end(), '\n') == 1);
     }
-    CHECK(cli("graph " + sc + " --max-memory 17592186044416").rc == 2);
+    CHECK(hpcheck("graph " + sc + " --max-memory 17592186044416").rc == 2);
 }
