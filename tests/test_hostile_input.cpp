@@ -179,7 +179,8 @@ TEST_CASE("hostile 5: --trace-dir file names come from a slug of the scenario na
     const std::vector<std::pair<std::string, std::string>> names{
         {"../../x", "-.-..-x-v6.1"}, {"/tmp/hpcheck-abs", "-tmp-hpcheck-abs-v6.1"}, {"a/b", "a-b-v6.1"},
         {"a\\u0000b", "a-b-v6.1"}};
-    for (const auto& [name, slug] : names) {
+    for (const auto& c : names) {  // not a structured binding: clang 14 cannot capture one in CAPTURE
+        const std::string &name = c.first, &slug = c.second;
         CAPTURE(name);
         std::string sc = base;
         sc.replace(sc.find("name = \"naive-span-expectation\""), 31, "name = \"" + name + "\"");
@@ -252,7 +253,8 @@ TEST_CASE("hostile 8: values the model would truncate are refused, naming the fi
         {head + "[explore]\nactions = [\"add\"]\nmax_depth = 4294967297\n", ":8: explore.max_depth"},
         {head + step + "expect_zone = { \"abc/Movable\" = { spanned = 0 } }\n", ":9: step[0].expect_zone.abc/Movable"},
     };
-    for (const auto& [text, want] : cases) {
+    for (const auto& c : cases) {  // not a structured binding: clang 14 cannot capture one in CAPTURE
+        const std::string &text = c.first, &want = c.second;
         CAPTURE(text);
         const std::string e = scenario_error(dir, text);
         CHECK_MESSAGE(e.find(want) != std::string::npos, e);
