@@ -282,31 +282,31 @@ TEST_CASE("hostile 9: every error is one line naming file, line and field") {
     check_bad_input(hpcheck("conformance --recording " + q(rec)), rec, "json");
     // A directory is not a scenario.
     check_bad_input(hpcheck("check " + q(dir)), dir, "file");
+    // `check` of a scenario written from text: its path and the run.
+    auto check_text = [&](const std::string& name, const std::string& text) {
+        const std::string path = dir + "/" + name;
+        spit(path, text);
+        return std::pair{path, hpcheck("check " + q(path))};
+    };
+    const std::string dimm_explore = "[[dimm]]\nname = \"d\"\nsize_mb = 128\n[explore]\nactions = [\"add\"]\n";
     // boot_ram_mb = 1 names boot_ram_mb, not boot[1].end_pfn.
-    const std::string ram = dir + "/ram.toml";
-    spit(ram, "name = \"x\"\nboot_ram_mb = 1\n[[dimm]]\nname = \"d\"\nsize_mb = 128\n[explore]\nactions = [\"add\"]\n");
-    check_bad_input(hpcheck("check " + q(ram)), ram, "boot_ram_mb");
+    auto [ram, ram_run] = check_text("ram.toml", "name = \"x\"\nboot_ram_mb = 1\n" + dimm_explore);
+    check_bad_input(ram_run, ram, "boot_ram_mb");
     // A newline in a user string stays inside the one line.
-    const std::string nl = dir + "/nl.toml";
-    spit(nl, "name = \"x\"\nvariant = \"v9\\nINJECTED\"\n[[dimm]]\nname = \"d\"\nsize_mb = 128\n[explore]\nactions = [\"add\"]\n");
-    r = hpcheck("check " + q(nl));
-    check_bad_input(r, nl, "variant");
-    CHECK(r.out.find(":2: variant") != std::string::npos);
+    auto [nl, nl_run] = check_text("nl.toml", "name = \"x\"\nvariant = \"v9\\nINJECTED\"\n" + dimm_explore);
+    check_bad_input(nl_run, nl, "variant");
+    CHECK(nl_run.out.find(":2: variant") != std::string::npos);
     // Validation errors found after parsing name their line too.
-    const std::string overlap = dir + "/overlap.toml";
-    spit(overlap, "name = \"x\"\n[[dimm]]\nname=\"a\"\nsize_mb = 256\nbase_pfn = 0x100000\n"
-                  "[[dimm]]\nname=\"b\"\nsize_mb = 128\nbase_pfn = 0x108000\n[explore]\nactions=[\"add\"]\n");
-    r = hpcheck("check " + q(overlap));
-    check_bad_input(r, overlap, "dimm[1].base_pfn");
-    CHECK(r.out.find(":9: dimm[1].base_pfn") != std::string::npos);
-    const std::string nothing = dir + "/nothing.toml";
-    spit(nothing, "name = \"x\"\n");
-    check_bad_input(hpcheck("check " + q(nothing)), nothing, "explore.actions");
-    const std::string inv = dir + "/inv.toml";
-    spit(inv, "name = \"x\"\ninvariants = [\"nope\"]\n[[dimm]]\nname = \"d\"\nsize_mb = 128\n[explore]\nactions = [\"add\"]\n");
-    r = hpcheck("check " + q(inv));
-    CHECK(r.rc == 2);
-    CHECK(r.out.find(inv + ":2: invariants[0]: unknown invariant 'nope'") != std::string::npos);
+    auto [overlap, overlap_run] =
+        check_text("overlap.toml", "name = \"x\"\n[[dimm]]\nname=\"a\"\nsize_mb = 256\nbase_pfn = 0x100000\n"
+                                   "[[dimm]]\nname=\"b\"\nsize_mb = 128\nbase_pfn = 0x108000\n[explore]\nactions=[\"add\"]\n");
+    check_bad_input(overlap_run, overlap, "dimm[1].base_pfn");
+    CHECK(overlap_run.out.find(":9: dimm[1].base_pfn") != std::string::npos);
+    auto [nothing, nothing_run] = check_text("nothing.toml", "name = \"x\"\n");
+    check_bad_input(nothing_run, nothing, "explore.actions");
+    auto [inv, inv_run] = check_text("inv.toml", "name = \"x\"\ninvariants = [\"nope\"]\n" + dimm_explore);
+    CHECK(inv_run.rc == 2);
+    CHECK(inv_run.out.find(inv + ":2: invariants[0]: unknown invariant 'nope'") != std::string::npos);
 }
 
 TEST_CASE("hostile 10: a recording with a header and no step compares nothing: exit 3") {
