@@ -23,7 +23,7 @@ namespace hp::conformance {
 using json = nlohmann::json;
 
 RecordingError::RecordingError(const std::string& file, long line, const std::string& field, const std::string& msg)
-    : std::runtime_error(one_line(fmt::format("{}:{}: {}: {}", file, std::max(1L, line), field, msg))) {}
+    : std::runtime_error(error_line(file, std::max(1L, line), field, msg)) {}
 
 namespace {
 

@@ -19,7 +19,7 @@ using ojson = nlohmann::ordered_json;
 using json = nlohmann::json;
 
 TraceError::TraceError(const std::string& file, long line, const std::string& field, const std::string& msg)
-    : std::runtime_error(one_line(fmt::format("{}:{}: {}: {}", file, line, field.empty() ? "file" : field, msg))) {}
+    : std::runtime_error(error_line(file, line, field.empty() ? "file" : field, msg)) {}
 
 namespace {
 

@@ -28,8 +28,8 @@ std::string range_error(std::uint64_t v, Range r) {
     return fmt::format("{} is out of range {}..{}", v, r.lo, r.hi);
 }
 
-std::string one_line(const std::string& s) {
-    constexpr std::size_t kMax = 2000;
+std::string one_line(const std::string& s, std::size_t max) {
+    const std::size_t kMax = max;
     std::string out;
     for (std::size_t i = 0; i < s.size() && i < kMax; ++i) {
         const unsigned char c = static_cast<unsigned char>(s[i]);
@@ -41,6 +41,10 @@ std::string one_line(const std::string& s) {
     }
     if (s.size() > kMax) out += "...";
     return out;
+}
+
+std::string error_line(const std::string& file, long line, const std::string& field, const std::string& msg) {
+    return fmt::format("{}:{}: {}: {}", one_line(file, 1000), line, one_line(field, 200), one_line(msg, 1000));
 }
 
 namespace {

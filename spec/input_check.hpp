@@ -20,8 +20,12 @@ std::optional<std::uint64_t> parse_uint_text(const std::string& s);
 std::string range_error(std::uint64_t v, Range r);
 
 // Error messages are one line: control characters in user-supplied strings are escaped
-// ("a\nb" -> "a\\nb"), and very long strings are cut.
-std::string one_line(const std::string& s);
+// ("a\nb" -> "a\\nb"); a string longer than `max` bytes is cut and ends in "...".
+std::string one_line(const std::string& s, std::size_t max = std::string::npos);
+
+// "FILE:LINE: FIELD: message" with the field and message kept to one line each and cut to a
+// readable length (a field can be a key from the input, of any length).
+std::string error_line(const std::string& file, long line, const std::string& field, const std::string& msg);
 
 // The input file being read, named by the CLI when the process runs out of memory (a
 // std::bad_alloc carries no context). Set for the lifetime of a scope, and left set when

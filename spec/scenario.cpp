@@ -12,8 +12,8 @@
 namespace hp {
 
 ScenarioError::ScenarioError(const std::string& file, long line, const std::string& field, const std::string& msg)
-    : std::runtime_error(one_line(line > 0 ? fmt::format("{}:{}: {}: {}", file, line, field, msg)
-                                           : fmt::format("{}: {}: {}", file, field, msg))) {}
+    : std::runtime_error(line > 0 ? error_line(file, line, field, msg)
+                                  : one_line(fmt::format("{}: {}: {}", file, field, msg))) {}
 
 namespace {
 

@@ -304,6 +304,11 @@ TEST_CASE("hostile 9: every error is one line naming file, line and field") {
     CHECK(overlap_run.out.find(":9: dimm[1].base_pfn") != std::string::npos);
     auto [nothing, nothing_run] = check_text("nothing.toml", "name = \"x\"\n");
     check_bad_input(nothing_run, nothing, "explore.actions");
+    // Found by fuzz_scenario: a 5000-byte key cut the message before its text; now the field
+    // is cut, the message kept.
+    auto [key, key_run] = check_text("key.toml", "name = \"x\"\n" + std::string(5000, 'k') + " = 1\n" + dimm_explore);
+    check_bad_input(key_run, key, std::string(200, 'k') + "...");
+    CHECK(key_run.out.find(": unknown key (allowed: ") != std::string::npos);
     auto [inv, inv_run] = check_text("inv.toml", "name = \"x\"\ninvariants = [\"nope\"]\n" + dimm_explore);
     CHECK(inv_run.rc == 2);
     CHECK(inv_run.out.find(inv + ":2: invariants[0]: unknown invariant 'nope'") != std::string::npos);
