@@ -11,7 +11,9 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 
+#include "checker/json_input.hpp"
 #include "spec/action.hpp"
+#include "spec/input_check.hpp"
 #include "spec/scenario.hpp"
 #include "spec/sysfs.hpp"
 #include "spec/variant.hpp"
@@ -21,7 +23,7 @@ namespace hp::conformance {
 using json = nlohmann::json;
 
 RecordingError::RecordingError(const std::string& file, long line, const std::string& field, const std::string& msg)
-    : std::runtime_error(fmt::format("{}:{}: {}: {}", file, line, field, msg)) {}
+    : std::runtime_error(error_line(file, std::max(1L, line), field, msg)) {}
 
 namespace {
 
@@ -67,6 +69,10 @@ struct Header {
     double wall_seconds = 0;
 };
 
+// Ranges of the recorded numbers: pfns and page counts as the model holds them (below 2^32),
+// counters that fit an int.
+constexpr Range kPfn{0, (1ull << 32) - 1}, kPages{0, 1ull << 32}, kCount{0, 1u << 30}, kKiB{0, 1ull << 44};
+
 struct Parser {
     std::string file;
     long line = 0;
@@ -80,10 +86,12 @@ struct Parser {
         if (it == o.end()) fail(field, "missing");
         return *it;
     }
-    std::uint64_t uint(const json& o, const char* key, const std::string& field) const {
+    std::uint64_t uint(const json& o, const char* key, const std::string& field, Range range) const {
         const json& v = get(o, key, field);
-        if (!v.is_number_integer() || v.get<std::int64_t>() < 0) fail(field, "expected a non-negative integer");
-        return v.get<std::uint64_t>();
+        if (!v.is_number_unsigned()) fail(field, "expected a non-negative integer");
+        const std::uint64_t n = v.get<std::uint64_t>();
+        if (const std::string e = range_error(n, range); !e.empty()) fail(field, e);
+        return n;
     }
     std::int64_t sint(const json& o, const char* key, const std::string& field) const {
         const json& v = get(o, key, field);
@@ -102,32 +110,32 @@ struct Parser {
     ZoneRec zone(const json& z, const std::string& field) const {
         ZoneRec r;
         const json& sp = get(z, "start_pfn", field + ".start_pfn");
-        if (!sp.is_null()) r.start_pfn = uint(z, "start_pfn", field + ".start_pfn");
-        r.spanned = uint(z, "spanned", field + ".spanned");
-        r.present = uint(z, "present", field + ".present");
-        r.managed = uint(z, "managed", field + ".managed");
+        if (!sp.is_null()) r.start_pfn = uint(z, "start_pfn", field + ".start_pfn", kPfn);
+        r.spanned = uint(z, "spanned", field + ".spanned", kPages);
+        r.present = uint(z, "present", field + ".present", kPages);
+        r.managed = uint(z, "managed", field + ".managed", kPages);
         return r;
     }
 };
 
 json parse_line(const Parser& p, const std::string& text) {
+    json j;
     try {
-        json j = json::parse(text);
-        if (!j.is_object()) p.fail("line", "expected a JSON object");
-        return j;
-    } catch (const json::parse_error& e) {
-        p.fail("json", e.what());
+        j = parse_json_limited(text, 16);  // a recording line nests 4 deep
+    } catch (const JsonInputError& e) {
+        p.fail("json", e.message);
     }
+    if (!j.is_object()) p.fail("line", "expected a JSON object");
+    return j;
 }
 
 Header parse_header(Parser& p, const json& h) {
     Header r;
     if (p.str(h, "format", "format") != "hpcheck-recording/1") p.fail("format", "expected \"hpcheck-recording/1\"");
     r.kernel = p.str(h, "kernel", "kernel");
-    r.boot_ram_mb = p.uint(h, "boot_ram_mb", "boot_ram_mb");
-    r.block_pages = p.uint(h, "block_pages", "block_pages");
-    if (r.block_pages == 0) p.fail("block_pages", "must be positive");
-    if (p.uint(h, "block_size_bytes", "block_size_bytes") != r.block_pages * 4096)
+    r.boot_ram_mb = p.uint(h, "boot_ram_mb", "boot_ram_mb", {0, 1u << 22});
+    r.block_pages = p.uint(h, "block_pages", "block_pages", {1, 1u << 22});  // blocks up to 16 GiB
+    if (p.uint(h, "block_size_bytes", "block_size_bytes", {0, ~0ull}) != r.block_pages * 4096)
         p.fail("block_size_bytes", "is not block_pages * 4096");
     r.memmap_on_memory = p.str(h, "memmap_on_memory", "memmap_on_memory");
     r.online_policy = p.str_or_null(h, "online_policy", "online_policy");
@@ -137,13 +145,13 @@ Header parse_header(Parser& p, const json& h) {
     for (size_t i = 0; i < bz.size(); ++i) {
         const std::string f = fmt::format("boot_zones[{}]", i);
         ZoneRec z = p.zone(bz[i], f);
-        z.node = static_cast<int>(p.uint(bz[i], "node", f + ".node"));
+        z.node = static_cast<int>(p.uint(bz[i], "node", f + ".node", {0, MAX_NODES - 1}));
         z.zone = p.str(bz[i], "zone", f + ".zone");
         r.boot_zones.push_back(z);
     }
-    r.boot_memtotal_kb = p.uint(h, "boot_memtotal_kb", "boot_memtotal_kb");
-    r.boots = static_cast<unsigned>(p.uint(h, "boots", "boots"));
-    r.steps = static_cast<unsigned>(p.uint(h, "steps", "steps"));
+    r.boot_memtotal_kb = p.uint(h, "boot_memtotal_kb", "boot_memtotal_kb", kKiB);
+    r.boots = static_cast<unsigned>(p.uint(h, "boots", "boots", kCount));
+    r.steps = static_cast<unsigned>(p.uint(h, "steps", "steps", kCount));
     if (h.contains("wall_seconds") && h["wall_seconds"].is_number()) r.wall_seconds = h["wall_seconds"].get<double>();
     return r;
 }
@@ -153,8 +161,8 @@ const std::vector<std::string> kOps{"dimm_add", "dimm_eject", "online", "online_
 StepRec parse_step(Parser& p, const json& j) {
     StepRec s;
     s.line = p.line;
-    s.seq = static_cast<int>(p.uint(j, "seq", "seq"));
-    s.step = static_cast<int>(p.uint(j, "step", "step"));
+    s.seq = static_cast<int>(p.uint(j, "seq", "seq", kCount));
+    s.step = static_cast<int>(p.uint(j, "step", "step", kCount));
     s.op = p.str(j, "op", "op");
     if (std::find(kOps.begin(), kOps.end(), s.op) == kOps.end())
         p.fail("op", fmt::format("unknown op '{}' (expected {})", s.op, fmt::join(kOps, ", ")));
@@ -168,36 +176,32 @@ StepRec parse_step(Parser& p, const json& j) {
     if (s.op == "dimm_add" || s.op == "dimm_eject") {
         s.slot = p.str(args, "slot", "args.slot");
         if (s.op == "dimm_add") {
-            s.size_mb = p.uint(args, "size_mb", "args.size_mb");
+            // At most MAX_BLOCKS blocks of at most 16 GiB: the model cannot hold more, and the
+            // size is checked here, before any table is sized by it.
+            s.size_mb = p.uint(args, "size_mb", "args.size_mb", {1, MAX_BLOCKS * (16u << 10)});
             if (rc == 0) {
-                s.base_pfn = p.uint(j, "dimm_base_pfn", "dimm_base_pfn");
+                s.base_pfn = p.uint(j, "dimm_base_pfn", "dimm_base_pfn", kPfn);
                 const json& db = p.get(j, "dimm_blocks", "dimm_blocks");
                 if (!db.is_array()) p.fail("dimm_blocks", "expected a list of block numbers");
+                if (db.size() > MAX_BLOCKS) p.fail("dimm_blocks", fmt::format("more than {} blocks", MAX_BLOCKS));
                 for (const json& b : db) {
-                    if (!b.is_number_unsigned() && !(b.is_number_integer() && b.get<std::int64_t>() >= 0))
-                        p.fail("dimm_blocks", "expected a list of block numbers");
+                    if (!b.is_number_unsigned()) p.fail("dimm_blocks", "expected a list of block numbers");
                     s.dimm_blocks.push_back(b.get<std::uint64_t>());
                 }
             }
         }
     } else {
         if (!args.contains("block") && s.err == "ENOENT") s.block = -1;  // unresolved relative block
-        else s.block = static_cast<std::int64_t>(p.uint(args, "block", "args.block"));
+        else s.block = static_cast<std::int64_t>(p.uint(args, "block", "args.block", {0, 1ull << 32}));
     }
     s.cleanup = j.contains("cleanup") && j["cleanup"].is_boolean() && j["cleanup"].get<bool>();
     const json& blocks = p.get(j, "blocks", "blocks");
     if (!blocks.is_object()) p.fail("blocks", "expected an object keyed by block number");
     for (auto it = blocks.begin(); it != blocks.end(); ++it) {
         const std::string f = "blocks." + it.key();
-        std::uint64_t id = 0;
-        try {
-            size_t pos = 0;
-            id = std::stoull(it.key(), &pos, 10);
-            if (pos != it.key().size()) throw 0;
-        } catch (...) {
-            p.fail(f, "keys are block numbers");
-        }
-        s.blocks[id] = BlockRec{p.str(*it, "state", f + ".state"), p.str(*it, "valid_zones", f + ".valid_zones")};
+        const auto id = parse_uint_text(it.key());
+        if (!id) p.fail(f, "keys are block numbers");
+        s.blocks[*id] = BlockRec{p.str(*it, "state", f + ".state"), p.str(*it, "valid_zones", f + ".valid_zones")};
     }
     const json& zones = p.get(j, "zones", "zones");
     if (!zones.is_object()) p.fail("zones", "expected an object keyed \"<node>/<Zone>\"");
@@ -205,16 +209,14 @@ StepRec parse_step(Parser& p, const json& j) {
         const std::string f = "zones." + it.key();
         ZoneRec z = p.zone(*it, f);
         const auto slash = it.key().find('/');
-        if (slash == std::string::npos || slash == 0) p.fail(f, "keys are \"<node>/<Zone>\"");
-        try {
-            z.node = std::stoi(it.key().substr(0, slash));
-        } catch (...) {
-            p.fail(f, "keys are \"<node>/<Zone>\"");
-        }
+        const auto node = parse_uint_text(it.key().substr(0, slash == std::string::npos ? 0 : slash));
+        if (slash == std::string::npos || !node) p.fail(f, "keys are \"<node>/<Zone>\"");
+        if (const std::string e = range_error(*node, {0, MAX_NODES - 1}); !e.empty()) p.fail(f, e);
+        z.node = static_cast<int>(*node);
         z.zone = it.key().substr(slash + 1);
         s.zones.push_back(z);
     }
-    s.memtotal_kb = p.uint(j, "memtotal_kb", "memtotal_kb");
+    s.memtotal_kb = p.uint(j, "memtotal_kb", "memtotal_kb", kKiB);
     return s;
 }
 
@@ -270,8 +272,8 @@ void rebuild(Model& md, const Machine& base, const std::vector<unsigned>& keep, 
         dm.nr_blocks = in.nr_blocks;
         nm.m.dimms.push_back(dm);
     }
-    nm.m.finalize();
     validate_machine(nm.m, file);  // throws ScenarioError when the model cannot hold the placement
+    nm.m.finalize();
     nm.s = initial_state(nm.m);
     std::memcpy(nm.s.nodes, md.s.nodes, sizeof nm.s.nodes);
     std::memcpy(nm.s.buddy_vmemmap_pages, md.s.buddy_vmemmap_pages, sizeof nm.s.buddy_vmemmap_pages);
@@ -401,10 +403,15 @@ std::string variant_for_kernel(const std::string& uname_r) {
 }
 
 ReplayResult replay_recording(const std::string& path, const ReplayOptions& opt) {
+    const InputScope scope(path);
     ReplayResult res;
     res.file = std::filesystem::path(path).filename().string();
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec)) throw RecordingError(path, 1, "file", "not a regular file");
+    if (std::filesystem::file_size(path, ec) > (256u << 20))  // the largest real recording is < 1 MiB
+        throw RecordingError(path, 1, "file", "larger than 256 MiB: not a recording");
     std::ifstream in(path);
-    if (!in) throw RecordingError(path, 0, "file", "cannot be read");
+    if (!in) throw RecordingError(path, 1, "file", "cannot be read");
     Parser p{path};
     std::string text;
     if (!std::getline(in, text)) {

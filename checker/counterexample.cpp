@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "checker/output_file.hpp"
 #include "checker/report_text.hpp"
 
 namespace fs = std::filesystem;
@@ -88,7 +89,12 @@ std::vector<Counterexample> generate_counterexamples(const std::string& scenario
     return out;
 }
 
-std::string counterexample_text_path(const Counterexample& c) { return c.variant + "/" + c.scenario + ".trace.txt"; }
-std::string counterexample_json_path(const Counterexample& c) { return c.variant + "/" + c.scenario + ".trace.json"; }
+// Scenario names are input (any --scenarios directory): file names come from their slug.
+std::string counterexample_text_path(const Counterexample& c) {
+    return file_slug(c.variant) + "/" + file_slug(c.scenario) + ".trace.txt";
+}
+std::string counterexample_json_path(const Counterexample& c) {
+    return file_slug(c.variant) + "/" + file_slug(c.scenario) + ".trace.json";
+}
 
 }  // namespace hp

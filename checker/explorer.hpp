@@ -1,6 +1,7 @@
 // Breadth-first exploration over canonical (packed) states: the first violation found
 // has a shortest trace. Limits end the search as "incomplete", never as "pass".
 #pragma once
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -9,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "checker/process_memory.hpp"
 #include "checker/transition_system.hpp"
 #include "checker/tree_store.hpp"
 
@@ -104,7 +106,8 @@ ExploreResult explore(M& model, const Limits& lim, Progress* progress = nullptr)
                 return finish(Verdict::INCOMPLETE);
             }
             const std::size_t bytes = store.bytes() + parent.capacity() * 4 + via.capacity() * 2;
-            if (lim.max_memory_mb && bytes > lim.max_memory_mb << 20) {
+            // --max-memory bounds the process (RSS), not only the visited set's own count.
+            if (lim.max_memory_mb && std::max(bytes, process_rss_bytes()) > lim.max_memory_mb << 20) {
                 res.incomplete_reason = "--max-memory reached";
                 return finish(Verdict::INCOMPLETE);
             }

@@ -1,5 +1,8 @@
 #include "checker/graph.hpp"
 
+#include "checker/explorer.hpp"
+#include "checker/process_memory.hpp"
+
 #include <fmt/format.h>
 
 #include <boost/graph/reverse_graph.hpp>
@@ -73,7 +76,8 @@ StateGraph build_state_graph(KernelModel& model, const GraphLimits& lim) {
             }
             boost::add_edge(id, nid, EdgeInfo{a}, sg.g);
         }
-        if (lim.max_memory_mb && bytes() > (lim.max_memory_mb << 20))
+        if (g_interrupted.load()) throw GraphTooLarge(fmt::format("interrupted after {} states", sg.store.size()));
+        if (lim.max_memory_mb && std::max(bytes(), process_rss_bytes()) > (lim.max_memory_mb << 20))
             throw GraphTooLarge(fmt::format("the state graph needs more than {} MiB (--max-memory) after {} states", lim.max_memory_mb,
                                             sg.store.size()));
     }

@@ -7,6 +7,8 @@
 #include <regex>
 #include <sstream>
 
+#include "checker/json_input.hpp"
+#include "spec/input_check.hpp"
 #include "spec/state_diff.hpp"
 
 namespace fs = std::filesystem;
@@ -16,8 +18,8 @@ namespace hp {
 using ojson = nlohmann::ordered_json;
 using json = nlohmann::json;
 
-TraceError::TraceError(const std::string& file, const std::string& field, const std::string& msg)
-    : std::runtime_error(field.empty() ? fmt::format("{}: {}", file, msg) : fmt::format("{}: {}: {}", file, field, msg)) {}
+TraceError::TraceError(const std::string& file, long line, const std::string& field, const std::string& msg)
+    : std::runtime_error(error_line(file, line, field.empty() ? "file" : field, msg)) {}
 
 namespace {
 
@@ -208,7 +210,10 @@ namespace {
 
 struct Reader {
     std::string file;
-    [[noreturn]] void fail(const std::string& field, const std::string& msg) const { throw TraceError(file, field, msg); }
+    std::string text;  // the file's contents, to find the line of a field
+    [[noreturn]] void fail(const std::string& field, const std::string& msg) const {
+        throw TraceError(file, field.empty() ? 1 : json_line_of(text, field), field, msg);
+    }
     const json& get(const json& j, const std::string& key, const std::string& where) const {
         if (!j.is_object()) fail(where, "expected an object");
         auto it = j.find(key);
@@ -220,10 +225,13 @@ struct Reader {
         if (!v.is_string()) fail(where.empty() ? key : where + "." + key, "expected a string");
         return v.get<std::string>();
     }
-    std::uint64_t num(const json& j, const std::string& key, const std::string& where) const {
+    std::uint64_t num(const json& j, const std::string& key, const std::string& where, Range range) const {
         const json& v = get(j, key, where);
-        if (!v.is_number_unsigned()) fail(where.empty() ? key : where + "." + key, "expected a non-negative integer");
-        return v.get<std::uint64_t>();
+        const std::string field = where.empty() ? key : where + "." + key;
+        if (!v.is_number_unsigned()) fail(field, "expected a non-negative integer");
+        const std::uint64_t n = v.get<std::uint64_t>();
+        if (const std::string e = range_error(n, range); !e.empty()) fail(field, e);
+        return n;
     }
 };
 
@@ -243,17 +251,22 @@ std::string resolve_scenario(const std::string& trace_file, const std::string& p
 }  // namespace
 
 LoadedTrace load_itf(const std::string& path, const std::string& scenario_override, const std::string& scenario_dir) {
+    const InputScope scope(path);
     LoadedTrace t;
     t.file = path;
-    Reader r{path};
+    Reader r{path, {}};
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) r.fail("", fs::exists(path, ec) ? "not a regular file" : "cannot be read");
+    if (fs::file_size(path, ec) > kMaxTraceBytes) r.fail("", fmt::format("larger than {} MiB: not a trace", kMaxTraceBytes >> 20));
     std::ifstream in(path, std::ios::binary);
     if (!in) r.fail("", "cannot be read");
     std::stringstream buf;
     buf << in.rdbuf();
+    r.text = buf.str();
     try {
-        t.doc = json::parse(buf.str());
-    } catch (const json::parse_error& e) {
-        r.fail("", fmt::format("not JSON (byte {})", e.byte));
+        t.doc = parse_json_limited(r.text, kMaxJsonDepth);
+    } catch (const JsonInputError& e) {
+        throw TraceError(path, e.line, "json", e.message);
     }
     const json& meta = r.get(t.doc, "#meta", "");
     if (r.str(meta, "format", "#meta") != "ITF") r.fail("#meta.format", "expected \"ITF\"");
@@ -294,7 +307,7 @@ LoadedTrace load_itf(const std::string& path, const std::string& scenario_overri
     for (size_t i = 0; i < states.size(); ++i) {
         const std::string where = fmt::format("states[{}].#meta", i);
         const json& sm = r.get(states[i], "#meta", fmt::format("states[{}]", i));
-        if (r.num(sm, "index", where) != i) r.fail(where + ".index", fmt::format("expected {}", i));
+        r.num(sm, "index", where, {i, i});  // states are numbered in order
         if (i == 0) continue;
         const json& aj = r.get(sm, "action", where);
         const std::string aw = where + ".action";
@@ -316,10 +329,12 @@ LoadedTrace load_itf(const std::string& path, const std::string& scenario_overri
                 }
             if (!found) r.fail(aw + ".dimm", fmt::format("no DIMM '{}' in scenario {}", name, t.sc.name));
         } else {
-            a.target = block_index(r.num(aj, "memory_block", aw), aw + ".memory_block");
+            a.target = block_index(r.num(aj, "memory_block", aw, {0, ~0ull}), aw + ".memory_block");
             if (a.kind == ActionKind::REMOVE_MEMORY) {
-                const std::uint64_t c = r.num(aj, "count", aw);
-                if (c == 0 || a.target + c > m.blocks.size()) r.fail(aw + ".count", "out of range");
+                // As the scenario loader: the range stays inside the block's DIMM.
+                const BlockInfo& b = m.blocks[a.target];
+                const std::uint64_t c =
+                    r.num(aj, "count", aw, {1, m.dimms[b.dimm].nr_blocks - static_cast<std::uint64_t>(b.index_in_dimm)});
                 a.count = static_cast<std::uint8_t>(c);
             }
         }
@@ -333,8 +348,7 @@ LoadedTrace load_itf(const std::string& path, const std::string& scenario_overri
                     found = true;
                 }
             if (!found) r.fail(aw + ".fault.kind", fmt::format("unknown fault '{}'", fk));
-            const std::uint64_t idx = r.num(fj, "index", aw + ".fault");
-            if (idx > 255) r.fail(aw + ".fault.index", "out of range");
+            const std::uint64_t idx = r.num(fj, "index", aw + ".fault", {0, 255});
             a.fault.index = static_cast<std::uint8_t>(idx);
             if (a.fault.kind == FaultKind::UNMOVABLE_PAGES && idx >= m.blocks.size())
                 r.fail(aw + ".fault.index", "not a memory block of the scenario");
@@ -350,16 +364,23 @@ LoadedTrace load_itf(const std::string& path, const std::string& scenario_overri
 
 namespace {
 
-// Flatten an ITF record back to dotted names.
-void flatten(const json& j, const std::string& prefix, std::vector<std::pair<std::string, json>>& out) {
-    if (j.is_object() && !j.contains("#bigint")) {
-        for (auto it = j.begin(); it != j.end(); ++it) {
-            if (it.key() == "#meta") continue;
-            flatten(*it, prefix.empty() ? it.key() : prefix + "." + it.key(), out);
+// Flatten an ITF record back to dotted names. Iterative: the depth is bounded at load time,
+// but a walk over input must not depend on that for its stack.
+void flatten(const json& root, std::vector<std::pair<std::string, json>>& out) {
+    std::vector<std::pair<const json*, std::string>> todo{{&root, ""}};
+    while (!todo.empty()) {
+        auto [j, prefix] = std::move(todo.back());
+        todo.pop_back();
+        if (!j->is_object() || j->contains("#bigint")) {
+            out.emplace_back(prefix, *j);
+            continue;
         }
-        return;
+        // Pushed in reverse so the fields come out in document order.
+        for (auto it = j->rbegin(); it != j->rend(); ++it) {
+            if (it.key() == "#meta") continue;
+            todo.emplace_back(&*it, prefix.empty() ? it.key() : prefix + "." + it.key());
+        }
     }
-    out.emplace_back(prefix, j);
 }
 
 std::string show(const json& v) {
@@ -391,7 +412,7 @@ ReplayReport replay_itf(const LoadedTrace& t) {
     // Compare the model's state with states[i] of the trace, field by field.
     auto compare = [&](unsigned i, const KernelState& s) -> std::optional<std::string> {
         std::vector<std::pair<std::string, json>> in_trace;
-        flatten(states[i], "", in_trace);
+        flatten(states[i], in_trace);
         const auto in_model = itf_flat_vars(m, s);
         std::map<std::string, const json*> tmap;
         for (auto& [k, v] : in_trace) tmap[k] = &v;

@@ -23,10 +23,15 @@ namespace hp {
 
 inline constexpr const char* kHpcheckVersion = "0.1.0";  // keep in step with CMakeLists.txt project()
 
-// One line, "FILE: FIELD: message"; the CLI exits 2 with it.
+// One line, "FILE:LINE: FIELD: message"; the CLI exits 2 with it.
 struct TraceError : std::runtime_error {
-    TraceError(const std::string& file, const std::string& field, const std::string& msg);
+    TraceError(const std::string& file, long line, const std::string& field, const std::string& msg);
 };
+
+// Limits on a trace file read back: its size and the nesting of its JSON (an ITF file
+// written by hpcheck nests 5 deep and is far below a MiB per step).
+inline constexpr std::size_t kMaxTraceBytes = 64u << 20;
+inline constexpr unsigned kMaxJsonDepth = 64;
 
 // The ITF document of a violating run. `invariants`: the names that were checked
 // (empty: all).

@@ -2,8 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <nlohmann/json.hpp>
 #include <set>
 
+#include "spec/input_check.hpp"
 #include "spec/state_diff.hpp"
 
 namespace hp {
@@ -22,6 +24,12 @@ const char* strerror_text(const std::string& rc) {
 
 std::string rc_string(int rc) { return rc == 0 ? "0" : "-" + std::string(errno_name(rc)); }
 
+// Every string that comes from the trace or the scenario (names, paths, the violation's
+// detail) is untrusted: in a '#' comment it is kept on one line (a newline would end the
+// comment and start a command), in QMP it is a JSON string, never spliced into syntax.
+std::string comment(const std::string& s) { return one_line(s); }
+std::string qmp_string(const std::string& s) { return nlohmann::json(s).dump(); }
+
 }  // namespace
 
 ReproScripts format_repro(const LoadedTrace& t, const ReplayReport& rep, const std::string& trace_name) {
@@ -38,9 +46,10 @@ ReproScripts format_repro(const LoadedTrace& t, const ReplayReport& rep, const s
 
     std::string g;
     g += "#!/bin/sh\n";
-    g += fmt::format("# hpcheck {} reproducer (guest side) for {}\n", kHpcheckVersion, trace_name);
-    g += fmt::format("# scenario {} ({}), model variant {}\n", t.sc.name, t.sc.path, t.variant);
-    if (t.violation) g += fmt::format("# the model's verdict at the end: {}: {}\n", t.violation->invariant, t.violation->detail);
+    g += fmt::format("# hpcheck {} reproducer (guest side) for {}\n", kHpcheckVersion, comment(trace_name));
+    g += fmt::format("# scenario {} ({}), model variant {}\n", comment(t.sc.name), comment(t.sc.path), comment(t.variant));
+    if (t.violation)
+        g += fmt::format("# the model's verdict at the end: {}\n", comment(t.violation->invariant + ": " + t.violation->detail));
     if (const Variant* v = find_variant(t.variant); v && v->name.rfind("v", 0) != 0)
         g += fmt::format("# NOTE: {} is a design, not a released kernel: a real kernel runs its own code, so FAIL lines show\n"
                          "# where the kernel you boot differs from that design.\n", v->name);
@@ -89,7 +98,7 @@ ReproScripts format_repro(const LoadedTrace& t, const ReplayReport& rep, const s
 
     std::string h;
     h += fmt::format("# hpcheck {} reproducer (host side) for {}: QMP commands, one JSON object per line,\n", kHpcheckVersion,
-                     trace_name);
+                     comment(trace_name));
     h += "# grouped by step. Send a group when the guest prints HPCHECK-HOST-STEP <n>, wait for the events named\n"
          "# in its comment, then write \"go <n>\" into the guest's second serial port.\n";
     h += "{\"execute\": \"qmp_capabilities\"}\n";
@@ -98,7 +107,8 @@ ReproScripts format_repro(const LoadedTrace& t, const ReplayReport& rep, const s
         const TraceStep& st = rep.steps[i];
         const Action& a = st.action;
         const std::string rc = rc_string(st.rc);
-        g += fmt::format("\n# step {}: {}  (model: {})\nSTEP={}\n", i + 1, action_label(m, a), rc == "0" ? "success" : rc, i + 1);
+        g += fmt::format("\n# step {}: {}  (model: {})\nSTEP={}\n", i + 1, comment(action_label(m, a)), rc == "0" ? "success" : rc,
+                         i + 1);
         if (a.fault.kind != FaultKind::NONE)
             g += fmt::format("echo \"note step {}: the model injects fault {} here; a real kernel cannot be forced to, so the "
                              "result may differ\"\n",
@@ -113,23 +123,24 @@ ReproScripts format_repro(const LoadedTrace& t, const ReplayReport& rep, const s
                     g += fmt::format("check \"memory{0} exists\" \"$([ -e $MEM/memory{0} ] && echo yes || echo no)\" \"{1}\"\n",
                                      m.blocks[blk].memory_block_id, present ? "yes" : "no");
                 }
-                h += fmt::format("# step {}: add {} (model: {}); wait for the guest to see it\n", i + 1, d.name, rc);
+                h += fmt::format("# step {}: add {} (model: {}); wait for the guest to see it\n", i + 1, comment(d.name), rc);
                 h += fmt::format("{{\"execute\": \"object-add\", \"arguments\": {{\"qom-type\": \"memory-backend-ram\", \"id\": "
-                                 "\"mem-{}\", \"size\": {}}}}}\n",
-                                 d.name, d.nr_blocks * m.geo.pages_per_block * m.geo.page_size);
-                h += fmt::format("{{\"execute\": \"device_add\", \"arguments\": {{\"driver\": \"pc-dimm\", \"id\": \"{}\", \"memdev\": "
-                                 "\"mem-{}\", \"node\": {}}}}}\n",
-                                 d.name, d.name, d.node);
+                                 "{}, \"size\": {}}}}}\n",
+                                 qmp_string("mem-" + d.name), d.nr_blocks * m.geo.pages_per_block * m.geo.page_size);
+                h += fmt::format("{{\"execute\": \"device_add\", \"arguments\": {{\"driver\": \"pc-dimm\", \"id\": {}, \"memdev\": "
+                                 "{}, \"node\": {}}}}}\n",
+                                 qmp_string(d.name), qmp_string("mem-" + d.name), d.node);
                 break;
             }
             case ActionKind::DIMM_EJECT: {
                 const Dimm& d = m.dimms[a.target];
                 g += fmt::format("host_step {}\n", i + 1);
-                h += fmt::format("# step {}: eject {}; the model says {}: expect {}\n", i + 1, d.name, rc,
+                h += fmt::format("# step {}: eject {}; the model says {}: expect {}\n", i + 1, comment(d.name), rc,
                                  st.rc == 0 ? "the DEVICE_DELETED event, then send object-del"
                                             : "an ACPI_DEVICE_OST event with a status other than 0x84 (refused), no object-del");
-                h += fmt::format("{{\"execute\": \"device_del\", \"arguments\": {{\"id\": \"{}\"}}}}\n", d.name);
-                if (st.rc == 0) h += fmt::format("{{\"execute\": \"object-del\", \"arguments\": {{\"id\": \"mem-{}\"}}}}\n", d.name);
+                h += fmt::format("{{\"execute\": \"device_del\", \"arguments\": {{\"id\": {}}}}}\n", qmp_string(d.name));
+                if (st.rc == 0)
+                    h += fmt::format("{{\"execute\": \"object-del\", \"arguments\": {{\"id\": {}}}}}\n", qmp_string("mem-" + d.name));
                 for (unsigned b = 0; b < d.nr_blocks; ++b) {
                     const unsigned blk = m.dimm_first_block[a.target] + b;
                     const BlockState& bs = st.after.blocks[blk];

@@ -37,7 +37,7 @@ const Variant& resolve_variant(const Scenario& sc, const RunOptions& opt) {
     if (!v) {
         std::string known;
         for (const Variant& x : all_variants()) known += (known.empty() ? "" : ", ") + x.name;
-        throw ScenarioError(sc.path, 0, opt.variant_override.empty() ? "variant" : "--variant",
+        throw ScenarioError(sc.path, sc.line_of("variant"), opt.variant_override.empty() ? "variant" : "--variant",
                             fmt::format("unknown variant '{}' (known: {})", name, known));
     }
     return *v;
@@ -63,6 +63,10 @@ ExploreResult run_litmus(const Scenario& sc, KernelModel& model, std::vector<Act
     }
     // The model's alphabet for a litmus test is the list of steps itself.
     for (unsigned i = 0; i < sc.steps.size(); ++i) {
+        if (g_interrupted.load(std::memory_order_relaxed)) {
+            res.incomplete_reason = "interrupted";
+            return done(Verdict::INCOMPLETE);
+        }
         const LitmusStep& st = sc.steps[i];
         trace.push_back(st.action);
         res.depth = i + 1;
@@ -123,7 +127,10 @@ ExploreResult run_litmus(const Scenario& sc, KernelModel& model, std::vector<Act
 
 RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
     const Variant& variant = resolve_variant(sc, opt);
-    const auto invs = select_invariants(opt.invariants.empty() ? sc.invariants : opt.invariants, sc.path);
+    // Unknown names are reported at the scenario's invariants line (or for --invariant).
+    const auto invs = select_invariants(opt.invariants.empty() ? sc.invariants : opt.invariants,
+                                        opt.invariants.empty() ? fmt::format("{}:{}", sc.path, sc.line_of("invariants"))
+                                                               : sc.path + ":1: --invariant");
     RunResult rr;
     rr.scenario = sc.name;
     rr.file = sc.path;

@@ -3,14 +3,17 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <set>
 #include <toml++/toml.h>
+
+#include "spec/input_check.hpp"
 
 namespace hp {
 
 ScenarioError::ScenarioError(const std::string& file, long line, const std::string& field, const std::string& msg)
-    : std::runtime_error(line > 0 ? fmt::format("{}:{}: {}: {}", file, line, field, msg)
-                                  : fmt::format("{}: {}: {}", file, field, msg)) {}
+    : std::runtime_error(line > 0 ? error_line(file, line, field, msg)
+                                  : one_line(fmt::format("{}: {}: {}", file, field, msg))) {}
 
 namespace {
 
@@ -39,24 +42,36 @@ struct Reader {
         fail(*n, field, "expected a string");
     }
 
-    // Integers may be written as numbers or as strings ("0x100000", "128M").
-    std::optional<std::uint64_t> uint(const toml::table& t, const char* key, const std::string& field) const {
+    // Integers may be written as numbers or as strings ("0x100000"); every field states the
+    // range the model holds, so nothing is truncated later.
+    std::optional<std::uint64_t> uint(const toml::table& t, const char* key, const std::string& field, Range r) const {
         const toml::node* n = t.get(key);
         if (!n) return std::nullopt;
-        if (auto v = n->value_exact<std::int64_t>()) {
-            if (*v < 0) fail(*n, field, "must not be negative");
-            return static_cast<std::uint64_t>(*v);
+        return uint_node(*n, field, r);
+    }
+    std::uint64_t uint_node(const toml::node& n, const std::string& field, Range r) const {
+        std::uint64_t v = 0;
+        if (auto i = n.value_exact<std::int64_t>()) {
+            if (*i < 0) fail(n, field, "must not be negative");
+            v = static_cast<std::uint64_t>(*i);
+        } else if (auto s = n.value_exact<std::string>()) {
+            auto p = parse_uint_text(*s);
+            if (!p) fail(n, field, fmt::format("'{}' is not a non-negative integer (decimal or 0x hex)", *s));
+            v = *p;
+        } else {
+            fail(n, field, "expected an integer");
         }
-        if (auto s = n->value<std::string>()) {
-            try {
-                size_t pos = 0;
-                const std::uint64_t v = std::stoull(*s, &pos, 0);
-                if (pos == s->size()) return v;
-            } catch (...) {
-            }
-            fail(*n, field, fmt::format("'{}' is not a number", *s));
+        if (const std::string e = range_error(v, r); !e.empty()) fail(n, field, e);
+        return v;
+    }
+    // The line of a dotted field path ("dimm[1].base_pfn"), else of its nearest parent.
+    long line_of_path(const toml::table& doc, std::string field) const {
+        while (!field.empty()) {
+            if (const toml::node* n = doc.at_path(field).node()) return std::max(1L, line_of(*n));
+            const auto cut = field.find_last_of(".[");
+            field = cut == std::string::npos ? "" : field.substr(0, cut);
         }
-        fail(*n, field, "expected an integer");
+        return 1;
     }
 
     std::optional<bool> boolean(const toml::table& t, const char* key, const std::string& field) const {
@@ -115,14 +130,23 @@ void x86_boot_layout(Machine& m, std::uint64_t ram_mb) {
 
 }  // namespace
 
-void validate_machine(const Machine& m, const std::string& file) {
-    auto fail = [&](const std::string& field, const std::string& msg) { throw ScenarioError(file, 0, field, msg); };
+void validate_machine(const Machine& m, const std::string& file,
+                      const std::function<long(const std::string& field)>& line_of) {
+    auto fail = [&](const std::string& field, const std::string& msg) {
+        throw ScenarioError(file, line_of ? line_of(field) : 1, field, msg);
+    };
     if (auto e = validate_geometry(m.geo)) fail("geometry." + e->field, e->message);
     if (m.nr_nodes < 1 || m.nr_nodes > MAX_NODES) fail("nodes", fmt::format("1..{} nodes are supported", MAX_NODES));
     if (m.dimms.size() > MAX_DIMMS) fail("dimm", fmt::format("at most {} DIMMs are supported", MAX_DIMMS));
-    if (m.blocks.size() > MAX_BLOCKS)
-        fail("dimm", fmt::format("at most {} hot-pluggable memory blocks are supported, the DIMMs have {}", MAX_BLOCKS,
-                                 m.blocks.size()));
+    // Counted from the DIMM table, before finalize() allocates a BlockInfo per block.
+    std::uint64_t nr_blocks = 0;
+    for (size_t d = 0; d < m.dimms.size(); ++d) {
+        nr_blocks += m.dimms[d].nr_blocks;  // each <= 2^32, at most MAX_DIMMS of them: no wrap
+        if (nr_blocks > MAX_BLOCKS)
+            fail(fmt::format("dimm[{}]", d),
+                 fmt::format("at most {} hot-pluggable memory blocks are supported, the DIMMs have {} or more", MAX_BLOCKS,
+                             nr_blocks));
+    }
     for (size_t i = 0; i < m.boot.size(); ++i) {
         const BootZone& z = m.boot[i];
         const std::string f = fmt::format("boot[{}]", i);
@@ -141,7 +165,8 @@ void validate_machine(const Machine& m, const std::string& file) {
         if (dm.nr_blocks == 0) fail(f + ".size_mb", "a DIMM needs at least one memory block");
         if (dm.base_pfn % ppb)
             fail(f + ".base_pfn", fmt::format("{:#x} is not aligned to the memory block size ({} pages)", dm.base_pfn, ppb));
-        const pfn_t end = dm.base_pfn + dm.nr_blocks * ppb;
+        if (dm.base_pfn >= (1ull << 32)) fail(f + ".base_pfn", "the model keeps pfns below 2^32");
+        const pfn_t end = dm.base_pfn + dm.nr_blocks * ppb;  // < 2^32 + 32 * 2^32: no wrap
         if (end >= (1ull << 32)) fail(f + ".base_pfn", "the model keeps pfns below 2^32");
         for (const BootZone& z : m.boot)
             if (dm.base_pfn < z.end_pfn && z.start_pfn < end)
@@ -155,23 +180,45 @@ void validate_machine(const Machine& m, const std::string& file) {
     }
 }
 
+namespace {
+// The widest value each kind of field may hold: pfns and page counts below 2^32 (the
+// model's pfn range), sizes in MiB up to 1 TiB.
+constexpr std::uint64_t kPfnMax = (1ull << 32) - 1;
+constexpr Range kPfn{0, kPfnMax}, kPages{0, 1ull << 32}, kGeoPages{1, 1ull << 32};
+// A DIMM name is a QEMU device id (QEMU's id_wellformed()): it reaches QMP commands and
+// shell scripts, so nothing else is accepted.
+bool qemu_id(const std::string& s) {
+    if (s.empty() || s.size() > 64 || !std::isalpha(static_cast<unsigned char>(s[0]))) return false;
+    for (char c : s)
+        if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.' && c != '_') return false;
+    return true;
+}
+}  // namespace
+
 Scenario load_scenario(const std::string& path) {
+    const InputScope scope(path);
     Reader r{path};
     toml::table doc;
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(path, ec))
+        throw ScenarioError(path, 1, "file", std::filesystem::exists(path, ec) ? "not a regular file" : "cannot be read");
+    if (std::filesystem::file_size(path, ec) > (1u << 20))  // the suite's largest is 4 KiB
+        throw ScenarioError(path, 1, "file", "larger than 1 MiB: not a scenario");
     try {
         doc = toml::parse_file(path);
     } catch (const toml::parse_error& e) {
         const auto& src = e.source();
         if (src.begin.line == 0 && std::string(e.description()).find("open") != std::string::npos)
-            throw ScenarioError(path, 0, "file", "cannot be read");
-        throw ScenarioError(path, static_cast<long>(src.begin.line), "syntax", std::string(e.description()));
+            throw ScenarioError(path, 1, "file", "cannot be read");
+        throw ScenarioError(path, std::max(1L, static_cast<long>(src.begin.line)), "syntax", std::string(e.description()));
     }
     r.only_keys(doc, "", {"name", "description", "variant", "expect", "invariants", "geometry", "kernel", "nodes",
                           "cpus_per_node", "boot_ram_mb", "boot", "dimm", "explore", "step"});
     Scenario sc;
     sc.path = path;
+    for (auto&& [k, v] : doc) sc.key_lines[std::string(k.str())] = r.line_of(v);
     sc.name = r.str(doc, "name", "name").value_or("");
-    if (sc.name.empty()) throw ScenarioError(path, 1, "name", "every scenario needs a name");
+    if (sc.name.empty()) throw ScenarioError(path, sc.line_of("name"), "name", "every scenario needs a name");
     sc.description = r.str(doc, "description", "description").value_or("");
     sc.variant = r.str(doc, "variant", "variant").value_or("v6.1");
     sc.expect = r.str(doc, "expect", "expect").value_or("pass");
@@ -193,25 +240,25 @@ Scenario load_scenario(const std::string& path) {
             m.geo = *preset;
         }
         bool custom = false;
-        auto over = [&](const char* key, std::uint64_t& field) {
-            if (auto v = r.uint(*g, key, std::string("geometry.") + key)) {
+        auto over = [&](const char* key, std::uint64_t& field, Range range = kGeoPages) {
+            if (auto v = r.uint(*g, key, std::string("geometry.") + key, range)) {
                 field = *v;
                 custom = true;
             }
         };
-        over("page_size", m.geo.page_size);
+        over("page_size", m.geo.page_size, {4096, 1u << 20});
         if (g->get("page_size")) m.geo.pages_per_subsection = (2ull << 20) / std::max<std::uint64_t>(m.geo.page_size, 1);
         over("pages_per_subsection", m.geo.pages_per_subsection);
         over("pages_per_section", m.geo.pages_per_section);
         over("pages_per_block", m.geo.pages_per_block);
         over("pageblock_nr_pages", m.geo.pageblock_nr_pages);
-        over("struct_page_size", m.geo.struct_page_size);
+        over("struct_page_size", m.geo.struct_page_size, {8, 4096});
         over("pmd_pages", m.geo.pmd_pages);
-        if (auto v = r.uint(*g, "block_size_mb", "geometry.block_size_mb")) {
+        if (auto v = r.uint(*g, "block_size_mb", "geometry.block_size_mb", {1, 1u << 20})) {
             m.geo.pages_per_block = m.geo.mib_to_pages(*v);
             custom = true;
         }
-        if (auto v = r.uint(*g, "section_size_mb", "geometry.section_size_mb")) {
+        if (auto v = r.uint(*g, "section_size_mb", "geometry.section_size_mb", {1, 1u << 20})) {
             m.geo.pages_per_section = m.geo.mib_to_pages(*v);
             custom = true;
         }
@@ -243,20 +290,16 @@ Scenario load_scenario(const std::string& path) {
             r.fail(*k->get("online_policy"), "kernel.online_policy", "only \"contig-zones\" is modelled");
     }
     // Nodes and boot memory.
-    m.nr_nodes = static_cast<int>(r.uint(doc, "nodes", "nodes").value_or(1));
-    if (m.nr_nodes < 1 || m.nr_nodes > MAX_NODES)
-        r.fail(*doc.get("nodes"), "nodes", fmt::format("1..{} nodes are supported", MAX_NODES));
+    m.nr_nodes = static_cast<int>(r.uint(doc, "nodes", "nodes", {1, MAX_NODES}).value_or(1));
+    const Range node_range{0, static_cast<std::uint64_t>(m.nr_nodes - 1)};
     m.cpus_per_node.assign(m.nr_nodes, 0);
     m.cpus_per_node[0] = 1;
     if (const toml::node* n = doc.get("cpus_per_node")) {
         const toml::array* a = n->as_array();
         if (!a || a->size() != static_cast<size_t>(m.nr_nodes))
             r.fail(*n, "cpus_per_node", fmt::format("expected an array of {} integers", m.nr_nodes));
-        for (size_t i = 0; i < a->size(); ++i) {
-            auto v = (*a)[i].value_exact<std::int64_t>();
-            if (!v || *v < 0) r.fail((*a)[i], fmt::format("cpus_per_node[{}]", i), "expected a count");
-            m.cpus_per_node[i] = static_cast<int>(*v);
-        }
+        for (size_t i = 0; i < a->size(); ++i)
+            m.cpus_per_node[i] = static_cast<int>(r.uint_node((*a)[i], fmt::format("cpus_per_node[{}]", i), {0, 4096}));
     }
     if (const toml::node* n = doc.get("boot")) {
         const toml::array* a = n->as_array();
@@ -267,20 +310,21 @@ Scenario load_scenario(const std::string& path) {
             if (!t) r.fail((*a)[i], f, "expected a table");
             r.only_keys(*t, f, {"node", "zone", "start_pfn", "end_pfn", "present", "managed"});
             BootZone z;
-            z.node = static_cast<int>(r.uint(*t, "node", f + ".node").value_or(0));
+            z.node = static_cast<int>(r.uint(*t, "node", f + ".node", node_range).value_or(0));
             const std::string zn = r.str(*t, "zone", f + ".zone").value_or("");
             unsigned zi = 0;
             if (!parse_zone(zn, zi)) r.fail(*t, f + ".zone", fmt::format("unknown zone '{}' (DMA, DMA32, Normal)", zn));
             z.zone = static_cast<ZoneIdx>(zi);
-            auto start = r.uint(*t, "start_pfn", f + ".start_pfn"), end = r.uint(*t, "end_pfn", f + ".end_pfn");
+            auto start = r.uint(*t, "start_pfn", f + ".start_pfn", kPfn), end = r.uint(*t, "end_pfn", f + ".end_pfn", kPages);
             if (!start || !end) r.fail(*t, f, "start_pfn and end_pfn are required");
             z.start_pfn = *start;
             z.end_pfn = *end;
-            z.present = r.uint(*t, "present", f + ".present").value_or(z.end_pfn - z.start_pfn);
-            z.managed = r.uint(*t, "managed", f + ".managed").value_or(z.present);
+            if (z.end_pfn <= z.start_pfn) r.fail(*t->get("end_pfn"), f + ".end_pfn", "end_pfn must be above start_pfn");
+            z.present = r.uint(*t, "present", f + ".present", kPages).value_or(z.end_pfn - z.start_pfn);
+            z.managed = r.uint(*t, "managed", f + ".managed", kPages).value_or(z.present);
             m.boot.push_back(z);
         }
-    } else if (auto ram = r.uint(doc, "boot_ram_mb", "boot_ram_mb")) {
+    } else if (auto ram = r.uint(doc, "boot_ram_mb", "boot_ram_mb", {32, 1u << 22})) {  // DMA + DMA32 .. 4 TiB
         if (m.geo.page_size != 4096)
             r.fail(*doc.get("boot_ram_mb"), "boot_ram_mb", "the boot_ram_mb shorthand is the x86 PC layout; use [[boot]]");
         x86_boot_layout(m, *ram);
@@ -306,8 +350,12 @@ Scenario load_scenario(const std::string& path) {
             r.only_keys(*t, f, {"name", "node", "size_mb", "blocks", "base_pfn"});
             Dimm d;
             d.name = r.str(*t, "name", f + ".name").value_or(fmt::format("dimm{}", i));
-            d.node = static_cast<int>(r.uint(*t, "node", f + ".node").value_or(0));
-            if (auto mb = r.uint(*t, "size_mb", f + ".size_mb")) {
+            if (!qemu_id(d.name))
+                r.fail(*t->get("name"), f + ".name",
+                       "a DIMM name is a QEMU id: a letter, then letters, digits, '-', '.' or '_' (at most 64)");
+            d.node = static_cast<int>(r.uint(*t, "node", f + ".node", node_range).value_or(0));
+            const std::uint64_t block_mib = m.geo.pages_to_mib(m.geo.pages_per_block);
+            if (auto mb = r.uint(*t, "size_mb", f + ".size_mb", {1, MAX_BLOCKS * std::max<std::uint64_t>(block_mib, 1)})) {
                 const std::uint64_t pages = m.geo.mib_to_pages(*mb);
                 if (pages == 0 || pages % m.geo.pages_per_block)
                     r.fail(*t->get("size_mb"), f + ".size_mb",
@@ -315,20 +363,15 @@ Scenario load_scenario(const std::string& path) {
                                        m.geo.pages_to_mib(m.geo.pages_per_block)));
                 d.nr_blocks = static_cast<unsigned>(pages / m.geo.pages_per_block);
             } else {
-                d.nr_blocks = static_cast<unsigned>(r.uint(*t, "blocks", f + ".blocks").value_or(1));
+                d.nr_blocks = static_cast<unsigned>(r.uint(*t, "blocks", f + ".blocks", {1, MAX_BLOCKS}).value_or(1));
             }
-            d.base_pfn = r.uint(*t, "base_pfn", f + ".base_pfn").value_or(next_base);
+            d.base_pfn = r.uint(*t, "base_pfn", f + ".base_pfn", kPfn).value_or(next_base);
             next_base = std::max(next_base, d.base_pfn + d.nr_blocks * m.geo.pages_per_block);
-            if (d.node >= m.nr_nodes) r.fail(*t, f + ".node", fmt::format("node {} does not exist", d.node));
             m.dimms.push_back(d);
         }
     }
+    validate_machine(m, path, [&](const std::string& field) { return r.line_of_path(doc, field); });
     m.finalize();
-    try {
-        validate_machine(m, path);
-    } catch (const ScenarioError&) {
-        throw;
-    }
     // [explore]
     if (const toml::table* e = r.table(doc, "explore")) {
         r.only_keys(*e, "explore", {"actions", "faults", "max_depth"});
@@ -357,7 +400,7 @@ Scenario load_scenario(const std::string& path) {
                                          "notifier-veto-offline, section-enomem, memory-block-enomem)", s));
             sc.faults.push_back(k);
         });
-        sc.max_depth = static_cast<unsigned>(r.uint(*e, "max_depth", "explore.max_depth").value_or(0));
+        sc.max_depth = static_cast<unsigned>(r.uint(*e, "max_depth", "explore.max_depth", {0, 1u << 16}).value_or(0));
     }
     if (const toml::node* n = doc.get("invariants")) {
         const toml::array* a = n->as_array();
@@ -388,22 +431,22 @@ Scenario load_scenario(const std::string& path) {
                 if (it == m.dimms.end()) r.fail(*t, f + ".dimm", fmt::format("no DIMM named '{}'", dn));
                 st.action.target = static_cast<std::uint8_t>(it - m.dimms.begin());
             } else {
-                auto id = r.uint(*t, "block", f + ".block");
+                auto id = r.uint(*t, "block", f + ".block", {0, ~0ull});
                 if (!id) r.fail(*t, f + ".block", "the memory block number (memoryN) is required");
                 auto it = std::find_if(m.blocks.begin(), m.blocks.end(),
                                        [&](const BlockInfo& b) { return b.memory_block_id == *id; });
                 if (it == m.blocks.end())
                     r.fail(*t->get("block"), f + ".block", fmt::format("memory{} is not hot-pluggable memory of this machine", *id));
                 st.action.target = static_cast<std::uint8_t>(it - m.blocks.begin());
-                st.action.count = static_cast<std::uint8_t>(r.uint(*t, "count", f + ".count").value_or(1));
+                st.action.count = static_cast<std::uint8_t>(r.uint(*t, "count", f + ".count", {1, MAX_BLOCKS}).value_or(1));
                 if (st.action.kind == ActionKind::REMOVE_MEMORY &&
-                    (st.action.count == 0 || it->index_in_dimm + st.action.count > m.dimms[it->dimm].nr_blocks))
+                    it->index_in_dimm + st.action.count > m.dimms[it->dimm].nr_blocks)
                     r.fail(*t, f + ".count", "the range must stay inside one DIMM");
             }
             if (auto fs = r.str(*t, "fault", f + ".fault")) {
                 if (!parse_fault(*fs, st.action.fault.kind)) r.fail(*t->get("fault"), f + ".fault", fmt::format("unknown fault '{}'", *fs));
                 st.action.fault.index = static_cast<std::uint8_t>(
-                    r.uint(*t, "fault_index", f + ".fault_index")
+                    r.uint(*t, "fault_index", f + ".fault_index", {0, 255})
                         .value_or(st.action.fault.kind == FaultKind::UNMOVABLE_PAGES ? st.action.target : 0));
                 if (st.action.fault.kind == FaultKind::UNMOVABLE_PAGES && st.action.fault.index >= m.blocks.size())
                     r.fail(*t, f + ".fault_index", "unmovable-pages names a block index of this machine");
@@ -424,15 +467,16 @@ Scenario load_scenario(const std::string& path) {
                     ZoneExpect ze;
                     const auto slash = key.find('/');
                     unsigned zi = 0;
-                    if (slash == std::string::npos || !parse_zone(key.substr(slash + 1), zi))
+                    const auto node = parse_uint_text(key.substr(0, slash == std::string::npos ? 0 : slash));
+                    if (slash == std::string::npos || !node || !parse_zone(key.substr(slash + 1), zi))
                         r.fail(v, ff, "keys are \"<node>/<Zone>\", e.g. \"0/Movable\"");
-                    ze.node = std::atoi(key.substr(0, slash).c_str());
-                    if (ze.node < 0 || ze.node >= m.nr_nodes) r.fail(v, ff, "no such node");
+                    if (*node >= static_cast<std::uint64_t>(m.nr_nodes)) r.fail(v, ff, "no such node");
+                    ze.node = static_cast<int>(*node);
                     ze.zone = zi;
-                    ze.start_pfn = r.uint(*zt, "start_pfn", ff + ".start_pfn");
-                    ze.spanned = r.uint(*zt, "spanned", ff + ".spanned");
-                    ze.present = r.uint(*zt, "present", ff + ".present");
-                    ze.managed = r.uint(*zt, "managed", ff + ".managed");
+                    ze.start_pfn = r.uint(*zt, "start_pfn", ff + ".start_pfn", kPfn);
+                    ze.spanned = r.uint(*zt, "spanned", ff + ".spanned", kPages);
+                    ze.present = r.uint(*zt, "present", ff + ".present", kPages);
+                    ze.managed = r.uint(*zt, "managed", ff + ".managed", kPages);
                     st.expect_zones.push_back(ze);
                 }
             }
@@ -440,9 +484,11 @@ Scenario load_scenario(const std::string& path) {
         }
     }
     if (sc.steps.empty() && sc.actions.empty())
-        throw ScenarioError(path, 0, "explore.actions", "a scenario needs [[step]]s or an [explore] action list");
+        throw ScenarioError(path, r.line_of_path(doc, "explore.actions"), "explore.actions",
+                            "a scenario needs [[step]]s or an [explore] action list");
     if (!sc.steps.empty() && !sc.actions.empty())
-        throw ScenarioError(path, 0, "explore", "a scenario is either a litmus test ([[step]]) or an exploration ([explore])");
+        throw ScenarioError(path, r.line_of_path(doc, "explore"), "explore",
+                            "a scenario is either a litmus test ([[step]]) or an exploration ([explore])");
     return sc;
 }
 

@@ -2,6 +2,8 @@
 // depth, or a fixed litmus sequence) and the expected verdict. Loaded from TOML
 // (docs/scenario-format.md); every error names file, line and field.
 #pragma once
+#include <functional>
+#include <map>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -42,12 +44,21 @@ struct Scenario {
     unsigned max_depth = 0;           // 0 = until the state space is exhausted
     std::vector<std::string> invariants;  // empty = all
     std::vector<LitmusStep> steps;    // non-empty: a litmus test, run exactly
+    std::map<std::string, long> key_lines;  // line of each top-level key, for errors found later
     bool litmus() const { return !steps.empty(); }
+    // The line of a top-level key ("variant", "invariants"), 1 when the key is absent.
+    long line_of(const std::string& key) const {
+        auto it = key_lines.find(key);
+        return it == key_lines.end() ? 1 : it->second;
+    }
 };
 
 // Throws ScenarioError on any problem.
 Scenario load_scenario(const std::string& path);
-// Validates a machine (used by the loader and by callers building machines in code).
-void validate_machine(const Machine& m, const std::string& file);
+// Validates a machine (used by the loader and by callers building machines in code) before
+// finalize(): the DIMM table is checked before any per-block table is allocated.
+// `line_of` maps a field ("dimm[1].base_pfn") to its line in `file` (default: line 1).
+void validate_machine(const Machine& m, const std::string& file,
+                      const std::function<long(const std::string& field)>& line_of = nullptr);
 
 }  // namespace hp

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <regex>
@@ -19,16 +20,19 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 inline const std::string kSrc = HPCHECK_SOURCE_DIR;
-inline const std::string kBin = HPCHECK_BINARY;
+// HPCHECK_TEST_BINARY runs the CLI tests against another build (e.g. main's, to see a
+// regression test fail before its fix).
+inline const std::string kBin = std::getenv("HPCHECK_TEST_BINARY") ? std::getenv("HPCHECK_TEST_BINARY") : HPCHECK_BINARY;
 
 struct Run {
     int rc;
     std::string out;
 };
 
-// Runs `hpcheck ARGS` from the source directory; stdout and stderr together.
+// Runs `hpcheck ARGS` from the source directory; stdout and stderr together. A run is
+// killed after 10 minutes, and a crash or kill gives rc -1 (not a normal exit).
 inline Run hpcheck(const std::string& args) {
-    const std::string cmd = "cd '" + kSrc + "' && '" + kBin + "' " + args + " 2>&1";
+    const std::string cmd = "cd '" + kSrc + "' && timeout -s KILL 600 '" + kBin + "' " + args + " 2>&1";
     Run r{-1, ""};
     FILE* p = popen(cmd.c_str(), "r");
     if (!p) return r;

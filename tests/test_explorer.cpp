@@ -18,9 +18,14 @@ TEST_CASE("every limit ends in INCOMPLETE, never PASS") {
     lim.max_seconds = 1e-9;
     r = test::explore_with(m, v, test::every_action(), {}, lim);
     CHECK(r.verdict == Verdict::INCOMPLETE);
+    // --max-memory bounds the process (issue 15): this test process is above 1 MiB of RSS
+    // before the first state, far below its RSS + 256 MiB at the end.
     lim = {};
-    lim.max_memory_mb = 0;
-    lim.max_memory_mb = 1;  // the visited set of 3 DIMMs stays far below 1 MiB: must pass
+    lim.max_memory_mb = 1;
+    r = test::explore_with(m, v, test::every_action(), {}, lim);
+    CHECK(r.verdict == Verdict::INCOMPLETE);
+    CHECK(r.incomplete_reason == "--max-memory reached");
+    lim.max_memory_mb = (process_rss_bytes() >> 20) + 256;
     CHECK(test::explore_with(m, v, test::every_action(), {}, lim).verdict == Verdict::PASS);
 }
 

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <sstream>
 #include <vector>
 
 #include "report_test_util.hpp"
@@ -86,7 +87,7 @@ TEST_CASE("report: a corrupted trace diverges at the first wrong step and field 
     CHECK(r.out.find("DIVERGES at state 5 field #meta.violation.detail") != std::string::npos);
 }
 
-TEST_CASE("report: a malformed trace is refused in one line naming file and field (exit 2)") {
+TEST_CASE("report: a malformed trace is refused in one line naming file, line and field (exit 2)") {
     const std::string itf = make_trace("itf-malformed");
     const std::string dir = fs::path(itf).parent_path();
     const std::string bad = dir + "/bad.itf.json";
@@ -94,15 +95,29 @@ TEST_CASE("report: a malformed trace is refused in one line naming file and fiel
     spit(bad, text.substr(0, text.size() / 2));
     Run r = hpcheck("replay '" + bad + "'");
     CHECK(r.rc == 2);
-    CHECK(r.out.find(bad + ": not JSON") != std::string::npos);
+    CHECK(r.out.find(bad + ":" + std::to_string(std::count(text.begin(), text.begin() + text.size() / 2, '\n') + 1) +
+                     ": json: not JSON") != std::string::npos);
     CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
 
     json doc = json::parse(text);
     doc["states"][2]["#meta"]["action"].erase("kind");
-    spit(bad, doc.dump());
+    spit(bad, doc.dump(1));
     r = hpcheck("replay '" + bad + "'");
     CHECK(r.rc == 2);
-    CHECK(r.out == "hpcheck: " + bad + ": states[2].#meta.action.kind: missing\n");
+    // The line named is the one of the object the key is missing from: states[2]'s action.
+    const std::string prefix = "hpcheck: " + bad + ":";
+    REQUIRE(r.out.rfind(prefix, 0) == 0);
+    const long line = std::stol(r.out.substr(prefix.size()));
+    CHECK(r.out == prefix + std::to_string(line) + ": states[2].#meta.action.kind: missing\n");
+    {
+        // Line `line` opens an action object, the second one of the file (states[0] has none).
+        std::istringstream in(doc.dump(1));
+        std::string l;
+        int actions = 0;
+        for (long i = 0; i < line && std::getline(in, l); ++i) actions += l.find("\"action\": {") != std::string::npos;
+        CHECK(l.find("\"action\": {") != std::string::npos);
+        CHECK(actions == 2);
+    }
 
     doc = json::parse(text);
     doc["states"][3]["#meta"]["action"]["memory_block"] = 99;
@@ -120,7 +135,7 @@ TEST_CASE("report: a malformed trace is refused in one line naming file and fiel
 
     r = hpcheck("replay '" + dir + "/does-not-exist.itf.json'");
     CHECK(r.rc == 2);
-    CHECK(r.out.find("does-not-exist.itf.json: cannot be read") != std::string::npos);
+    CHECK(r.out.find("does-not-exist.itf.json:1: file: cannot be read") != std::string::npos);
 }
 
 TEST_CASE("report: trace files are byte-identical across runs") {

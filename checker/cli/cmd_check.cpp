@@ -10,6 +10,7 @@
 #include "checker/report_json.hpp"
 #include "checker/report_svg.hpp"
 #include "checker/report_text.hpp"
+#include "spec/input_check.hpp"
 
 namespace fs = std::filesystem;
 
@@ -32,20 +33,21 @@ int exit_code_for(const RunResult& r) {
 
 int run_check(CheckArgs& a, const Context& ctx) {
     a.opt.progress = ctx.progress;
+    const InputScope scope(a.scenario);  // an allocation failure during the run names the scenario
     const Scenario sc = load_scenario(a.scenario);
     const RunResult r = run_scenario(sc, a.opt);
     std::cout << format_check(sc, r);
     if (!a.json_out.empty()) write_file_atomically(a.json_out, format_json(sc, r));
     if (!a.trace_dir.empty() && !r.replay.empty()) {
         fs::create_directories(a.trace_dir);
-        const std::string base = (fs::path(a.trace_dir) / fmt::format("{}-{}", sc.name, r.variant)).string();
+        const std::string base = (fs::path(a.trace_dir) / file_slug(fmt::format("{}-{}", sc.name, r.variant))).string();
         write_file_atomically(base + ".trace.txt", format_trace(sc.machine, r));
         write_file_atomically(base + ".trace.json", format_json(sc, r));
     }
     // The ITF trace (replay, explain, svg, html, repro read it) for every violation.
     if (!a.trace_dir.empty() && r.explore.verdict == Verdict::VIOLATION && r.explore.violation) {
         fs::create_directories(a.trace_dir);
-        const std::string base = (fs::path(a.trace_dir) / fmt::format("{}-{}", sc.name, r.variant)).string();
+        const std::string base = (fs::path(a.trace_dir) / file_slug(fmt::format("{}-{}", sc.name, r.variant))).string();
         write_file_atomically(base + ".itf.json",
                               format_itf(sc, r, a.opt.invariants.empty() ? sc.invariants : a.opt.invariants));
         // The pictures are drawn from the ITF file just written, as `hpcheck svg/html` would.
@@ -66,7 +68,8 @@ static void add_check_command(CLI::App& app, Registry& r, Context& ctx) {
     sub->add_option("--max-depth", a.opt.limits.max_depth, "explore sequences of at most D operations");
     sub->add_option("--max-states", a.opt.limits.max_states, "stop (incomplete) after N states");
     sub->add_option("--max-seconds", a.opt.limits.max_seconds, "stop (incomplete) after S seconds");
-    sub->add_option("--max-memory", a.opt.limits.max_memory_mb, "stop (incomplete) when the visited set exceeds MB MiB");
+    sub->add_option("--max-memory", a.opt.limits.max_memory_mb, "stop (incomplete) when the process exceeds MB MiB (RSS)")
+        ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 30));  // MiB << 20 must not wrap
     sub->add_option("--invariant", a.opt.invariants, "check only this invariant (repeatable)");
     sub->add_option("--json", a.json_out, "write the result as JSON to OUT");
     sub->add_option("--trace-dir", a.trace_dir, "write the violating trace (text, JSON and ITF JSON) into DIR");

@@ -28,7 +28,7 @@ int run_diff(DiffArgs& a) {
         if (!(i ? vb : va)) {
             std::string known;
             for (const Variant& v : all_variants()) known += (known.empty() ? "" : ", ") + v.name;
-            throw ScenarioError(sc.path, 0, "--variant", "unknown variant '" + a.variants[i] + "' (known: " + known + ")");
+            throw ScenarioError(sc.path, sc.line_of("variant"), "--variant", "unknown variant '" + a.variants[i] + "' (known: " + known + ")");
         }
     const DiffResult r = diff_scenario(sc, *va, *vb, a.limits);
     std::cout << format_diff(sc, *va, *vb, r);

@@ -23,10 +23,10 @@ struct GraphArgs {
 int run_graph(const GraphArgs& a) {
     const Scenario sc = load_scenario(a.scenario);
     if (sc.actions.empty())
-        throw ScenarioError(sc.path, 0, "explore.actions", "the state graph needs an exploration scenario (an operation alphabet)");
+        throw ScenarioError(sc.path, sc.line_of("step"), "explore.actions", "the state graph needs an exploration scenario (an operation alphabet)");
     const std::string vname = a.variant.empty() ? sc.variant : a.variant;
     const Variant* variant = find_variant(vname);
-    if (!variant) throw ScenarioError(sc.path, 0, a.variant.empty() ? "variant" : "--variant", fmt::format("unknown variant '{}'", vname));
+    if (!variant) throw ScenarioError(sc.path, sc.line_of("variant"), a.variant.empty() ? "variant" : "--variant", fmt::format("unknown variant '{}'", vname));
     KernelModel model(sc.machine, *variant, expand_alphabet(sc.machine, sc.actions, sc.faults),
                       select_invariants(sc.invariants, sc.path));
     GraphLimits lim = a.lim;
@@ -104,7 +104,9 @@ static void add_graph_command(CLI::App& app, Registry& r, Context&) {
     sub->add_option("--dot", a.dot, "write the graph as Graphviz DOT to OUT");
     sub->add_option("--variant", a.variant, "kernel variant instead of the scenario's");
     sub->add_option("--max-states", a.lim.max_states, "refuse (exit 3) above N states")->capture_default_str();
-    sub->add_option("--max-memory", a.lim.max_memory_mb, "refuse (exit 3) above MB MiB")->capture_default_str();
+    sub->add_option("--max-memory", a.lim.max_memory_mb, "refuse (exit 3) above MB MiB")
+        ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 30))  // MiB << 20 must not wrap
+        ->capture_default_str();
     sub->add_option("--max-depth", a.lim.max_depth, "explore sequences of at most D operations");
     r.push_back({sub, [] { return run_graph(a); }});
 }

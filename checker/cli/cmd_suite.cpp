@@ -28,6 +28,7 @@ int run_suite(const Context& ctx) {
     int passed = 0, failed = 0;
     bool bad_input = false, incomplete = false;
     for (const std::string& f : files) {
+        if (g_interrupted) break;  // also between scenarios: loading one is not a reason to go on
         try {
             const Scenario sc = load_scenario(f);
             const RunResult r = run_scenario(sc, opt);
@@ -40,13 +41,10 @@ int run_suite(const Context& ctx) {
             bad_input = true;
             ++failed;
         }
-        if (g_interrupted) {
-            incomplete = true;
-            break;
-        }
     }
-    std::printf("\n%d passed, %d failed\n", passed, failed);
+    std::printf("\n%d passed, %d failed%s\n", passed, failed, g_interrupted ? " (interrupted)" : "");
     if (bad_input) return EXIT_BAD_INPUT;
+    if (g_interrupted) return EXIT_INCOMPLETE;  // scenarios were left out: never a pass
     if (failed) return incomplete ? EXIT_INCOMPLETE : EXIT_VIOLATION;
     return EXIT_HOLDS;
 }

@@ -30,6 +30,9 @@ using AddCommand = void (*)(CLI::App& app, Registry& r, Context& ctx);
 bool register_command(int order, AddCommand add);
 void add_registered_commands(CLI::App& app, Registry& r, Context& ctx);
 
+// The whole command line (main() calls it; the CLI fuzzer calls it with parse_only).
+int hpcheck_main(int argc, char** argv, bool parse_only);
+
 // Helpers shared by commands.
 std::vector<std::string> scenario_files(const std::string& dir);
 int run_suite(const Context& ctx);
