@@ -138,7 +138,6 @@ std::string compact_state_label(const Machine& m, const KernelState& s) {
     return out;
 }
 
-namespace {
 std::string short_action(const Machine& m, const Action& a) {
     std::string s;
     switch (a.kind) {
@@ -154,13 +153,14 @@ std::string short_action(const Machine& m, const Action& a) {
     if (a.fault.kind != FaultKind::NONE) s += fmt::format("!{}", fault_name(a.fault.kind));
     return s;
 }
-}  // namespace
 
 std::string format_dot(const KernelModel& model, const StateGraph& sg, const Reversibility& rev) {
     const Machine& m = model.machine();
     std::vector<char> no_return(boost::num_vertices(sg.g), 0);
     for (auto id : rev.cannot_return) no_return[id] = 1;
-    std::string o = "digraph hpcheck {\n  rankdir=LR;\n  node [shape=box, fontname=\"DejaVu Sans Mono\", fontsize=10];\n"
+    const bool large = sg.store.size() > 150;  // see dot_graph_attributes(): what keeps dot fast
+    std::string o = "digraph hpcheck {\n" + std::string(large ? "  rankdir=LR; splines=false; nslimit=2; mclimit=0.2; remincross=false; searchsize=10;\n" : "  rankdir=LR;\n") +
+                    "  node [shape=box, fontname=\"DejaVu Sans Mono\", fontsize=10];\n"
                     "  edge [fontname=\"DejaVu Sans\", fontsize=8];\n";
     std::string blocks;
     for (unsigned b = 0; b < m.blocks.size(); ++b) blocks += fmt::format("{}{}", b ? "," : "", m.blocks[b].memory_block_id);
@@ -184,8 +184,9 @@ std::string format_dot(const KernelModel& model, const StateGraph& sg, const Rev
         o += fmt::format("  s{} [label=\"{}\"{}];\n", id, label, attrs);
     }
     for (auto [e, end] = boost::edges(sg.g); e != end; ++e)
-        o += fmt::format("  s{} -> s{} [label=\"{}\"];\n", boost::source(*e, sg.g), boost::target(*e, sg.g),
-                         short_action(m, model.action(sg.g[*e].action)));
+        o += large ? fmt::format("  s{} -> s{};\n", boost::source(*e, sg.g), boost::target(*e, sg.g))
+                   : fmt::format("  s{} -> s{} [label=\"{}\"];\n", boost::source(*e, sg.g), boost::target(*e, sg.g),
+                                 short_action(m, model.action(sg.g[*e].action)));
     o += "}\n";
     return o;
 }

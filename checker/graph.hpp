@@ -58,6 +58,9 @@ std::vector<std::uint32_t> trace_to(const StateGraph& sg, std::uint32_t id);  //
 // (D DMA, d DMA32, N Normal, M Movable) when online.
 std::string compact_state_label(const Machine& m, const KernelState& s);
 
+// Short edge label of an action: "+dimm0", "onM32", "off33", "rm32+2", "!fault".
+std::string short_action(const Machine& m, const Action& a);
+
 std::string format_dot(const KernelModel& model, const StateGraph& sg, const Reversibility& rev);
 
 }  // namespace hp

@@ -76,3 +76,52 @@ TEST_CASE("diff: exit codes 1 (difference), 0 (none, exhausted), 3 (bound hit), 
     CHECK(cli("spec/scenarios/33-v6.8-256m-dimm-explore.toml --variant v6.1 --variant nope") == 2);
     CHECK(cli("spec/scenarios/33-v6.8-256m-dimm-explore.toml --variant v6.1") == 2);
 }
+
+// --- issue 14: diff compares invariant verdicts, kernel observations and node spans ------------
+// Two test-only designs that change nothing /proc/zoneinfo or valid_zones shows: before issue 14,
+// diff said NO DIFFERENCE for both although `check` finds a violation in the first.
+namespace {
+int (*g_v61_offline)(Kernel&, unsigned) = nullptr;
+// memory_block_offline() as in 6.1, then a read of the block's (now poisoned) first struct page.
+int offline_then_read_poisoned(Kernel& k, unsigned block) {
+    const int rc = g_v61_offline(k, block);
+    if (rc == 0) read_memmap(k, k.m.blocks[block].start_pfn + k.m.geo.pages_per_block - 1, "test: page_zone()");
+    return rc;
+}
+// update_pgdat_span() that never shrinks the node: only node_start_pfn/node_spanned_pages differ.
+void no_pgdat_update(Kernel&, int) {}
+
+Variant derived(const char* name) {
+    Variant v = *find_variant("v6.1");
+    v.name = name;
+    v.parent = "v6.1";
+    g_v61_offline = v.ops.memory_block_offline;
+    return v;
+}
+}  // namespace
+
+TEST_CASE("diff: an invariant verdict and a kernel observation are differences (memmap-init)") {
+    Variant bad = derived("test-read-poisoned");
+    bad.ops.memory_block_offline = offline_then_read_poisoned;
+    const Scenario sc = load("10-two-dimms-explore-mom.toml");
+    const DiffResult r = diff_scenario(sc, *find_variant("v6.1"), bad, {});
+    REQUIRE(r.kind == DiffResult::DIFFERENCE);
+    REQUIRE(r.trace.size() == 3);  // add, online, offline: the first offline reads the poisoned page
+    CHECK(r.trace[2].action.kind == ActionKind::OFFLINE);
+    REQUIRE(has_diff(r, "invariant memmap-init"));
+    CHECK(has_diff(r, "kernel observations"));
+    for (const ObservableDiff& d : r.diffs)
+        if (d.what == "invariant memmap-init") {
+            CHECK(d.a == "holds");
+            CHECK(d.b.rfind("violated: ", 0) == 0);
+        }
+    CHECK(format_diff(sc, *find_variant("v6.1"), bad, r).find("invariant verdicts") != std::string::npos);
+}
+
+TEST_CASE("diff: node spans are compared (node0.node_spanned_pages)") {
+    Variant bad = derived("test-no-pgdat-update");
+    bad.ops.update_pgdat_span = no_pgdat_update;
+    const DiffResult r = diff_scenario(load("10-two-dimms-explore-mom.toml"), *find_variant("v6.1"), bad, {});
+    REQUIRE(r.kind == DiffResult::DIFFERENCE);
+    CHECK(has_diff(r, "node0.node_spanned_pages"));
+}
