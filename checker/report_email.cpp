@@ -81,7 +81,8 @@ std::string format_email(const Scenario& sc, const RunResult& r, const std::stri
                          r.replay.size() == 1 ? "" : "s");
         for (std::size_t i = 0; i < r.replay.size(); ++i) {
             const TraceStep& st = r.replay[i];
-            s += "\n" + wrap(fmt::format("{:>2}. {}", i + 1, action_label(sc.machine, st.action)), kEmailColumns, 0, 4);
+            s += "\n" + wrap(fmt::format("{}. {}", i + 1, action_label(sc.machine, st.action)), kEmailColumns,
+                             i + 1 < 10 ? 1 : 0, 4);  // numbers right-aligned: " 1." .. "10."
             s += wrap("$ " + describe_action(sc.machine, st.action), kEmailColumns, 4, 6);
             for (const CallLog::Entry& c : st.log.entries)
                 s += wrap(c.text, kEmailColumns, 4 + 2 * std::min(c.depth, 8), 8 + 2 * std::min(c.depth, 8));

@@ -92,7 +92,9 @@ int run_graph(const GraphArgs& a) {
             first += fmt::format("{}s{}", i ? " " : "", rev.cannot_return[i]);
         out += fmt::format("states that cannot return: {}{}\n", first, rev.cannot_return.size() > 12 ? " ..." : "");
     }
-    if (!rev.deadlocks.empty()) {
+    if (sg.bounded) {
+        out += "dead ends  not claimed: states at the depth bound were not expanded\n";
+    } else if (!rev.deadlocks.empty()) {
         std::string first;
         for (size_t i = 0; i < rev.deadlocks.size() && i < 12; ++i) first += fmt::format("{}s{}", i ? " " : "", rev.deadlocks[i]);
         out += fmt::format("dead ends  {} state(s) with no transition to another state: {}{}\n", rev.deadlocks.size(), first,

@@ -41,7 +41,8 @@ int run_tests(TestsArgs& a, const Context& ctx) {
                              "pr_warn, decisions) per function, return codes per operation\n",
                              r.hit.size(), r.reachable.size(),
                              r.reachable.empty() ? 100.0 : 100.0 * r.hit.size() / r.reachable.size());
-    std::cout << fmt::format("functions  {} of {} kernel functions defined for {} never run in this scenario{}{}\n",
+    std::cout << fmt::format("functions  {} of {} kernel functions defined for {} never appear in the narrative (never "
+                             "run here, or helpers without a KCALL marker){}{}\n",
                              r.never_called.size(), r.functions_defined, v->name, r.never_called.empty() ? "" : ": ",
                              fmt::join(r.never_called, ", "));
     if (!a.out.empty()) {

@@ -45,9 +45,10 @@ int main(int argc, char** argv) {
                  "matches its expectation.\nExit codes: 0 holds, 1 violation, 2 bad input or usage, 3 incomplete."};
     app.set_version_flag("--version", std::string("hpcheck 0.1.0"));
     Context ctx;
+    std::error_code ec;
     ctx.scenario_dir = std::getenv("HPCHECK_SCENARIOS")
                            ? std::getenv("HPCHECK_SCENARIOS")
-                           : hp::default_scenario_dir(std::filesystem::read_symlink("/proc/self/exe").string(), HPCHECK_DATA_DIR);
+                           : hp::default_scenario_dir(std::filesystem::read_symlink("/proc/self/exe", ec).string(), HPCHECK_DATA_DIR);
     ctx.progress = isatty(STDERR_FILENO);
     app.add_option("--scenarios", ctx.scenario_dir, "scenario directory of the suite")->capture_default_str();
 
