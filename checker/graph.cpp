@@ -138,6 +138,11 @@ std::string compact_state_label(const Machine& m, const KernelState& s) {
     return out;
 }
 
+std::string dot_graph_attributes(std::size_t nodes) {
+    if (nodes <= kLargeGraph) return "  rankdir=LR;\n";
+    return "  layout=sfdp; overlap=false; splines=false; outputorder=edgesfirst;\n";
+}
+
 std::string short_action(const Machine& m, const Action& a) {
     std::string s;
     switch (a.kind) {
@@ -158,8 +163,8 @@ std::string format_dot(const KernelModel& model, const StateGraph& sg, const Rev
     const Machine& m = model.machine();
     std::vector<char> no_return(boost::num_vertices(sg.g), 0);
     for (auto id : rev.cannot_return) no_return[id] = 1;
-    const bool large = sg.store.size() > 150;  // see dot_graph_attributes(): what keeps dot fast
-    std::string o = "digraph hpcheck {\n" + std::string(large ? "  rankdir=LR; splines=false; nslimit=2; mclimit=0.2; remincross=false; searchsize=10;\n" : "  rankdir=LR;\n") +
+    const bool large = sg.store.size() > kLargeGraph;
+    std::string o = "digraph hpcheck {\n" + dot_graph_attributes(sg.store.size()) +
                     "  node [shape=box, fontname=\"DejaVu Sans Mono\", fontsize=10];\n"
                     "  edge [fontname=\"DejaVu Sans\", fontsize=8];\n";
     std::string blocks;

@@ -70,16 +70,9 @@ ProjectedGraph project_graph(const KernelModel& model, const StateGraph& sg, con
     return pg;
 }
 
-std::string dot_graph_attributes(std::size_t nodes) {
-    if (nodes <= 150) return "  rankdir=LR;\n";
-    // Labelled, curved edges are what makes dot slow on large graphs (559 states did not
-    // finish): straight edges, no edge labels, a bounded number of crossing-minimisation passes.
-    return "  rankdir=LR; splines=false; nslimit=2; mclimit=0.2; remincross=false; searchsize=10;\n";
-}
-
 std::string format_projected_dot(const KernelModel& model, const StateGraph& sg, const ProjectedGraph& pg,
                                  const Reversibility& rev, const std::vector<std::string>& patterns) {
-    const bool large = pg.labels.size() > 150;
+    const bool large = pg.labels.size() > kLargeGraph;
     std::vector<char> no_return(pg.labels.size(), 0), violating(pg.labels.size(), 0);
     for (auto id : rev.cannot_return) no_return[pg.class_of[id]] = 1;
     for (std::uint32_t id = 0; id < sg.violation.size(); ++id)

@@ -3,8 +3,7 @@
 // edge (labelled with up to a few of their actions), transitions inside a node are dropped.
 // A field pattern is a field name of spec/state_diff.cpp ("node0.Movable.spanned_pages"), its
 // last component(s) ("state" = every memoryN.state, "Movable.spanned_pages"), or a shell glob
-// ("memory3*.zone"). Large graphs (over 150 nodes) are drawn without edge labels and with
-// straight edges, so that Graphviz lays out 10^3 nodes in seconds.
+// ("memory3*.zone"). Large graphs are drawn as dot_graph_attributes() (graph.hpp) says.
 #pragma once
 #include <string>
 #include <vector>
@@ -31,8 +30,5 @@ ProjectedGraph project_graph(const KernelModel& model, const StateGraph& sg, con
 // DOT of a projected graph; `plain` (no projection): every field of `fields` is all fields.
 std::string format_projected_dot(const KernelModel& model, const StateGraph& sg, const ProjectedGraph& pg,
                                  const Reversibility& rev, const std::vector<std::string>& patterns);
-
-// Graphviz settings for a graph of `nodes` nodes: the ones that keep `dot` fast at 10^3.
-std::string dot_graph_attributes(std::size_t nodes);
 
 }  // namespace hp

@@ -1,6 +1,7 @@
 #include "checker/suite_outputs.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <nlohmann/json.hpp>
 
@@ -131,6 +132,7 @@ std::string format_suite_junit(const SuiteRun& s) {
             std::string msg = fmt::format("{}: got {}, expected {}", e.failure, verdict_name(e.run.explore.verdict),
                                           e.run.expected);
             if (e.run.explore.violation) msg += " (" + e.run.explore.violation->invariant + ")";
+            if (e.failure == "vacuous") msg = "vacuous (--strict): " + fmt::format("{}", fmt::join(e.run.warnings, "; "));
             body += fmt::format("      <failure message=\"{}\" type=\"{}\">{}</failure>\n", xml_escape(msg),
                                 xml_escape(e.failure), xml_escape(format_check(*e.scenario, e.run)));
         }
