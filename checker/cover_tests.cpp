@@ -9,6 +9,7 @@
 #include <set>
 
 #include "checker/kernel_model.hpp"
+#include "checker/rc_name.hpp"
 #include "checker/kernel_source_map.hpp"
 #include "checker/report_itf.hpp"
 #include "checker/tree_store.hpp"
@@ -46,7 +47,7 @@ std::vector<std::string> coverage_items(const Action& a, int rc, const CallLog& 
             items.push_back(fmt::format("say:{}:{}", stack.empty() ? "-" : stack.back(), normalise(e.text)));
         }
     }
-    items.push_back(fmt::format("rc:{}:{}", action_kind_name(a.kind), rc == 0 ? "0" : "-" + std::string(errno_name(rc))));
+    items.push_back(fmt::format("rc:{}:{}", action_kind_name(a.kind), rc_name(rc)));
     return items;
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "checker/kernel_model.hpp"
+#include "checker/rc_name.hpp"
 #include "checker/report_text.hpp"
 #include "checker/tree_store.hpp"
 #include "spec/state_diff.hpp"
@@ -29,8 +30,6 @@ std::vector<std::pair<std::string, std::string>> observables(const Machine& m, c
 }
 
 namespace {
-
-std::string rc_str(int rc) { return rc == 0 ? "0" : fmt::format("-{}", errno_name(rc)); }
 
 const char* observation_name(Observation::Kind k) {
     switch (k) {
@@ -80,7 +79,7 @@ bool differ(const Machine& m, const Variant& a, const Variant& b, const std::vec
         any = true;
         if (out) out->push_back({std::move(what), std::move(x), std::move(y)});
     };
-    if (ra && ra->rc != rb->rc) add("return code", rc_str(ra->rc), rc_str(rb->rc));
+    if (ra && ra->rc != rb->rc) add("return code", rc_name(ra->rc), rc_name(rb->rc));
     if (any && !out) return true;
     const Verdicts va = judge(m, invs, before_a, sa, act, ra), vb = judge(m, invs, before_b, sb, act, rb);
     if (va.invariant != vb.invariant)
@@ -272,7 +271,7 @@ std::string format_diff(const Scenario& sc, const Variant& a, const Variant& b, 
     for (size_t i = 0; i < r.trace.size(); ++i) {
         const DiffStep& st = r.trace[i];
         s += fmt::format("  {:>2}. {}\n      $ {}\n      -> A: {}   B: {}\n", i + 1, action_label(sc.machine, st.action),
-                         describe_action(sc.machine, st.action), rc_str(st.rc_a), rc_str(st.rc_b));
+                         describe_action(sc.machine, st.action), rc_name(st.rc_a), rc_name(st.rc_b));
     }
     if (r.trace.empty()) s += "  (the boot states already differ)\n";
     s += "differs:\n";

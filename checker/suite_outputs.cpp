@@ -6,8 +6,10 @@
 #include <nlohmann/json.hpp>
 
 #include "checker/kernel_source_map.hpp"
+#include "checker/rc_name.hpp"
 #include "checker/report_itf.hpp"
 #include "checker/report_text.hpp"
+#include "checker/xml_escape.hpp"
 #include "spec/scenario.hpp"
 
 namespace hp {
@@ -24,8 +26,6 @@ const char* status_name(SuiteEntry::Status s) {
 }
 
 namespace {
-
-std::string rc_str(int rc) { return rc == 0 ? "0" : "-" + std::string(errno_name(rc)); }
 
 ordered_json entry_json(const SuiteEntry& e) {
     ordered_json j;
@@ -65,25 +65,9 @@ ordered_json entry_json(const SuiteEntry& e) {
         trace.push_back({{"step", i + 1},
                          {"action", action_label(sc.machine, r.replay[i].action)},
                          {"command", describe_action(sc.machine, r.replay[i].action)},
-                         {"rc", rc_str(r.replay[i].rc)}});
+                         {"rc", rc_name(r.replay[i].rc)}});
     j["trace"] = trace;
     return j;
-}
-
-std::string xml_escape(const std::string& s) {
-    std::string o;
-    for (char c : s) {
-        switch (c) {
-            case '&': o += "&amp;"; break;
-            case '<': o += "&lt;"; break;
-            case '>': o += "&gt;"; break;
-            case '"': o += "&quot;"; break;
-            default:
-                if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') o += ' ';
-                else o += c;
-        }
-    }
-    return o;
 }
 
 }  // namespace

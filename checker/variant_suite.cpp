@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "checker/rc_name.hpp"
+
 namespace hp {
 
 namespace {
@@ -54,8 +56,7 @@ std::string format_comparison(const Scenario& sc, const Variant& variant, const 
     for (std::size_t i = 0; i < c.diff.trace.size(); ++i) {
         const DiffStep& st = c.diff.trace[i];
         s += fmt::format("   {:>2}. {}\n       $ {}\n       -> A: {}   B: {}\n", i + 1, action_label(m, st.action),
-                         describe_action(m, st.action), st.rc_a == 0 ? "0" : "-" + std::string(errno_name(st.rc_a)),
-                         st.rc_b == 0 ? "0" : "-" + std::string(errno_name(st.rc_b)));
+                         describe_action(m, st.action), rc_name(st.rc_a), rc_name(st.rc_b));
     }
     if (c.diff.trace.empty()) s += "   (the boot states already differ)\n";
     s += "   differs:\n";

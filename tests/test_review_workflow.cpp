@@ -25,6 +25,7 @@ TEST_CASE("review: suite --variant prints only the scenarios whose behaviour the
     const Run r = hpcheck("suite --variant v6.8 --only '33-*' --only '10-*'");
     CHECK(r.rc == 1);
     CHECK(has(r.out, "variant v6.8 against its parent v6.1 on 2 scenario(s)"));
+    CHECK(has(hpcheck("suite --variant v6.8 --parent v5.12 --only '10-*'").out, "against the variant v5.12"));
     CHECK(has(r.out, "== v6.8-256m-dimm-explore"));
     CHECK_FALSE(has(r.out, "== two-dimms-explore-mom"));  // 128 MiB DIMMs: 6.8 = 6.1
     CHECK(has(r.out, "shortest difference, 1 operation"));

@@ -11,6 +11,7 @@
 
 #include "checker/cli/command.hpp"
 #include "checker/output_file.hpp"
+#include "checker/report_itf.hpp"
 #include "checker/report_text.hpp"
 #include "checker/suite_outputs.hpp"
 #include "checker/suite_select.hpp"
@@ -77,8 +78,9 @@ int run_variant_suite(const Context& ctx, const SuiteArgs& a) {
     const auto entries = load_selected(ctx.scenario_dir, a.sel);
     for (const SuiteEntry& e : entries)
         if (!e.error.empty()) throw std::runtime_error(e.error);  // bad input: one line, no partial output
-    std::cout << fmt::format("hpcheck {} -- variant {} against its parent {} on {} scenario(s) of {}\n", "0.1.0",
-                             x->name, p->name, entries.size(), ctx.scenario_dir);
+    std::cout << fmt::format("hpcheck {} -- variant {} against {} {} on {} scenario(s) of {}\n", kHpcheckVersion,
+                             x->name, p->name == x->parent ? "its parent" : "the variant", p->name, entries.size(),
+                             ctx.scenario_dir);
     std::cout << "(each scenario runs under both variants; its own variant and expectation are ignored)\n\n";
     int differing = 0, incomplete = 0;
     for (const SuiteEntry& e : entries) {
