@@ -1,6 +1,11 @@
 #include "checker/graph.hpp"
 
+#include "spec/state_diff.hpp"
+
 #include <fmt/format.h>
+
+#include <map>
+#include <set>
 
 #include <boost/graph/reverse_graph.hpp>
 #include <boost/graph/strong_components.hpp>
@@ -174,10 +179,33 @@ std::string format_dot(const KernelModel& model, const StateGraph& sg, const Rev
                      blocks);
     std::vector<std::uint32_t> w(sg.store.words());
     KernelState s = model.initial();
+    // States with the same block letters are told apart by what differs from the first
+    // state with those letters (up to two fields), so that no two labels read the same.
+    std::map<std::string, KernelState> first_with;
+    std::set<std::string> used;  // labels given so far (without the state number)
     for (std::uint32_t id = 0; id < sg.store.size(); ++id) {
         sg.store.get(id, w.data());
         model.unpack(w.data(), s);
-        std::string label = fmt::format("s{}\\n{}", id, compact_state_label(m, s));
+        const std::string letters = compact_state_label(m, s);
+        std::string label = fmt::format("s{}\\n{}", id, letters);
+        if (const auto it = first_with.find(letters); it == first_with.end()) {
+            first_with.emplace(letters, s);
+            used.insert(letters);
+        } else {
+            // Two fields, or as many more as it takes for the label to be new.
+            const auto d = diff_states(m, it->second, s);
+            auto shown = [&](std::size_t n) {
+                std::string e;
+                for (std::size_t i = 0; i < n; ++i) e += fmt::format("\\n{}={}", d[i].field, d[i].after);
+                if (n < d.size()) e += fmt::format("\\n+{} more", d.size() - n);
+                return e;
+            };
+            std::size_t n = std::min<std::size_t>(2, d.size());
+            while (n < d.size() && used.count(letters + shown(n))) ++n;
+            const std::string extra = shown(n);
+            label += extra;
+            used.insert(letters + extra);
+        }
         std::string attrs;
         if (id == 0) attrs += ", penwidth=2.5";
         if (!sg.violation[id].empty()) {

@@ -2,6 +2,8 @@
 // passes, a --witness state), and the state graph claims reversibility only when exhaustive.
 #include <doctest/doctest.h>
 
+#include <set>
+
 #include "report_test_util.hpp"
 
 using namespace report_test;
@@ -81,4 +83,19 @@ TEST_CASE("teaching: the DOT of a graph with about 10^3 states is laid out by Gr
         CHECK(std::system(("timeout 120 dot -Tsvg '" + d + "/big.dot' -o '" + d + "/big.svg'").c_str()) == 0);
         CHECK(fs::file_size(d + "/big.svg") > 1000);
     }
+}
+
+TEST_CASE("teaching: no two states of the DOT read the same (identical block letters are told apart)") {
+    const std::string d = scratch("graph-labels");
+    hpcheck("graph '" + fixture("add-online-no-eject.toml") + "' --dot '" + d + "/g.dot'");
+    const std::string dot = slurp(d + "/g.dot");
+    std::set<std::string> labels;
+    std::size_t nodes = 0;
+    const std::regex node(R"(\n  s[0-9]+ \[label="s[0-9]+\\n([^"]*)\")");
+    for (std::sregex_iterator it(dot.begin(), dot.end(), node), end; it != end; ++it) {
+        ++nodes;
+        labels.insert((*it)[1]);  // the label without the state number
+    }
+    CHECK(nodes == 23);
+    CHECK(labels.size() == nodes);
 }
