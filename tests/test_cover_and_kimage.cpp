@@ -67,7 +67,7 @@ TEST_CASE("kimage: a complete config passes; --dry-run writes the model's sequen
                           fixture("../kimage/harness.config") + "' --runs 2 --dry-run --work-dir '" + d + "'");
     CHECK(r.rc == 0);
     CHECK(has(r.out, "(Linux 6.1.192)"));
-    CHECK(has(r.out, "all 16 CONFIG_ options"));
+    CHECK(has(r.out, "all 17 CONFIG_ options"));
     CHECK(has(r.out, "--steps"));
     CHECK(has(r.out, "--kernel-image"));
     CHECK(has(r.out, "--random 2"));
