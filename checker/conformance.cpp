@@ -399,7 +399,7 @@ std::string variant_for_kernel(const std::string& uname_r) {
     unsigned major = 0, minor = 0;
     if (std::sscanf(uname_r.c_str(), "%u.%u", &major, &minor) != 2) return "v6.1";
     if (major == 6 && minor < 6) return "v6.1";
-    return "v6.8";  // 6.6+: one altmap per memory block (kernel-semantics.md §3.1, §3.5)
+    return "v6.8";  // 6.6+: one altmap per memory block (docs/kernel-reference.md §3.1, §3.5)
 }
 
 ReplayResult replay_recording(const std::string& path, const ReplayOptions& opt) {

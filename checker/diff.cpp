@@ -5,63 +5,99 @@
 #include <algorithm>
 
 #include "checker/kernel_model.hpp"
+#include "checker/rc_name.hpp"
 #include "checker/report_text.hpp"
 #include "checker/tree_store.hpp"
+#include "spec/state_diff.hpp"
 #include "spec/sysfs.hpp"
 
 namespace hp {
 
+const char* const kDiffCompared =
+    "whether each operation is possible; return codes; invariant verdicts after every step (state invariants "
+    "and transition properties); kernel observations (struct page reads of poisoned/unmapped memmap, misaligned "
+    "ranges, altmap pages freed to the buddy, memmap freed in use); every kernel-named state field (node spans "
+    "node_start_pfn/node_spanned_pages/node_present_pages, zone_start_pfn/spanned/present/managed/contiguous "
+    "of every zone, memory block state/zone/online_type/nr_vmemmap_pages/sections/memmap/vmemmap backing/"
+    "altmap.alloc, DIMM plug/ACPI state, memory-group counters); valid_zones of every memory block";
+
 std::vector<std::pair<std::string, std::string>> observables(const Machine& m, const KernelOps& ops,
                                                              const KernelState& s) {
-    std::vector<std::pair<std::string, std::string>> o;
-    for (int n = 0; n < m.nr_nodes; ++n)
-        for (unsigned z = 0; z < MAX_NR_ZONES; ++z) {
-            const ZoneState& zs = s.zone(n, z);
-            const std::string p = fmt::format("node{} {} ", n, zone_name(z));
-            o.emplace_back(p + "start_pfn", fmt::format("{:#x}", zs.zone_start_pfn));
-            o.emplace_back(p + "spanned", fmt::format("{}", zs.spanned_pages));
-            o.emplace_back(p + "present", fmt::format("{}", zs.present_pages));
-            o.emplace_back(p + "managed", fmt::format("{}", zs.managed_pages));
-        }
-    for (unsigned b = 0; b < m.blocks.size(); ++b) {
-        const std::string p = fmt::format("memory{} ", m.blocks[b].memory_block_id);
-        o.emplace_back(p + "state", std::string(block_state_name(s.blocks[b].state)));
-        o.emplace_back(p + "valid_zones", valid_zones(m, ops, s, b));
-    }
+    auto o = state_fields(m, s);
+    for (unsigned b = 0; b < m.blocks.size(); ++b)
+        o.emplace_back(fmt::format("memory{}.valid_zones", m.blocks[b].memory_block_id), valid_zones(m, ops, s, b));
     return o;
 }
 
 namespace {
 
-std::string rc_str(int rc) { return rc == 0 ? "0" : fmt::format("-{}", errno_name(rc)); }
+const char* observation_name(Observation::Kind k) {
+    switch (k) {
+        case Observation::POISONED_MEMMAP_READ: return "read of a poisoned struct page";
+        case Observation::UNMAPPED_MEMMAP_READ: return "read of an unmapped struct page";
+        case Observation::MISALIGNED_RANGE: return "misaligned range";
+        case Observation::ALTMAP_FREED_TO_BUDDY: return "altmap pages freed to the buddy";
+        case Observation::MEMMAP_FREED_IN_USE: return "memmap freed while in use";
+    }
+    return "?";
+}
 
-// Compare the observables of the two states after a step (and the step's return codes).
-bool differ(const Machine& m, const Variant& a, const Variant& b, const KernelState& sa, const KernelState& sb,
-            const int* rc_a, const int* rc_b, std::vector<ObservableDiff>* out) {
+// What the kernel paths of one step observed, as one comparable string ("none" if nothing).
+std::string observations_str(const StepResult& r) {
+    std::string s;
+    for (int i = 0; i < r.nobs; ++i)
+        s += fmt::format("{}{} by {} at pfn {:#x}", i ? "; " : "", observation_name(r.obs[i].kind), r.obs[i].func,
+                         r.obs[i].pfn);
+    return s.empty() ? "none" : s;
+}
+
+// The verdict of the invariants on one step: "holds" or "violated: <conjunct>" for the
+// first failing invariant (transition properties first, as the explorer checks them).
+struct Verdicts {
+    std::string invariant;  // "" when every invariant holds
+    std::string text;
+};
+Verdicts judge(const Machine& m, const std::vector<const Invariant*>& invs, const KernelState* before,
+               const KernelState& after, const Action* act, const StepResult* r) {
+    Violation v;
+    if (before)
+        for (const Invariant* i : invs)
+            if (i->holds_on && !i->holds_on(Step{m, *before, after, *act, *r}, &v))
+                return {i->name, fmt::format("violated: {} ({})", v.conjunct, v.detail)};
+    for (const Invariant* i : invs)
+        if (i->holds_in && !i->holds_in(m, after, &v)) return {i->name, fmt::format("violated: {} ({})", v.conjunct, v.detail)};
+    return {"", "holds"};
+}
+
+// Compare everything of the two sides after a step (or at boot: no action). Fills `out`
+// when given; otherwise returns at the first difference.
+bool differ(const Machine& m, const Variant& a, const Variant& b, const std::vector<const Invariant*>& invs,
+            const KernelState* before_a, const KernelState* before_b, const KernelState& sa, const KernelState& sb,
+            const Action* act, const StepResult* ra, const StepResult* rb, std::vector<ObservableDiff>* out) {
     bool any = false;
-    if (rc_a && *rc_a != *rc_b) {
+    auto add = [&](std::string what, std::string x, std::string y) {
         any = true;
-        if (out) out->push_back({"return code", rc_str(*rc_a), rc_str(*rc_b)});
-        else return true;
+        if (out) out->push_back({std::move(what), std::move(x), std::move(y)});
+    };
+    if (ra && ra->rc != rb->rc) add("return code", rc_name(ra->rc), rc_name(rb->rc));
+    if (any && !out) return true;
+    const Verdicts va = judge(m, invs, before_a, sa, act, ra), vb = judge(m, invs, before_b, sb, act, rb);
+    if (va.invariant != vb.invariant)
+        add(fmt::format("invariant {}", va.invariant.empty() ? vb.invariant : va.invariant), va.text, vb.text);
+    if (any && !out) return true;
+    if (ra) {
+        const std::string oa = observations_str(*ra), ob = observations_str(*rb);
+        if (oa != ob) add("kernel observations", oa, ob);
     }
-    // Cheap screen first: zone fields and block states live in the state words.
-    if (!out) {
-        for (int n = 0; n < m.nr_nodes; ++n)
-            for (unsigned z = 0; z < MAX_NR_ZONES; ++z) {
-                const ZoneState &x = sa.zone(n, z), &y = sb.zone(n, z);
-                if (x.zone_start_pfn != y.zone_start_pfn || x.spanned_pages != y.spanned_pages ||
-                    x.present_pages != y.present_pages || x.managed_pages != y.managed_pages)
-                    return true;
-            }
-        for (unsigned blk = 0; blk < m.blocks.size(); ++blk)
-            if (sa.blocks[blk].state != sb.blocks[blk].state) return true;
-    }
-    const auto oa = observables(m, a.ops, sa), ob = observables(m, b.ops, sb);
-    for (size_t i = 0; i < oa.size(); ++i)
-        if (oa[i].second != ob[i].second) {
-            any = true;
+    if (any && !out) return true;
+    // Cheap screen: equal states have equal fields; valid_zones still depends on the variant.
+    const bool same_state = sa == sb;
+    if (!same_state && !out) return true;
+    const auto fa = observables(m, a.ops, sa), fb = observables(m, b.ops, sb);
+    for (size_t i = 0; i < fa.size(); ++i)
+        if (fa[i].second != fb[i].second) {
+            add(fa[i].first, fa[i].second, fb[i].second);
             if (!out) return true;
-            out->push_back({oa[i].first, oa[i].second, ob[i].second});
         }
     return any;
 }
@@ -69,7 +105,9 @@ bool differ(const Machine& m, const Variant& a, const Variant& b, const KernelSt
 }  // namespace
 
 DiffResult diff_variants(const Machine& m, const Variant& a, const Variant& b, const std::vector<Action>& alphabet,
-                         bool litmus, const Limits& lim) {
+                         bool litmus, const Limits& lim, std::vector<const Invariant*> invs) {
+    if (invs.empty())
+        for (const Invariant& i : all_invariants()) invs.push_back(&i);
     using Clock = std::chrono::steady_clock;
     const auto t0 = Clock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
@@ -81,7 +119,8 @@ DiffResult diff_variants(const Machine& m, const Variant& a, const Variant& b, c
         res.seconds = elapsed();
         return res;
     };
-    if (differ(m, a, b, init, init, nullptr, nullptr, &res.diffs)) return finish(DiffResult::DIFFERENCE);
+    if (differ(m, a, b, invs, nullptr, nullptr, init, init, nullptr, nullptr, nullptr, &res.diffs))
+        return finish(DiffResult::DIFFERENCE);
 
     // One step of the product; returns true when the observables differ (diffs filled).
     struct Outcome { bool skip; bool differs; int rc_a, rc_b; };
@@ -99,7 +138,7 @@ DiffResult diff_variants(const Machine& m, const Variant& a, const Variant& b, c
         const StepResult ra = apply_action(m, a.ops, na, act), rb = apply_action(m, b.ops, nb, act);
         // A fault that fires in neither model is the fault-free action again.
         if (act.fault.kind != FaultKind::NONE && !ra.fault_fired && !rb.fault_fired) return {true, false, 0, 0};
-        const bool d = differ(m, a, b, na, nb, &ra.rc, &rb.rc, diffs);
+        const bool d = differ(m, a, b, invs, &sa, &sb, na, nb, &act, &ra, &rb, diffs);
         return {false, d, ra.rc, rb.rc};
     };
 
@@ -197,12 +236,13 @@ DiffResult diff_variants(const Machine& m, const Variant& a, const Variant& b, c
 
 DiffResult diff_scenario(const Scenario& sc, const Variant& a, const Variant& b, Limits lim) {
     if (!lim.max_depth) lim.max_depth = sc.max_depth;
+    const auto invs = select_invariants(sc.invariants, sc.path);
     if (sc.litmus()) {
         std::vector<Action> steps;
         for (const LitmusStep& st : sc.steps) steps.push_back(st.action);
-        return diff_variants(sc.machine, a, b, steps, true, lim);
+        return diff_variants(sc.machine, a, b, steps, true, lim, invs);
     }
-    return diff_variants(sc.machine, a, b, expand_alphabet(sc.machine, sc.actions, sc.faults), false, lim);
+    return diff_variants(sc.machine, a, b, expand_alphabet(sc.machine, sc.actions, sc.faults), false, lim, invs);
 }
 
 std::string format_diff(const Scenario& sc, const Variant& a, const Variant& b, const DiffResult& r) {
@@ -210,8 +250,7 @@ std::string format_diff(const Scenario& sc, const Variant& a, const Variant& b, 
     s += fmt::format("scenario   {} ({})\n", sc.name, sc.path);
     s += fmt::format("variants   A = {} — {}\n           B = {} — {}\n", a.name, a.source, b.name, b.source);
     s += fmt::format("machine    {}\n", describe_machine(sc.machine));
-    s += fmt::format("observed   return codes; /proc/zoneinfo start_pfn, spanned, present, managed of every zone; "
-                     "state and valid_zones of every memory block\n");
+    s += fmt::format("compared   {}\n", kDiffCompared);
     const char* scope = sc.litmus() ? "litmus sequence" : "product of the two models, breadth-first";
     s += fmt::format("explored   {} product states, {} transitions, depth {}, {:.3f} s ({})\n", r.states,
                      r.transitions, r.depth, r.seconds, scope);
@@ -232,7 +271,7 @@ std::string format_diff(const Scenario& sc, const Variant& a, const Variant& b, 
     for (size_t i = 0; i < r.trace.size(); ++i) {
         const DiffStep& st = r.trace[i];
         s += fmt::format("  {:>2}. {}\n      $ {}\n      -> A: {}   B: {}\n", i + 1, action_label(sc.machine, st.action),
-                         describe_action(sc.machine, st.action), rc_str(st.rc_a), rc_str(st.rc_b));
+                         describe_action(sc.machine, st.action), rc_name(st.rc_a), rc_name(st.rc_b));
     }
     if (r.trace.empty()) s += "  (the boot states already differ)\n";
     s += "differs:\n";

@@ -2,8 +2,12 @@
 
 #include "checker/explorer.hpp"
 #include "checker/process_memory.hpp"
+#include "spec/state_diff.hpp"
 
 #include <fmt/format.h>
+
+#include <map>
+#include <set>
 
 #include <boost/graph/reverse_graph.hpp>
 #include <boost/graph/strong_components.hpp>
@@ -142,7 +146,11 @@ std::string compact_state_label(const Machine& m, const KernelState& s) {
     return out;
 }
 
-namespace {
+std::string dot_graph_attributes(std::size_t nodes) {
+    if (nodes <= kLargeGraph) return "  rankdir=LR;\n";
+    return "  layout=sfdp; overlap=false; splines=false; outputorder=edgesfirst;\n";
+}
+
 std::string short_action(const Machine& m, const Action& a) {
     std::string s;
     switch (a.kind) {
@@ -158,13 +166,14 @@ std::string short_action(const Machine& m, const Action& a) {
     if (a.fault.kind != FaultKind::NONE) s += fmt::format("!{}", fault_name(a.fault.kind));
     return s;
 }
-}  // namespace
 
 std::string format_dot(const KernelModel& model, const StateGraph& sg, const Reversibility& rev) {
     const Machine& m = model.machine();
     std::vector<char> no_return(boost::num_vertices(sg.g), 0);
     for (auto id : rev.cannot_return) no_return[id] = 1;
-    std::string o = "digraph hpcheck {\n  rankdir=LR;\n  node [shape=box, fontname=\"DejaVu Sans Mono\", fontsize=10];\n"
+    const bool large = sg.store.size() > kLargeGraph;
+    std::string o = "digraph hpcheck {\n" + dot_graph_attributes(sg.store.size()) +
+                    "  node [shape=box, fontname=\"DejaVu Sans Mono\", fontsize=10];\n"
                     "  edge [fontname=\"DejaVu Sans\", fontsize=8];\n";
     std::string blocks;
     for (unsigned b = 0; b < m.blocks.size(); ++b) blocks += fmt::format("{}{}", b ? "," : "", m.blocks[b].memory_block_id);
@@ -173,10 +182,33 @@ std::string format_dot(const KernelModel& model, const StateGraph& sg, const Rev
                      blocks);
     std::vector<std::uint32_t> w(sg.store.words());
     KernelState s = model.initial();
+    // States with the same block letters are told apart by what differs from the first
+    // state with those letters (up to two fields), so that no two labels read the same.
+    std::map<std::string, KernelState> first_with;
+    std::set<std::string> used;  // labels given so far (without the state number)
     for (std::uint32_t id = 0; id < sg.store.size(); ++id) {
         sg.store.get(id, w.data());
         model.unpack(w.data(), s);
-        std::string label = fmt::format("s{}\\n{}", id, compact_state_label(m, s));
+        const std::string letters = compact_state_label(m, s);
+        std::string label = fmt::format("s{}\\n{}", id, letters);
+        if (const auto it = first_with.find(letters); it == first_with.end()) {
+            first_with.emplace(letters, s);
+            used.insert(letters);
+        } else {
+            // Two fields, or as many more as it takes for the label to be new.
+            const auto d = diff_states(m, it->second, s);
+            auto shown = [&](std::size_t n) {
+                std::string e;
+                for (std::size_t i = 0; i < n; ++i) e += fmt::format("\\n{}={}", d[i].field, d[i].after);
+                if (n < d.size()) e += fmt::format("\\n+{} more", d.size() - n);
+                return e;
+            };
+            std::size_t n = std::min<std::size_t>(2, d.size());
+            while (n < d.size() && used.count(letters + shown(n))) ++n;
+            const std::string extra = shown(n);
+            label += extra;
+            used.insert(letters + extra);
+        }
         std::string attrs;
         if (id == 0) attrs += ", penwidth=2.5";
         if (!sg.violation[id].empty()) {
@@ -188,8 +220,9 @@ std::string format_dot(const KernelModel& model, const StateGraph& sg, const Rev
         o += fmt::format("  s{} [label=\"{}\"{}];\n", id, label, attrs);
     }
     for (auto [e, end] = boost::edges(sg.g); e != end; ++e)
-        o += fmt::format("  s{} -> s{} [label=\"{}\"];\n", boost::source(*e, sg.g), boost::target(*e, sg.g),
-                         short_action(m, model.action(sg.g[*e].action)));
+        o += large ? fmt::format("  s{} -> s{};\n", boost::source(*e, sg.g), boost::target(*e, sg.g))
+                   : fmt::format("  s{} -> s{} [label=\"{}\"];\n", boost::source(*e, sg.g), boost::target(*e, sg.g),
+                                 short_action(m, model.action(sg.g[*e].action)));
     o += "}\n";
     return o;
 }

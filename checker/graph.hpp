@@ -58,6 +58,16 @@ std::vector<std::uint32_t> trace_to(const StateGraph& sg, std::uint32_t id);  //
 // (D DMA, d DMA32, N Normal, M Movable) when online.
 std::string compact_state_label(const Machine& m, const KernelState& s);
 
+// Graphviz settings for a graph of `nodes` nodes. Above kLargeGraph nodes the hierarchical
+// `dot` layout does not finish on hpcheck's graphs (559 states, 5962 edges: > 5 min): large
+// graphs ask for the force-directed sfdp layout (`dot -Tsvg` honours `layout=`), straight
+// unlabelled edges; 559 states then render in under a second.
+inline constexpr std::size_t kLargeGraph = 150;
+std::string dot_graph_attributes(std::size_t nodes);
+
+// Short edge label of an action: "+dimm0", "onM32", "off33", "rm32+2", "!fault".
+std::string short_action(const Machine& m, const Action& a);
+
 std::string format_dot(const KernelModel& model, const StateGraph& sg, const Reversibility& rev);
 
 }  // namespace hp

@@ -54,7 +54,7 @@ ReproScripts format_repro(const LoadedTrace& t, const ReplayReport& rep, const s
         g += fmt::format("# NOTE: {} is a design, not a released kernel: a real kernel runs its own code, so FAIL lines show\n"
                          "# where the kernel you boot differs from that design.\n", v->name);
     g += "#\n# Run as root in the guest (busybox sh is enough). Boot the guest as in conformance/ and\n"
-         "# ../shared/real-kernel-notes.md:\n";
+         "# docs/kernel-reference.md §9:\n";
     g += fmt::format("#   qemu-system-x86_64 -machine pc -accel tcg -m {}M,slots={},maxmem=8G ... -serial stdio \\\n"
                      "#     -serial unix:HOSTCHAN,server=on,wait=off -qmp unix:QMPSOCK,server=on,wait=off \\\n"
                      "#     -append 'console=ttyS0 memhp_default_state={} memory_hotplug.memmap_on_memory={}{}'\n",

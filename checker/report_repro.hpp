@@ -1,6 +1,6 @@
 // `hpcheck repro`: a trace as a reproducer for a real kernel under QEMU — a guest shell
 // script (sysfs writes, checks of /proc/zoneinfo against the model's values) and the host's
-// QMP commands for the DIMM steps (../shared/real-kernel-notes.md).
+// QMP commands for the DIMM steps (docs/kernel-reference.md §9).
 #pragma once
 #include <string>
 

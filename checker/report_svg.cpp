@@ -8,25 +8,14 @@
 
 #include "checker/report_text.hpp"
 #include "invariants/census.hpp"
+#include "checker/xml_escape.hpp"
 #include "spec/memmap.hpp"
 
 namespace hp {
 
 namespace {
 
-std::string esc(const std::string& s) {
-    std::string o;
-    for (char c : s) {
-        switch (c) {
-            case '&': o += "&amp;"; break;
-            case '<': o += "&lt;"; break;
-            case '>': o += "&gt;"; break;
-            case '"': o += "&quot;"; break;
-            default: o += c;
-        }
-    }
-    return o;
-}
+std::string esc(const std::string& s) { return xml_escape(s); }
 
 const char* zone_color(unsigned z) {
     switch (z) {

@@ -71,8 +71,14 @@ std::string format_check(const Scenario& sc, const RunResult& r) {
         if (!ops.empty()) s += fmt::format("fired      {}\n", ops);
     }
     for (const std::string& w : r.warnings) s += fmt::format("warning    {} (vacuous scenario?)\n", w);
-    s += fmt::format("verdict    {} (expected {}){}\n", verdict_name(e.verdict), r.expected,
-                     r.matches ? "" : "  <-- UNEXPECTED");
+    // The expectation belongs to the scenario's own variant: under --variant X it says
+    // nothing about X (`hpcheck suite --variant X` compares X with its parent instead).
+    if (r.variant != sc.variant)
+        s += fmt::format("verdict    {} (the scenario expects {} under its own variant {}; not compared under {})\n",
+                         verdict_name(e.verdict), r.expected, sc.variant, r.variant);
+    else
+        s += fmt::format("verdict    {} (expected {}){}\n", verdict_name(e.verdict), r.expected,
+                         r.matches ? "" : "  <-- UNEXPECTED");
     if (e.violation) {
         const Violation& v = *e.violation;
         const Invariant* inv = find_invariant(v.invariant);

@@ -1,6 +1,6 @@
 // Page / subsection / section / memory-block geometry of one architecture
 // configuration. Every size is in pages (pfns) so that results compare
-// directly with /proc/zoneinfo. See kernel-semantics.md §1.
+// directly with /proc/zoneinfo. See docs/kernel-reference.md §1.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -41,7 +41,7 @@ struct Geometry {
 #if !HP_SYMBOLIC
 namespace hp {
 
-// Known presets (kernel-semantics.md §1); nullopt for an unknown name.
+// Known presets (docs/kernel-reference.md §1); nullopt for an unknown name.
 std::optional<Geometry> geometry_preset(const std::string& name);
 const std::vector<std::string>& geometry_preset_names();
 

@@ -38,7 +38,7 @@ struct Dimm {
     unsigned nr_blocks = 1;
 };
 
-// Kernel command line and sysfs knobs (kernel-semantics.md §2.1).
+// Kernel command line and sysfs knobs (docs/kernel-reference.md §2.1).
 struct KernelParams {
     MemmapMode memmap_on_memory = MemmapMode::DISABLE;  // memory_hotplug.memmap_on_memory
     bool movable_node = false;                          // movable_node

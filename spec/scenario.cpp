@@ -116,7 +116,7 @@ bool parse_errno(const std::string& s, int& e) {
     return false;
 }
 
-// QEMU's pc machine below 4 GiB, as a 6.1 guest reports it (real-kernel-notes.md):
+// QEMU's pc machine below 4 GiB, as a 6.1 guest reports it (docs/kernel-reference.md §9.3):
 // DMA [1, 4096) and DMA32 up to the end of low RAM; RAM beyond 3 GiB goes above 4 GiB
 // into ZONE_NORMAL.
 void x86_boot_layout(Machine& m, std::uint64_t ram_mb) {
@@ -213,7 +213,7 @@ Scenario load_scenario(const std::string& path) {
         throw ScenarioError(path, std::max(1L, static_cast<long>(src.begin.line)), "syntax", std::string(e.description()));
     }
     r.only_keys(doc, "", {"name", "description", "variant", "expect", "invariants", "geometry", "kernel", "nodes",
-                          "cpus_per_node", "boot_ram_mb", "boot", "dimm", "explore", "step"});
+                          "cpus_per_node", "boot_ram_mb", "boot", "dimm", "explore", "step", "tags"});
     Scenario sc;
     sc.path = path;
     for (auto&& [k, v] : doc) sc.key_lines[std::string(k.str())] = r.line_of(v);
@@ -409,6 +409,16 @@ Scenario load_scenario(const std::string& path) {
             auto s = (*a)[i].value<std::string>();
             if (!s) r.fail((*a)[i], fmt::format("invariants[{}]", i), "expected a string");
             sc.invariants.push_back(*s);  // names are checked against the registry by the checker
+        }
+    }
+    // tags = ["...", ...]: free labels for `hpcheck suite --tag`.
+    if (const toml::node* n = doc.get("tags")) {
+        const toml::array* a = n->as_array();
+        if (!a) r.fail(*n, "tags", "expected an array of strings");
+        for (size_t i = 0; i < a->size(); ++i) {
+            auto s = (*a)[i].value<std::string>();
+            if (!s || s->empty()) r.fail((*a)[i], fmt::format("tags[{}]", i), "expected a non-empty string");
+            sc.tags.push_back(*s);
         }
     }
     // [[step]]: a litmus test.

@@ -43,6 +43,7 @@ struct Scenario {
     std::vector<FaultKind> faults;    // fault points the explorer may fire
     unsigned max_depth = 0;           // 0 = until the state space is exhausted
     std::vector<std::string> invariants;  // empty = all
+    std::vector<std::string> tags;        // `hpcheck suite --tag` (docs/scenario-format.md)
     std::vector<LitmusStep> steps;    // non-empty: a litmus test, run exactly
     std::map<std::string, long> key_lines;  // line of each top-level key, for errors found later
     bool litmus() const { return !steps.empty(); }

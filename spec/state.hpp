@@ -29,7 +29,7 @@ struct Memmap {
     static unsigned zone(const u8& m) { return as_index((m - 1) % MAX_NR_ZONES, MAX_NR_ZONES, 0); }
 };
 
-// Where the struct pages of a block live (kernel-semantics.md §2.3 memmap_backing).
+// Where the struct pages of a block live (docs/kernel-reference.md §2.3 memmap_backing).
 inline constexpr std::uint8_t BACKING_NONE = 0xff;   // vmemmap not populated
 inline constexpr std::uint8_t BACKING_BUDDY = 0xfe;  // vmemmap_alloc_block(): node memory
 // any other value b: altmap pfns at the start of hot-pluggable block b

@@ -1,4 +1,4 @@
-// The numbers a real Debian 6.1.192 kernel reported under QEMU (real-kernel-notes.md,
+// The numbers a real Debian 6.1.192 kernel reported under QEMU (docs/kernel-reference.md §9.3,
 // conformance/recordings/r61-*.jsonl) are unit tests of the model.
 #include <doctest/doctest.h>
 

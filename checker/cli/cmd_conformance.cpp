@@ -14,6 +14,7 @@
 #include <iostream>
 
 #include "checker/cli/command.hpp"
+#include "checker/cli/conformance_image.hpp"
 #include "checker/conformance.hpp"
 
 namespace fs = std::filesystem;
@@ -34,14 +35,17 @@ struct ConfArgs {
     std::string default_state = "offline";
     std::string keep;          // save the new recording here
     std::string recorder;      // record.py
+    KernelImageArgs image;     // --kernel-image: a kernel the user built (conformance_image.hpp)
 };
 
+// record.py next to the binary's tree (build dir inside the source tree, or an install
+// prefix's share/hpcheck), else relative to the working directory.
 std::string default_recorder() {
-#ifdef HPCHECK_SCENARIO_DIR
-    return (fs::path(HPCHECK_SCENARIO_DIR).parent_path().parent_path() / "conformance" / "record.py").string();
-#else
+    std::error_code ec;
+    const fs::path exe_dir = fs::read_symlink("/proc/self/exe", ec).parent_path();
+    for (const fs::path& c : {exe_dir / ".." / "conformance" / "record.py", exe_dir / ".." / "share" / "hpcheck" / "conformance" / "record.py"})
+        if (fs::exists(c, ec)) return fs::weakly_canonical(c, ec).string();
     return "conformance/record.py";
-#endif
 }
 
 int replay_files(const std::vector<std::string>& files, const ConfArgs& a) {
@@ -68,7 +72,18 @@ std::string shell_quote(const std::string& s) {
     return q + "'";
 }
 
-int run_conformance(ConfArgs& a) {
+int run_conformance(ConfArgs& a, const Context& ctx) {
+    if (!a.image.image.empty()) {
+        a.image.recorder = a.recorder;
+        a.image.runs = a.runs;
+        a.image.length = a.length;
+        a.image.seed = a.seed;
+        a.image.boot_ram_mb = a.boot_ram_mb;
+        a.image.memmap_on_memory = a.memmap_on_memory;
+        a.image.max_mismatches = a.max_mismatches;
+        if (!a.variant.empty()) a.image.variant = a.variant;
+        return run_kernel_image_conformance(a.image, ctx.scenario_dir);
+    }
     if (a.runs == 0) {
         if (a.recordings.empty()) throw std::runtime_error("conformance: give --recording FILE or --runs N");
         std::vector<std::string> files;
@@ -113,7 +128,7 @@ int run_conformance(ConfArgs& a) {
 }
 }  // namespace
 
-static void add_conformance_command(CLI::App& app, Registry& r, Context&) {
+static void add_conformance_command(CLI::App& app, Registry& r, Context& ctx) {
     auto* sub = app.add_subcommand(
         "conformance",
         "compare the model with the real kernel: replay recordings of conformance/record.py (--recording), or record "
@@ -139,7 +154,15 @@ static void add_conformance_command(CLI::App& app, Registry& r, Context&) {
         ->capture_default_str();
     sub->add_option("--keep", a.keep, "keep the new recording in FILE");
     sub->add_option("--recorder", a.recorder, "path of record.py")->capture_default_str();
-    r.push_back({sub, [] { return run_conformance(a); }});
+    sub->add_option("--kernel-image", a.image.image,
+                    "a kernel you built (bzImage or vmlinux): check its config, record the model's covering sequences "
+                    "and --runs random ones on it, replay against --variant (default v6.1)");
+    sub->add_option("--kernel-config", a.image.config, "its .config (default: the one of its build tree)");
+    sub->add_option("--cover-scenario", a.image.cover_scenario, "scenario for the model's sequences (default 10-two-dimms)");
+    sub->add_option("--work-dir", a.image.keep_dir, "keep the sequences and recordings of --kernel-image in DIR");
+    sub->add_flag("--dry-run", a.image.dry_run, "with --kernel-image: check the config, write the sequences, print the "
+                                                 "commands; boot nothing");
+    r.push_back({sub, [&ctx] { return run_conformance(a, ctx); }});
 }
 
 static const bool registered = register_command(50, add_conformance_command);

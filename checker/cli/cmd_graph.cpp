@@ -1,13 +1,14 @@
 // `hpcheck graph SCENARIO [--dot OUT] [--max-states N]`: keep the whole explored state graph
 // (Boost.Graph), export it as DOT, and answer reversibility: can every reachable state
 // return to the boot state? Exit 0 yes, 1 no (with a trace to such a state), 2 bad input,
-// 3 the graph is over its bounds (nothing written).
+// 3 the graph is over its bounds (nothing written) or bounded by a depth (no claim).
 #include <fmt/format.h>
 
 #include <iostream>
 
 #include "checker/cli/command.hpp"
 #include "checker/graph.hpp"
+#include "checker/graph_projection.hpp"
 #include "checker/output_file.hpp"
 #include "checker/report_text.hpp"
 #include "spec/state_diff.hpp"
@@ -17,6 +18,7 @@ namespace hp::cli {
 namespace {
 struct GraphArgs {
     std::string scenario, dot, variant;
+    std::vector<std::string> fields;  // --fields: project the DOT on these (graph_projection.hpp)
     GraphLimits lim;
 };
 
@@ -52,7 +54,14 @@ int run_graph(const GraphArgs& a) {
     const KernelState s0 = model.initial();
     std::vector<std::uint32_t> w(model.packed_words());
     KernelState s = s0;
-    if (rev.cannot_return.empty()) {
+    if (sg.bounded) {
+        // A prefix of the graph: a state that cannot get back *inside the prefix* may well
+        // get back through states beyond the bound, so neither answer is claimed.
+        out += fmt::format("reversible UNKNOWN: the graph is bounded at depth {}; {} of {} states return to the boot "
+                           "state inside it, the other {} may return through states beyond the bound. "
+                           "Reversibility is claimed only on an exhaustive graph (drop --max-depth)\n",
+                           lim.max_depth, rev.states - rev.cannot_return.size(), rev.states, rev.cannot_return.size());
+    } else if (rev.cannot_return.empty()) {
         out += fmt::format("reversible yes: every reachable state can return to the boot state\n");
     } else {
         out += fmt::format("reversible NO: {} of {} states can never return to the boot state\n", rev.cannot_return.size(), rev.states);
@@ -83,7 +92,9 @@ int run_graph(const GraphArgs& a) {
             first += fmt::format("{}s{}", i ? " " : "", rev.cannot_return[i]);
         out += fmt::format("states that cannot return: {}{}\n", first, rev.cannot_return.size() > 12 ? " ..." : "");
     }
-    if (!rev.deadlocks.empty()) {
+    if (sg.bounded) {
+        out += "dead ends  not claimed: states at the depth bound were not expanded\n";
+    } else if (!rev.deadlocks.empty()) {
         std::string first;
         for (size_t i = 0; i < rev.deadlocks.size() && i < 12; ++i) first += fmt::format("{}s{}", i ? " " : "", rev.deadlocks[i]);
         out += fmt::format("dead ends  {} state(s) with no transition to another state: {}{}\n", rev.deadlocks.size(), first,
@@ -91,8 +102,23 @@ int run_graph(const GraphArgs& a) {
     } else {
         out += "dead ends  none: every state has an operation that changes it\n";
     }
-    if (!a.dot.empty()) write_file_atomically(a.dot, format_dot(model, sg, rev));
+    if (!a.fields.empty()) {
+        const ProjectedGraph pg = project_graph(model, sg, resolve_fields(m, a.fields, sc.path));
+        out += fmt::format("projection {} states merged into {} by their {} field value(s); {} edges between them, {} "
+                           "transitions inside a merged state\n",
+                           rev.states, pg.labels.size(), a.fields.size(), pg.edges.size(), pg.internal);
+        if (!a.dot.empty()) {
+            Reversibility shown = rev;
+            if (sg.bounded) shown.cannot_return.clear();
+            write_file_atomically(a.dot, format_projected_dot(model, sg, pg, shown, a.fields));
+        }
+    } else if (!a.dot.empty()) {
+        Reversibility shown = rev;
+        if (sg.bounded) shown.cannot_return.clear();  // not known on a prefix: no orange states
+        write_file_atomically(a.dot, format_dot(model, sg, shown));
+    }
     std::cout << out;
+    if (sg.bounded) return EXIT_INCOMPLETE;
     return rev.cannot_return.empty() ? EXIT_HOLDS : EXIT_VIOLATION;
 }
 }  // namespace
@@ -103,6 +129,9 @@ static void add_graph_command(CLI::App& app, Registry& r, Context&) {
     sub->add_option("scenario", a.scenario, "exploration scenario (TOML)")->required();
     sub->add_option("--dot", a.dot, "write the graph as Graphviz DOT to OUT");
     sub->add_option("--variant", a.variant, "kernel variant instead of the scenario's");
+    sub->add_option("--fields", a.fields, "project on these fields (comma-separated; e.g. state,zone or "
+                                          "node0.Movable.spanned_pages): states equal on them are merged")
+        ->delimiter(',');
     sub->add_option("--max-states", a.lim.max_states, "refuse (exit 3) above N states")->capture_default_str();
     sub->add_option("--max-memory", a.lim.max_memory_mb, "refuse (exit 3) above MB MiB")
         ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 30))  // MiB << 20 must not wrap

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <csignal>
+#include <filesystem>
 #include <iostream>
 #include <new>
 #include <nlohmann/json.hpp>
@@ -12,10 +13,11 @@
 #include "checker/cli/strict_numbers.hpp"
 #include "checker/explorer.hpp"
 #include "spec/input_check.hpp"
+#include "checker/suite_select.hpp"
 #include "spec/scenario.hpp"
 
-#ifndef HPCHECK_SCENARIO_DIR
-#define HPCHECK_SCENARIO_DIR "spec/scenarios"
+#ifndef HPCHECK_DATA_DIR
+#define HPCHECK_DATA_DIR ""
 #endif
 
 using namespace hp::cli;
@@ -59,7 +61,10 @@ int hpcheck_main(int argc, char** argv, bool parse_only) {
                  "matches its expectation.\nExit codes: 0 holds, 1 violation, 2 bad input or usage, 3 incomplete."};
     app.set_version_flag("--version", std::string("hpcheck 0.1.0"));
     Context ctx;
-    ctx.scenario_dir = std::getenv("HPCHECK_SCENARIOS") ? std::getenv("HPCHECK_SCENARIOS") : HPCHECK_SCENARIO_DIR;
+    std::error_code ec;
+    ctx.scenario_dir = std::getenv("HPCHECK_SCENARIOS")
+                           ? std::getenv("HPCHECK_SCENARIOS")
+                           : hp::default_scenario_dir(std::filesystem::read_symlink("/proc/self/exe", ec).string(), HPCHECK_DATA_DIR);
     ctx.progress = isatty(STDERR_FILENO);
     app.add_option("--scenarios", ctx.scenario_dir, "scenario directory of the suite")->capture_default_str();
 

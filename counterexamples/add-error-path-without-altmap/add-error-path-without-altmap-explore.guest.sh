@@ -6,7 +6,7 @@
 # where the kernel you boot differs from that design.
 #
 # Run as root in the guest (busybox sh is enough). Boot the guest as in conformance/ and
-# ../shared/real-kernel-notes.md:
+# docs/kernel-reference.md §9:
 #   qemu-system-x86_64 -machine pc -accel tcg -m 1024M,slots=1,maxmem=8G ... -serial stdio \
 #     -serial unix:HOSTCHAN,server=on,wait=off -qmp unix:QMPSOCK,server=on,wait=off \
 #     -append 'console=ttyS0 memhp_default_state=offline memory_hotplug.memmap_on_memory=1'

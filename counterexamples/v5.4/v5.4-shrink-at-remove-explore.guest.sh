@@ -4,7 +4,7 @@
 # the model's verdict at the end: memmap-init: arch_remove_memory: page_zone(pfn_to_page(start_pfn)) read the struct page of pfn 0x100000 (memory32) which is poisoned (uninitialized): the zone/node it yields is garbage
 #
 # Run as root in the guest (busybox sh is enough). Boot the guest as in conformance/ and
-# ../shared/real-kernel-notes.md:
+# docs/kernel-reference.md §9:
 #   qemu-system-x86_64 -machine pc -accel tcg -m 1024M,slots=2,maxmem=8G ... -serial stdio \
 #     -serial unix:HOSTCHAN,server=on,wait=off -qmp unix:QMPSOCK,server=on,wait=off \
 #     -append 'console=ttyS0 memhp_default_state=offline memory_hotplug.memmap_on_memory=0'

@@ -4,7 +4,7 @@
 # the model's verdict at the end: altmap-free: free_pagetable freed 512 vmemmap pages at pfn 0x100000, taken from an altmap, into the buddy allocator: block-internal pfns become free memory while the block is still plugged
 #
 # Run as root in the guest (busybox sh is enough). Boot the guest as in conformance/ and
-# ../shared/real-kernel-notes.md:
+# docs/kernel-reference.md §9:
 #   qemu-system-x86_64 -machine pc -accel tcg -m 1024M,slots=1,maxmem=8G ... -serial stdio \
 #     -serial unix:HOSTCHAN,server=on,wait=off -qmp unix:QMPSOCK,server=on,wait=off \
 #     -append 'console=ttyS0 memhp_default_state=offline memory_hotplug.memmap_on_memory=1'
