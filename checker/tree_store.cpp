@@ -3,17 +3,12 @@
 #include <algorithm>
 #include <cstring>
 
+#include "checker/hash.hpp"
+
 namespace hp {
 
 namespace {
-inline std::uint64_t mix(std::uint64_t x) {  // splitmix64 finalizer
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ull;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebull;
-    x ^= x >> 31;
-    return x;
-}
+inline std::uint64_t mix(std::uint64_t x) { return mix64(x); }
 }  // namespace
 
 PairTable::PairTable() : slots_(1024, 0), mask_(1023) {}

@@ -1,0 +1,267 @@
+// explore<M>(): the deterministic level-synchronous multicore BFS described in explorer.hpp.
+// Included by explorer.hpp only.
+#pragma once
+
+namespace hp {
+
+namespace detail {
+
+// What ends a level first, ordered by discovery key (see explorer.hpp).
+enum class EventKind : std::uint8_t { NONE, STEP_VIOLATION, STATE_VIOLATION, MAX_STATES };
+
+// A discovery key: the parent's position in its level, then the action index. Sequential
+// BFS meets successors in exactly this order.
+inline std::uint64_t discovery_key(std::size_t pos_in_level, unsigned action) {
+    return static_cast<std::uint64_t>(pos_in_level) << 16 | action;
+}
+
+// One worker thread's model copy, scratch buffers and findings for the current level.
+template <class M>
+struct Worker {
+    M model;
+    std::vector<std::uint32_t> w, w2, tree, tree2;
+    typename M::State cur, next;
+    Violation v;
+    std::uint64_t transitions = 0, lookups = 0, node_lookups = 0;
+    std::uint64_t step_key = ~0ull;  // smallest key of a transition violation
+    Violation step_violation;
+    std::vector<std::pair<std::uint32_t, Violation>> state_violations;  // new roots breaking a state invariant
+    Worker(const M& m, unsigned padded, unsigned tree_size)
+        : model(m), w(padded, 0), w2(padded, 0), tree(tree_size + 2, 0), tree2(tree_size + 2, 0), cur(m.initial()),
+          next(m.initial()) {}
+};
+
+// Models that count what fired (KernelModel) add a worker's counts into the main model.
+template <class M>
+void merge_counters(M& into, M& from) {
+    if constexpr (requires { into.merge_counters_from(from); }) into.merge_counters_from(from);
+}
+
+inline void lower_to(std::atomic<std::uint64_t>& a, std::uint64_t v) {
+    std::uint64_t cur = a.load(std::memory_order_relaxed);
+    while (v < cur && !a.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {
+    }
+}
+
+}  // namespace detail
+
+template <TransitionSystem M>
+ExploreResult explore(M& model, const Limits& lim, Progress* progress = nullptr) {
+    using Clock = std::chrono::steady_clock;
+    const auto t0 = Clock::now();
+    auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
+    const unsigned nthreads = std::max(1u, lim.threads ? lim.threads : std::thread::hardware_concurrency());
+    if (model.action_count() > 0xffff) throw std::length_error("explorer: more than 65535 actions");
+    ExploreResult res;
+    VisitedSet store(model.packed_words());
+    store.set_concurrent(nthreads > 1);
+    const std::size_t budget = static_cast<std::size_t>(lim.max_memory_mb) << 20;
+    store.set_budget(budget);
+    const unsigned words = store.words();
+    std::vector<std::uint32_t> order;   // dense state id (sequential BFS order) -> visited-set root
+    std::vector<std::uint32_t> parent;  // state id -> predecessor id
+    std::vector<std::uint16_t> via;     // state id -> action index that reached it
+    std::vector<detail::Worker<M>> workers;
+    workers.reserve(nthreads);
+    for (unsigned t = 0; t < nthreads; ++t) workers.emplace_back(model, store.padded_words(), store.tree_size());
+
+    auto path_to = [&](std::uint32_t id) {
+        std::vector<unsigned> t;
+        for (; id != 0; id = parent[id]) t.push_back(via[id]);
+        return std::vector<unsigned>(t.rbegin(), t.rend());
+    };
+    auto finish = [&](Verdict verdict) {
+        res.verdict = verdict;
+        if (!res.states) res.states = order.size();
+        res.seconds = elapsed();
+        res.visited_bytes = store.bytes() + order.capacity() * 4 + parent.capacity() * 4 + via.capacity() * 2;
+        for (const auto& W : workers) {
+            res.lookups += W.lookups;
+            res.node_lookups += W.node_lookups;
+        }
+        res.peak_rss = resident_bytes();
+        if (progress) progress->finish();
+        return res;
+    };
+
+    {
+        auto& W = workers[0];
+        const typename M::State s0 = model.initial();
+        model.pack(s0, W.w.data());
+        std::uint64_t ignored = 0;
+        order.push_back(store.insert(W.w.data(), nullptr, nullptr, W.tree.data(), 0, ignored).first);
+        parent.push_back(0);
+        via.push_back(0);
+        if (!model.check_state(s0, &res.violation.emplace())) return finish(Verdict::VIOLATION);
+        res.violation.reset();
+    }
+
+    std::atomic<bool> stop{false};
+    std::string stop_reason;
+    std::mutex stop_mu;
+    auto request_stop = [&](const char* why) {
+        std::lock_guard g(stop_mu);
+        if (!stop.exchange(true)) stop_reason = why;
+    };
+    std::atomic<std::uint64_t> cutoff{~0ull};  // an event key found this level: parents past it need not run
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> fresh;
+    std::size_t lo = 0, hi = 1;
+    double last_rss_check = 0;
+
+    for (unsigned d = 0; lo < hi; ++d) {
+        res.depth = d;
+        if (lim.max_depth && d >= lim.max_depth) {
+            res.unexpanded_at_bound = hi - lo;
+            break;
+        }
+        store.roots().begin_level();
+        cutoff.store(~0ull);
+        std::atomic<std::size_t> next_id{lo};
+        const std::size_t chunk = std::clamp<std::size_t>((hi - lo) / (nthreads * 32), 1, 256);
+
+        auto work = [&](unsigned t) {
+            auto& W = workers[t];
+            for (;;) {
+                if (stop.load(std::memory_order_relaxed)) return;
+                const std::size_t b = next_id.fetch_add(chunk);
+                if (b >= hi) return;
+                const std::size_t e = std::min(hi, b + chunk);
+                if (g_interrupted.load(std::memory_order_relaxed)) return request_stop("interrupted");
+                const double now = elapsed();
+                if (lim.max_seconds > 0 && now > lim.max_seconds) return request_stop("--max-seconds reached");
+                if (budget && store.exhausted()) return request_stop("--max-memory reached");
+                if (t == 0 && budget && now - last_rss_check > 0.05) {  // reading RSS costs a system call
+                    last_rss_check = now;
+                    if (resident_bytes() > budget) return request_stop("--max-memory reached");
+                }
+                if (t == 0 && progress && progress->enabled) progress->update(store.roots().size(), hi - b, d, now);
+                for (std::size_t id = b; id < e; ++id) {
+                    const std::uint64_t pkey = detail::discovery_key(id - lo, 0);
+                    if (pkey > cutoff.load(std::memory_order_relaxed)) return;  // only later keys remain
+                    store.get(order[id], W.w.data(), W.tree.data());
+                    W.model.unpack(W.w.data(), W.cur);
+                    for (unsigned a = 0, n = W.model.action_count(); a < n; ++a) {
+                        const StepOutcome o = W.model.step(W.cur, a, W.next, &W.v);
+                        if (o == StepOutcome::DISABLED || o == StepOutcome::SKIPPED) continue;
+                        ++W.transitions;
+                        const std::uint64_t key = pkey | a;
+                        if (o == StepOutcome::VIOLATION) {
+                            if (key < W.step_key) {
+                                W.step_key = key;
+                                W.step_violation = W.v;
+                            }
+                            detail::lower_to(cutoff, key);
+                            continue;
+                        }
+                        W.model.pack(W.next, W.w2.data());
+                        if (std::memcmp(W.w2.data(), W.w.data(), words * 4) == 0) continue;  // a self-loop
+                        ++W.lookups;
+                        const auto [root, inserted] =
+                            store.insert(W.w2.data(), W.w.data(), W.tree.data(), W.tree2.data(), key, W.node_lookups);
+                        if (inserted && !W.model.check_state(W.next, &W.v)) {
+                            W.state_violations.emplace_back(root, W.v);
+                            detail::lower_to(cutoff, key);  // its smallest key is at most this one
+                        }
+                    }
+                }
+            }
+        };
+        if (nthreads == 1) {
+            work(0);
+        } else {
+            std::vector<std::thread> pool;
+            for (unsigned t = 1; t < nthreads; ++t) pool.emplace_back(work, t);
+            work(0);
+            for (auto& th : pool) th.join();
+        }
+        if (budget && !stop && resident_bytes() > budget) request_stop("--max-memory reached");
+        if (stop) {  // a time or memory limit, or Ctrl-C: where it stops depends on the machine anyway
+            res.incomplete_reason = stop_reason;
+            res.states = store.roots().size();
+            for (auto& W : workers) {
+                res.transitions += W.transitions;
+                detail::merge_counters(model, W.model);
+            }
+            return finish(Verdict::INCOMPLETE);
+        }
+
+        // Number the level's new states in discovery-key order, up to the first event.
+        fresh.clear();
+        store.roots().new_entries(fresh);
+        std::sort(fresh.begin(), fresh.end());
+        std::uint64_t ev = ~0ull;
+        auto kind = detail::EventKind::NONE;
+        Violation ev_violation;
+        for (auto& W : workers) {
+            if (W.step_key < ev) {
+                ev = W.step_key;
+                kind = detail::EventKind::STEP_VIOLATION;
+                ev_violation = W.step_violation;
+            }
+            for (const auto& [root, v] : W.state_violations) {
+                const auto it = std::find_if(fresh.begin(), fresh.end(), [&](const auto& f) { return f.second == root; });
+                if (it->first < ev) {
+                    ev = it->first;
+                    kind = detail::EventKind::STATE_VIOLATION;
+                    ev_violation = v;
+                }
+            }
+            W.step_key = ~0ull;
+            W.state_violations.clear();
+        }
+        if (lim.max_states) {  // a sequential search stops once the store holds max_states states
+            const std::size_t have = order.size();
+            const std::size_t k = lim.max_states > have ? lim.max_states - have : 1;
+            if (k <= fresh.size() && fresh[k - 1].first < ev) {  // on a tie the state violation comes first
+                ev = fresh[k - 1].first;
+                kind = detail::EventKind::MAX_STATES;
+            }
+        }
+        for (const auto& [key, root] : fresh) {
+            if (key > ev || (key == ev && kind == detail::EventKind::STEP_VIOLATION)) break;
+            order.push_back(root);
+            parent.push_back(static_cast<std::uint32_t>(lo + (key >> 16)));
+            via.push_back(static_cast<std::uint16_t>(key & 0xffff));
+        }
+        if (kind == detail::EventKind::NONE) {
+            for (auto& W : workers) {
+                res.transitions += W.transitions;
+                W.transitions = 0;
+                detail::merge_counters(model, W.model);
+            }
+            lo = hi;
+            hi = order.size();
+            continue;
+        }
+
+        // Count what a sequential search would have done up to the event: re-step the
+        // level's prefix on this thread with the main model (transitions and counters).
+        const std::size_t pe = lo + (ev >> 16);
+        const unsigned ae = static_cast<unsigned>(ev & 0xffff);
+        auto& W = workers[0];
+        for (std::size_t id = lo; id <= pe; ++id) {
+            store.get(order[id], W.w.data(), W.tree.data());
+            model.unpack(W.w.data(), W.cur);
+            for (unsigned a = 0, n = model.action_count(); a < n && (id < pe || a <= ae); ++a) {
+                const StepOutcome o = model.step(W.cur, a, W.next, &W.v);
+                if (o != StepOutcome::DISABLED && o != StepOutcome::SKIPPED) ++res.transitions;
+            }
+        }
+        if (kind == detail::EventKind::MAX_STATES) {
+            res.incomplete_reason = "--max-states reached";
+            return finish(Verdict::INCOMPLETE);
+        }
+        res.violation = ev_violation;
+        if (kind == detail::EventKind::STEP_VIOLATION) {
+            res.trace = path_to(static_cast<std::uint32_t>(pe));
+            res.trace.push_back(ae);
+        } else {
+            res.trace = path_to(static_cast<std::uint32_t>(order.size() - 1));
+        }
+        res.depth = static_cast<unsigned>(res.trace.size());
+        return finish(Verdict::VIOLATION);
+    }
+    return finish(Verdict::PASS);
+}
+
+}  // namespace hp
