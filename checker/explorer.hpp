@@ -28,6 +28,7 @@
 
 #include "checker/transition_system.hpp"
 #include "checker/visited_set.hpp"
+#include "checker/word_coder.hpp"
 
 namespace hp {
 
@@ -55,6 +56,8 @@ struct ExploreResult {
     std::uint64_t node_lookups = 0;    // inner-node interns done by state lookups (per lookup: / lookups)
     std::uint64_t lookups = 0;         // state lookups (successors that were not self-loops)
     std::size_t peak_rss = 0;          // process resident set at the end, bytes
+    unsigned passes = 1;               // searches run: a word position that outgrew its code width restarts it
+    unsigned coded_words = 0;          // words per state in the visited set (after word_coder.hpp)
 };
 
 // Set by the SIGINT handler; the explorer stops with INCOMPLETE ("interrupted").

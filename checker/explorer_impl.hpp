@@ -19,15 +19,16 @@ inline std::uint64_t discovery_key(std::size_t pos_in_level, unsigned action) {
 template <class M>
 struct Worker {
     M model;
-    std::vector<std::uint32_t> w, w2, tree, tree2;
+    std::vector<std::uint32_t> raw, raw2;  // the model's packed words (parent, successor)
+    std::vector<std::uint32_t> w, w2, tree, tree2;  // the same coded (word_coder.hpp), padded, and their trees
     typename M::State cur, next;
     Violation v;
     std::uint64_t transitions = 0, lookups = 0, node_lookups = 0;
     std::uint64_t step_key = ~0ull;  // smallest key of a transition violation
     Violation step_violation;
     std::vector<std::pair<std::uint32_t, Violation>> state_violations;  // new roots breaking a state invariant
-    Worker(const M& m, unsigned padded, unsigned tree_size)
-        : model(m), w(padded, 0), w2(padded, 0), tree(tree_size + 2, 0), tree2(tree_size + 2, 0), cur(m.initial()),
+    Worker(const M& m, unsigned raw_words, unsigned padded, unsigned tree_size)
+        : model(m), raw(raw_words, 0), raw2(raw_words, 0), w(padded, 0), w2(padded, 0), tree(tree_size + 2, 0), tree2(tree_size + 2, 0), cur(m.initial()),
           next(m.initial()) {}
 };
 
@@ -35,6 +36,10 @@ struct Worker {
 template <class M>
 void merge_counters(M& into, M& from) {
     if constexpr (requires { into.merge_counters_from(from); }) into.merge_counters_from(from);
+}
+template <class M>
+void reset_counters(M& m) {
+    if constexpr (requires { m.reset_counters(); }) m.reset_counters();
 }
 
 inline void lower_to(std::atomic<std::uint64_t>& a, std::uint64_t v) {
@@ -45,25 +50,29 @@ inline void lower_to(std::atomic<std::uint64_t>& a, std::uint64_t v) {
 
 }  // namespace detail
 
+namespace detail {
+
+// One search with the given word coder; if the coder runs out of codes the result is
+// meaningless and explore() starts again with wider codes. `model` is the pass's own
+// copy (its counters are the pass's).
 template <TransitionSystem M>
-ExploreResult explore(M& model, const Limits& lim, Progress* progress = nullptr) {
+ExploreResult explore_pass(M& model, const Limits& lim, Progress* progress, WordCoder& coder,
+                           std::chrono::steady_clock::time_point t0) {
     using Clock = std::chrono::steady_clock;
-    const auto t0 = Clock::now();
     auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
     const unsigned nthreads = std::max(1u, lim.threads ? lim.threads : std::thread::hardware_concurrency());
-    if (model.action_count() > 0xffff) throw std::length_error("explorer: more than 65535 actions");
     ExploreResult res;
-    VisitedSet store(model.packed_words());
+    VisitedSet store(coder.coded_words());
     store.set_concurrent(nthreads > 1);
     const std::size_t budget = static_cast<std::size_t>(lim.max_memory_mb) << 20;
     store.set_budget(budget);
-    const unsigned words = store.words();
+    const unsigned raw_words = coder.raw_words();
     std::vector<std::uint32_t> order;   // dense state id (sequential BFS order) -> visited-set root
     std::vector<std::uint32_t> parent;  // state id -> predecessor id
     std::vector<std::uint16_t> via;     // state id -> action index that reached it
     std::vector<detail::Worker<M>> workers;
     workers.reserve(nthreads);
-    for (unsigned t = 0; t < nthreads; ++t) workers.emplace_back(model, store.padded_words(), store.tree_size());
+    for (unsigned t = 0; t < nthreads; ++t) workers.emplace_back(model, raw_words, store.padded_words(), store.tree_size());
 
     auto path_to = [&](std::uint32_t id) {
         std::vector<unsigned> t;
@@ -74,7 +83,7 @@ ExploreResult explore(M& model, const Limits& lim, Progress* progress = nullptr)
         res.verdict = verdict;
         if (!res.states) res.states = order.size();
         res.seconds = elapsed();
-        res.visited_bytes = store.bytes() + order.capacity() * 4 + parent.capacity() * 4 + via.capacity() * 2;
+        res.visited_bytes = store.bytes() + coder.bytes() + order.capacity() * 4 + parent.capacity() * 4 + via.capacity() * 2;
         for (const auto& W : workers) {
             res.lookups += W.lookups;
             res.node_lookups += W.node_lookups;
@@ -87,7 +96,8 @@ ExploreResult explore(M& model, const Limits& lim, Progress* progress = nullptr)
     {
         auto& W = workers[0];
         const typename M::State s0 = model.initial();
-        model.pack(s0, W.w.data());
+        model.pack(s0, W.raw.data());
+        if (!coder.encode(W.raw.data(), nullptr, nullptr, W.w.data())) return res;
         std::uint64_t ignored = 0;
         order.push_back(store.insert(W.w.data(), nullptr, nullptr, W.tree.data(), 0, ignored).first);
         parent.push_back(0);
@@ -139,7 +149,8 @@ ExploreResult explore(M& model, const Limits& lim, Progress* progress = nullptr)
                     const std::uint64_t pkey = detail::discovery_key(id - lo, 0);
                     if (pkey > cutoff.load(std::memory_order_relaxed)) return;  // only later keys remain
                     store.get(order[id], W.w.data(), W.tree.data());
-                    W.model.unpack(W.w.data(), W.cur);
+                    coder.decode(W.w.data(), W.raw.data());
+                    W.model.unpack(W.raw.data(), W.cur);
                     for (unsigned a = 0, n = W.model.action_count(); a < n; ++a) {
                         const StepOutcome o = W.model.step(W.cur, a, W.next, &W.v);
                         if (o == StepOutcome::DISABLED || o == StepOutcome::SKIPPED) continue;
@@ -153,8 +164,10 @@ ExploreResult explore(M& model, const Limits& lim, Progress* progress = nullptr)
                             detail::lower_to(cutoff, key);
                             continue;
                         }
-                        W.model.pack(W.next, W.w2.data());
-                        if (std::memcmp(W.w2.data(), W.w.data(), words * 4) == 0) continue;  // a self-loop
+                        W.model.pack(W.next, W.raw2.data());
+                        if (std::memcmp(W.raw2.data(), W.raw.data(), raw_words * 4) == 0) continue;  // a self-loop
+                        if (!coder.encode(W.raw2.data(), W.raw.data(), W.w.data(), W.w2.data()))
+                            return request_stop("out of codes");  // explore() starts again, wider
                         ++W.lookups;
                         const auto [root, inserted] =
                             store.insert(W.w2.data(), W.w.data(), W.tree.data(), W.tree2.data(), key, W.node_lookups);
@@ -241,7 +254,8 @@ ExploreResult explore(M& model, const Limits& lim, Progress* progress = nullptr)
         auto& W = workers[0];
         for (std::size_t id = lo; id <= pe; ++id) {
             store.get(order[id], W.w.data(), W.tree.data());
-            model.unpack(W.w.data(), W.cur);
+            coder.decode(W.w.data(), W.raw.data());
+            model.unpack(W.raw.data(), W.cur);
             for (unsigned a = 0, n = model.action_count(); a < n && (id < pe || a <= ae); ++a) {
                 const StepOutcome o = model.step(W.cur, a, W.next, &W.v);
                 if (o != StepOutcome::DISABLED && o != StepOutcome::SKIPPED) ++res.transitions;
@@ -262,6 +276,30 @@ ExploreResult explore(M& model, const Limits& lim, Progress* progress = nullptr)
         return finish(Verdict::VIOLATION);
     }
     return finish(Verdict::PASS);
+}
+
+}  // namespace detail
+
+template <TransitionSystem M>
+ExploreResult explore(M& model, const Limits& lim, Progress* progress = nullptr) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (model.action_count() > 0xffff) throw std::length_error("explorer: more than 65535 actions");
+    // Narrow codes only pay when there is a tree to shorten (more than 2 words).
+    const unsigned words = model.packed_words();
+    std::vector<std::uint8_t> widths(words, words > 2 ? 4 : 32);
+    for (unsigned pass = 1;; ++pass) {
+        WordCoder coder(widths);
+        M pass_model = model;
+        detail::reset_counters(pass_model);
+        ExploreResult r = detail::explore_pass(pass_model, lim, progress, coder, t0);
+        if (!coder.overflowed()) {
+            detail::merge_counters(model, pass_model);
+            r.passes = pass;
+            r.coded_words = coder.coded_words();
+            return r;
+        }
+        widths = coder.widened();
+    }
 }
 
 }  // namespace hp

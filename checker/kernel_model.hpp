@@ -45,6 +45,7 @@ public:
     // The explorer's worker threads each step a copy of the model: add a copy's counts
     // into this one and zero them there.
     void merge_counters_from(KernelModel& other);
+    void reset_counters() { counters_ = {}; }
     int last_rc() const { return last_rc_; }  // the return code of the last step()
 
 private:
