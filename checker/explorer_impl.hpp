@@ -16,20 +16,35 @@ inline std::uint64_t discovery_key(std::size_t pos_in_level, unsigned action) {
 }
 
 // One worker thread's model copy, scratch buffers and findings for the current level.
+// Successors are looked up in batches (VisitedSet::insert_batch), so a batch keeps the
+// coded words and trees of its parents and the coded words of their successors.
 template <class M>
 struct Worker {
+    static constexpr unsigned kBatchParents = 16, kBatchSuccessors = 64;
     M model;
-    std::vector<std::uint32_t> raw, raw2;  // the model's packed words (parent, successor)
-    std::vector<std::uint32_t> w, w2, tree, tree2;  // the same coded (word_coder.hpp), padded, and their trees
+    unsigned padded, tree_size;
+    std::vector<std::uint32_t> raw, raw2;        // the model's packed words (parent, successor)
+    std::vector<std::uint32_t> w, tree;          // coded padded words and tree, for get()
+    std::vector<std::uint32_t> pwords, ptrees;   // the batch's parents: coded words, trees
+    std::vector<std::uint32_t> swords, strees;   // the batch's successors: coded words, scratch trees
+    std::vector<InsertJob> jobs;
+    unsigned nparents = 0, nsucc = 0;
     typename M::State cur, next;
     Violation v;
     std::uint64_t transitions = 0, lookups = 0, node_lookups = 0;
     std::uint64_t step_key = ~0ull;  // smallest key of a transition violation
     Violation step_violation;
     std::vector<std::pair<std::uint32_t, Violation>> state_violations;  // new roots breaking a state invariant
-    Worker(const M& m, unsigned raw_words, unsigned padded, unsigned tree_size)
-        : model(m), raw(raw_words, 0), raw2(raw_words, 0), w(padded, 0), w2(padded, 0), tree(tree_size + 2, 0), tree2(tree_size + 2, 0), cur(m.initial()),
-          next(m.initial()) {}
+    Worker(const M& m, unsigned raw_words, unsigned padded_words, unsigned tree_sz)
+        : model(m), padded(padded_words), tree_size(tree_sz + 2), raw(raw_words, 0), raw2(raw_words, 0),
+          w(padded, 0), tree(tree_size, 0), pwords(kBatchParents * padded, 0), ptrees(kBatchParents * tree_size, 0),
+          swords((kBatchSuccessors + m.action_count()) * padded, 0),
+          strees((kBatchSuccessors + m.action_count()) * tree_size, 0), jobs(kBatchSuccessors + m.action_count()),
+          cur(m.initial()), next(m.initial()) {}
+    std::uint32_t* pw(unsigned i) { return &pwords[i * padded]; }
+    std::uint32_t* pt(unsigned i) { return &ptrees[i * tree_size]; }
+    std::uint32_t* sw(unsigned i) { return &swords[i * padded]; }
+    std::uint32_t* st(unsigned i) { return &strees[i * tree_size]; }
 };
 
 // Models that count what fired (KernelModel) add a worker's counts into the main model.
@@ -145,11 +160,28 @@ ExploreResult explore_pass(M& model, const Limits& lim, Progress* progress, Word
                     if (resident_bytes() > budget) return request_stop("--max-memory reached");
                 }
                 if (t == 0 && progress && progress->enabled) progress->update(store.roots().size(), hi - b, d, now);
+                // Look the batch's successors up; check the state invariants of the new ones.
+                auto flush = [&] {
+                    store.insert_batch(W.jobs.data(), W.nsucc, W.node_lookups);
+                    W.lookups += W.nsucc;
+                    for (unsigned k = 0; k < W.nsucc; ++k) {
+                        if (!W.jobs[k].inserted) continue;
+                        coder.decode(W.jobs[k].words, W.raw2.data());
+                        W.model.unpack(W.raw2.data(), W.next);
+                        if (!W.model.check_state(W.next, &W.v)) {
+                            W.state_violations.emplace_back(W.jobs[k].root, W.v);
+                            detail::lower_to(cutoff, W.jobs[k].key);  // its smallest key is at most this one
+                        }
+                    }
+                    W.nparents = W.nsucc = 0;
+                };
                 for (std::size_t id = b; id < e; ++id) {
                     const std::uint64_t pkey = detail::discovery_key(id - lo, 0);
-                    if (pkey > cutoff.load(std::memory_order_relaxed)) return;  // only later keys remain
-                    store.get(order[id], W.w.data(), W.tree.data());
-                    coder.decode(W.w.data(), W.raw.data());
+                    if (pkey > cutoff.load(std::memory_order_relaxed)) break;  // only later keys remain
+                    const unsigned pi = W.nparents++;
+                    std::uint32_t* const pw = W.pw(pi);
+                    store.get(order[id], pw, W.pt(pi));
+                    coder.decode(pw, W.raw.data());
                     W.model.unpack(W.raw.data(), W.cur);
                     for (unsigned a = 0, n = W.model.action_count(); a < n; ++a) {
                         const StepOutcome o = W.model.step(W.cur, a, W.next, &W.v);
@@ -166,17 +198,15 @@ ExploreResult explore_pass(M& model, const Limits& lim, Progress* progress, Word
                         }
                         W.model.pack(W.next, W.raw2.data());
                         if (std::memcmp(W.raw2.data(), W.raw.data(), raw_words * 4) == 0) continue;  // a self-loop
-                        if (!coder.encode(W.raw2.data(), W.raw.data(), W.w.data(), W.w2.data()))
+                        const unsigned si = W.nsucc;
+                        if (!coder.encode(W.raw2.data(), W.raw.data(), pw, W.sw(si)))
                             return request_stop("out of codes");  // explore() starts again, wider
-                        ++W.lookups;
-                        const auto [root, inserted] =
-                            store.insert(W.w2.data(), W.w.data(), W.tree.data(), W.tree2.data(), key, W.node_lookups);
-                        if (inserted && !W.model.check_state(W.next, &W.v)) {
-                            W.state_violations.emplace_back(root, W.v);
-                            detail::lower_to(cutoff, key);  // its smallest key is at most this one
-                        }
+                        W.jobs[si] = InsertJob{W.sw(si), pw, W.pt(pi), W.st(si), key};
+                        ++W.nsucc;
                     }
+                    if (W.nsucc >= W.kBatchSuccessors || W.nparents == W.kBatchParents) flush();
                 }
+                flush();
             }
         };
         if (nthreads == 1) {

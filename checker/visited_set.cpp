@@ -3,6 +3,7 @@
 #include <bit>
 #include <cstdio>
 #include <cstring>
+#include <tuple>
 #include <thread>
 #include <unistd.h>
 
@@ -34,7 +35,24 @@ struct SpinGuard {
 };
 }  // namespace
 
-SharedPairTable::SharedPairTable() = default;
+SharedPairTable::SharedPairTable() {
+    for (Segment& s : segs_) {
+        s.pub_slots.store(s.slots.data());
+        s.pub_mask.store(s.mask);
+    }
+}
+
+void SharedPairTable::prefetch(std::uint32_t a, std::uint32_t b, bool entry) const {
+    const std::uint64_t hash = mix64(static_cast<std::uint64_t>(a) << 32 | b);
+    const Segment& s = segs_[hash >> (64 - kSegBits)];
+    const std::uint32_t* slots = s.pub_slots.load(std::memory_order_relaxed);
+    const std::uint64_t h = hash & s.pub_mask.load(std::memory_order_relaxed);
+    if (!entry || concurrent_) {
+        __builtin_prefetch(slots + h);
+        return;
+    }
+    if (const std::uint32_t slot = slots[h]) __builtin_prefetch(slot_of(s, slot - 1));
+}
 
 const std::uint64_t* SharedPairTable::slot_of(const Segment& s, std::uint32_t local) {
     const std::uint32_t x = local + (1u << kChunk0Bits);
@@ -61,6 +79,8 @@ void SharedPairTable::grow(Segment& s) {
     }
     s.slots.swap(bigger);
     s.mask = mask;
+    s.pub_slots.store(s.slots.data(), std::memory_order_relaxed);
+    s.pub_mask.store(mask, std::memory_order_relaxed);
 }
 
 std::uint32_t SharedPairTable::intern(std::uint32_t a, std::uint32_t b, bool& inserted, std::uint64_t key) {
@@ -185,6 +205,79 @@ std::pair<std::uint32_t, bool> VisitedSet::insert(const std::uint32_t* w, const 
     }
     const std::uint32_t id = roots_.intern(t[top], t[top + 1], ins, key);
     return {id, ins};
+}
+
+void VisitedSet::insert_batch(InsertJob* jobs, unsigned n, std::uint64_t& lookups) {
+    // Per tree level, every lookup of the batch is first prefetched, then its slot peeked
+    // at (to prefetch the pair), then interned; a job's next level needs this level's ids.
+    bool ins;
+    if (leaves_ == 2) {
+        for (unsigned k = 0; k < n; ++k) roots_.prefetch(jobs[k].words[0], jobs[k].words[1], false);
+        for (unsigned k = 0; k < n; ++k) roots_.prefetch(jobs[k].words[0], jobs[k].words[1], true);
+        for (unsigned k = 0; k < n; ++k) {
+            InsertJob& j = jobs[k];
+            j.root = roots_.intern(j.words[0], j.words[1], j.inserted, j.key);
+        }
+        return;
+    }
+    // Level 0: the word pairs that differ from the base.
+    for (unsigned k = 0; k < n; ++k) {
+        InsertJob& j = jobs[k];
+        j.done = false;
+        j.nd = 0;
+        if (!j.base_words) {
+            std::tie(j.root, j.inserted) = insert(j.words, nullptr, nullptr, j.tree, j.key, lookups);
+            j.done = true;
+            continue;
+        }
+        std::memcpy(j.tree, j.base_tree, tree_size_ * 4);
+        for (unsigned p = 0, np = leaves_ / 2; p < np; ++p) {
+            if (j.words[2 * p] == j.base_words[2 * p] && j.words[2 * p + 1] == j.base_words[2 * p + 1]) continue;
+            if (j.nd == 64) {
+                std::tie(j.root, j.inserted) = insert(j.words, nullptr, nullptr, j.tree, j.key, lookups);
+                j.done = true;
+                break;
+            }
+            j.dirty[j.nd++] = p;
+        }
+    }
+    const unsigned levels = static_cast<unsigned>(level_off_.size());
+    for (unsigned l = 0; l < levels; ++l) {
+        const unsigned here = level_off_[l], below = l ? level_off_[l - 1] : 0;
+        auto pair_at = [&](const InsertJob& j, unsigned p) {
+            return l == 0 ? std::pair{j.words[2 * p], j.words[2 * p + 1]}
+                          : std::pair{j.tree[below + 2 * p], j.tree[below + 2 * p + 1]};
+        };
+        for (bool entry : {false, true})
+            for (unsigned k = 0; k < n; ++k)
+                if (!jobs[k].done)
+                    for (unsigned i = 0; i < jobs[k].nd; ++i) {
+                        const auto [a, b] = pair_at(jobs[k], jobs[k].dirty[i]);
+                        nodes_.prefetch(a, b, entry);
+                    }
+        for (unsigned k = 0; k < n; ++k) {
+            InsertJob& j = jobs[k];
+            if (j.done) continue;
+            unsigned nn = 0;
+            for (unsigned i = 0; i < j.nd; ++i) {
+                const unsigned p = j.dirty[i];
+                const auto [a, b] = pair_at(j, p);
+                j.tree[here + p] = nodes_.intern(a, b, ins);
+                ++lookups;
+                if (nn && j.dirty[nn - 1] == p / 2) continue;  // both children dirty: the parent once
+                j.dirty[nn++] = p / 2;  // in place: nn <= i + 1, entries below are already read
+            }
+            j.nd = nn;
+        }
+    }
+    const unsigned top = level_off_.back();
+    for (bool entry : {false, true})
+        for (unsigned k = 0; k < n; ++k)
+            if (!jobs[k].done) roots_.prefetch(jobs[k].tree[top], jobs[k].tree[top + 1], entry);
+    for (unsigned k = 0; k < n; ++k) {
+        InsertJob& j = jobs[k];
+        if (!j.done) j.root = roots_.intern(j.tree[top], j.tree[top + 1], j.inserted, j.key);
+    }
 }
 
 void VisitedSet::get(std::uint32_t id, std::uint32_t* w, std::uint32_t* t) const {

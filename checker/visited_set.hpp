@@ -41,6 +41,9 @@ public:
     }
     std::size_t size() const;
     std::size_t bytes() const;
+    // Start loading the index line (a, b) hashes to; with `entry`, also the pair its first
+    // slot points to (single-threaded only: that read needs the index to stay put).
+    void prefetch(std::uint32_t a, std::uint32_t b, bool entry) const;
 
     void set_concurrent(bool on) { concurrent_ = on; }
     // Memory budget (0 = none): an index is not doubled if the process would pass it;
@@ -64,6 +67,9 @@ private:
         std::vector<std::uint32_t> slots = std::vector<std::uint32_t>(64, 0);  // local index + 1, 0 = empty
         std::array<std::unique_ptr<std::uint64_t[]>, kChunks> chunks;
         std::vector<std::uint64_t> level_keys;  // keys of entries level_base.. size
+        // The index as prefetch() may read it without the lock (a stale one is harmless).
+        std::atomic<const std::uint32_t*> pub_slots{nullptr};
+        std::atomic<std::uint64_t> pub_mask{0};
     };
     static const std::uint64_t* slot_of(const Segment& s, std::uint32_t local);
     static std::uint64_t* slot_of(Segment& s, std::uint32_t local);
@@ -72,6 +78,20 @@ private:
     bool concurrent_ = false;
     std::size_t budget_ = 0;
     std::atomic<bool> exhausted_{false};
+};
+
+// One state lookup of a batch (VisitedSet::insert_batch).
+struct InsertJob {
+    const std::uint32_t* words;       // padded words
+    const std::uint32_t* base_words;  // the parent's, or null
+    const std::uint32_t* base_tree;
+    std::uint32_t* tree;              // scratch, tree_size() + 2
+    std::uint64_t key;
+    std::uint32_t root = 0;           // out
+    bool inserted = false;            // out
+    bool done = false;                // internal
+    unsigned nd = 0;                  // internal: dirty nodes of the current tree level
+    unsigned dirty[64];
 };
 
 class VisitedSet {
@@ -85,6 +105,9 @@ public:
     std::pair<std::uint32_t, bool> insert(const std::uint32_t* padded_words, const std::uint32_t* base_words,
                                           const std::uint32_t* base_tree, std::uint32_t* tree, std::uint64_t key,
                                           std::uint64_t& lookups);
+    // The same for many states at once, level by level across the batch, so that the
+    // cache misses of one lookup overlap those of the others (prefetching).
+    void insert_batch(InsertJob* jobs, unsigned n, std::uint64_t& lookups);
     // Decompress root `id` into padded words and (optionally) its inner nodes.
     void get(std::uint32_t id, std::uint32_t* padded_words, std::uint32_t* tree) const;
 
