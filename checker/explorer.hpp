@@ -56,7 +56,7 @@ struct ExploreResult {
     std::uint64_t node_lookups = 0;    // inner-node interns done by state lookups (per lookup: / lookups)
     std::uint64_t lookups = 0;         // state lookups (successors that were not self-loops)
     std::size_t peak_rss = 0;          // process resident set at the end, bytes
-    unsigned passes = 1;               // searches run: a word position that outgrew its code width restarts it
+    unsigned recodes = 0;              // times the stored states were re-encoded because a word outgrew its code width
     unsigned coded_words = 0;          // words per state in the visited set (after word_coder.hpp)
 };
 

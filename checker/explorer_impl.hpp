@@ -67,27 +67,35 @@ inline void lower_to(std::atomic<std::uint64_t>& a, std::uint64_t v) {
 
 namespace detail {
 
-// One search with the given word coder; if the coder runs out of codes the result is
-// meaningless and explore() starts again with wider codes. `model` is the pass's own
-// copy (its counters are the pass's).
+// The search. States are stored coded (word_coder->hpp) with the given initial widths;
+// when a word position runs out of codes, every stored state is re-encoded with that
+// position wider and the current level is expanded again (its partial work dropped).
 template <TransitionSystem M>
-ExploreResult explore_pass(M& model, const Limits& lim, Progress* progress, WordCoder& coder,
-                           std::chrono::steady_clock::time_point t0) {
+ExploreResult explore_levels(M& model, const Limits& lim, Progress* progress, std::vector<std::uint8_t> widths,
+                             std::chrono::steady_clock::time_point t0) {
     using Clock = std::chrono::steady_clock;
     auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
     const unsigned nthreads = std::max(1u, lim.threads ? lim.threads : std::thread::hardware_concurrency());
     ExploreResult res;
-    VisitedSet store(coder.coded_words());
-    store.set_concurrent(nthreads > 1);
+    auto coder = std::make_unique<WordCoder>(std::move(widths));
+    auto store = std::make_unique<VisitedSet>(coder->coded_words());
+    store->set_concurrent(nthreads > 1);
     const std::size_t budget = static_cast<std::size_t>(lim.max_memory_mb) << 20;
-    store.set_budget(budget);
-    const unsigned raw_words = coder.raw_words();
+    store->set_budget(budget);
+    const unsigned raw_words = coder->raw_words();
     std::vector<std::uint32_t> order;   // dense state id (sequential BFS order) -> visited-set root
     std::vector<std::uint32_t> parent;  // state id -> predecessor id
     std::vector<std::uint16_t> via;     // state id -> action index that reached it
-    std::vector<detail::Worker<M>> workers;
-    workers.reserve(nthreads);
-    for (unsigned t = 0; t < nthreads; ++t) workers.emplace_back(model, raw_words, store.padded_words(), store.tree_size());
+    std::vector<Worker<M>> workers;
+    auto make_workers = [&] {  // fresh buffers for the current store, counters at zero
+        workers.clear();
+        workers.reserve(nthreads);
+        for (unsigned t = 0; t < nthreads; ++t) {
+            workers.emplace_back(model, raw_words, store->padded_words(), store->tree_size());
+            reset_counters(workers.back().model);
+        }
+    };
+    make_workers();
 
     auto path_to = [&](std::uint32_t id) {
         std::vector<unsigned> t;
@@ -98,7 +106,8 @@ ExploreResult explore_pass(M& model, const Limits& lim, Progress* progress, Word
         res.verdict = verdict;
         if (!res.states) res.states = order.size();
         res.seconds = elapsed();
-        res.visited_bytes = store.bytes() + coder.bytes() + order.capacity() * 4 + parent.capacity() * 4 + via.capacity() * 2;
+        res.coded_words = coder->coded_words();
+        res.visited_bytes = store->bytes() + coder->bytes() + order.capacity() * 4 + parent.capacity() * 4 + via.capacity() * 2;
         for (const auto& W : workers) {
             res.lookups += W.lookups;
             res.node_lookups += W.node_lookups;
@@ -112,9 +121,9 @@ ExploreResult explore_pass(M& model, const Limits& lim, Progress* progress, Word
         auto& W = workers[0];
         const typename M::State s0 = model.initial();
         model.pack(s0, W.raw.data());
-        if (!coder.encode(W.raw.data(), nullptr, nullptr, W.w.data())) return res;
+        if (!coder->encode(W.raw.data(), nullptr, nullptr, W.w.data())) throw std::logic_error("explorer: no code");
         std::uint64_t ignored = 0;
-        order.push_back(store.insert(W.w.data(), nullptr, nullptr, W.tree.data(), 0, ignored).first);
+        order.push_back(store->insert(W.w.data(), nullptr, nullptr, W.tree.data(), 0, ignored).first);
         parent.push_back(0);
         via.push_back(0);
         if (!model.check_state(s0, &res.violation.emplace())) return finish(Verdict::VIOLATION);
@@ -139,7 +148,7 @@ ExploreResult explore_pass(M& model, const Limits& lim, Progress* progress, Word
             res.unexpanded_at_bound = hi - lo;
             break;
         }
-        store.roots().begin_level();
+        store->roots().begin_level();
         cutoff.store(~0ull);
         std::atomic<std::size_t> next_id{lo};
         const std::size_t chunk = std::clamp<std::size_t>((hi - lo) / (nthreads * 32), 1, 256);
@@ -154,34 +163,34 @@ ExploreResult explore_pass(M& model, const Limits& lim, Progress* progress, Word
                 if (g_interrupted.load(std::memory_order_relaxed)) return request_stop("interrupted");
                 const double now = elapsed();
                 if (lim.max_seconds > 0 && now > lim.max_seconds) return request_stop("--max-seconds reached");
-                if (budget && store.exhausted()) return request_stop("--max-memory reached");
+                if (budget && store->exhausted()) return request_stop("--max-memory reached");
                 if (t == 0 && budget && now - last_rss_check > 0.05) {  // reading RSS costs a system call
                     last_rss_check = now;
                     if (resident_bytes() > budget) return request_stop("--max-memory reached");
                 }
-                if (t == 0 && progress && progress->enabled) progress->update(store.roots().size(), hi - b, d, now);
+                if (t == 0 && progress && progress->enabled) progress->update(store->roots().size(), hi - b, d, now);
                 // Look the batch's successors up; check the state invariants of the new ones.
                 auto flush = [&] {
-                    store.insert_batch(W.jobs.data(), W.nsucc, W.node_lookups);
+                    store->insert_batch(W.jobs.data(), W.nsucc, W.node_lookups);
                     W.lookups += W.nsucc;
                     for (unsigned k = 0; k < W.nsucc; ++k) {
                         if (!W.jobs[k].inserted) continue;
-                        coder.decode(W.jobs[k].words, W.raw2.data());
+                        coder->decode(W.jobs[k].words, W.raw2.data());
                         W.model.unpack(W.raw2.data(), W.next);
                         if (!W.model.check_state(W.next, &W.v)) {
                             W.state_violations.emplace_back(W.jobs[k].root, W.v);
-                            detail::lower_to(cutoff, W.jobs[k].key);  // its smallest key is at most this one
+                            lower_to(cutoff, W.jobs[k].key);  // its smallest key is at most this one
                         }
                     }
                     W.nparents = W.nsucc = 0;
                 };
                 for (std::size_t id = b; id < e; ++id) {
-                    const std::uint64_t pkey = detail::discovery_key(id - lo, 0);
+                    const std::uint64_t pkey = discovery_key(id - lo, 0);
                     if (pkey > cutoff.load(std::memory_order_relaxed)) break;  // only later keys remain
                     const unsigned pi = W.nparents++;
                     std::uint32_t* const pw = W.pw(pi);
-                    store.get(order[id], pw, W.pt(pi));
-                    coder.decode(pw, W.raw.data());
+                    store->get(order[id], pw, W.pt(pi));
+                    coder->decode(pw, W.raw.data());
                     W.model.unpack(W.raw.data(), W.cur);
                     for (unsigned a = 0, n = W.model.action_count(); a < n; ++a) {
                         const StepOutcome o = W.model.step(W.cur, a, W.next, &W.v);
@@ -193,13 +202,13 @@ ExploreResult explore_pass(M& model, const Limits& lim, Progress* progress, Word
                                 W.step_key = key;
                                 W.step_violation = W.v;
                             }
-                            detail::lower_to(cutoff, key);
+                            lower_to(cutoff, key);
                             continue;
                         }
                         W.model.pack(W.next, W.raw2.data());
                         if (std::memcmp(W.raw2.data(), W.raw.data(), raw_words * 4) == 0) continue;  // a self-loop
                         const unsigned si = W.nsucc;
-                        if (!coder.encode(W.raw2.data(), W.raw.data(), pw, W.sw(si)))
+                        if (!coder->encode(W.raw2.data(), W.raw.data(), pw, W.sw(si)))
                             return request_stop("out of codes");  // explore() starts again, wider
                         W.jobs[si] = InsertJob{W.sw(si), pw, W.pt(pi), W.st(si), key};
                         ++W.nsucc;
@@ -217,35 +226,65 @@ ExploreResult explore_pass(M& model, const Limits& lim, Progress* progress, Word
             work(0);
             for (auto& th : pool) th.join();
         }
+        if (stop && coder->overflowed()) {
+            // Re-encode the states of the previous levels with wider codes (in BFS order, so
+            // their numbering stays) and expand this level again.
+            auto wider = std::make_unique<WordCoder>(coder->widened());
+            auto bigger = std::make_unique<VisitedSet>(wider->coded_words());
+            bigger->set_concurrent(nthreads > 1);
+            bigger->set_budget(budget);
+            std::vector<std::uint32_t> raw(raw_words), cw(store->padded_words(), 0), ct(store->tree_size() + 2),
+                nw(bigger->padded_words(), 0), nt(bigger->tree_size() + 2);
+            std::uint64_t ignored = 0;
+            for (std::size_t id = 0; id < hi; ++id) {
+                store->get(order[id], cw.data(), ct.data());
+                coder->decode(cw.data(), raw.data());
+                if (!wider->encode(raw.data(), nullptr, nullptr, nw.data())) throw std::logic_error("explorer: recode");
+                order[id] = bigger->insert(nw.data(), nullptr, nullptr, nt.data(), 0, ignored).first;
+            }
+            for (const auto& W : workers) {
+                res.lookups += W.lookups;
+                res.node_lookups += W.node_lookups;
+            }
+            store = std::move(bigger);
+            coder = std::move(wider);
+            make_workers();
+            ++res.recodes;
+            stop = false;
+            stop_reason.clear();
+            --d;
+            continue;
+        }
         if (budget && !stop && resident_bytes() > budget) request_stop("--max-memory reached");
         if (stop) {  // a time or memory limit, or Ctrl-C: where it stops depends on the machine anyway
             res.incomplete_reason = stop_reason;
-            res.states = store.roots().size();
+            res.states = store->roots().size();
+            res.coded_words = coder->coded_words();
             for (auto& W : workers) {
                 res.transitions += W.transitions;
-                detail::merge_counters(model, W.model);
+                merge_counters(model, W.model);
             }
             return finish(Verdict::INCOMPLETE);
         }
 
         // Number the level's new states in discovery-key order, up to the first event.
         fresh.clear();
-        store.roots().new_entries(fresh);
+        store->roots().new_entries(fresh);
         std::sort(fresh.begin(), fresh.end());
         std::uint64_t ev = ~0ull;
-        auto kind = detail::EventKind::NONE;
+        auto kind = EventKind::NONE;
         Violation ev_violation;
         for (auto& W : workers) {
             if (W.step_key < ev) {
                 ev = W.step_key;
-                kind = detail::EventKind::STEP_VIOLATION;
+                kind = EventKind::STEP_VIOLATION;
                 ev_violation = W.step_violation;
             }
             for (const auto& [root, v] : W.state_violations) {
                 const auto it = std::find_if(fresh.begin(), fresh.end(), [&](const auto& f) { return f.second == root; });
                 if (it->first < ev) {
                     ev = it->first;
-                    kind = detail::EventKind::STATE_VIOLATION;
+                    kind = EventKind::STATE_VIOLATION;
                     ev_violation = v;
                 }
             }
@@ -257,20 +296,20 @@ ExploreResult explore_pass(M& model, const Limits& lim, Progress* progress, Word
             const std::size_t k = lim.max_states > have ? lim.max_states - have : 1;
             if (k <= fresh.size() && fresh[k - 1].first < ev) {  // on a tie the state violation comes first
                 ev = fresh[k - 1].first;
-                kind = detail::EventKind::MAX_STATES;
+                kind = EventKind::MAX_STATES;
             }
         }
         for (const auto& [key, root] : fresh) {
-            if (key > ev || (key == ev && kind == detail::EventKind::STEP_VIOLATION)) break;
+            if (key > ev || (key == ev && kind == EventKind::STEP_VIOLATION)) break;
             order.push_back(root);
             parent.push_back(static_cast<std::uint32_t>(lo + (key >> 16)));
             via.push_back(static_cast<std::uint16_t>(key & 0xffff));
         }
-        if (kind == detail::EventKind::NONE) {
+        if (kind == EventKind::NONE) {
             for (auto& W : workers) {
                 res.transitions += W.transitions;
                 W.transitions = 0;
-                detail::merge_counters(model, W.model);
+                merge_counters(model, W.model);
             }
             lo = hi;
             hi = order.size();
@@ -283,20 +322,20 @@ ExploreResult explore_pass(M& model, const Limits& lim, Progress* progress, Word
         const unsigned ae = static_cast<unsigned>(ev & 0xffff);
         auto& W = workers[0];
         for (std::size_t id = lo; id <= pe; ++id) {
-            store.get(order[id], W.w.data(), W.tree.data());
-            coder.decode(W.w.data(), W.raw.data());
+            store->get(order[id], W.w.data(), W.tree.data());
+            coder->decode(W.w.data(), W.raw.data());
             model.unpack(W.raw.data(), W.cur);
             for (unsigned a = 0, n = model.action_count(); a < n && (id < pe || a <= ae); ++a) {
                 const StepOutcome o = model.step(W.cur, a, W.next, &W.v);
                 if (o != StepOutcome::DISABLED && o != StepOutcome::SKIPPED) ++res.transitions;
             }
         }
-        if (kind == detail::EventKind::MAX_STATES) {
+        if (kind == EventKind::MAX_STATES) {
             res.incomplete_reason = "--max-states reached";
             return finish(Verdict::INCOMPLETE);
         }
         res.violation = ev_violation;
-        if (kind == detail::EventKind::STEP_VIOLATION) {
+        if (kind == EventKind::STEP_VIOLATION) {
             res.trace = path_to(static_cast<std::uint32_t>(pe));
             res.trace.push_back(ae);
         } else {
@@ -316,20 +355,7 @@ ExploreResult explore(M& model, const Limits& lim, Progress* progress = nullptr)
     if (model.action_count() > 0xffff) throw std::length_error("explorer: more than 65535 actions");
     // Narrow codes only pay when there is a tree to shorten (more than 2 words).
     const unsigned words = model.packed_words();
-    std::vector<std::uint8_t> widths(words, words > 2 ? 4 : 32);
-    for (unsigned pass = 1;; ++pass) {
-        WordCoder coder(widths);
-        M pass_model = model;
-        detail::reset_counters(pass_model);
-        ExploreResult r = detail::explore_pass(pass_model, lim, progress, coder, t0);
-        if (!coder.overflowed()) {
-            detail::merge_counters(model, pass_model);
-            r.passes = pass;
-            r.coded_words = coder.coded_words();
-            return r;
-        }
-        widths = coder.widened();
-    }
+    return detail::explore_levels(model, lim, progress, std::vector<std::uint8_t>(words, words > 2 ? 4 : 32), t0);
 }
 
 }  // namespace hp
