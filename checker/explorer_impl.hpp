@@ -270,7 +270,6 @@ ExploreResult explore_levels(M& model, const Limits& lim, Progress* progress, st
         // Number the level's new states in discovery-key order, up to the first event.
         fresh.clear();
         store->roots().new_entries(fresh);
-        std::sort(fresh.begin(), fresh.end());
         std::uint64_t ev = ~0ull;
         auto kind = EventKind::NONE;
         Violation ev_violation;

@@ -1,5 +1,6 @@
 #include "checker/visited_set.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cstdio>
 #include <cstring>
@@ -136,11 +137,20 @@ void SharedPairTable::begin_level() {
 }
 
 void SharedPairTable::new_entries(std::vector<std::pair<std::uint64_t, std::uint32_t>>& out) const {
+    // Each segment's entries are nearly in key order already (exactly, with one thread:
+    // keys grow as the level is expanded), so sort each run if needed and merge the runs.
+    std::vector<std::size_t> runs{out.size()};
     for (unsigned g = 0; g < kSegments; ++g) {
         const Segment& s = segs_[g];
         for (std::uint32_t i = s.level_base; i < s.size; ++i)
             out.emplace_back(s.level_keys[i - s.level_base], g << kLocalBits | i);
+        if (!std::is_sorted(out.begin() + runs.back(), out.end())) std::sort(out.begin() + runs.back(), out.end());
+        runs.push_back(out.size());
     }
+    for (std::size_t width = 1; width < kSegments; width *= 2)
+        for (std::size_t r = 0; r + width < kSegments; r += 2 * width)
+            std::inplace_merge(out.begin() + runs[r], out.begin() + runs[r + width],
+                               out.begin() + runs[std::min<std::size_t>(r + 2 * width, kSegments)]);
 }
 
 VisitedSet::VisitedSet(unsigned words) : words_(words), leaves_(2) {

@@ -53,7 +53,7 @@ public:
 
     // Discovery keys of the current level (roots table).
     void begin_level();
-    // Every entry inserted since begin_level(), with its smallest key (any order).
+    // Every entry inserted since begin_level(), with its smallest key, sorted by key.
     void new_entries(std::vector<std::pair<std::uint64_t, std::uint32_t>>& out) const;
 
 private:
