@@ -1,5 +1,8 @@
-// The explorer's visited set: the tree compression of tree_store.hpp (LTSmin's tree
-// database), made safe for several threads inserting at once so that successor
+// The explorer's visited set: a lossless tree compression of packed states (LTSmin's
+// tree database). A state of k 32-bit words is the root of a binary tree whose inner
+// nodes are interned pairs; states that share sub-vectors share the nodes, so a new
+// state usually costs one root entry plus the few nodes on the paths to the words that
+// changed. Made safe for several threads inserting at once so that successor
 // generation, invariant checks and lookups all run in parallel.
 //
 // - Both interning tables (inner nodes, roots) are split into segments chosen by the
@@ -53,6 +56,11 @@ public:
 
     // Discovery keys of the current level (roots table).
     void begin_level();
+    // The smallest key offered for an entry inserted since begin_level().
+    std::uint64_t key_of(std::uint32_t id) const {
+        const Segment& s = segs_[id >> kLocalBits];
+        return s.level_keys[(id & kLocalMask) - s.level_base];
+    }
     // Every entry inserted since begin_level(), with its smallest key, sorted by key.
     void new_entries(std::vector<std::pair<std::uint64_t, std::uint32_t>>& out) const;
 
