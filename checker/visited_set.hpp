@@ -66,7 +66,7 @@ public:
 
 private:
     static constexpr std::uint32_t kLocalMask = (1u << kLocalBits) - 1;
-    static constexpr unsigned kChunk0Bits = 10;  // chunk k holds 1024 << k entries
+    static constexpr unsigned kChunk0Bits = 6;  // chunk k holds 64 << k entries: small scenarios stay small
     static constexpr unsigned kChunks = kLocalBits - kChunk0Bits + 1;
     struct alignas(64) Segment {
         std::atomic<bool> lock{false};
