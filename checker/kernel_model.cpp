@@ -113,6 +113,15 @@ bool KernelModel::check_state(const State& s, Violation* v) const {
     return true;
 }
 
+void KernelModel::merge_counters_from(KernelModel& other) {
+    for (std::size_t k = 0; k < counters_.ok.size(); ++k) {
+        counters_.ok[k] += other.counters_.ok[k];
+        counters_.refused[k] += other.counters_.refused[k];
+    }
+    for (std::size_t f = 0; f < counters_.fired.size(); ++f) counters_.fired[f] += other.counters_.fired[f];
+    other.counters_ = {};
+}
+
 StepOutcome KernelModel::step(const State& s, unsigned ai, State& out, Violation* v) {
     const Action& a = actions_[ai];
     if (!action_enabled(m_, s, a)) return StepOutcome::DISABLED;

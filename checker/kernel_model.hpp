@@ -42,6 +42,10 @@ public:
         std::array<std::uint64_t, static_cast<int>(FaultKind::COUNT)> fired{};
     };
     const Counters& counters() const { return counters_; }
+    // The explorer's worker threads each step a copy of the model: add a copy's counts
+    // into this one and zero them there.
+    void merge_counters_from(KernelModel& other);
+    void reset_counters() { counters_ = {}; }
     int last_rc() const { return last_rc_; }  // the return code of the last step()
 
 private:

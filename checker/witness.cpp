@@ -83,6 +83,10 @@ WitnessResult find_witness(const Scenario& sc, const RunOptions& opt, const Witn
     Limits lim = opt.limits;
     if (!lim.max_depth) lim.max_depth = sc.max_depth;
     rr.explore = explore(wm, lim);
+    // The parallel explorer may check states on copies of the model: whether the witness
+    // was reached is read from the violation it stopped on, not from wm.reached.
+    wm.reached = rr.explore.verdict == Verdict::VIOLATION && rr.explore.violation &&
+                 rr.explore.violation->invariant == "witness";
     rr.scenario = sc.name;
     rr.file = sc.path;
     rr.variant = variant->name;

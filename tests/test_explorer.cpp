@@ -18,14 +18,16 @@ TEST_CASE("every limit ends in INCOMPLETE, never PASS") {
     lim.max_seconds = 1e-9;
     r = test::explore_with(m, v, test::every_action(), {}, lim);
     CHECK(r.verdict == Verdict::INCOMPLETE);
-    // --max-memory bounds the process (issue 15): this test process is above 1 MiB of RSS
-    // before the first state, far below its RSS + 256 MiB at the end.
+    // --max-memory limits the process's resident memory: below what the process already
+    // uses it stops at once (incomplete); far above it, the search completes.
+    const std::size_t rss_mb = resident_bytes() >> 20;
+    REQUIRE(rss_mb > 1);
     lim = {};
-    lim.max_memory_mb = 1;
+    lim.max_memory_mb = rss_mb / 2;
     r = test::explore_with(m, v, test::every_action(), {}, lim);
     CHECK(r.verdict == Verdict::INCOMPLETE);
     CHECK(r.incomplete_reason == "--max-memory reached");
-    lim.max_memory_mb = (process_rss_bytes() >> 20) + 256;
+    lim.max_memory_mb = rss_mb + 4096;
     CHECK(test::explore_with(m, v, test::every_action(), {}, lim).verdict == Verdict::PASS);
 }
 

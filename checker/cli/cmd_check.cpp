@@ -105,8 +105,12 @@ static void add_check_command(CLI::App& app, Registry& r, Context& ctx) {
     sub->add_option("--max-depth", a.opt.limits.max_depth, "explore sequences of at most D operations");
     sub->add_option("--max-states", a.opt.limits.max_states, "stop (incomplete) after N states");
     sub->add_option("--max-seconds", a.opt.limits.max_seconds, "stop (incomplete) after S seconds");
-    sub->add_option("--max-memory", a.opt.limits.max_memory_mb, "stop (incomplete) when the process exceeds MB MiB (RSS)")
+    sub->add_option("--max-memory", a.opt.limits.max_memory_mb,
+                    "stop (incomplete) before the process's resident memory exceeds MB MiB")
         ->check(CLI::Range(std::uint64_t{0}, std::uint64_t{1} << 30));  // MiB << 20 must not wrap
+    sub->add_option("--threads", a.opt.limits.threads,
+                    "worker threads, 0 = every core (results are the same for any number)")
+        ->default_val(0);
     sub->add_option("--invariant", a.opt.invariants, "check only this invariant (repeatable)");
     sub->add_option("--json", a.json_out, "write the result as JSON to OUT");
     sub->add_option("--trace-dir", a.trace_dir,

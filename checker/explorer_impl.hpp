@@ -1,0 +1,360 @@
+// explore<M>(): the deterministic level-synchronous multicore BFS described in explorer.hpp.
+// Included by explorer.hpp only.
+#pragma once
+
+namespace hp {
+
+namespace detail {
+
+// What ends a level first, ordered by discovery key (see explorer.hpp).
+enum class EventKind : std::uint8_t { NONE, STEP_VIOLATION, STATE_VIOLATION, MAX_STATES };
+
+// A discovery key: the parent's position in its level, then the action index. Sequential
+// BFS meets successors in exactly this order.
+inline std::uint64_t discovery_key(std::size_t pos_in_level, unsigned action) {
+    return static_cast<std::uint64_t>(pos_in_level) << 16 | action;
+}
+
+// One worker thread's model copy, scratch buffers and findings for the current level.
+// Successors are looked up in batches (VisitedSet::insert_batch), so a batch keeps the
+// coded words and trees of its parents and the coded words of their successors.
+template <class M>
+struct Worker {
+    static constexpr unsigned kBatchParents = 16, kBatchSuccessors = 64;
+    M model;
+    unsigned padded, tree_size;
+    std::vector<std::uint32_t> raw, raw2;        // the model's packed words (parent, successor)
+    std::vector<std::uint32_t> w, tree;          // coded padded words and tree, for get()
+    std::vector<std::uint32_t> pwords, ptrees;   // the batch's parents: coded words, trees
+    std::vector<std::uint32_t> swords, strees;   // the batch's successors: coded words, scratch trees
+    std::vector<InsertJob> jobs;
+    unsigned nparents = 0, nsucc = 0;
+    typename M::State cur, next;
+    Violation v;
+    std::uint64_t transitions = 0, lookups = 0, node_lookups = 0;
+    std::uint64_t step_key = ~0ull;  // smallest key of a transition violation
+    Violation step_violation;
+    std::vector<std::pair<std::uint32_t, Violation>> state_violations;  // new roots breaking a state invariant
+    Worker(const M& m, unsigned raw_words, unsigned padded_words, unsigned tree_sz)
+        : model(m), padded(padded_words), tree_size(tree_sz + 2), raw(raw_words, 0), raw2(raw_words, 0),
+          w(padded, 0), tree(tree_size, 0), pwords(kBatchParents * padded, 0), ptrees(kBatchParents * tree_size, 0),
+          swords((kBatchSuccessors + m.action_count()) * padded, 0),
+          strees((kBatchSuccessors + m.action_count()) * tree_size, 0), jobs(kBatchSuccessors + m.action_count()),
+          cur(m.initial()), next(m.initial()) {}
+    std::uint32_t* pw(unsigned i) { return &pwords[i * padded]; }
+    std::uint32_t* pt(unsigned i) { return &ptrees[i * tree_size]; }
+    std::uint32_t* sw(unsigned i) { return &swords[i * padded]; }
+    std::uint32_t* st(unsigned i) { return &strees[i * tree_size]; }
+};
+
+// Models that count what fired (KernelModel) add a worker's counts into the main model.
+template <class M>
+void merge_counters(M& into, M& from) {
+    if constexpr (requires { into.merge_counters_from(from); }) into.merge_counters_from(from);
+}
+template <class M>
+void reset_counters(M& m) {
+    if constexpr (requires { m.reset_counters(); }) m.reset_counters();
+}
+
+inline void lower_to(std::atomic<std::uint64_t>& a, std::uint64_t v) {
+    std::uint64_t cur = a.load(std::memory_order_relaxed);
+    while (v < cur && !a.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {
+    }
+}
+
+}  // namespace detail
+
+namespace detail {
+
+// The search. States are stored coded (word_coder->hpp) with the given initial widths;
+// when a word position runs out of codes, every stored state is re-encoded with that
+// position wider and the current level is expanded again (its partial work dropped).
+template <TransitionSystem M>
+ExploreResult explore_levels(M& model, const Limits& lim, Progress* progress, std::vector<std::uint8_t> widths,
+                             std::chrono::steady_clock::time_point t0) {
+    using Clock = std::chrono::steady_clock;
+    auto elapsed = [&] { return std::chrono::duration<double>(Clock::now() - t0).count(); };
+    const unsigned nthreads = std::max(1u, lim.threads ? lim.threads : std::thread::hardware_concurrency());
+    ExploreResult res;
+    auto coder = std::make_unique<WordCoder>(std::move(widths));
+    auto store = std::make_unique<VisitedSet>(coder->coded_words());
+    store->set_concurrent(nthreads > 1);
+    const std::size_t budget = static_cast<std::size_t>(lim.max_memory_mb) << 20;
+    store->set_budget(budget);
+    const unsigned raw_words = coder->raw_words();
+    std::vector<std::uint32_t> order;   // dense state id (sequential BFS order) -> visited-set root
+    std::vector<std::uint32_t> parent;  // state id -> predecessor id
+    std::vector<std::uint16_t> via;     // state id -> action index that reached it
+    std::vector<Worker<M>> workers;
+    auto make_workers = [&] {  // fresh buffers for the current store, counters at zero
+        workers.clear();
+        workers.reserve(nthreads);
+        for (unsigned t = 0; t < nthreads; ++t) {
+            workers.emplace_back(model, raw_words, store->padded_words(), store->tree_size());
+            reset_counters(workers.back().model);
+        }
+    };
+    make_workers();
+
+    auto path_to = [&](std::uint32_t id) {
+        std::vector<unsigned> t;
+        for (; id != 0; id = parent[id]) t.push_back(via[id]);
+        return std::vector<unsigned>(t.rbegin(), t.rend());
+    };
+    auto finish = [&](Verdict verdict) {
+        res.verdict = verdict;
+        if (!res.states) res.states = order.size();
+        res.seconds = elapsed();
+        res.coded_words = coder->coded_words();
+        res.visited_bytes = store->bytes() + coder->bytes() + order.capacity() * 4 + parent.capacity() * 4 + via.capacity() * 2;
+        for (const auto& W : workers) {
+            res.lookups += W.lookups;
+            res.node_lookups += W.node_lookups;
+        }
+        res.peak_rss = resident_bytes();
+        if (progress) progress->finish();
+        return res;
+    };
+
+    {
+        auto& W = workers[0];
+        const typename M::State s0 = model.initial();
+        model.pack(s0, W.raw.data());
+        if (!coder->encode(W.raw.data(), nullptr, nullptr, W.w.data())) throw std::logic_error("explorer: no code");
+        std::uint64_t ignored = 0;
+        order.push_back(store->insert(W.w.data(), nullptr, nullptr, W.tree.data(), 0, ignored).first);
+        parent.push_back(0);
+        via.push_back(0);
+        if (!model.check_state(s0, &res.violation.emplace())) return finish(Verdict::VIOLATION);
+        res.violation.reset();
+    }
+
+    std::atomic<bool> stop{false};
+    std::string stop_reason;
+    std::mutex stop_mu;
+    auto request_stop = [&](const char* why) {
+        std::lock_guard g(stop_mu);
+        if (!stop.exchange(true)) stop_reason = why;
+    };
+    std::atomic<std::uint64_t> cutoff{~0ull};  // an event key found this level: parents past it need not run
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> fresh;
+    std::size_t lo = 0, hi = 1;
+    double last_rss_check = 0;
+
+    for (unsigned d = 0; lo < hi; ++d) {
+        res.depth = d;
+        if (lim.max_depth && d >= lim.max_depth) {
+            res.unexpanded_at_bound = hi - lo;
+            break;
+        }
+        store->roots().begin_level();
+        cutoff.store(~0ull);
+        std::atomic<std::size_t> next_id{lo};
+        const std::size_t chunk = std::clamp<std::size_t>((hi - lo) / (nthreads * 32), 1, 256);
+
+        auto work = [&](unsigned t) {
+            auto& W = workers[t];
+            for (;;) {
+                if (stop.load(std::memory_order_relaxed)) return;
+                const std::size_t b = next_id.fetch_add(chunk);
+                if (b >= hi) return;
+                const std::size_t e = std::min(hi, b + chunk);
+                if (g_interrupted.load(std::memory_order_relaxed)) return request_stop("interrupted");
+                const double now = elapsed();
+                if (lim.max_seconds > 0 && now > lim.max_seconds) return request_stop("--max-seconds reached");
+                if (budget && store->exhausted()) return request_stop("--max-memory reached");
+                if (t == 0 && budget && now - last_rss_check > 0.05) {  // reading RSS costs a system call
+                    last_rss_check = now;
+                    if (resident_bytes() > budget) return request_stop("--max-memory reached");
+                }
+                if (t == 0 && progress && progress->enabled) progress->update(store->roots().size(), hi - b, d, now);
+                // Look the batch's successors up; check the state invariants of the new ones.
+                auto flush = [&] {
+                    store->insert_batch(W.jobs.data(), W.nsucc, W.node_lookups);
+                    W.lookups += W.nsucc;
+                    for (unsigned k = 0; k < W.nsucc; ++k) {
+                        if (!W.jobs[k].inserted) continue;
+                        coder->decode(W.jobs[k].words, W.raw2.data());
+                        W.model.unpack(W.raw2.data(), W.next);
+                        if (!W.model.check_state(W.next, &W.v)) {
+                            W.state_violations.emplace_back(W.jobs[k].root, W.v);
+                            lower_to(cutoff, W.jobs[k].key);  // its smallest key is at most this one
+                        }
+                    }
+                    W.nparents = W.nsucc = 0;
+                };
+                for (std::size_t id = b; id < e; ++id) {
+                    const std::uint64_t pkey = discovery_key(id - lo, 0);
+                    if (pkey > cutoff.load(std::memory_order_relaxed)) break;  // only later keys remain
+                    const unsigned pi = W.nparents++;
+                    std::uint32_t* const pw = W.pw(pi);
+                    store->get(order[id], pw, W.pt(pi));
+                    coder->decode(pw, W.raw.data());
+                    W.model.unpack(W.raw.data(), W.cur);
+                    for (unsigned a = 0, n = W.model.action_count(); a < n; ++a) {
+                        const StepOutcome o = W.model.step(W.cur, a, W.next, &W.v);
+                        if (o == StepOutcome::DISABLED || o == StepOutcome::SKIPPED) continue;
+                        ++W.transitions;
+                        const std::uint64_t key = pkey | a;
+                        if (o == StepOutcome::VIOLATION) {
+                            if (key < W.step_key) {
+                                W.step_key = key;
+                                W.step_violation = W.v;
+                            }
+                            lower_to(cutoff, key);
+                            continue;
+                        }
+                        W.model.pack(W.next, W.raw2.data());
+                        if (std::memcmp(W.raw2.data(), W.raw.data(), raw_words * 4) == 0) continue;  // a self-loop
+                        const unsigned si = W.nsucc;
+                        if (!coder->encode(W.raw2.data(), W.raw.data(), pw, W.sw(si)))
+                            return request_stop("out of codes");  // explore() starts again, wider
+                        W.jobs[si] = InsertJob{W.sw(si), pw, W.pt(pi), W.st(si), key};
+                        ++W.nsucc;
+                    }
+                    if (W.nsucc >= W.kBatchSuccessors || W.nparents == W.kBatchParents) flush();
+                }
+                flush();
+            }
+        };
+        if (nthreads == 1) {
+            work(0);
+        } else {
+            std::vector<std::thread> pool;
+            for (unsigned t = 1; t < nthreads; ++t) pool.emplace_back(work, t);
+            work(0);
+            for (auto& th : pool) th.join();
+        }
+        if (stop && coder->overflowed()) {
+            // Re-encode the states of the previous levels with wider codes (in BFS order, so
+            // their numbering stays) and expand this level again.
+            auto wider = std::make_unique<WordCoder>(coder->widened());
+            auto bigger = std::make_unique<VisitedSet>(wider->coded_words());
+            bigger->set_concurrent(nthreads > 1);
+            bigger->set_budget(budget);
+            std::vector<std::uint32_t> raw(raw_words), cw(store->padded_words(), 0), ct(store->tree_size() + 2),
+                nw(bigger->padded_words(), 0), nt(bigger->tree_size() + 2);
+            std::uint64_t ignored = 0;
+            for (std::size_t id = 0; id < hi; ++id) {
+                store->get(order[id], cw.data(), ct.data());
+                coder->decode(cw.data(), raw.data());
+                if (!wider->encode(raw.data(), nullptr, nullptr, nw.data())) throw std::logic_error("explorer: recode");
+                order[id] = bigger->insert(nw.data(), nullptr, nullptr, nt.data(), 0, ignored).first;
+            }
+            for (const auto& W : workers) {
+                res.lookups += W.lookups;
+                res.node_lookups += W.node_lookups;
+            }
+            store = std::move(bigger);
+            coder = std::move(wider);
+            make_workers();
+            ++res.recodes;
+            stop = false;
+            stop_reason.clear();
+            --d;
+            continue;
+        }
+        if (budget && !stop && resident_bytes() > budget) request_stop("--max-memory reached");
+        if (stop) {  // a time or memory limit, or Ctrl-C: where it stops depends on the machine anyway
+            res.incomplete_reason = stop_reason;
+            res.states = store->roots().size();
+            res.coded_words = coder->coded_words();
+            for (auto& W : workers) {
+                res.transitions += W.transitions;
+                merge_counters(model, W.model);
+            }
+            return finish(Verdict::INCOMPLETE);
+        }
+
+        // Number the level's new states in discovery-key order, up to the first event.
+        fresh.clear();
+        store->roots().new_entries(fresh);
+        std::uint64_t ev = ~0ull;
+        auto kind = EventKind::NONE;
+        Violation ev_violation;
+        for (auto& W : workers) {
+            if (W.step_key < ev) {
+                ev = W.step_key;
+                kind = EventKind::STEP_VIOLATION;
+                ev_violation = W.step_violation;
+            }
+            for (const auto& [root, v] : W.state_violations) {
+                const auto it = std::find_if(fresh.begin(), fresh.end(), [&](const auto& f) { return f.second == root; });
+                if (it->first < ev) {
+                    ev = it->first;
+                    kind = EventKind::STATE_VIOLATION;
+                    ev_violation = v;
+                }
+            }
+            W.step_key = ~0ull;
+            W.state_violations.clear();
+        }
+        if (lim.max_states) {  // a sequential search stops once the store holds max_states states
+            const std::size_t have = order.size();
+            const std::size_t k = lim.max_states > have ? lim.max_states - have : 1;
+            if (k <= fresh.size() && fresh[k - 1].first < ev) {  // on a tie the state violation comes first
+                ev = fresh[k - 1].first;
+                kind = EventKind::MAX_STATES;
+            }
+        }
+        for (const auto& [key, root] : fresh) {
+            if (key > ev || (key == ev && kind == EventKind::STEP_VIOLATION)) break;
+            order.push_back(root);
+            parent.push_back(static_cast<std::uint32_t>(lo + (key >> 16)));
+            via.push_back(static_cast<std::uint16_t>(key & 0xffff));
+        }
+        if (kind == EventKind::NONE) {
+            for (auto& W : workers) {
+                res.transitions += W.transitions;
+                W.transitions = 0;
+                merge_counters(model, W.model);
+            }
+            lo = hi;
+            hi = order.size();
+            continue;
+        }
+
+        // Count what a sequential search would have done up to the event: re-step the
+        // level's prefix on this thread with the main model (transitions and counters).
+        const std::size_t pe = lo + (ev >> 16);
+        const unsigned ae = static_cast<unsigned>(ev & 0xffff);
+        auto& W = workers[0];
+        for (std::size_t id = lo; id <= pe; ++id) {
+            store->get(order[id], W.w.data(), W.tree.data());
+            coder->decode(W.w.data(), W.raw.data());
+            model.unpack(W.raw.data(), W.cur);
+            for (unsigned a = 0, n = model.action_count(); a < n && (id < pe || a <= ae); ++a) {
+                const StepOutcome o = model.step(W.cur, a, W.next, &W.v);
+                if (o != StepOutcome::DISABLED && o != StepOutcome::SKIPPED) ++res.transitions;
+            }
+        }
+        if (kind == EventKind::MAX_STATES) {
+            res.incomplete_reason = "--max-states reached";
+            return finish(Verdict::INCOMPLETE);
+        }
+        res.violation = ev_violation;
+        if (kind == EventKind::STEP_VIOLATION) {
+            res.trace = path_to(static_cast<std::uint32_t>(pe));
+            res.trace.push_back(ae);
+        } else {
+            res.trace = path_to(static_cast<std::uint32_t>(order.size() - 1));
+        }
+        res.depth = static_cast<unsigned>(res.trace.size());
+        return finish(Verdict::VIOLATION);
+    }
+    return finish(Verdict::PASS);
+}
+
+}  // namespace detail
+
+template <TransitionSystem M>
+ExploreResult explore(M& model, const Limits& lim, Progress* progress = nullptr) {
+    const auto t0 = std::chrono::steady_clock::now();
+    if (model.action_count() > 0xffff) throw std::length_error("explorer: more than 65535 actions");
+    // Narrow codes only pay when there is a tree to shorten (more than 2 words).
+    const unsigned words = model.packed_words();
+    return detail::explore_levels(model, lim, progress, std::vector<std::uint8_t>(words, words > 2 ? 4 : 32), t0);
+}
+
+}  // namespace hp

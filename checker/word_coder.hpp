@@ -1,0 +1,64 @@
+// Narrow state words before they reach the visited set. A packed kernel state has ~57
+// 32-bit words, but each word position takes only a handful of values over the whole
+// state space (a zone's start pfn is one of a few boundaries, a block's state one of
+// four...). Each position gets a dictionary (value -> code, first seen first) and its
+// codes are stored at a fixed width of 4, 8, 16 or 32 bits, several per word: 57 words
+// become ~8-16, so the tree over them is 2-3 levels deep instead of 5 and a successor
+// re-interns far fewer nodes.
+//
+// Lossless by construction. A position whose values outgrow its width makes encode()
+// fail; the explorer then starts again with that position wider (explorer_impl.hpp), so
+// the widths adapt to the model and the results never depend on them.
+// Thread-safe: lookups are lock-free; a new value takes a mutex (rare: a few per position).
+#pragma once
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <vector>
+
+namespace hp {
+
+class WordCoder {
+public:
+    // widths[p]: 4, 8, 16 or 32 (32 = stored as is, no dictionary).
+    explicit WordCoder(std::vector<std::uint8_t> widths);
+    unsigned raw_words() const { return static_cast<unsigned>(pos_.size()); }
+    unsigned coded_words() const { return coded_words_; }
+    bool identity() const { return identity_; }
+    const std::vector<std::uint8_t>& widths() const { return widths_; }
+
+    // raw -> coded. With a base (the parent's raw and coded words), only positions that
+    // differ are looked up. Returns false if some position ran out of codes.
+    bool encode(const std::uint32_t* raw, const std::uint32_t* base_raw, const std::uint32_t* base_coded,
+                std::uint32_t* coded);
+    void decode(const std::uint32_t* coded, std::uint32_t* raw) const;
+
+    bool overflowed() const { return overflowed_.load(std::memory_order_relaxed); }
+    // The widths to start again with: every position that overflowed (or is 3/4 full) one step wider.
+    std::vector<std::uint8_t> widened() const;
+    std::size_t bytes() const;
+
+private:
+    static constexpr std::uint32_t kFull = ~0u;
+    struct Pos {
+        unsigned word, shift, width;
+        std::uint32_t mask;
+    };
+    struct Dict {
+        std::unique_ptr<std::atomic<std::uint64_t>[]> index;  // (value << 32 | code + 1), 0 = empty
+        std::unique_ptr<std::atomic<std::uint32_t>[]> values; // code -> value
+        std::uint32_t index_mask = 0, capacity = 0, count = 0;
+        bool full = false;
+    };
+    std::uint32_t code_of(unsigned p, std::uint32_t value);
+    std::vector<std::uint8_t> widths_;
+    std::vector<Pos> pos_;
+    std::vector<Dict> dict_;
+    unsigned coded_words_ = 0;
+    bool identity_ = true;
+    std::mutex insert_mu_;
+    std::atomic<bool> overflowed_{false};
+};
+
+}  // namespace hp
