@@ -279,7 +279,9 @@ ExploreResult explore_levels(M& model, const Limits& lim, Progress* progress, st
                 kind = EventKind::STEP_VIOLATION;
                 ev_violation = W.step_violation;
             }
-            for (const auto& [root, v] : W.state_violations) {
+            for (const auto& rv : W.state_violations) {
+                const auto& root = rv.first;  // not a structured binding: clang 14 cannot capture those
+                const auto& v = rv.second;
                 const auto it = std::find_if(fresh.begin(), fresh.end(), [&](const auto& f) { return f.second == root; });
                 if (it->first < ev) {
                     ev = it->first;
