@@ -27,7 +27,7 @@ struct Step {
 
 struct Invariant {
     const char* name;      // CLI / scenario name
-    const char* id;        // kernel-semantics.md §7 id ("I1") or "T1" for transition properties
+    const char* id;        // docs/kernel-reference.md §7 id ("I1") or "T1" for transition properties
     const char* summary;   // one line
     const char* kernel;    // which kernel code relies on it / where it comes from
     // Exactly one of these is set. They return true when the property holds and fill

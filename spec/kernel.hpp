@@ -15,8 +15,8 @@
 
 namespace hp {
 
-// Nondeterminism the real kernel has, chosen by the explorer (kernel-semantics.md §3, and
-// real-kernel-notes.md: kernel-zone offline refused with EBUSY). A fault names a fault
+// Nondeterminism the real kernel has, chosen by the explorer (docs/kernel-reference.md §3, and
+// docs/kernel-reference.md §9: kernel-zone offline refused with EBUSY). A fault names a fault
 // point and which visit of that point in the current action fails (index).
 enum class FaultKind : std::uint8_t {
     NONE,

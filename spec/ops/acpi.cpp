@@ -108,7 +108,7 @@ int acpi_memory_device_eject(Kernel& k, unsigned dimm) {
                     device_online(k, b);  // errors are ignored; MMOP_ONLINE unless online_type is stale
                 }
                 // The rollback re-onlines with the default online type: the state differs
-                // from before the eject by design (kernel-semantics.md §3.5, real-kernel-notes).
+                // from before the eject by design (docs/kernel-reference.md §3.5, docs/kernel-reference.md §9).
                 k.error_leaves_changes = "the eject rollback re-onlines offlined blocks with MMOP_ONLINE";
                 return -EBUSY;  // _OST: eject not supported / busy (0x82 seen under QEMU)
             }

@@ -1,5 +1,5 @@
 // The baseline kernel functions (Linux 6.1.192, i.e. the 5.13-6.5 semantics of
-// kernel-semantics.md). Variants reuse these and replace the ones their patch changes.
+// docs/kernel-reference.md). Variants reuse these and replace the ones their patch changes.
 #pragma once
 #include "spec/kernel.hpp"
 

@@ -12,7 +12,7 @@
 //   __GFP_RETRY_MAYFAIL | __GFP_NOWARN), which may fall back to any node) and fails with
 //   -ENOMEM when there is no free memory left; section_activate() then undoes the section
 //   and sparse_add_section() returns -ENOMEM (mm/sparse.c, Rtoax/linux-5.10.13, which
-//   is 5.12 for these paths, kernel-semantics.md §0).
+//   is 5.12 for these paths, docs/kernel-reference.md §0).
 //
 // The "free boot memory" figure: the model does not track every allocation of a running
 // system, only what hotplug takes. Free memory = managed_pages of every zone (boot

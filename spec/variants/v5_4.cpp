@@ -2,7 +2,7 @@
 // (5.5, backported to stable): zones and nodes shrink only when memory is removed, and
 // the shrink is driven by the memmap of the memory being removed.
 //
-// Deviations from v5.12 (kernel-semantics.md §3.3, §3.4, §6, §7 I2/I12):
+// Deviations from v5.12 (docs/kernel-reference.md §3.3, §3.4, §6, §7 I2/I12):
 // - offline_pages(): no remove_pfn_range_from_zone() at the end (the hook is a no-op). The span keeps covering
 //   offline memory, and the struct pages keep their zone/node links (the poisoning at
 //   offline, d33695b16a9f, came with the same series).
