@@ -9,17 +9,11 @@
 #include <unistd.h>
 
 #include "checker/hash.hpp"
+#include "checker/process_memory.hpp"
 
 namespace hp {
 
-std::size_t resident_bytes() {
-    std::FILE* f = std::fopen("/proc/self/statm", "r");
-    if (!f) return 0;
-    unsigned long size = 0, resident = 0;
-    const int n = std::fscanf(f, "%lu %lu", &size, &resident);
-    std::fclose(f);
-    return n == 2 ? resident * static_cast<std::size_t>(sysconf(_SC_PAGESIZE)) : 0;
-}
+std::size_t resident_bytes() { return process_rss_bytes(); }  // one reader of /proc/self/statm
 
 namespace {
 // A test-and-test-and-set spin lock: critical sections are a few probes long.
