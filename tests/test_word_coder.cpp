@@ -11,11 +11,11 @@ using namespace hp;
 TEST_CASE("word coder: round trip, incremental encoding, overflow and widening") {
     WordCoder c({4, 8, 32, 4});
     CHECK(c.coded_words() == 3);  // 4 + 8 bits, a 32-bit word, 4 bits (a code never straddles words)
-    std::uint32_t raw[4] = {7, 1000, 0xdeadbeef, 3}, coded[2], back[4];
+    std::uint32_t raw[4] = {7, 1000, 0xdeadbeef, 3}, coded[3], back[4];  // 3 coded words (checked above)
     REQUIRE(c.encode(raw, nullptr, nullptr, coded));
     c.decode(coded, back);
     CHECK(std::equal(raw, raw + 4, back));
-    std::uint32_t raw2[4] = {7, 2000, 0xdeadbeef, 3}, coded2[2];
+    std::uint32_t raw2[4] = {7, 2000, 0xdeadbeef, 3}, coded2[3];
     REQUIRE(c.encode(raw2, raw, coded, coded2));
     c.decode(coded2, back);
     CHECK(std::equal(raw2, raw2 + 4, back));
