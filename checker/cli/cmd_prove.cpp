@@ -81,14 +81,7 @@ int run_prove(ProveArgs& a) {
         }
         r = prove(opt);
     } catch (const std::invalid_argument& e) {
-        // A variant without an encoding: say why, and what to run instead (one line).
-        const bool variant = std::string(e.what()).find("variant") != std::string::npos;
-        std::cerr << "hpcheck prove: " << e.what()
-                  << (variant ? ": its Z3 encoding is written by hand per variant (checker/prover/), not derived from "
-                                "the C++ kernel functions of spec/variants/, so a new variant has none yet; check it "
-                                "explicitly with `hpcheck suite --variant NAME` (docs/prover.md)"
-                              : "")
-                  << "\n";
+        std::cerr << "hpcheck prove: " << e.what() << "\n";
         return EXIT_BAD_INPUT;
     }
     const SearchResult& s = r.search;
