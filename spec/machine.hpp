@@ -44,6 +44,9 @@ struct KernelParams {
     bool movable_node = false;                          // movable_node
     OnlineType default_online_type = MMOP_OFFLINE;      // memhp_default_state / auto_online_blocks
     // online_policy: only contig-zones is modelled (auto-movable is future work).
+    // arm64: the vmalloc and vmemmap ranges share an intermediate kernel page table (seed
+    // 002, V7's `vmalloc_vmemmap_overlap`). Only the threaded model reads the page tables.
+    bool vmalloc_vmemmap_overlap = false;
 };
 
 // One hot-pluggable memory block, precomputed from the DIMM table.

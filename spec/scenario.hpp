@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "spec/action.hpp"
+#include "spec/threads.hpp"
 
 namespace hp {
 
@@ -45,6 +46,7 @@ struct Scenario {
     std::vector<std::string> invariants;  // empty = all
     std::vector<std::string> tags;        // `hpcheck suite --tag` (docs/scenario-format.md)
     std::vector<LitmusStep> steps;    // non-empty: a litmus test, run exactly
+    ThreadsConfig threads;            // non-empty: a threaded scenario (docs/interleavings.md)
     std::map<std::string, long> key_lines;  // line of each top-level key, for errors found later
     bool litmus() const { return !steps.empty(); }
     // The line of a top-level key ("variant", "invariants"), 1 when the key is absent.

@@ -112,6 +112,11 @@ static void add_check_command(CLI::App& app, Registry& r, Context& ctx) {
                     "worker threads, 0 = every core (results are the same for any number)")
         ->default_val(0);
     sub->add_option("--invariant", a.opt.invariants, "check only this invariant (repeatable)");
+    sub->add_option("--max-preemptions", a.opt.max_preemptions,
+                    "threaded scenarios: at most K context switches away from a runnable thread ('bounded')")
+        ->check(CLI::Range(0, 64));
+    sub->add_flag("--no-por", [&a](std::int64_t) { a.opt.por = false; },
+                  "threaded scenarios: explore every interleaving (no partial-order reduction)");
     sub->add_option("--json", a.json_out, "write the result as JSON to OUT");
     sub->add_option("--trace-dir", a.trace_dir,
                     "write the run's trace (text, JSON, ITF, SVG, HTML) into DIR: a violation, a litmus run, or a witness");

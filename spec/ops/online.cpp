@@ -40,7 +40,8 @@ int memory_block_online(Kernel& k, unsigned b, OnlineType type) {
     const unsigned group = group_of_block(k.m, b);
     const unsigned zone = k.ops.zone_for_pfn_range(k, type, nid, start_pfn, nr_pages);
     KSAY(k, "zone_for_pfn_range({}) = {}", online_type_name(type), zone_name(zone));
-    // mem_hotplug_begin() (001002e73712, backported to 6.1.y)
+    // mem_hotplug_begin() (001002e73712, backported to 6.1.y; drivers/base/memory.c:199)
+    const MemHotplugScope mem_hotplug(k);
     if (nr_vmemmap_pages) {
         const int ret = k.ops.mhp_init_memmap_on_memory(k, start_pfn, nr_vmemmap_pages, nid, zone);
         if (ret) return ret;

@@ -47,6 +47,7 @@ int try_remove_memory(Kernel& k, pfn_t start, u64 nr_pages) {
         for (unsigned b = first; b < first + count; ++b)
             if (k.s.blocks[b].state != BLOCK_ABSENT) remove_memory_block(k, b);
     }
+    const MemHotplugScope mem_hotplug(k);  // mem_hotplug_begin() (mm/memory_hotplug.c:2124, 6.1.192)
     k.ops.arch_remove_memory(k, start, nr_pages, altmap);
     // release_mem_region_adjustable()
     if (nid >= 0) k.ops.try_offline_node(k, nid);
@@ -96,6 +97,10 @@ void section_deactivate(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) 
     // then free usage, then depopulate the memmap (d41e2f3bd546).
     bs.section_valid &= ~bit;
     bs.section_online &= ~bit;
+    // kfree_rcu(ms->usage, rcu) (mm/sparse.c:810, 6.1.192; 5ec8e8ea8b77 "mm/sparsemem: fix
+    // race in accessing memory_section->usage" made it RCU-deferred).
+    k.yield(YieldKind::FREE_USAGE, section_key(k.m, b, pfn) | kUsageRcu);
+    k.yield(YieldKind::FREE_MEMMAP, section_key(k.m, b, pfn));
     k.ops.depopulate_section_memmap(k, pfn, nr_pages, altmap);
 }
 

@@ -15,6 +15,10 @@ const std::vector<Variant>& all_variants() {
         variants::no_vmemmap_alignment_check(),
         variants::add_error_path_without_altmap(),
         variants::multi_block_removal_allowed(),
+        variants::arm64_vmemmap_keep_tables(),
+        variants::arm64_v7_free_empty_tables(),
+        variants::arm64_free_tables_unconditionally(),
+        variants::usage_kfree_no_rcu(),
         };
         variants::add_mutants(l);
         return l;

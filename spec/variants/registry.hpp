@@ -14,5 +14,9 @@ Variant hocko_2021();
 Variant no_vmemmap_alignment_check();
 Variant add_error_path_without_altmap();
 Variant multi_block_removal_allowed();
+Variant arm64_vmemmap_keep_tables();
+Variant arm64_v7_free_empty_tables();
+Variant arm64_free_tables_unconditionally();
+Variant usage_kfree_no_rcu();
 void add_mutants(std::vector<Variant>& out);  // test mutants, listed last
 }  // namespace hp::HP_DOMAIN::variants
