@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
 
 #include "spec/memmap.hpp"
 
@@ -36,13 +37,15 @@ enum : std::uint8_t {
 
 // Footprints for the persistent-set reduction: what a step reads or writes.
 enum : unsigned {
-    F_KR = 1, F_KW = 2, F_PT = 4, F_USAGE = 8, F_RCU = 16, F_MHP_R = 32, F_MHP_W = 64,
-    F_HOTPLUG = F_KR | F_KW | F_PT | F_USAGE | F_MHP_W,
+    F_KR = 1, F_KW = 2, F_PT0 = 4, F_PT1 = 128, F_USAGE = 8, F_RCU = 16, F_MHP_R = 32, F_MHP_W = 64,
+    // A hotplug step may write any kernel state, free usage/memmap, take mem_hotplug_lock
+    // and change the vmemmap's page table (slot 0); never vmalloc's own table (slot 1).
+    F_HOTPLUG = F_KR | F_KW | F_PT0 | F_USAGE | F_MHP_W,
 };
 bool conflict(unsigned a, unsigned b) {
     if ((a & F_KW) && (b & (F_KR | F_KW))) return true;
     if ((b & F_KW) && (a & F_KR)) return true;
-    if ((a & F_PT) && (b & F_PT)) return true;
+    if ((a & b & F_PT0) || (a & b & F_PT1)) return true;
     if ((a & F_USAGE) && (b & (F_USAGE | F_RCU))) return true;
     if ((b & F_USAGE) && (a & F_RCU)) return true;
     if ((a & F_MHP_W) && (b & (F_MHP_R | F_MHP_W))) return true;
@@ -68,7 +71,8 @@ struct ReplayCtx {
 
     static void hook(void* ctx, YieldKind kind, unsigned arg) {
         auto& c = *static_cast<ReplayCtx*>(ctx);
-        if (c.parked) return;  // destructors' yields while unwinding from the park
+        // Destructors' yields while unwinding from the park (or from any other exception).
+        if (c.parked || std::uncaught_exceptions() > 0) return;
         const int i = c.seen++;
         if (i == c.park_at) {
             c.parked = true;
@@ -216,7 +220,7 @@ unsigned ThreadedModel::next_footprint(const State& s, unsigned t) const {
         case W_CHECK_USAGE: return F_KR | F_USAGE | (usage_rcu ? F_RCU : 0);
         case W_READ_PAGE: return F_KR;
         case V_WALK:
-        case V_INSTALL: return F_PT;
+        case V_INSTALL: return pt_slot() == 0 ? F_PT0 : F_PT1;
     }
     return ~0u;
 }
@@ -319,14 +323,18 @@ StepOutcome ThreadedModel::step_hotplug(const State& s, unsigned t, State& out, 
         out.x.hp_yield = static_cast<std::uint8_t>(c.park_at);
         out.x.hp_next = static_cast<std::uint8_t>(c.park_kind);
         if (row) {
-            row->what = fmt::format("{}{} ... before {}", fresh ? "" : "... ", action_label(m_, a), yield_kind_name(c.park_kind));
+            row->what = fresh ? fmt::format("{}: runs to {}", action_label(m_, a), yield_kind_name(c.park_kind))
+                              : fmt::format("{}, runs to {}", yield_kind_name(static_cast<YieldKind>(s.x.hp_next)),
+                                            yield_kind_name(c.park_kind));
             row->calls.assign(log.entries.begin() + static_cast<long>(fresh ? 0 : c.live_log_from), log.entries.end());
         }
         return StepOutcome::OK;  // out.k stays the state at the start of the op
     }
     // The op returned: device_hotplug_lock is released, the kernel state is committed.
     if (row) {
-        row->what = fmt::format("{}{} = {}", fresh ? "" : "... ", action_label(m_, a), errno_name(r.rc));
+        row->what = fresh ? fmt::format("{} = {}", action_label(m_, a), errno_name(r.rc))
+                          : fmt::format("{}, {} returns {}", yield_kind_name(static_cast<YieldKind>(s.x.hp_next)),
+                                        action_label(m_, a), errno_name(r.rc));
         row->calls.assign(log.entries.begin() + static_cast<long>(fresh ? 0 : c.live_log_from), log.entries.end());
     }
     out.k = k;
@@ -334,6 +342,7 @@ StepOutcome ThreadedModel::step_hotplug(const State& s, unsigned t, State& out, 
     out.x.hp_yield = out.x.hp_next = 0;
     out.x.hp_locks = 0;
     ++out.x.pc[t];
+    if (!possible) return StepOutcome::OK;  // nothing ran: nothing to judge
     const Step st{m_, s.k, out.k, a, r};
     for (const Invariant* i : step_invs_)
         if (!i->holds_on(st, v)) return StepOutcome::VIOLATION;

@@ -99,8 +99,10 @@ void section_deactivate(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) 
     bs.section_online &= ~bit;
     // kfree_rcu(ms->usage, rcu) (mm/sparse.c:810, 6.1.192; 5ec8e8ea8b77 "mm/sparsemem: fix
     // race in accessing memory_section->usage" made it RCU-deferred).
+#if !HP_SYMBOLIC  // interleaving points: the symbolic build never interleaves (no case split on the key)
     k.yield(YieldKind::FREE_USAGE, section_key(k.m, b, pfn) | kUsageRcu);
     k.yield(YieldKind::FREE_MEMMAP, section_key(k.m, b, pfn));
+#endif
     k.ops.depopulate_section_memmap(k, pfn, nr_pages, altmap);
 }
 

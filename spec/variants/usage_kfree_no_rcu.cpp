@@ -23,8 +23,10 @@ void section_deactivate(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) 
     }
     bs.section_valid &= ~bit;
     bs.section_online &= ~bit;
+#if !HP_SYMBOLIC  // interleaving points (the symbolic build never interleaves)
     k.yield(YieldKind::FREE_USAGE, section_key(k.m, b, pfn));  // kfree(ms->usage): at once
     k.yield(YieldKind::FREE_MEMMAP, section_key(k.m, b, pfn));
+#endif
     k.ops.depopulate_section_memmap(k, pfn, nr_pages, altmap);
 }
 
