@@ -59,8 +59,9 @@ std::string format_check(const Scenario& sc, const RunResult& r) {
             scope = fmt::format("bounded: every interleaving with <= {} preemptions ({} steps cut at the bound)",
                                 r.max_preemptions, r.cut_by_preemption_bound);
         else scope = "complete: every interleaving";
-        s += fmt::format("explored   {} states, {} transitions, depth {}, {:.3f} s{} — {}\n", e.states, e.transitions,
-                         e.depth, e.seconds, r.por ? ", partial-order reduction on" : "", scope);
+        s += fmt::format("explored   {} states, {} transitions, depth {}, {:.3f} s, {} bytes/state{} — {}\n", e.states,
+                         e.transitions, e.depth, e.seconds, e.states ? e.visited_bytes / e.states : 0,
+                         r.por ? ", partial-order reduction on" : "", scope);
     } else if (r.litmus) {
         s += fmt::format("ran        litmus test, {} step(s)\n", sc.steps.size());
     } else {
