@@ -38,9 +38,11 @@ enum : std::uint8_t {
 // Footprints for the persistent-set reduction: what a step reads or writes.
 enum : unsigned {
     F_KR = 1, F_KW = 2, F_PT0 = 4, F_PT1 = 128, F_USAGE = 8, F_RCU = 16, F_MHP_R = 32, F_MHP_W = 64,
-    // A hotplug step may write any kernel state, free usage/memmap, take mem_hotplug_lock
-    // and change the vmemmap's page table (slot 0); never vmalloc's own table (slot 1).
-    F_HOTPLUG = F_KR | F_KW | F_PT0 | F_USAGE | F_MHP_W,
+    // A hotplug step may write any kernel state and take mem_hotplug_lock; add, remove
+    // and eject (and add's error path) also free ms->usage / the memmap and change the
+    // vmemmap's page table (slot 0) — never vmalloc's own table (slot 1).
+    F_HOTPLUG_STATE = F_KR | F_KW | F_MHP_W,
+    F_HOTPLUG_SECTIONS = F_PT0 | F_USAGE,
 };
 bool conflict(unsigned a, unsigned b) {
     if ((a & F_KW) && (b & (F_KR | F_KW))) return true;
@@ -208,9 +210,19 @@ bool ThreadedModel::enabled(const State& s, unsigned t) const {
     return true;
 }
 
+namespace {
+// What a hotplug operation can touch: online/offline never reach section_deactivate()
+// or vmemmap_populate(); add (its error path too), remove and eject do.
+unsigned op_footprint(const Action& a) {
+    const bool sections = a.kind == ActionKind::DIMM_ADD || a.kind == ActionKind::DIMM_EJECT ||
+                          a.kind == ActionKind::REMOVE_MEMORY;
+    return F_HOTPLUG_STATE | (sections ? F_HOTPLUG_SECTIONS : 0u);
+}
+}  // namespace
+
 unsigned ThreadedModel::next_footprint(const State& s, unsigned t) const {
     const ThreadSpec& ts = threads_[t];
-    if (ts.kind == ThreadKind::HOTPLUG) return F_HOTPLUG;
+    if (ts.kind == ThreadKind::HOTPLUG) return op_footprint(ts.ops[s.x.pc[t]]);
     const std::uint8_t id = progs_[t].steps[s.x.pc[t]];
     const bool usage_rcu = ts.check == PfnCheck::PFN_VALID && ts.pfn_valid_rcu;
     switch (id) {
@@ -227,8 +239,11 @@ unsigned ThreadedModel::next_footprint(const State& s, unsigned t) const {
 
 unsigned ThreadedModel::remaining_footprint(const State& s, unsigned t) const {
     const ThreadSpec& ts = threads_[t];
-    if (ts.kind == ThreadKind::HOTPLUG)
-        return (s.x.hp_owner == t || s.x.pc[t] < ts.ops.size()) ? F_HOTPLUG : 0;
+    if (ts.kind == ThreadKind::HOTPLUG) {
+        unsigned f = 0;  // the op in flight is ops[pc] too: pc moves on when it returns
+        for (unsigned i = s.x.pc[t]; i < ts.ops.size(); ++i) f |= op_footprint(ts.ops[i]);
+        return f;
+    }
     unsigned f = 0;
     State probe = s;
     for (unsigned pc = s.x.pc[t]; pc < progs_[t].steps.size(); ++pc) {

@@ -93,6 +93,14 @@ int run_check(CheckArgs& a, const Context& ctx) {
     if (!a.json_out.empty()) write_file_atomically(a.json_out, format_json(sc, r));
     if (!a.trace_dir.empty() && !r.replay.empty())
         write_traces(sc, r, a.trace_dir, a.opt.invariants.empty() ? sc.invariants : a.opt.invariants, a.command);
+    if (!a.trace_dir.empty() && r.threaded && !r.interleaving.empty()) {
+        // A threaded interleaving: text (columns per CPU) and JSON (the thread of every step);
+        // no ITF/SVG/HTML yet (docs/interleavings.md).
+        fs::create_directories(a.trace_dir);
+        const std::string base = (fs::path(a.trace_dir) / file_slug(fmt::format("{}-{}", sc.name, r.variant))).string();
+        write_file_atomically(base + ".trace.txt", format_check(sc, r));
+        write_file_atomically(base + ".trace.json", format_json(sc, r));
+    }
     return exit_code_for(r);
 }
 }  // namespace
