@@ -8,6 +8,10 @@
 //   arm64-v7-free-empty-tables    the posted V7: free_empty_tables() only when
 //                                 !vmalloc_vmemmap_overlap (machine param);
 //   arm64-free-tables-unconditionally  free_empty_tables() always: the race.
+// What was merged (6.1.192, arch/arm64/mm/mmu.c:1265-1271): vmemmap_free() calls
+// free_empty_tables(start, end, VMEMMAP_START, VMEMMAP_END); the floor/ceiling keep every
+// table that also maps outside the vmemmap range, i.e. a table shared with vmalloc is never
+// freed. In this model's single shared table that behaves like arm64-v7-free-empty-tables.
 // The tables are only observed by the threaded model (docs/interleavings.md): in a
 // sequential run these functions are v6.1's, so every sequential verdict is v6.1's.
 #include "spec/memmap.hpp"
