@@ -33,6 +33,7 @@ enum : std::uint8_t {
     W_UNLOCK,         // put_online_mems() / rcu_read_unlock()
     V_WALK,           // vmalloc: pmd_alloc(): lockless pud walk, table allocated under ptl if absent
     V_INSTALL,        // vmalloc: pte_alloc_kernel(): install a pte table into the pmd table under ptl
+    S_READ,           // span reader: zone_spans_pfn(): zone_start_pfn and spanned_pages, no seqlock
 };
 
 // Footprints for the persistent-set reduction: what a step reads or writes.
@@ -111,6 +112,11 @@ ThreadedModel::ThreadedModel(const Scenario& sc, const Variant& v, std::vector<c
         switch (t.kind) {
             case ThreadKind::HOTPLUG: break;
             case ThreadKind::VMALLOC: p.steps = {V_WALK, V_INSTALL}; break;
+            case ThreadKind::SPAN_READER:
+                if (t.lock != ReaderLock::NONE) p.steps.push_back(W_LOCK);
+                p.steps.push_back(S_READ);
+                if (t.lock != ReaderLock::NONE) p.steps.push_back(W_UNLOCK);
+                break;
             case ThreadKind::PFN_WALKER:
             case ThreadKind::MEMORY_FAILURE:
                 if (t.lock != ReaderLock::NONE) p.steps.push_back(W_LOCK);
@@ -176,6 +182,8 @@ void ThreadedModel::apply_event(ThreadedAux& x, YieldKind kind, unsigned arg) co
                         x.local[t] |= L_PT_FREED;
             }
             break;
+        case YieldKind::SPAN_BEGIN: x.span_busy = static_cast<std::uint8_t>(1 + arg); break;
+        case YieldKind::SPAN_END: x.span_busy = 0; break;
         case YieldKind::COUNT: break;
     }
 }
@@ -233,6 +241,7 @@ unsigned ThreadedModel::next_footprint(const State& s, unsigned t) const {
         case W_READ_PAGE: return F_KR;
         case V_WALK:
         case V_INSTALL: return pt_slot() == 0 ? F_PT0 : F_PT1;
+        case S_READ: return F_KR;  // the span_busy marker is written only by hotplug steps (F_KW)
     }
     return ~0u;
 }
@@ -356,6 +365,7 @@ StepOutcome ThreadedModel::step_hotplug(const State& s, unsigned t, State& out, 
     out.x.hp_owner = NO_THREAD;
     out.x.hp_yield = out.x.hp_next = 0;
     out.x.hp_locks = 0;
+    out.x.span_busy = 0;
     ++out.x.pc[t];
     if (!possible) return StepOutcome::OK;  // nothing ran: nothing to judge
     const Step st{m_, s.k, out.k, a, r};
@@ -405,6 +415,20 @@ StepOutcome ThreadedModel::step_reader(const State& s, unsigned t, State& out, V
                               : "vmalloc: lockless pud walk: pmd table of the vmalloc range");
             }
             loc |= L_PT;
+            ++pc;
+            return StepOutcome::OK;
+        }
+        case S_READ: {
+            const unsigned key = static_cast<unsigned>(ts.node) * MAX_NR_ZONES + ts.zone;
+            if (out.x.span_busy == 1 + key)
+                return fail("no-torn-read", "zone_start_pfn/spanned_pages are not read mid-update",
+                            fmt::format("zone_spans_pfn() reads node{} {} zone_start_pfn/spanned_pages while "
+                                        "{} is rewriting them (under mem_hotplug_lock, which the reader does not hold)",
+                                        ts.node, zone_name(ts.zone), threads_[s.x.hp_owner].name));
+            const KernelState live = live_kernel(s);
+            const ZoneState& z = live.zone(ts.node, ts.zone);
+            say(fmt::format("zone_spans_pfn(node{} {}): [{:#x}, {:#x})", ts.node, zone_name(ts.zone), z.zone_start_pfn,
+                            z.zone_start_pfn + z.spanned_pages));
             ++pc;
             return StepOutcome::OK;
         }

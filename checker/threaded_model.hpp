@@ -35,7 +35,8 @@ struct ThreadedAux {              // everything but the kernel state; bytes, pac
     std::uint8_t pt_entries[2];       // entries in it
     std::uint8_t last;                // thread of the previous step (only with --max-preemptions)
     std::uint8_t preemptions;
-    std::uint8_t pad[2];
+    std::uint8_t span_busy;           // 1 + (nid * MAX_NR_ZONES + zone) whose span the in-flight op is rewriting, 0: none
+    std::uint8_t pad;
 };
 
 struct ThreadedState {

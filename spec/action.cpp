@@ -28,6 +28,8 @@ const char* yield_kind_name(YieldKind k) {
         case YieldKind::PT_POPULATE: return "vmemmap_populate";
         case YieldKind::PT_UNMAP: return "unmap_hotplug_range";
         case YieldKind::PT_FREE_EMPTY: return "free_empty_tables";
+        case YieldKind::SPAN_BEGIN: return "zone span update";
+        case YieldKind::SPAN_END: return "zone span updated";
         case YieldKind::COUNT: break;
     }
     return "?";

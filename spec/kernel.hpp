@@ -49,6 +49,8 @@ enum class YieldKind : std::uint8_t {
     PT_POPULATE,         // vmemmap_populate(): an intermediate kernel page table gets a vmemmap entry
     PT_UNMAP,            // unmap_hotplug_range(): the vmemmap entry is cleared (table kept)
     PT_FREE_EMPTY,       // free_empty_tables(): empty intermediate tables are freed
+    SPAN_BEGIN,          // a zone's zone_start_pfn/spanned_pages are about to change; arg = nid * MAX_NR_ZONES + zone
+    SPAN_END,            // ... and are consistent again
     COUNT
 };
 const char* yield_kind_name(YieldKind k);

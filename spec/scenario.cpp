@@ -258,11 +258,11 @@ void parse_threads(const Reader& r, const toml::table& doc, Scenario& sc) {
         const toml::table* t = (*a)[i].as_table();
         const std::string f = fmt::format("threads[{}]", i);
         if (!t) r.fail((*a)[i], f, "expected a table");
-        r.only_keys(*t, f, {"kind", "name", "ops", "pfn", "check", "lock", "pfn_valid_rcu", "read_page"});
+        r.only_keys(*t, f, {"kind", "name", "ops", "pfn", "check", "lock", "pfn_valid_rcu", "read_page", "zone"});
         ThreadSpec ts;
         ts.line = r.line_of(*t);
-        ts.kind = parse_enum(r, *t, "kind", f + ".kind", ThreadKind::HOTPLUG, 4, thread_kind_name);
-        if (!t->get("kind")) r.fail(*t, f + ".kind", "every thread needs a kind (hotplug, pfn_walker, memory_failure, vmalloc)");
+        ts.kind = parse_enum(r, *t, "kind", f + ".kind", ThreadKind::HOTPLUG, 5, thread_kind_name);
+        if (!t->get("kind")) r.fail(*t, f + ".kind", "every thread needs a kind (hotplug, pfn_walker, memory_failure, vmalloc, span_reader)");
         ts.name = r.str(*t, "name", f + ".name").value_or(fmt::format("cpu{}", i));
         if (ts.kind == ThreadKind::HOTPLUG) {
             const toml::node* ops = t->get("ops");
@@ -272,7 +272,24 @@ void parse_threads(const Reader& r, const toml::table& doc, Scenario& sc) {
         } else if (t->get("ops")) {
             r.fail(*t->get("ops"), f + ".ops", "only hotplug threads run operations");
         }
-        if (ts.kind == ThreadKind::PFN_WALKER || ts.kind == ThreadKind::MEMORY_FAILURE) {
+        if (ts.kind == ThreadKind::SPAN_READER) {
+            const std::string z = r.str(*t, "zone", f + ".zone").value_or("");
+            const auto slash = z.find('/');
+            unsigned zi = 0;
+            const auto node = parse_uint_text(z.substr(0, slash == std::string::npos ? 0 : slash));
+            if (slash == std::string::npos || !node || !parse_zone(z.substr(slash + 1), zi) ||
+                *node >= static_cast<std::uint64_t>(m.nr_nodes))
+                r.fail(t->get("zone") ? *t->get("zone") : static_cast<const toml::node&>(*t), f + ".zone",
+                       "a span reader needs zone = \"<node>/<Zone>\" of this machine, e.g. \"0/Movable\"");
+            ts.node = static_cast<int>(*node);
+            ts.zone = zi;
+        } else if (t->get("zone")) {
+            r.fail(*t->get("zone"), f + ".zone", "only a span_reader thread has a zone");
+        }
+        if (ts.kind == ThreadKind::SPAN_READER) {
+            ts.lock = parse_enum(r, *t, "lock", f + ".lock", ReaderLock::NONE, 3, reader_lock_name);
+            if (t->get("pfn") || t->get("check")) r.fail(*t, f, "a span reader reads a zone: no pfn, no check");
+        } else if (ts.kind == ThreadKind::PFN_WALKER || ts.kind == ThreadKind::MEMORY_FAILURE) {
             const auto pfn = r.uint(*t, "pfn", f + ".pfn", kPfn);
             if (!pfn) r.fail(*t, f + ".pfn", "a pfn walker / memory_failure thread needs the pfn it reads");
             ts.pfn = *pfn;
@@ -280,9 +297,9 @@ void parse_threads(const Reader& r, const toml::table& doc, Scenario& sc) {
         if (ts.kind == ThreadKind::PFN_WALKER) {
             ts.check = parse_enum(r, *t, "check", f + ".check", PfnCheck::PFN_TO_ONLINE_PAGE, 4, pfn_check_name);
             ts.lock = parse_enum(r, *t, "lock", f + ".lock", ReaderLock::NONE, 3, reader_lock_name);
-        } else {
+        } else if (ts.kind != ThreadKind::SPAN_READER) {
             for (const char* k : {"check", "lock"})
-                if (t->get(k)) r.fail(*t->get(k), f + "." + k, "only a pfn_walker thread has this setting");
+                if (t->get(k)) r.fail(*t->get(k), f + "." + k, "only a pfn_walker or span_reader thread has this setting");
         }
         if (ts.kind == ThreadKind::MEMORY_FAILURE) ts.check = PfnCheck::PFN_TO_ONLINE_PAGE;  // mm/memory-failure.c
         if (ts.kind == ThreadKind::PFN_WALKER) ts.read_page = r.boolean(*t, "read_page", f + ".read_page").value_or(true);

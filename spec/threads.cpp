@@ -8,6 +8,7 @@ const char* thread_kind_name(ThreadKind k) {
         case ThreadKind::PFN_WALKER: return "pfn_walker";
         case ThreadKind::MEMORY_FAILURE: return "memory_failure";
         case ThreadKind::VMALLOC: return "vmalloc";
+        case ThreadKind::SPAN_READER: return "span_reader";
     }
     return "?";
 }

@@ -14,7 +14,7 @@ namespace hp {
 
 inline constexpr unsigned MAX_THREADS = 6;
 
-enum class ThreadKind : std::uint8_t { HOTPLUG, PFN_WALKER, MEMORY_FAILURE, VMALLOC };
+enum class ThreadKind : std::uint8_t { HOTPLUG, PFN_WALKER, MEMORY_FAILURE, VMALLOC, SPAN_READER };
 const char* thread_kind_name(ThreadKind k);  // scenario spelling: hotplug, pfn_walker, ...
 
 // What a pfn walker checks before it reads the struct page.
@@ -39,7 +39,9 @@ struct ThreadSpec {
     PfnCheck check = PfnCheck::PFN_TO_ONLINE_PAGE;
     ReaderLock lock = ReaderLock::NONE;
     bool read_page = true;          // pfn walker: read the struct page after the check (false: a bare pfn_valid() caller)
-    bool pfn_valid_rcu = true;      // pfn_valid() under rcu_read_lock_sched() (5ec8e8ea8b77, 6.1.y)
+    bool pfn_valid_rcu = true;
+    int node = 0;                   // span reader: zone_spans_pfn() on this node's zone
+    unsigned zone = 0;      // pfn_valid() under rcu_read_lock_sched() (5ec8e8ea8b77, 6.1.y)
 };
 
 struct ThreadsConfig {
