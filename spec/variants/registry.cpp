@@ -1,6 +1,23 @@
 #include "spec/variants/registry.hpp"
 
+#include <stdexcept>
+
 namespace hp::HP_DOMAIN {
+
+namespace {
+// The list while all_variants() builds it, so that the variants added after the named
+// constructors (kernel bugs, mutants) can reuse a listed variant's table by name.
+const std::vector<Variant>* g_building = nullptr;
+}  // namespace
+
+namespace variants {
+const KernelOps& ops_of(const std::string& name) {
+    const std::vector<Variant>& l = g_building ? *g_building : all_variants();
+    for (const Variant& v : l)
+        if (v.name == name) return v.ops;
+    throw std::logic_error("ops_of(\"" + name + "\"): no such variant listed before this one in spec/variants/registry.cpp");
+}
+}  // namespace variants
 
 const std::vector<Variant>& all_variants() {
     static const std::vector<Variant> list = [] {
@@ -16,7 +33,10 @@ const std::vector<Variant>& all_variants() {
         variants::add_error_path_without_altmap(),
         variants::multi_block_removal_allowed(),
         };
+        g_building = &l;
+        variants::add_kernel_bugs(l);
         variants::add_mutants(l);
+        g_building = nullptr;
         return l;
     }();
     return list;
