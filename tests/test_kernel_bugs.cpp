@@ -76,9 +76,9 @@ TEST_CASE("variants: ops_of() reuses another variant's kernel functions by name"
     REQUIRE(bug != nullptr);
     // The bug variant's table is v6.1's with exactly one function replaced.
     const KernelOps& parent = variants::ops_of("v6.1");
-    CHECK(bug->ops.update_pgdat_span != parent.update_pgdat_span);
-    CHECK(bug->ops.shrink_zone_span == parent.shrink_zone_span);
-    CHECK(bug->ops.pfn_to_online_page == parent.pfn_to_online_page);
+    CHECK((bug->ops.update_pgdat_span != parent.update_pgdat_span));
+    CHECK((bug->ops.shrink_zone_span == parent.shrink_zone_span));
+    CHECK((bug->ops.pfn_to_online_page == parent.pfn_to_online_page));
     CHECK(&variants::ops_of("v5.4") == &find_variant("v5.4")->ops);
     CHECK_THROWS_AS(variants::ops_of("no-such-variant"), std::logic_error);
 }
@@ -86,13 +86,13 @@ TEST_CASE("variants: ops_of() reuses another variant's kernel functions by name"
 TEST_CASE("variants: every variant's table has the section and pfn helpers") {
     for (const Variant& v : all_variants()) {
         CAPTURE(v.name);
-        CHECK(v.ops.valid_section != nullptr);
-        CHECK(v.ops.online_section != nullptr);
-        CHECK(v.ops.pfn_section_valid != nullptr);
-        CHECK(v.ops.pfn_valid != nullptr);
-        CHECK(v.ops.pfn_to_online_page != nullptr);
-        CHECK(v.ops.sparse_remove_section != nullptr);
-        CHECK(v.ops.vmemmap_populated != nullptr);
+        CHECK((v.ops.valid_section != nullptr));
+        CHECK((v.ops.online_section != nullptr));
+        CHECK((v.ops.pfn_section_valid != nullptr));
+        CHECK((v.ops.pfn_valid != nullptr));
+        CHECK((v.ops.pfn_to_online_page != nullptr));
+        CHECK((v.ops.sparse_remove_section != nullptr));
+        CHECK((v.ops.vmemmap_populated != nullptr));
     }
 }
 
