@@ -43,6 +43,7 @@ const Bug kBugs[] = {
     {"bug-shrink-zone-span-pfn-valid.toml", "bug-shrink-zone-span-pfn-valid", "v6.1", "memmap-init"},
     {"bug-feee6b298916-shrink-zones-at-offline.toml", "v5.4", "v5.12", "memmap-init"},
     {"bug-f42ce5f087eb-add-error-path-altmap.toml", "add-error-path-without-altmap", "v6.1", "altmap-free"},
+    {"bug-6b8f0798b85a-altmap-error-path.toml", "v6.8", "v6.8-altmap-error-path-fix", "altmap-free"},
 };
 
 }  // namespace

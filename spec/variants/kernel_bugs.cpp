@@ -36,6 +36,9 @@ void section_deactivate_usage_first(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltm
     k.ops.depopulate_section_memmap(k, pfn, nr_pages, altmap);
     bs.section_valid &= ~bit;  // ms->section_mem_map = NULL (d41e2f3bd546)
     bs.section_online &= ~bit;
+    // The model's record of the block's memmap backing, which depopulate_section_memmap()
+    // drops after the block's last valid section (it still saw this one valid here).
+    if (!bs.section_valid) bs.vmemmap_backing = BACKING_NONE;
 }
 
 // 656d57119326 "mm/memory_hotplug: fix updating the node span" (5.4-rc, David Hildenbrand;
@@ -132,6 +135,19 @@ void add_kernel_bugs(std::vector<Variant>& out) {
                           o.find_smallest_section_pfn = find_smallest_section_pfn_valid;
                           o.find_biggest_section_pfn = find_biggest_section_pfn_valid;
                       }));
+    // The other direction: v6.8 (6b8f0798b85a as merged) has the bug, the fix is a variant.
+    // "mm/memory_hotplug: fix incorrect altmap passing in error path" (Muchun Song, 2026-04;
+    // Fixes: 6b8f0798b85a; in mm-stable, backported to Debian's 6.12.117): the per-block
+    // error path of create_altmaps_and_memory_blocks() passes params.altmap to
+    // arch_remove_memory() instead of NULL -- exactly what v6.1's undo_arch_add_memory()
+    // (f42ce5f087eb) does, reused by name.
+    out.push_back(bug("v6.8-altmap-error-path-fix", "v6.8",
+                      "v6.8 with \"mm/memory_hotplug: fix incorrect altmap passing in error path\" (2026-04, Muchun "
+                      "Song; Fixes: 6b8f0798b85a)",
+                      "create_altmaps_and_memory_blocks() undoes arch_add_memory() of a block whose memory block "
+                      "device could not be created with the block's altmap, so its vmemmap pages go back to the "
+                      "altmap instead of the buddy.",
+                      [](KernelOps& o) { o.undo_arch_add_memory = ops_of("v6.1").undo_arch_add_memory; }));
 }
 
 }  // namespace hp::HP_DOMAIN::variants

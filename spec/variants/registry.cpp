@@ -33,7 +33,7 @@ const std::vector<Variant>& all_variants() {
         variants::add_error_path_without_altmap(),
         variants::multi_block_removal_allowed(),
         };
-        g_building = &l;
+        g_building = &l;  // `hpcheck new-variant` registers new variants just above this line
         variants::add_kernel_bugs(l);
         variants::add_mutants(l);
         g_building = nullptr;
