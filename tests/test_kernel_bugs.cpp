@@ -41,6 +41,7 @@ const Bug kBugs[] = {
     {"bug-656d57119326-node-span-from-zero.toml", "bug-656d57119326", "v6.1", "node-span"},
     {"bug-2c91f8fc6c99-try-offline-node-span.toml", "bug-2c91f8fc6c99", "v6.1", "node-lifecycle"},
     {"bug-shrink-zone-span-pfn-valid.toml", "bug-shrink-zone-span-pfn-valid", "v6.1", "memmap-init"},
+    {"bug-00d6c019b5bc-shrink-pgdat-span-memmap.toml", "bug-00d6c019b5bc", "v6.1", "memmap-init"},
     {"bug-feee6b298916-shrink-zones-at-offline.toml", "v5.4", "v5.12", "memmap-init"},
     {"bug-f42ce5f087eb-add-error-path-altmap.toml", "add-error-path-without-altmap", "v6.1", "altmap-free"},
     {"bug-6b8f0798b85a-altmap-error-path.toml", "v6.8", "v6.8-altmap-error-path-fix", "altmap-free"},

@@ -93,6 +93,73 @@ pfn_t find_biggest_section_pfn_valid(Kernel& k, int nid, unsigned zone, pfn_t st
     return base::find_biggest_section_pfn_by(k, k.ops.pfn_valid, nid, zone, start, end);
 }
 
+// 00d6c019b5bc "mm/memory_hotplug: don't access uninitialized memmaps in
+// shrink_pgdat_span()" (5.4-rc, David Hildenbrand; stable). Before it the node span was
+// shrunk like the zone span, by walking pfns: pfn_valid(), then pfn_to_nid() of the struct
+// page -- of memory that was added but never onlined too, whose struct pages are poisoned.
+// The fix replaced shrink_pgdat_span(pgdat, start, end) by update_pgdat_span(pgdat), the
+// hull of the zone spans. On the 6.1 paths the walk runs where update_pgdat_span() runs,
+// from remove_pfn_range_from_zone(), so that function is the 6.1 one with the call swapped.
+bool node_pfn(Kernel& k, int nid, pfn_t pfn) {
+    if (!k.ops.pfn_valid(k, pfn)) return false;
+    const u8 mm = read_memmap(k, pfn, "shrink_pgdat_span: pfn_to_nid()");
+    return Memmap::initialized(mm) && Memmap::nid(mm) == nid;
+}
+// First (forward) or last pfn of node nid in [lo, hi) outside [skip_lo, skip_hi), in
+// subsection steps, jumping over uniform runs like the 6.1 walkers.
+pfn_t walk_node(Kernel& k, int nid, pfn_t lo, pfn_t hi, pfn_t skip_lo, pfn_t skip_hi, bool forward) {
+    const u64 step = k.m.geo.pages_per_subsection;
+    if (forward) {
+        for (pfn_t pfn = lo; pfn < hi;) {
+            const PfnProbe p = probe_pfn(k.m, k.s, pfn);
+            if (!(pfn >= skip_lo && pfn < skip_hi) && node_pfn(k, nid, pfn)) return pfn;
+            pfn += std::max<pfn_t>((p.run_hi - pfn + step - 1) / step, 1) * step;
+        }
+        return 0;
+    }
+    if (hi == 0) return 0;
+    for (pfn_t pfn = hi - 1; pfn >= lo;) {
+        const PfnProbe p = probe_pfn(k.m, k.s, pfn);
+        if (!(pfn >= skip_lo && pfn < skip_hi) && node_pfn(k, nid, pfn)) return pfn;
+        const pfn_t n = (pfn - p.run_lo) / step + 1;
+        if (n * step > pfn) break;
+        pfn -= n * step;
+    }
+    return 0;
+}
+void shrink_pgdat_span(Kernel& k, int nid, pfn_t start_pfn, pfn_t end_pfn) {
+    KCALL(k, "shrink_pgdat_span");
+    NodeState& pgdat = k.s.nodes[nid];
+    const pfn_t pgdat_start_pfn = pgdat.node_start_pfn;
+    const pfn_t pgdat_end_pfn = pgdat_start_pfn + pgdat.node_spanned_pages;
+    if (pgdat_start_pfn == start_pfn) {
+        // the smallest section of the node: find the second smallest valid pfn
+        const pfn_t pfn = walk_node(k, nid, end_pfn, pgdat_end_pfn, 0, 0, true);
+        if (pfn) {
+            pgdat.node_start_pfn = static_cast<u32>(pfn);
+            pgdat.node_spanned_pages = static_cast<u32>(pgdat_end_pfn - pfn);
+        }
+    } else if (pgdat_end_pfn == end_pfn) {
+        const pfn_t pfn = walk_node(k, nid, pgdat_start_pfn, start_pfn, 0, 0, false);
+        if (pfn) pgdat.node_spanned_pages = static_cast<u32>(pfn - pgdat_start_pfn + 1);
+    }
+    // "If we find valid section, we have nothing to do"; else the node spans nothing.
+    if (walk_node(k, nid, pgdat.node_start_pfn, pgdat.node_start_pfn + pgdat.node_spanned_pages, start_pfn, end_pfn,
+                  true))
+        return;
+    pgdat.node_start_pfn = 0;
+    pgdat.node_spanned_pages = 0;
+}
+// 6.1's remove_pfn_range_from_zone() with shrink_pgdat_span() where update_pgdat_span() is.
+void remove_pfn_range_from_zone_shrink_pgdat(Kernel& k, int nid, unsigned zone, pfn_t start_pfn, u64 nr_pages) {
+    KCALL(k, "remove_pfn_range_from_zone");
+    base::set_memmap(k, start_pfn, nr_pages, Memmap::POISONED);
+    k.s.zone(nid, zone).contiguous = 0;
+    k.ops.shrink_zone_span(k, nid, zone, start_pfn, start_pfn + nr_pages);
+    shrink_pgdat_span(k, nid, start_pfn, start_pfn + nr_pages);
+    base::set_zone_contiguous(k, nid, zone);
+}
+
 Variant bug(const char* name, const char* parent, const char* source, const char* what,
             void (*apply)(KernelOps&)) {
     Variant v;
@@ -135,6 +202,12 @@ void add_kernel_bugs(std::vector<Variant>& out) {
                           o.find_smallest_section_pfn = find_smallest_section_pfn_valid;
                           o.find_biggest_section_pfn = find_biggest_section_pfn_valid;
                       }));
+    out.push_back(bug("bug-00d6c019b5bc", "v6.1",
+                      "before 00d6c019b5bc \"mm/memory_hotplug: don't access uninitialized memmaps in "
+                      "shrink_pgdat_span()\" (5.4-rc)",
+                      "The node span shrinks by walking pfns with pfn_valid() and pfn_to_nid(): the walk reads the "
+                      "poisoned struct pages of memory that was added but never onlined.",
+                      [](KernelOps& o) { o.remove_pfn_range_from_zone = remove_pfn_range_from_zone_shrink_pgdat; }));
     // The other direction: v6.8 (6b8f0798b85a as merged) has the bug, the fix is a variant.
     // "mm/memory_hotplug: fix incorrect altmap passing in error path" (Muchun Song, 2026-04;
     // Fixes: 6b8f0798b85a; in mm-stable, backported to Debian's 6.12.117): the per-block
