@@ -14,5 +14,12 @@ Variant hocko_2021();
 Variant no_vmemmap_alignment_check();
 Variant add_error_path_without_altmap();
 Variant multi_block_removal_allowed();
+void add_kernel_bugs(std::vector<Variant>& out);  // real kernel bugs (kernel_bugs.cpp), after the named ones
 void add_mutants(std::vector<Variant>& out);  // test mutants, listed last
+// The kernel-function table of a variant listed before the caller in registry.cpp (any
+// constructor, a new-variant scaffold's included), by name:
+// a variant reuses another variant's functions without copying them
+// (`v.ops.section_deactivate = ops_of("v6.1").section_deactivate;`). Throws std::logic_error
+// for a name not (yet) listed.
+const KernelOps& ops_of(const std::string& name);
 }  // namespace hp::HP_DOMAIN::variants
