@@ -270,7 +270,8 @@ Scenario load_scenario(const std::string& path) {
     }
     // [kernel]
     if (const toml::table* k = r.table(doc, "kernel")) {
-        r.only_keys(*k, "kernel", {"memmap_on_memory", "movable_node", "default_online_type", "online_policy"});
+        r.only_keys(*k, "kernel", {"memmap_on_memory", "movable_node", "default_online_type", "online_policy",
+                                   "auto_movable_ratio", "auto_movable_numa_aware"});
         if (const toml::node* n = k->get("memmap_on_memory")) {
             if (auto b = n->value<bool>()) m.params.memmap_on_memory = *b ? MemmapMode::ENABLE : MemmapMode::DISABLE;
             else if (n->value<std::string>() == std::optional<std::string>("force")) m.params.memmap_on_memory = MemmapMode::FORCE;
@@ -286,8 +287,16 @@ Scenario load_scenario(const std::string& path) {
                        "expected offline, online, online_kernel or online_movable");
             m.params.default_online_type = static_cast<OnlineType>(found);
         }
-        if (auto p = r.str(*k, "online_policy", "kernel.online_policy"); p && *p != "contig-zones")
-            r.fail(*k->get("online_policy"), "kernel.online_policy", "only \"contig-zones\" is modelled");
+        if (auto p = r.str(*k, "online_policy", "kernel.online_policy")) {
+            if (*p == "auto-movable") m.params.online_policy = OnlinePolicy::AUTO_MOVABLE;
+            else if (*p != "contig-zones")
+                r.fail(*k->get("online_policy"), "kernel.online_policy", "expected \"contig-zones\" or \"auto-movable\"");
+        }
+        // memory_hotplug.auto_movable_ratio is an unsigned int percentage (default 301).
+        if (auto v = r.uint(*k, "auto_movable_ratio", "kernel.auto_movable_ratio", {0, 100000}))
+            m.params.auto_movable_ratio = static_cast<unsigned>(*v);
+        m.params.auto_movable_numa_aware =
+            r.boolean(*k, "auto_movable_numa_aware", "kernel.auto_movable_numa_aware").value_or(true);
     }
     // Nodes and boot memory.
     m.nr_nodes = static_cast<int>(r.uint(doc, "nodes", "nodes", {1, MAX_NODES}).value_or(1));
@@ -397,7 +406,7 @@ Scenario load_scenario(const std::string& path) {
             FaultKind k;
             if (!parse_fault(s, k))
                 r.fail(n, f, fmt::format("unknown fault '{}' (unmovable-pages, notifier-veto-online, "
-                                         "notifier-veto-offline, section-enomem, memory-block-enomem)", s));
+                                         "notifier-veto-offline, section-enomem, memory-block-enomem, notifier-veto-prepare-online)", s));
             sc.faults.push_back(k);
         });
         sc.max_depth = static_cast<unsigned>(r.uint(*e, "max_depth", "explore.max_depth", {0, 1u << 16}).value_or(0));

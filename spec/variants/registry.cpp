@@ -9,6 +9,7 @@ const std::vector<Variant>& all_variants() {
         variants::v5_12(),
         variants::v5_4(),
         variants::v6_8(),
+        variants::v6_12(),
         variants::rfc_2019(),
         variants::rfc_2019_forward_free(),
         variants::hocko_2021(),
