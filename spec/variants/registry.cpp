@@ -16,6 +16,7 @@ const std::vector<Variant>& all_variants() {
         variants::no_vmemmap_alignment_check(),
         variants::add_error_path_without_altmap(),
         variants::multi_block_removal_allowed(),
+        variants::memblock_top_down(),
         };
         variants::add_mutants(l);
         return l;
