@@ -59,8 +59,8 @@ namespace hp::HP_DOMAIN {
 
 // a && b / a || b without a decision: a symbolic flag stays one term (fewer paths).
 #if HP_SYMBOLIC
-inline flag flag_and(const flag& a, const flag& b) { return flag(a.e && b.e); }
-inline flag flag_or(const flag& a, const flag& b) { return flag(a.e || b.e); }
+using symbolic::flag_and;  // spec/symbolic/value.hpp: one term, folded when a side is known
+using symbolic::flag_or;
 #else
 inline flag flag_and(flag a, flag b) { return a && b; }
 inline flag flag_or(flag a, flag b) { return a || b; }

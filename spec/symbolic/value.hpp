@@ -12,6 +12,11 @@
 // - A Word may know it is a power of two (its log2 as a term): geometry sizes are, and
 //   x / 2^k, x % 2^k and x * 2^k then become shifts and masks instead of Z3 division
 //   circuits. The meaning is the same; the solver's work is not.
+// - A Word or Flag whose term is a numeral also carries its value (`k`): arithmetic and
+//   comparisons on known values are folded in C++ with exactly the bit-vector semantics
+//   (wrap-around, udiv/urem by zero as SMT-LIB defines them, shifts >= 64 give 0), and a
+//   known Flag decides its branch without asking the executor. Pinned geometries then
+//   run mostly concretely; only what depends on a free parameter builds terms.
 #pragma once
 #include <z3++.h>
 
@@ -42,30 +47,45 @@ concept CInteger = std::is_integral_v<T> || std::is_enum_v<T>;
 class Flag {
 public:
     z3::expr e;
-    explicit Flag(z3::expr b) : e(std::move(b)) {}
-    Flag(bool b) : e(decider().ctx().bool_val(b)) {}
+    std::optional<bool> k;  // the value, when `e` is true or false
+    explicit Flag(z3::expr b) : e(std::move(b)) {
+        if (e.is_true()) k = true;
+        else if (e.is_false()) k = false;
+    }
+    Flag(bool b) : e(decider().ctx().bool_val(b)), k(b) {}
     Flag(const class Word& w);  // C's "nonzero"
-    // Implicit, like a C comparison used as an int: every use is a decision point.
-    operator bool() const { return decider().decide(e); }
-    Flag operator!() const { return Flag(!e); }
+    // Implicit, like a C comparison used as an int: every use of an unknown flag is a
+    // decision point.
+    operator bool() const { return k ? *k : decider().decide(e); }
+    Flag operator!() const { return k ? Flag(!*k) : Flag(!e); }
 };
+// a && b / a || b as one term (no decision), folded when either side is known.
+Flag flag_and(const Flag& a, const Flag& b);
+Flag flag_or(const Flag& a, const Flag& b);
 
 class Word {
 public:
     z3::expr e;                     // bit-vector of width 64
     std::optional<z3::expr> log2;   // set when the value is known to be 1 << log2
+    std::optional<std::uint64_t> k; // the value, when `e` is a numeral
 
     Word() : Word(std::uint64_t{0}) {}
     template <CInteger T>
-    Word(T v) : e(decider().ctx().bv_val(static_cast<std::uint64_t>(static_cast<std::int64_t>(v)), 64)) {
-        if constexpr (std::is_unsigned_v<T>) e = decider().ctx().bv_val(static_cast<std::uint64_t>(v), 64);
+    Word(T v) : Word(known(std::is_unsigned_v<T> ? static_cast<std::uint64_t>(v)
+                                                 : static_cast<std::uint64_t>(static_cast<std::int64_t>(v)))) {}
+    explicit Word(z3::expr x, std::optional<z3::expr> l = std::nullopt) : e(std::move(x)), log2(std::move(l)) {
+        std::uint64_t v;
+        if (e.is_numeral_u64(v)) k = v;
     }
-    explicit Word(z3::expr x, std::optional<z3::expr> l = std::nullopt) : e(std::move(x)), log2(std::move(l)) {}
+    // A known value (a numeral term carrying `v`).
+    static Word known(std::uint64_t v) { return Word(KnownTag{}, v, decider().ctx().bv_val(v, 64)); }
     // 1 << exponent, remembering the exponent.
     static Word pow2(const z3::expr& exponent) {
-        return Word(z3::shl(decider().ctx().bv_val(1, 64), exponent), exponent);
+        return Word(z3::shl(decider().ctx().bv_val(1, 64), exponent).simplify(), exponent);
     }
-    explicit operator bool() const { return decider().decide(e != decider().ctx().bv_val(0, 64)); }
+    explicit operator bool() const {
+        return k ? *k != 0 : decider().decide(e != decider().ctx().bv_val(0, 64));
+    }
 
     Word& operator+=(const Word& o);
     Word& operator-=(const Word& o);
@@ -74,6 +94,10 @@ public:
     Word& operator&=(const Word& o);
     Word& operator++() { return *this += Word(1); }
     Word& operator--() { return *this -= Word(1); }
+
+private:
+    struct KnownTag {};
+    Word(KnownTag, std::uint64_t v, z3::expr numeral) : e(std::move(numeral)), k(v) {}
 };
 
 Word operator+(const Word& a, const Word& b);
@@ -101,7 +125,10 @@ inline Word& Word::operator*=(const Word& o) { return *this = *this * o; }
 inline Word& Word::operator|=(const Word& o) { return *this = *this | o; }
 inline Word& Word::operator&=(const Word& o) { return *this = *this & o; }
 
-inline Flag::Flag(const Word& w) : e(w.e != decider().ctx().bv_val(0, 64)) {}
+inline Flag::Flag(const Word& w)
+    : e(w.k ? decider().ctx().bool_val(*w.k != 0) : w.e != decider().ctx().bv_val(0, 64)) {
+    if (w.k) k = *w.k != 0;
+}
 
 // Keep the low W bits (C's conversion to an unsigned W-bit type).
 Word truncate(const Word& w, unsigned bits);
