@@ -3,7 +3,10 @@
 // checked by driving the kernel model directly, so each test fails if the code is wrong.
 #include <doctest/doctest.h>
 
+#include <cstdio>
+#include <fstream>
 #include <string>
+#include <unistd.h>
 
 #include "checker/run.hpp"
 #include "spec/action.hpp"
@@ -141,4 +144,33 @@ TEST_CASE("auto-movable: the scenarios keep their verdicts and exhaust their sta
         const RunResult r = run_scenario(sc, {});
         CHECK(r.explore.verdict == Verdict::PASS);
     }
+}
+
+namespace {
+// The error a scenario text gives, as "line: field: message" without the file.
+std::string load_error(const std::string& toml) {
+    const std::string path = std::string("/tmp/hpcheck-configs-") + std::to_string(::getpid()) + ".toml";
+    { std::ofstream(path) << toml; }
+    std::string what;
+    try {
+        load_scenario(path);
+    } catch (const ScenarioError& e) {
+        what = e.what();
+    }
+    std::remove(path.c_str());
+    return what.rfind(path + ":", 0) == 0 ? what.substr(path.size() + 1) : "not a one-line error: " + what;
+}
+}  // namespace
+
+TEST_CASE("configs: bad auto-movable and [memblock] input is one line naming line and field") {
+    const std::string head = "name = \"x\"\nboot_ram_mb = 4096\n[explore]\nactions = [\"add\"]\n";
+    CHECK(load_error(head + "[kernel]\nonline_policy = \"auto-movablee\"\n") ==
+          "6: kernel.online_policy: expected \"contig-zones\" or \"auto-movable\"");
+    CHECK(load_error(head + "[kernel]\nauto_movable_ratio = -1\n").rfind("6: kernel.auto_movable_ratio: ", 0) == 0);
+    CHECK(load_error(head + "[kernel]\nauto_movable_numa_aware = \"yes\"\n") ==
+          "6: kernel.auto_movable_numa_aware: expected true or false");
+    CHECK(load_error(head + "[memblock]\n[[memblock.coldplug]]\nbase_pfn = 0x100000\nsize_mb = 128\n")
+              .rfind("7: memblock.coldplug[0].base_pfn: overlaps boot RAM", 0) == 0);
+    CHECK(load_error(head + "[memblock]\nkernelcor_mb = 1\n").rfind("6: memblock.kernelcor_mb: unknown key", 0) == 0);
+    CHECK(load_error(head + "[memblock]\n[[memblock.coldplug]]\nsize_mb = 128\n").rfind("6: memblock.coldplug[0]: ", 0) == 0);
 }
