@@ -25,6 +25,7 @@ enum class FaultKind : std::uint8_t {
     NOTIFIER_VETO_OFFLINE,  // memory_notify(MEM_GOING_OFFLINE) returns an error (-EBUSY)
     SECTION_ENOMEM,         // sparse_add_section(): allocation of usage / memmap fails -> -ENOMEM
     MEMORY_BLOCK_ENOMEM,    // create_memory_block_devices() fails -> -ENOMEM
+    NOTIFIER_VETO_PREPARE_ONLINE,  // memory_notify(MEM_PREPARE_ONLINE) returns an error (6.9/6.10+, v6.12)
     COUNT
 };
 const char* fault_name(FaultKind f);  // "unmovable-pages", ...

@@ -26,6 +26,10 @@ int create_memory_block_devices(Kernel&, pfn_t start, u64 nr_pages, u64 vmemmap_
 // ops/online.cpp
 int memory_block_online(Kernel&, unsigned block, OnlineType type);
 unsigned zone_for_pfn_range(Kernel&, OnlineType type, int nid, pfn_t start, u64 nr_pages);
+unsigned default_kernel_zone_for_pfn(Kernel&, int nid, pfn_t start, u64 nr_pages);
+// ops/auto_movable.cpp: online_policy=auto-movable (group -1: no memory group)
+unsigned auto_movable_zone_for_pfn(Kernel&, int nid, int group, pfn_t pfn, u64 nr_pages);
+flag auto_movable_can_online_movable(Kernel&, int nid, int group, u64 nr_pages);  // nid -1: NUMA_NO_NODE
 int mhp_init_memmap_on_memory(Kernel&, pfn_t pfn, u64 nr_pages, int nid, unsigned zone);
 int online_pages(Kernel&, pfn_t pfn, u64 nr_pages, int nid, unsigned zone, unsigned group);
 void move_pfn_range_to_zone(Kernel&, int nid, unsigned zone, pfn_t pfn, u64 nr_pages);

@@ -18,6 +18,7 @@ const char* fault_name(FaultKind f) {
         case FaultKind::NOTIFIER_VETO_OFFLINE: return "notifier-veto-offline";
         case FaultKind::SECTION_ENOMEM: return "section-enomem";
         case FaultKind::MEMORY_BLOCK_ENOMEM: return "memory-block-enomem";
+        case FaultKind::NOTIFIER_VETO_PREPARE_ONLINE: return "notifier-veto-prepare-online";
         case FaultKind::COUNT: break;
     }
     return "?";

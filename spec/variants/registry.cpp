@@ -27,12 +27,14 @@ const std::vector<Variant>& all_variants() {
         l.push_back(variants::v5_12());
         l.push_back(variants::v5_4());
         l.push_back(variants::v6_8());
+        l.push_back(variants::v6_12());
         l.push_back(variants::rfc_2019());
         l.push_back(variants::rfc_2019_forward_free());
         l.push_back(variants::hocko_2021());
         l.push_back(variants::no_vmemmap_alignment_check());
         l.push_back(variants::add_error_path_without_altmap());
         l.push_back(variants::multi_block_removal_allowed());
+        l.push_back(variants::memblock_top_down());
         // `hpcheck new-variant` registers new variants just above this line
         variants::add_kernel_bugs(l);
         variants::add_mutants(l);

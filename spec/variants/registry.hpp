@@ -8,6 +8,8 @@ Variant v6_1();
 Variant v5_12();
 Variant v5_4();
 Variant v6_8();
+Variant v6_12();
+Variant memblock_top_down();
 Variant rfc_2019();
 Variant rfc_2019_forward_free();
 Variant hocko_2021();
