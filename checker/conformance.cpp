@@ -62,7 +62,7 @@ struct Header {
     std::string kernel;
     std::uint64_t boot_ram_mb = 0, block_pages = 0;
     std::string memmap_on_memory;
-    std::optional<std::string> online_policy, auto_online_blocks;
+    std::optional<std::string> online_policy, auto_online_blocks, auto_movable_ratio, auto_movable_numa_aware;
     std::vector<ZoneRec> boot_zones;
     std::uint64_t boot_memtotal_kb = 0;
     unsigned boots = 0, steps = 0;
@@ -140,6 +140,9 @@ Header parse_header(Parser& p, const json& h) {
     r.memmap_on_memory = p.str(h, "memmap_on_memory", "memmap_on_memory");
     r.online_policy = p.str_or_null(h, "online_policy", "online_policy");
     r.auto_online_blocks = p.str_or_null(h, "auto_online_blocks", "auto_online_blocks");
+    if (h.contains("auto_movable_ratio")) r.auto_movable_ratio = p.str_or_null(h, "auto_movable_ratio", "auto_movable_ratio");
+    if (h.contains("auto_movable_numa_aware"))
+        r.auto_movable_numa_aware = p.str_or_null(h, "auto_movable_numa_aware", "auto_movable_numa_aware");
     const json& bz = p.get(h, "boot_zones", "boot_zones");
     if (!bz.is_array()) p.fail("boot_zones", "expected a list");
     for (size_t i = 0; i < bz.size(); ++i) {
@@ -399,7 +402,8 @@ std::string variant_for_kernel(const std::string& uname_r) {
     unsigned major = 0, minor = 0;
     if (std::sscanf(uname_r.c_str(), "%u.%u", &major, &minor) != 2) return "v6.1";
     if (major == 6 && minor < 6) return "v6.1";
-    return "v6.8";  // 6.6+: one altmap per memory block (docs/kernel-reference.md §3.1, §3.5)
+    if (major == 6 && minor < 9) return "v6.8";  // 6.6+: one altmap per memory block (docs/kernel-reference.md §3.1, §3.5)
+    return "v6.12";  // 6.9+: MEM_PREPARE_ONLINE/MEM_FINISH_OFFLINE (spec/variants/v6_12.cpp)
 }
 
 ReplayResult replay_recording(const std::string& path, const ReplayOptions& opt) {
@@ -460,12 +464,24 @@ ReplayResult replay_recording(const std::string& path, const ReplayOptions& opt)
     res.variant = vname;
 
     // Machine from the header.
-    if (h.online_policy && *h.online_policy != "contig-zones") {
-        res.skipped = true;
-        res.skip_reason = fmt::format("online_policy={} is not modelled (only contig-zones)", *h.online_policy);
-        return res;
-    }
     Machine base;
+    if (h.online_policy && *h.online_policy == "auto-movable") {
+        base.params.online_policy = OnlinePolicy::AUTO_MOVABLE;
+        if (h.auto_movable_ratio) {
+            const std::string& t = *h.auto_movable_ratio;
+            if (t.empty() || t.size() > 9 || t.find_first_not_of("0123456789") != std::string::npos)
+                throw RecordingError(path, 1, "auto_movable_ratio", fmt::format("not a percentage: '{}'", t));
+            base.params.auto_movable_ratio = static_cast<unsigned>(std::stoul(t));
+        }
+        if (h.auto_movable_numa_aware) {
+            const std::string& t = *h.auto_movable_numa_aware;
+            if (t != "Y" && t != "N" && t != "1" && t != "0")
+                throw RecordingError(path, 1, "auto_movable_numa_aware", fmt::format("expected Y or N, got '{}'", t));
+            base.params.auto_movable_numa_aware = t == "Y" || t == "1";
+        }
+    } else if (h.online_policy && *h.online_policy != "contig-zones") {
+        throw RecordingError(path, 1, "online_policy", fmt::format("unknown policy '{}'", *h.online_policy));
+    }
     base.geo = *geometry_preset("x86_64");
     if (h.block_pages != base.geo.pages_per_block) {
         base.geo.pages_per_block = h.block_pages;

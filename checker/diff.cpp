@@ -38,6 +38,7 @@ const char* observation_name(Observation::Kind k) {
         case Observation::MISALIGNED_RANGE: return "misaligned range";
         case Observation::ALTMAP_FREED_TO_BUDDY: return "altmap pages freed to the buddy";
         case Observation::MEMMAP_FREED_IN_USE: return "memmap freed while in use";
+        case Observation::USAGE_READ_AFTER_FREE: return "ms->usage read after free";
     }
     return "?";
 }

@@ -28,6 +28,8 @@ void add_with_faults(const Machine& m, std::vector<Action>& out, Action a, const
                 for (unsigned i = 0; i < blocks; ++i) with(FaultKind::MEMORY_BLOCK_ENOMEM, i);
             if (has(faults, FaultKind::NOTIFIER_VETO_ONLINE) && m.params.default_online_type != MMOP_OFFLINE)
                 for (unsigned i = 0; i < blocks; ++i) with(FaultKind::NOTIFIER_VETO_ONLINE, i);
+            if (has(faults, FaultKind::NOTIFIER_VETO_PREPARE_ONLINE) && m.params.default_online_type != MMOP_OFFLINE)
+                for (unsigned i = 0; i < blocks; ++i) with(FaultKind::NOTIFIER_VETO_PREPARE_ONLINE, i);
             break;
         }
         case ActionKind::DIMM_EJECT: {
@@ -38,12 +40,15 @@ void add_with_faults(const Machine& m, std::vector<Action>& out, Action a, const
                 for (unsigned i = 0; i < 2 * blocks; ++i) with(FaultKind::NOTIFIER_VETO_OFFLINE, i);
             if (has(faults, FaultKind::NOTIFIER_VETO_ONLINE))
                 for (unsigned i = 0; i < blocks; ++i) with(FaultKind::NOTIFIER_VETO_ONLINE, i);
+            if (has(faults, FaultKind::NOTIFIER_VETO_PREPARE_ONLINE))
+                for (unsigned i = 0; i < blocks; ++i) with(FaultKind::NOTIFIER_VETO_PREPARE_ONLINE, i);
             break;
         }
         case ActionKind::ONLINE:
         case ActionKind::ONLINE_KERNEL:
         case ActionKind::ONLINE_MOVABLE:
             if (has(faults, FaultKind::NOTIFIER_VETO_ONLINE)) with(FaultKind::NOTIFIER_VETO_ONLINE, 0);
+            if (has(faults, FaultKind::NOTIFIER_VETO_PREPARE_ONLINE)) with(FaultKind::NOTIFIER_VETO_PREPARE_ONLINE, 0);
             break;
         case ActionKind::OFFLINE:
             if (has(faults, FaultKind::UNMOVABLE_PAGES)) with(FaultKind::UNMOVABLE_PAGES, a.target);

@@ -68,6 +68,7 @@ Variant {1}() {{
     v.description = "TODO: what the patch changes, in one paragraph.";
     v.ops = {3}().ops;  // the parent's table
     // v.ops.shrink_zone_span = shrink_zone_span;
+    // v.ops.section_deactivate = ops_of("v6.8").section_deactivate;  // another variant's function, by name
     return v;
 }}
 
@@ -116,7 +117,7 @@ NewVariantFiles scaffold_variant(const std::string& source_dir, const std::strin
     if (fs::exists(cpp)) throw std::runtime_error(cpp.string() + ": already exists");
     // Everything is computed before anything is written: no partial scaffold on error.
     const std::string reg_h = insert_before(read(hpp_reg), "void add_mutants(", "Variant " + id + "();\n", hpp_reg);
-    const std::string reg_c = insert_before(read(cpp_reg), "        };\n        variants::add_mutants", "            variants::" + id + "(),\n", cpp_reg);
+    const std::string reg_c = insert_before(read(cpp_reg), "        // `hpcheck new-variant` registers", "        l.push_back(variants::" + id + "());\n", cpp_reg);
     int next = 0;
     for (const auto& e : fs::directory_iterator(sdir)) {
         const std::string f = e.path().filename().string();

@@ -59,6 +59,7 @@ FieldInfo classify_field(const std::string& field) {
             {"nr_vmemmap_pages", "mem->nr_vmemmap_pages"},
             {"sections_valid", "mem_section: SECTION_MARKED_PRESENT|HAS_MEM_MAP (bit per section)"},
             {"sections_online", "mem_section: SECTION_IS_ONLINE (bit per section)"},
+            {"sections_usage", "mem_section: ms->usage allocated, subsection_map full (bit per section)"},
             {"memmap[vmemmap]", "struct pages of the vmemmap pages"},
             {"memmap", "struct pages of the other pages"},
             {"vmemmap_backing", "memmap backed by"},

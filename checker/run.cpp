@@ -125,6 +125,34 @@ ExploreResult run_litmus(const Scenario& sc, KernelModel& model, std::vector<Act
 
 }  // namespace
 
+namespace {
+// memblock_boot() under the variant's allocation direction; on a broken seed-003 invariant the
+// result is that violation, its detail the early allocations in the order they were made
+// (the boot's "trace", up to the one that lands in hot-pluggable memory).
+bool check_boot_layout(const Scenario& sc, const Variant& variant, RunResult& rr) {
+    BootInput in = *sc.memblock;
+    in.bottom_up_for_movable_node = variant.memblock_bottom_up_for_movable_node;
+    const BootResult br = memblock_boot(in, sc.machine.nr_nodes);
+    const std::string v = boot_layout_violation(in, br, sc.machine.geo.pages_per_block);
+    if (v.empty()) return false;
+    Violation viol;
+    const auto colon = v.find(": ");
+    viol.invariant = v.substr(0, colon);
+    viol.conjunct = viol.invariant == "boot-placement" ? "with movable_node no early allocation lands in hotpluggable memory"
+                                                       : "with movable_node every hotpluggable region is in ZONE_MOVABLE";
+    viol.detail = v.substr(colon + 2) + fmt::format("; setup_arch(): memblock {} before SRAT; early allocations:",
+                                                    br.bottom_up_before_srat ? "bottom-up" : "top-down");
+    for (const EarlyAlloc& a : br.allocs)
+        viol.detail += a.placed ? fmt::format(" [{} {} pages at pfn {:#x}, {} SRAT]", a.name, a.pages, a.pfn,
+                                              a.before_srat ? "before" : "after")
+                                : fmt::format(" [{}: no free range]", a.name);
+    rr.explore.verdict = Verdict::VIOLATION;
+    rr.explore.violation = viol;
+    rr.matches = verdict_matches(sc.expect, rr.explore);
+    return true;
+}
+}  // namespace
+
 RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
     const Variant& variant = resolve_variant(sc, opt);
     // Unknown names are reported at the scenario's invariants line (or for --invariant).
@@ -137,6 +165,8 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
     rr.variant = variant.name;
     rr.expected = sc.expect;
     rr.litmus = sc.litmus();
+    // The boot layout (seed 003) comes first: a violation there holds in the very first state.
+    if (sc.memblock && check_boot_layout(sc, variant, rr)) return rr;
     if (sc.threads.enabled()) {
         ThreadedModel::Options to;
         to.por = opt.por && opt.max_preemptions < 0;  // POR and the preemption bound are not combined

@@ -23,4 +23,5 @@ if [ "$which" = 6.12 ] || [ "$which" = all ]; then
   $R --kernel 6.12 --memmap-on-memory 0 --steps sequences/mom0.json      -o $out/r612-mom0.jsonl
   $R --kernel 6.12 --memmap-on-memory 1 --boot-ram-mb 4096 --steps sequences/4g-boot.json -o $out/r612-4g-boot.jsonl
   $R --kernel 6.12 --memmap-on-memory 1 --random 1 --length 40 --seed 1 -o $out/r612-random-s1.jsonl
+  $R --kernel 6.12 --memmap-on-memory 1 --online-policy auto-movable --random 2 --length 25 --seed 3 -o $out/r612-random-s3-automovable.jsonl
 fi

@@ -19,4 +19,5 @@ void register_alignment(std::vector<Invariant>&);
 void register_refused_unchanged(std::vector<Invariant>&);
 void register_round_trip(std::vector<Invariant>&);
 void register_memmap_freed_in_use(std::vector<Invariant>&);
+void register_usage_lifetime(std::vector<Invariant>&);
 }  // namespace hp::HP_DOMAIN::inv

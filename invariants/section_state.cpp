@@ -1,6 +1,7 @@
 // I7 section-state: online(s) => valid(s) (=> present(s)); a memory block device exists
 // only over valid sections; a section has a populated memmap exactly while it is valid.
-// pfn_to_online_page() and pfn_valid() rely on the order of these bits (b943f045a9af).
+// pfn_to_online_page() and pfn_valid() rely on the order of these bits (b943f045a9af), and
+// ms->usage is allocated exactly while its section is valid (no dangling usage, no leak).
 #include <fmt/format.h>
 
 #include "invariants/registry.hpp"
@@ -16,6 +17,22 @@ static bool section_state_holds(const Machine& m, const KernelState& s, Violatio
             *out = {"section-state", "SECTION_IS_ONLINE => SECTION_HAS_MEM_MAP",
                     fmt::format("memory{}: section online mask {:#x} but valid mask {:#x}", id, bs.section_online,
                                 bs.section_valid)};
+            return false;
+        }
+        // ms->usage lives exactly as long as the section is valid between steps: kzalloc'ed
+        // before SECTION_HAS_MEM_MAP is set, freed right after it is cleared (mm/sparse.c).
+        if (bs.section_valid & ~bs.section_usage) {
+            *out = {"section-state", "SECTION_HAS_MEM_MAP => ms->usage allocated",
+                    fmt::format("memory{}: valid mask {:#x} but usage mask {:#x}: pfn_valid() of a valid section "
+                                "dereferences a freed ms->usage",
+                                id, bs.section_valid, bs.section_usage)};
+            return false;
+        }
+        if (bs.section_usage & ~bs.section_valid) {
+            *out = {"section-state", "ms->usage is freed when its section is removed (no leak)",
+                    fmt::format("memory{}: usage mask {:#x} but valid mask {:#x}: the mem_section_usage of a "
+                                "removed section leaked",
+                                id, bs.section_usage, bs.section_valid)};
             return false;
         }
         if (bs.state != BLOCK_ABSENT && bs.section_valid != all) {

@@ -25,6 +25,7 @@ enum class FaultKind : std::uint8_t {
     NOTIFIER_VETO_OFFLINE,  // memory_notify(MEM_GOING_OFFLINE) returns an error (-EBUSY)
     SECTION_ENOMEM,         // sparse_add_section(): allocation of usage / memmap fails -> -ENOMEM
     MEMORY_BLOCK_ENOMEM,    // create_memory_block_devices() fails -> -ENOMEM
+    NOTIFIER_VETO_PREPARE_ONLINE,  // memory_notify(MEM_PREPARE_ONLINE) returns an error (6.9/6.10+, v6.12)
     COUNT
 };
 const char* fault_name(FaultKind f);  // "unmovable-pages", ...
@@ -74,6 +75,7 @@ struct Observation {
         MISALIGNED_RANGE,       // online_pages/offline_pages/__add_pages called off alignment (I15)
         ALTMAP_FREED_TO_BUDDY,  // vmemmap pages of an altmap freed with free_pages() (I11)
         MEMMAP_FREED_IN_USE,    // vmemmap backing freed while a present block's memmap uses it (I9)
+        USAGE_READ_AFTER_FREE,  // pfn_section_valid() read ms->usage of a section whose usage was freed (I17)
     };
     Kind kind;
     const char* func;   // the kernel function that did it
@@ -141,6 +143,21 @@ struct KernelOps {
     void (*section_deactivate)(Kernel&, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
     void (*depopulate_section_memmap)(Kernel&, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
     void (*try_offline_node)(Kernel&, int nid);
+    // --- sections and pfn helpers (issue 10; spec/ops/sections.cpp) ----------------------
+    // The helpers real fixes changed, so that a one-line fix is a one-line variant.
+    // include/linux/mmzone.h (6.1): valid_section() (SECTION_HAS_MEM_MAP), online_section()
+    // (SECTION_IS_ONLINE), pfn_section_valid() (reads ms->usage->subsection_map: a freed
+    // usage is an observation), pfn_valid(); mm/memory_hotplug.c: pfn_to_online_page().
+    flag (*valid_section)(Kernel&, pfn_t pfn);
+    flag (*online_section)(Kernel&, pfn_t pfn);
+    flag (*pfn_section_valid)(Kernel&, pfn_t pfn);
+    flag (*pfn_valid)(Kernel&, pfn_t pfn);
+    flag (*pfn_to_online_page)(Kernel&, pfn_t pfn);
+    // mm/sparse.c sparse_remove_section(): called by __remove_section() for a valid section.
+    void (*sparse_remove_section)(Kernel&, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
+    // arch/powerpc/mm/init_64.c vmemmap_populated(): does any section whose struct pages
+    // share the vmemmap page of `pfn` still answer pfn_valid()? (ppc64 vmemmap_free())
+    flag (*vmemmap_populated)(Kernel&, pfn_t pfn);
 };
 
 struct Kernel {

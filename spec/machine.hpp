@@ -43,7 +43,11 @@ struct KernelParams {
     MemmapMode memmap_on_memory = MemmapMode::DISABLE;  // memory_hotplug.memmap_on_memory
     bool movable_node = false;                          // movable_node
     OnlineType default_online_type = MMOP_OFFLINE;      // memhp_default_state / auto_online_blocks
-    // online_policy: only contig-zones is modelled (auto-movable is future work).
+    // memory_hotplug.online_policy and the auto-movable knobs (5.15, e83a437faa62
+    // "mm/memory_hotplug: introduce "auto-movable" online policy"); spec/ops/auto_movable.cpp.
+    OnlinePolicy online_policy = OnlinePolicy::CONTIG_ZONES;
+    unsigned auto_movable_ratio = 301;                  // memory_hotplug.auto_movable_ratio (percent)
+    bool auto_movable_numa_aware = true;                // memory_hotplug.auto_movable_numa_aware
     // arm64: the vmalloc and vmemmap ranges share an intermediate kernel page table (seed
     // 002, V7's `vmalloc_vmemmap_overlap`). Only the threaded model reads the page tables.
     bool vmalloc_vmemmap_overlap = false;

@@ -22,6 +22,9 @@ std::string_view online_type_name(unsigned t);  // "offline", "online", "online_
 // memory_hotplug.memmap_on_memory (bool before 6.6, "force" since 6.6).
 enum class MemmapMode : std::uint8_t { DISABLE, ENABLE, FORCE };
 
+// memory_hotplug.online_policy: where MMOP_ONLINE ("online") puts a block.
+enum class OnlinePolicy : std::uint8_t { CONTIG_ZONES, AUTO_MOVABLE };
+
 // Kernel errnos: Linux's userspace <cerrno> has the kernel's numbers (EINVAL 22, EBUSY 16,
 // ...). Kernel paths return 0 or -errno, like the kernel.
 std::string_view errno_name(int negative_or_positive_errno);  // "EINVAL", "0" for success

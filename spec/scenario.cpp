@@ -307,6 +307,78 @@ void parse_threads(const Reader& r, const toml::table& doc, Scenario& sc) {
         sc.threads.threads.push_back(ts);
     }
 }
+
+// [memblock] (seed 003, spec/boot.hpp): memblock.memory is the boot memory (not hotpluggable)
+// plus the [[memblock.coldplug]] regions SRAT marks hot pluggable (cold-plugged DIMMs).
+BootInput read_memblock(const Reader& r, const toml::table& t, const Machine& m) {
+    r.only_keys(t, "memblock", {"kernel_image_mb", "kernelcore_mb", "movablecore_mb", "coldplug", "alloc"});
+    BootInput in;
+    in.movable_node = m.params.movable_node;
+    const std::uint64_t mib = m.geo.mib_to_pages(1);
+    for (const BootZone& z : m.boot) in.memory.push_back({z.node, z.start_pfn, z.end_pfn, false, "boot RAM"});
+    in.kernel_start_pfn = 16 * mib;  // x86_64 CONFIG_PHYSICAL_START
+    in.kernel_end_pfn = in.kernel_start_pfn + r.uint(t, "kernel_image_mb", "memblock.kernel_image_mb", {1, 1024}).value_or(32) * mib;
+    in.kernelcore_pages = r.uint(t, "kernelcore_mb", "memblock.kernelcore_mb", {0, 1u << 24}).value_or(0) * mib;
+    in.movablecore_pages = r.uint(t, "movablecore_mb", "memblock.movablecore_mb", {0, 1u << 24}).value_or(0) * mib;
+    const Range node_range{0, static_cast<std::uint64_t>(m.nr_nodes - 1)};
+    if (const toml::node* n = t.get("coldplug")) {
+        const toml::array* a = n->as_array();
+        if (!a) r.fail(*n, "memblock.coldplug", "expected [[memblock.coldplug]] tables");
+        for (size_t i = 0; i < a->size(); ++i) {
+            const std::string f = fmt::format("memblock.coldplug[{}]", i);
+            const toml::table* c = (*a)[i].as_table();
+            if (!c) r.fail((*a)[i], f, "expected a table");
+            r.only_keys(*c, f, {"name", "node", "base_pfn", "size_mb"});
+            MemblockRegion reg;
+            reg.hotplug = true;
+            reg.nid = static_cast<int>(r.uint(*c, "node", f + ".node", node_range).value_or(0));
+            reg.what = "cold-plugged DIMM " + r.str(*c, "name", f + ".name").value_or(fmt::format("coldplug{}", i));
+            const auto base = r.uint(*c, "base_pfn", f + ".base_pfn", kPfn);
+            const auto size = r.uint(*c, "size_mb", f + ".size_mb", {1, 1u << 20});
+            if (!base || !size) r.fail(*c, f, "base_pfn and size_mb are required");
+            reg.base_pfn = *base;
+            reg.end_pfn = *base + *size * mib;
+            if (reg.end_pfn > kPfnMax) r.fail(*c->get("size_mb"), f + ".size_mb", "the model keeps pfns below 2^32");
+            for (const MemblockRegion& o : in.memory)
+                if (reg.base_pfn < o.end_pfn && o.base_pfn < reg.end_pfn)
+                    r.fail(*c->get("base_pfn"), f + ".base_pfn", fmt::format("overlaps {} [{:#x}, {:#x})", o.what, o.base_pfn, o.end_pfn));
+            for (const Dimm& d : m.dimms)
+                if (reg.base_pfn < d.base_pfn + d.nr_blocks * m.geo.pages_per_block && d.base_pfn < reg.end_pfn)
+                    r.fail(*c->get("base_pfn"), f + ".base_pfn", fmt::format("overlaps the hot-plugged DIMM {}", d.name));
+            in.memory.push_back(reg);
+        }
+    }
+    std::sort(in.memory.begin(), in.memory.end(), [](const MemblockRegion& a, const MemblockRegion& b) { return a.base_pfn < b.base_pfn; });
+    if (const toml::node* n = t.get("alloc")) {
+        const toml::array* a = n->as_array();
+        if (!a) r.fail(*n, "memblock.alloc", "expected [[memblock.alloc]] tables");
+        for (size_t i = 0; i < a->size(); ++i) {
+            const std::string f = fmt::format("memblock.alloc[{}]", i);
+            const toml::table* c = (*a)[i].as_table();
+            if (!c) r.fail((*a)[i], f, "expected a table");
+            r.only_keys(*c, f, {"name", "pages", "before_srat", "node"});
+            EarlyAlloc e;
+            e.name = r.str(*c, "name", f + ".name").value_or(fmt::format("alloc{}", i));
+            e.pages = r.uint(*c, "pages", f + ".pages", {1, 1u << 24}).value_or(1);
+            e.before_srat = r.boolean(*c, "before_srat", f + ".before_srat").value_or(false);
+            if (auto nd = r.uint(*c, "node", f + ".node", node_range)) e.nid = static_cast<int>(*nd);
+            in.allocs.push_back(e);
+        }
+    } else {
+        // The x86 order: before SRAT init_mem_mapping()'s page tables and setup_log_buf();
+        // after it, per node NODE_DATA (alloc_node_data) and the boot memmap (sparse_init).
+        in.allocs.push_back({"page tables (init_mem_mapping)", 512, true});
+        in.allocs.push_back({"log_buf (setup_log_buf)", 64, true});
+        for (int nid = 0; nid < m.nr_nodes; ++nid) in.allocs.push_back({fmt::format("NODE_DATA({})", nid), 16, false, nid});
+        for (int nid = 0; nid < m.nr_nodes; ++nid) {
+            std::uint64_t pages = 0;
+            for (const MemblockRegion& reg : in.memory)
+                if (reg.nid == nid) pages += reg.end_pfn - reg.base_pfn;
+            if (pages) in.allocs.push_back({fmt::format("memmap of node {} (sparse_init)", nid), m.geo.memmap_bytes(pages) / m.geo.page_size, false, nid});
+        }
+    }
+    return in;
+}
 }  // namespace
 
 Scenario load_scenario(const std::string& path) {
@@ -327,7 +399,8 @@ Scenario load_scenario(const std::string& path) {
         throw ScenarioError(path, std::max(1L, static_cast<long>(src.begin.line)), "syntax", std::string(e.description()));
     }
     r.only_keys(doc, "", {"name", "description", "variant", "expect", "invariants", "geometry", "kernel", "nodes",
-                          "cpus_per_node", "boot_ram_mb", "boot", "dimm", "explore", "step", "tags", "setup", "threads"});
+                          "cpus_per_node", "boot_ram_mb", "boot", "dimm", "explore", "step", "tags", "memblock",
+                          "setup", "threads"});
     Scenario sc;
     sc.path = path;
     for (auto&& [k, v] : doc) sc.key_lines[std::string(k.str())] = r.line_of(v);
@@ -385,7 +458,7 @@ Scenario load_scenario(const std::string& path) {
     // [kernel]
     if (const toml::table* k = r.table(doc, "kernel")) {
         r.only_keys(*k, "kernel", {"memmap_on_memory", "movable_node", "default_online_type", "online_policy",
-                                    "vmalloc_vmemmap_overlap"});
+                                   "auto_movable_ratio", "auto_movable_numa_aware", "vmalloc_vmemmap_overlap"});
         m.params.vmalloc_vmemmap_overlap =
             r.boolean(*k, "vmalloc_vmemmap_overlap", "kernel.vmalloc_vmemmap_overlap").value_or(false);
         if (const toml::node* n = k->get("memmap_on_memory")) {
@@ -403,8 +476,16 @@ Scenario load_scenario(const std::string& path) {
                        "expected offline, online, online_kernel or online_movable");
             m.params.default_online_type = static_cast<OnlineType>(found);
         }
-        if (auto p = r.str(*k, "online_policy", "kernel.online_policy"); p && *p != "contig-zones")
-            r.fail(*k->get("online_policy"), "kernel.online_policy", "only \"contig-zones\" is modelled");
+        if (auto p = r.str(*k, "online_policy", "kernel.online_policy")) {
+            if (*p == "auto-movable") m.params.online_policy = OnlinePolicy::AUTO_MOVABLE;
+            else if (*p != "contig-zones")
+                r.fail(*k->get("online_policy"), "kernel.online_policy", "expected \"contig-zones\" or \"auto-movable\"");
+        }
+        // memory_hotplug.auto_movable_ratio is an unsigned int percentage (default 301).
+        if (auto v = r.uint(*k, "auto_movable_ratio", "kernel.auto_movable_ratio", {0, 100000}))
+            m.params.auto_movable_ratio = static_cast<unsigned>(*v);
+        m.params.auto_movable_numa_aware =
+            r.boolean(*k, "auto_movable_numa_aware", "kernel.auto_movable_numa_aware").value_or(true);
     }
     // Nodes and boot memory.
     m.nr_nodes = static_cast<int>(r.uint(doc, "nodes", "nodes", {1, MAX_NODES}).value_or(1));
@@ -489,6 +570,7 @@ Scenario load_scenario(const std::string& path) {
     }
     validate_machine(m, path, [&](const std::string& field) { return r.line_of_path(doc, field); });
     m.finalize();
+    if (const toml::table* mb = r.table(doc, "memblock")) sc.memblock = read_memblock(r, *mb, m);
     // [explore]
     if (const toml::table* e = r.table(doc, "explore")) {
         r.only_keys(*e, "explore", {"actions", "faults", "max_depth"});
@@ -514,7 +596,7 @@ Scenario load_scenario(const std::string& path) {
             FaultKind k;
             if (!parse_fault(s, k))
                 r.fail(n, f, fmt::format("unknown fault '{}' (unmovable-pages, notifier-veto-online, "
-                                         "notifier-veto-offline, section-enomem, memory-block-enomem)", s));
+                                         "notifier-veto-offline, section-enomem, memory-block-enomem, notifier-veto-prepare-online)", s));
             sc.faults.push_back(k);
         });
         sc.max_depth = static_cast<unsigned>(r.uint(*e, "max_depth", "explore.max_depth", {0, 1u << 16}).value_or(0));

@@ -61,10 +61,14 @@ struct BlockState {               // struct memory_block + its sections + the me
     u8 vmemmap_backing;  // BACKING_* or the block whose altmap backs our struct pages
     u8 online_type;      // mem->online_type: set by a state write, reset by memory_subsys_online
     u16 nr_vmemmap_pages;  // mem->nr_vmemmap_pages (5.13-6.5) / altmap->free (6.6+)
-    u16 section_valid;     // per section: SECTION_MARKED_PRESENT|HAS_MEM_MAP, subsection_map full
-    u16 section_online;    // per section: SECTION_IS_ONLINE
+    // struct mem_section of each section of the block (bit i = section i). Hot-added
+    // sections are never SECTION_IS_EARLY (boot memory is not a block); without subsection
+    // hot-add a section's subsection_map is full or empty, so one bit says which.
+    u16 section_valid;     // section_mem_map: SECTION_MARKED_PRESENT|SECTION_HAS_MEM_MAP (valid_section())
+    u16 section_online;    // section_mem_map: SECTION_IS_ONLINE (online_section())
     u16 altmap_alloc;      // pfns of this block handed out as vmemmap (vmem_altmap.alloc)
-    u16 pad2;
+    u16 section_usage;     // ms->usage allocated (subsection_map full): kzalloc'ed by section_activate(),
+                           // freed by section_deactivate() (spec/ops/sections.cpp)
 };
 
 struct GroupState {               // struct memory_group (static, one per ACPI DIMM)
@@ -126,6 +130,7 @@ void for_each_field(const Machine& m, State& s, F&& f) {
         f(p + ".section_valid", mem.section_valid);
         f(p + ".section_online", mem.section_online);
         f(p + ".altmap_alloc", mem.altmap_alloc);
+        f(p + ".section_usage", mem.section_usage);
     }
     for (unsigned g = 0; g < m.dimms.size(); ++g) {
         const std::string p = "group" + std::to_string(g);

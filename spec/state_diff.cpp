@@ -45,6 +45,7 @@ std::vector<std::pair<std::string, std::string>> state_fields(const Machine& m, 
         add(p + "nr_vmemmap_pages", fmt::format("{}", bs.nr_vmemmap_pages));
         add(p + "sections_valid", fmt::format("{:#x}", bs.section_valid));
         add(p + "sections_online", fmt::format("{:#x}", bs.section_online));
+        add(p + "sections_usage", fmt::format("{:#x}", bs.section_usage));
         add(p + "memmap[vmemmap]", memmap_str(bs.memmap_vmemmap));
         add(p + "memmap", memmap_str(bs.memmap_rest));
         add(p + "vmemmap_backing", backing_str(m, bs.vmemmap_backing));

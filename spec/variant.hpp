@@ -15,6 +15,9 @@ struct Variant {
     std::string source;       // kernel version / commit id and title / review thread
     std::string description;  // one paragraph
     KernelOps ops;
+    // Boot (spec/boot.hpp): setup_arch() switches memblock bottom-up under movable_node
+    // (the 3.13 series, seed 003). false: always top-down, the behaviour before it.
+    bool memblock_bottom_up_for_movable_node = true;
 };
 
 const std::vector<Variant>& all_variants();

@@ -54,7 +54,7 @@ TEST_CASE("interleave: every threaded scenario has its expected verdict, with an
 }
 
 TEST_CASE("interleave: seed 002 — freeing shared vmemmap tables races with vmalloc(), the other designs do not") {
-    const RunResult bad = run("50-seed002-free-tables-unconditionally-threads.toml", true);
+    const RunResult bad = run("70-seed002-free-tables-unconditionally-threads.toml", true);
     REQUIRE(bad.explore.verdict == Verdict::VIOLATION);
     CHECK(bad.explore.violation->invariant == "no-use-after-free");
     // The interleaving: vmalloc loads the table, hot-remove frees it, vmalloc writes into it.
@@ -67,7 +67,7 @@ TEST_CASE("interleave: seed 002 — freeing shared vmemmap tables races with vma
             freed_after_walk |= walked && e.text.find("free_empty_tables") != std::string::npos;
     }
     CHECK(freed_after_walk);
-    const std::string json = format_json(load_scenario(kScen + "50-seed002-free-tables-unconditionally-threads.toml"), bad);
+    const std::string json = format_json(load_scenario(kScen + "70-seed002-free-tables-unconditionally-threads.toml"), bad);
     CHECK(json.find("\"cpu\": \"cpu1\"") != std::string::npos);
     CHECK(json.find("\"locks_held\": \"device_hotplug_lock, mem_hotplug_lock(w)\"") != std::string::npos);
     const std::string text = format_interleaving(bad);
@@ -75,39 +75,39 @@ TEST_CASE("interleave: seed 002 — freeing shared vmemmap tables races with vma
     CHECK(text.find("cpu1") != std::string::npos);
     CHECK(text.find("device_hotplug_lock") != std::string::npos);
     // The same threads under the other designs pass; the racy design is the only change.
-    CHECK(run("50-seed002-free-tables-unconditionally-threads.toml", true, -1, "arm64-vmemmap-keep-tables").explore.verdict ==
+    CHECK(run("70-seed002-free-tables-unconditionally-threads.toml", true, -1, "arm64-vmemmap-keep-tables").explore.verdict ==
           Verdict::PASS);
-    CHECK(run("50-seed002-free-tables-unconditionally-threads.toml", true, -1, "arm64-v7-free-empty-tables").explore.verdict ==
+    CHECK(run("70-seed002-free-tables-unconditionally-threads.toml", true, -1, "arm64-v7-free-empty-tables").explore.verdict ==
           Verdict::PASS);
 }
 
 TEST_CASE("interleave: get_online_mems() excludes offline/remove; without it the walker reads a stale struct page") {
-    CHECK(run("55-walker-online-page-unlocked-threads.toml", true).explore.verdict == Verdict::VIOLATION);
-    const RunResult locked = run("56-walker-online-page-locked-threads.toml", false);
+    CHECK(run("75-walker-online-page-unlocked-threads.toml", true).explore.verdict == Verdict::VIOLATION);
+    const RunResult locked = run("76-walker-online-page-locked-threads.toml", false);
     CHECK(locked.explore.verdict == Verdict::PASS);
 }
 
 TEST_CASE("interleave: ms->usage — kfree() races with pfn_valid(), kfree_rcu() + rcu_read_lock_sched() does not") {
-    const RunResult bad = run("58-usage-kfree-race-threads.toml", false);
+    const RunResult bad = run("78-usage-kfree-race-threads.toml", false);
     REQUIRE(bad.explore.verdict == Verdict::VIOLATION);
     CHECK(bad.explore.violation->detail.find("ms->usage") != std::string::npos);
-    CHECK(run("59-usage-kfree-rcu-threads.toml", false).explore.verdict == Verdict::PASS);
+    CHECK(run("79-usage-kfree-rcu-threads.toml", false).explore.verdict == Verdict::PASS);
     // The fixed free with the old, RCU-less reader is still a race: both halves of the fix matter.
-    CHECK(run("58-usage-kfree-race-threads.toml", false, -1, "v6.1").explore.verdict == Verdict::VIOLATION);
+    CHECK(run("78-usage-kfree-race-threads.toml", false, -1, "v6.1").explore.verdict == Verdict::VIOLATION);
 }
 
 TEST_CASE("interleave: --max-preemptions bounds the search and says so") {
-    const RunResult zero = run("55-walker-online-page-unlocked-threads.toml", false, 0);
+    const RunResult zero = run("75-walker-online-page-unlocked-threads.toml", false, 0);
     CHECK(zero.explore.verdict == Verdict::PASS);  // no preemption: every thread runs to its end or blocks
     CHECK(zero.cut_by_preemption_bound > 0);       // ... and that is reported as bounded, not complete
-    const Scenario sc = load_scenario(kScen + "55-walker-online-page-unlocked-threads.toml");
+    const Scenario sc = load_scenario(kScen + "75-walker-online-page-unlocked-threads.toml");
     CHECK(format_check(sc, zero).find("bounded: every interleaving with <= 0 preemptions") != std::string::npos);
-    const RunResult one = run("55-walker-online-page-unlocked-threads.toml", false, 1);
+    const RunResult one = run("75-walker-online-page-unlocked-threads.toml", false, 1);
     CHECK(one.explore.verdict == Verdict::VIOLATION);
 }
 
 TEST_CASE("interleave: a hotplug thread alone, cut at every interleaving point, ends where the sequential op ends") {
-    const Scenario sc = load_scenario(kScen + "56-walker-online-page-locked-threads.toml");
+    const Scenario sc = load_scenario(kScen + "76-walker-online-page-locked-threads.toml");
     const Variant& v = *find_variant(sc.variant);
     Scenario alone = sc;
     alone.threads.threads.resize(1);  // the hotplug thread only
@@ -146,7 +146,7 @@ TEST_CASE("interleave: bad [[threads]] input names file, line and field") {
 }
 
 TEST_CASE("interleave: deadlock-freedom — a writer waiting on a reader that never releases get_online_mems()") {
-    const Scenario sc = load_scenario(kScen + "56-walker-online-page-locked-threads.toml");
+    const Scenario sc = load_scenario(kScen + "76-walker-online-page-locked-threads.toml");
     ThreadedModel model(sc, *find_variant(sc.variant), {}, ThreadedModel::Options{false, -1});
     ThreadedModel::State s = model.initial(), next{};
     Violation v;

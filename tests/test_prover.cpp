@@ -30,12 +30,7 @@ ProveOptions on_x86_64(const std::string& variant) {
 // The explorer, exhaustively, on the prover's machine under `variant`.
 hp::Verdict explorer_verdict(const std::string& variant) {
     const Machine m = prover_machine(*geometry_preset("x86_64"), ProverLayout{});
-    std::string toml = scenario_toml(m, "mutant-explore", "explorer on the prover's machine", variant, "zone-span", {},
-                                     {}, false);
-    toml.replace(toml.find("invariants = [\"zone-span\"]\n"), 27, "");
-    toml += "[explore]\nactions = [\"add\", \"eject\", \"online\", \"online_kernel\", \"online_movable\", \"offline\", "
-            "\"remove\"]\nfaults = [\"unmovable-pages\", \"notifier-veto-online\", \"notifier-veto-offline\", "
-            "\"section-enomem\", \"memory-block-enomem\"]\n";
+    const std::string toml = explore_scenario_toml(m, variant);
     const std::string path = "/tmp/hpcheck-test-" + variant + ".toml";
     { std::ofstream(path) << toml; }
     const Scenario sc = load_scenario(path);

@@ -110,7 +110,7 @@ TEST_CASE("review: new-variant scaffolds a variant in the current style and regi
     CHECK(has(cpp, "v.parent = \"v6.1\";"));
     CHECK(has(cpp, "v.ops = v6_1().ops;"));
     CHECK(has(slurp(d + "/spec/variants/registry.hpp"), "Variant my_fix();\nvoid add_mutants("));
-    CHECK(has(slurp(d + "/spec/variants/registry.cpp"), "variants::my_fix(),\n        };"));
+    CHECK(has(slurp(d + "/spec/variants/registry.cpp"), "l.push_back(variants::my_fix());\n        // `hpcheck new-variant`"));
     bool scenario = false;
     for (const auto& e : fs::directory_iterator(d + "/spec/scenarios"))
         scenario |= has(e.path().filename().string(), "my-fix-explore.toml");

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <optional>
 #include <iostream>
 #include <unistd.h>
 
@@ -24,7 +25,7 @@ inline constexpr int EXIT_INTERNAL_ERROR = 4;
 namespace {
 struct ProveArgs {
     prover::ProveOptions opt;
-    std::string bounds, geometry, emit, dimms;
+    std::string bounds, geometry, emit, dimms, emit_machine;
     std::vector<std::string> invariants;
 };
 
@@ -64,6 +65,7 @@ int run_prove(ProveArgs& a) {
     using namespace hp::prover;
     ProveOptions opt = a.opt;
     ProveResult r;
+    std::optional<Geometry> pinned;
     try {
         opt.invariants = a.invariants;
         if (!a.dimms.empty()) opt.layout.dimm_blocks = ProverLayout::parse_dimms(a.dimms);
@@ -74,12 +76,17 @@ int run_prove(ProveArgs& a) {
             auto p = from_geometry(*g);
             if (!p) throw std::invalid_argument("--geometry: the preset's sizes are not powers of two");
             opt.bounds = GeometryBounds::exactly(*p);
+            pinned = *g;
+        } else if (!a.emit_machine.empty()) {
+            throw std::invalid_argument("--emit-machine needs a pinned --geometry (the explorer runs one geometry)");
         }
         if (!a.bounds.empty()) {
             if (!a.geometry.empty()) throw std::invalid_argument("--geometry and --geometry-bounds exclude each other");
             opt.bounds = GeometryBounds::parse(a.bounds);
         }
-        r = prove(opt);
+        r = prove(opt);  // validates the variant and invariants before anything is written
+        if (!a.emit_machine.empty())
+            write_file_atomically(a.emit_machine, explore_scenario_toml(prover_machine(*pinned, opt.layout), opt.variant));
     } catch (const std::invalid_argument& e) {
         std::cerr << "hpcheck prove: " << e.what() << "\n";
         return EXIT_BAD_INPUT;
@@ -129,6 +136,9 @@ static void add_prove_command(CLI::App& app, Registry& r, Context&) {
     sub->add_option("--geometry-bounds", a.bounds,
                     "NAME=LO..HI,... over page_shift, section_bits, sections_per_block, pageblock_order, pmd_bits, "
                     "struct_page");
+    sub->add_option("--emit-machine", a.emit_machine,
+                    "write the prover's machine on the pinned --geometry as an explore scenario for `hpcheck check` "
+                    "(the explicit model's answer to the same question)");
     sub->add_option("--geometry", a.geometry, "pin the geometry to a preset (x86_64, arm64-4k, arm64-64k, ppc64-64k)");
     sub->add_option("--dimms", a.dimms, "memory blocks per DIMM, e.g. 1,4 (default 1,1)");
     sub->add_option("--nodes", a.opt.layout.nodes, "NUMA nodes; DIMM d sits on node d % nodes (default 1)");

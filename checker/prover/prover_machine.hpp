@@ -32,4 +32,9 @@ std::string scenario_toml(const Machine& m, const std::string& name, const std::
                           const std::string& variant, const std::string& invariant, const std::vector<Action>& trace,
                           const std::vector<int>& rcs, bool expect_violation);
 
+// The same machine as an explore scenario for `hpcheck check`: every operation kind and every
+// fault point the prover explores, every invariant, no expectation. Its verdict and state
+// count are the explicit model's answer to the question the prover answers on this geometry.
+std::string explore_scenario_toml(const Machine& m, const std::string& variant);
+
 }  // namespace hp::prover

@@ -90,8 +90,8 @@ S::Geometry build_geometry(z3::context& c, SymbolicGeometry& sg, const GeometryB
     g.pmd_pages = Word::pow2(sg.pmd_bits - sg.page_shift);
     g.struct_page_size = Word(sg.struct_page);
     // the memmap of a block fits in the block and in nr_vmemmap_pages (u16)
-    const z3::expr vmemmap_pages = g.memory_block_memmap_pages().e;
-    cs = cs && z3::ult(vmemmap_pages, g.pages_per_block.e) && z3::ule(vmemmap_pages, k(0xffff));
+    const z3::expr vmemmap_pages = g.memory_block_memmap_pages().term();
+    cs = cs && z3::ult(vmemmap_pages, g.pages_per_block.term()) && z3::ule(vmemmap_pages, k(0xffff));
     sg.constraints = cs;
     return g;
 }
@@ -121,7 +121,7 @@ S::Machine build_machine(z3::context& c, SymbolicGeometry& sg, const S::Geometry
         m.dimms.push_back(d);
     }
     // every pfn fits the model's 32-bit pfn fields
-    sg.constraints = sg.constraints && z3::ult(base.e, k(1ull << 32));
+    sg.constraints = sg.constraints && z3::ult(base.term(), k(1ull << 32));
     m.finalize();
     return m;
 }
@@ -137,7 +137,7 @@ struct KeyHash {
 };
 Key key_of(const S::Machine& m, const S::KernelState& s) {
     Key k;
-    for_each_field(m, s, [&](const std::string&, const auto& f) { k.push_back(f.word().e.id()); });
+    for_each_field(m, s, [&](const std::string&, const auto& f) { k.push_back(f.word().term().id()); });
     return k;
 }
 

@@ -124,6 +124,11 @@ int arch_add_memory(Kernel& k, int nid, pfn_t start, u64 nr_pages, VmemAltmap* a
     return ret;
 }
 
+// mm/sparse.c (6.1.192): section_activate() allocates ms->usage if the section has none
+// (kzalloc: -ENOMEM), fill_subsection_map() (-EEXIST if the subsections are present), then
+// populates the memmap; a populate failure runs section_deactivate(), which frees the
+// usage again. Then page_init_poison(), __section_mark_present() and
+// sparse_init_one_section(): SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP.
 int sparse_add_section(Kernel& k, int nid, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
     KCALL(k, "sparse_add_section");
     const int b = k.m.block_of_pfn(pfn);
@@ -135,10 +140,16 @@ int sparse_add_section(Kernel& k, int nid, pfn_t pfn, u64 nr_pages, VmemAltmap* 
             k.say("kzalloc(mem_section_usage) failed");
             return -ENOMEM;
         }
-        // fill_subsection_map(): -EEXIST if any subsection of the chunk is already present.
-        if (bs.section_valid & bit) return -EEXIST;
+        // fill_subsection_map(): -EEXIST if any subsection of the chunk is already present
+        // (then the usage is not ours: nothing is allocated or freed).
+        if (bs.section_usage & bit) return -EEXIST;
+        bs.section_usage |= bit;  // ms->usage = kzalloc(mem_section_usage_size())
         const int ret = k.ops.populate_section_memmap(k, nid, pfn, nr_pages, altmap);
-        if (ret) return ret;  // section_deactivate() undoes the subsection map
+        if (ret) {
+            k.say("populate_section_memmap() failed: section_deactivate() frees ms->usage");
+            bs.section_usage &= ~bit;
+            return ret;
+        }
     }
     // page_init_poison(memmap, sizeof(struct page) * nr_pages), then
     // SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP.

@@ -26,6 +26,10 @@ int create_memory_block_devices(Kernel&, pfn_t start, u64 nr_pages, u64 vmemmap_
 // ops/online.cpp
 int memory_block_online(Kernel&, unsigned block, OnlineType type);
 unsigned zone_for_pfn_range(Kernel&, OnlineType type, int nid, pfn_t start, u64 nr_pages);
+unsigned default_kernel_zone_for_pfn(Kernel&, int nid, pfn_t start, u64 nr_pages);
+// ops/auto_movable.cpp: online_policy=auto-movable (group -1: no memory group)
+unsigned auto_movable_zone_for_pfn(Kernel&, int nid, int group, pfn_t pfn, u64 nr_pages);
+flag auto_movable_can_online_movable(Kernel&, int nid, int group, u64 nr_pages);  // nid -1: NUMA_NO_NODE
 int mhp_init_memmap_on_memory(Kernel&, pfn_t pfn, u64 nr_pages, int nid, unsigned zone);
 int online_pages(Kernel&, pfn_t pfn, u64 nr_pages, int nid, unsigned zone, unsigned group);
 void move_pfn_range_to_zone(Kernel&, int nid, unsigned zone, pfn_t pfn, u64 nr_pages);
@@ -41,6 +45,12 @@ void remove_pfn_range_from_zone(Kernel&, int nid, unsigned zone, pfn_t pfn, u64 
 void shrink_zone_span(Kernel&, int nid, unsigned zone, pfn_t start, pfn_t end);
 pfn_t find_smallest_section_pfn(Kernel&, int nid, unsigned zone, pfn_t start, pfn_t end);
 pfn_t find_biggest_section_pfn(Kernel&, int nid, unsigned zone, pfn_t start, pfn_t end);
+// The two walkers with the test that decides whether a pfn's struct page may be read
+// (pfn_to_online_page since 00d6c019b5bc's series; pfn_valid before): a variant of that
+// one line passes another test.
+using PfnTest = flag (*)(Kernel&, pfn_t);
+pfn_t find_smallest_section_pfn_by(Kernel&, PfnTest, int nid, unsigned zone, pfn_t start, pfn_t end);
+pfn_t find_biggest_section_pfn_by(Kernel&, PfnTest, int nid, unsigned zone, pfn_t start, pfn_t end);
 void update_pgdat_span(Kernel&, int nid);
 
 // ops/remove.cpp
@@ -50,6 +60,15 @@ void arch_remove_memory(Kernel&, pfn_t start, u64 nr_pages, VmemAltmap* altmap);
 void section_deactivate(Kernel&, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
 void depopulate_section_memmap(Kernel&, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
 void try_offline_node(Kernel&, int nid);
+
+// ops/sections.cpp
+flag valid_section(Kernel&, pfn_t pfn);
+flag online_section(Kernel&, pfn_t pfn);
+flag pfn_section_valid(Kernel&, pfn_t pfn);
+flag pfn_valid(Kernel&, pfn_t pfn);
+flag pfn_to_online_page(Kernel&, pfn_t pfn);
+void sparse_remove_section(Kernel&, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
+flag vmemmap_populated(Kernel&, pfn_t pfn);
 
 // Shared building blocks (ops/common.cpp); not overridable, they are data manipulation.
 void set_memmap(Kernel&, pfn_t pfn, u64 nr_pages, const u8& memmap);  // memmap_init_range / page_init_poison

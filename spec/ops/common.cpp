@@ -18,6 +18,7 @@ const char* fault_name(FaultKind f) {
         case FaultKind::NOTIFIER_VETO_OFFLINE: return "notifier-veto-offline";
         case FaultKind::SECTION_ENOMEM: return "section-enomem";
         case FaultKind::MEMORY_BLOCK_ENOMEM: return "memory-block-enomem";
+        case FaultKind::NOTIFIER_VETO_PREPARE_ONLINE: return "notifier-veto-prepare-online";
         case FaultKind::COUNT: break;
     }
     return "?";
@@ -175,6 +176,13 @@ KernelOps ops() {
     o.section_deactivate = section_deactivate;
     o.depopulate_section_memmap = depopulate_section_memmap;
     o.try_offline_node = try_offline_node;
+    o.valid_section = valid_section;
+    o.online_section = online_section;
+    o.pfn_section_valid = pfn_section_valid;
+    o.pfn_valid = pfn_valid;
+    o.pfn_to_online_page = pfn_to_online_page;
+    o.sparse_remove_section = sparse_remove_section;
+    o.vmemmap_populated = vmemmap_populated;
     return o;
 }
 

@@ -1,5 +1,6 @@
 // Onlining a memory block: memory_block_online(), mhp_init_memmap_on_memory(),
-// online_pages(), move_pfn_range_to_zone(), and zone selection (contig-zones policy).
+// online_pages(), move_pfn_range_to_zone(), and zone selection (contig-zones policy;
+// auto-movable in auto_movable.cpp).
 // drivers/base/memory.c, mm/memory_hotplug.c (Linux 6.1.192).
 #include <fmt/format.h>
 
@@ -8,13 +9,14 @@
 
 namespace hp::HP_DOMAIN::base {
 
-namespace {
 // default_kernel_zone_for_pfn(): the first zone below ZONE_NORMAL intersecting the range.
 unsigned default_kernel_zone_for_pfn(Kernel& k, int nid, pfn_t start, u64 nr_pages) {
     for (unsigned zid = 0; zid < ZONE_NORMAL; ++zid)
         if (zone_intersects(k.s.zone(nid, zid), start, nr_pages)) return zid;
     return ZONE_NORMAL;
 }
+
+namespace {
 // default_zone_for_pfn(): inherit the zone when exactly one of kernel/movable intersects.
 unsigned default_zone_for_pfn(Kernel& k, int nid, pfn_t start, u64 nr_pages) {
     const unsigned kernel_zone = default_kernel_zone_for_pfn(k, nid, start, nr_pages);
@@ -28,6 +30,10 @@ unsigned default_zone_for_pfn(Kernel& k, int nid, pfn_t start, u64 nr_pages) {
 unsigned zone_for_pfn_range(Kernel& k, OnlineType type, int nid, pfn_t start, u64 nr_pages) {
     if (type == MMOP_ONLINE_KERNEL) return default_kernel_zone_for_pfn(k, nid, start, nr_pages);
     if (type == MMOP_ONLINE_MOVABLE) return ZONE_MOVABLE;
+    if (k.m.params.online_policy == OnlinePolicy::AUTO_MOVABLE) {
+        const int b = k.m.block_of_pfn(start);  // mem->group: the DIMM's static group
+        return auto_movable_zone_for_pfn(k, nid, b < 0 ? -1 : static_cast<int>(group_of_block(k.m, b)), start, nr_pages);
+    }
     return default_zone_for_pfn(k, nid, start, nr_pages);  // online_policy=contig-zones
 }
 

@@ -72,38 +72,43 @@ void arch_remove_memory(Kernel& k, pfn_t start, u64 nr_pages, VmemAltmap* altmap
     const u64 pps = k.m.geo.pages_per_section;
     for (pfn_t pfn = start, end = start + nr_pages; pfn < end;) {
         const u64 cur = std::min<u64>(end - pfn, pps - pfn % pps);
-        const int b = k.m.block_of_pfn(pfn);
-        if (b < 0 || !(k.s.blocks[b].section_valid >> section_in_block(k.m, b, pfn) & 1)) {
+        // __remove_section(): "if (WARN_ON_ONCE(!valid_section(ms))) return;"
+        if (k.m.block_of_pfn(pfn) < 0 || !k.ops.valid_section(k, pfn)) {
             KSAY(k, "WARN_ON_ONCE(!valid_section(ms)) at pfn {:#x}", pfn);
         } else {
-            KCALL(k, "sparse_remove_section");
-            k.ops.section_deactivate(k, pfn, cur, altmap);
+            k.ops.sparse_remove_section(k, pfn, cur, altmap);
         }
         pfn += cur;
     }
     // kernel_physical_mapping_remove(): the linear map goes.
 }
 
+// mm/sparse.c (6.1.192) section_deactivate(), for a whole section (no subsection hot-add):
+//   clear_subsection_map()            WARN "section already deactivated" if ms->usage is NULL
+//   ms->section_mem_map &= ~SECTION_HAS_MEM_MAP   (b943f045a9af: before usage is freed, so
+//                                      that valid_section() keeps pfn_valid() off ms->usage)
+//   kfree_rcu(ms->usage); ms->usage = NULL   (kfree before 5d0a661d808f, 6.8-rc / 6.1.y)
+//   depopulate_section_memmap()       (ppc64 asks pfn_valid() of the neighbours here)
+//   ms->section_mem_map = NULL        (d41e2f3bd546: PRESENT and ONLINE go too)
 void section_deactivate(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
     KCALL(k, "section_deactivate");
     const int b = k.m.block_of_pfn(pfn);
     const u32 bit = 1u << section_in_block(k.m, b, pfn);
     BlockState& bs = k.s.blocks[b];
-    if (!(bs.section_valid & bit)) {  // clear_subsection_map()
+    if (!(bs.section_usage & bit)) {  // clear_subsection_map()
         k.say("WARN: section already deactivated");
         return;
     }
-    // The subsection map is empty now: first clear SECTION_HAS_MEM_MAP (b943f045a9af),
-    // then free usage, then depopulate the memmap (d41e2f3bd546).
-    bs.section_valid &= ~bit;
-    bs.section_online &= ~bit;
-    // kfree_rcu(ms->usage, rcu) (mm/sparse.c:810, 6.1.192; 5ec8e8ea8b77 "mm/sparsemem: fix
-    // race in accessing memory_section->usage" made it RCU-deferred).
-#if !HP_SYMBOLIC  // interleaving points: the symbolic build never interleaves (no case split on the key)
+    bs.section_valid &= ~bit;   // ~SECTION_HAS_MEM_MAP
+#if !HP_SYMBOLIC  // interleaving points (docs/interleavings.md); the symbolic build never interleaves
     k.yield(YieldKind::FREE_USAGE, section_key(k.m, b, pfn) | kUsageRcu);
+#endif
+    bs.section_usage &= ~bit;   // kfree_rcu(ms->usage) (mm/sparse.c:810, 6.1.192; RCU since 5ec8e8ea8b77)
+#if !HP_SYMBOLIC
     k.yield(YieldKind::FREE_MEMMAP, section_key(k.m, b, pfn));
 #endif
     k.ops.depopulate_section_memmap(k, pfn, nr_pages, altmap);
+    bs.section_online &= ~bit;  // ms->section_mem_map = NULL
 }
 
 // vmemmap_free() -> remove_pagetable(): free_hugepage_table() hands altmap pages back
@@ -112,6 +117,12 @@ void section_deactivate(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) 
 void depopulate_section_memmap(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
     KCALL(k, "depopulate_section_memmap");
     const Geometry& g = k.m.geo;
+    // ppc64 vmemmap_free(): a vmemmap page (2 MiB of struct pages) serves 128 sections of
+    // 16 MiB; it is freed only if vmemmap_populated() finds none of them pfn_valid(). The
+    // model makes the reads (they are what b943f045a9af is about) but keeps its per-section
+    // accounting of vmemmap pages [limitation: docs/limitations.md].
+    if (g.preset.rfind("ppc64", 0) == 0 && k.ops.vmemmap_populated(k, pfn))
+        k.say("vmemmap_populated(): another section still uses this vmemmap page");
     const u64 pages = (g.memmap_bytes(nr_pages) + g.page_size - 1) / g.page_size;
     const int b = k.m.block_of_pfn(pfn);
     BlockState& bs = k.s.blocks[b];

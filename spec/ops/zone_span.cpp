@@ -21,10 +21,15 @@ void remove_pfn_range_from_zone(Kernel& k, int nid, unsigned zone, pfn_t start_p
 }
 
 namespace {
-// Does the walker stop at pfn? pfn_to_online_page(), then page_to_nid()/page_zone() of
-// the struct page, which pfn_to_online_page() promises is initialized (I12 checks it).
-bool online_pfn_of_zone(Kernel& k, const PfnProbe& p, pfn_t pfn, int nid, unsigned zone, const char* func) {
-    if (!p.online) return false;
+// Does the walker stop at pfn? `test` (pfn_to_online_page() in 6.1), then page_to_nid()/
+// page_zone() of the struct page, which the test promises is initialized (I12 checks it).
+bool online_pfn_of_zone(Kernel& k, PfnTest test, const PfnProbe& p, pfn_t pfn, int nid, unsigned zone,
+                        const char* func) {
+    if (!test(k, pfn)) return false;
+    if (!p.valid) {
+        k.observe(Observation::UNMAPPED_MEMMAP_READ, func, pfn);
+        return false;
+    }
     if (!Memmap::initialized(p.memmap)) {
         k.observe(Observation::POISONED_MEMMAP_READ, func, pfn);
         return false;
@@ -37,11 +42,14 @@ bool online_pfn_of_zone(Kernel& k, const PfnProbe& p, pfn_t pfn, int nid, unsign
 // the zone. Positions inside one uniform run answer alike, so the walk jumps run by run
 // while visiting exactly the kernel's positions.
 pfn_t find_smallest_section_pfn(Kernel& k, int nid, unsigned zone, pfn_t start_pfn, pfn_t end_pfn) {
+    return find_smallest_section_pfn_by(k, k.ops.pfn_to_online_page, nid, zone, start_pfn, end_pfn);
+}
+pfn_t find_smallest_section_pfn_by(Kernel& k, PfnTest test, int nid, unsigned zone, pfn_t start_pfn, pfn_t end_pfn) {
     KCALL(k, "find_smallest_section_pfn");
     const u64 step = k.m.geo.pages_per_subsection;
     for (pfn_t pfn = start_pfn; pfn < end_pfn;) {
         const PfnProbe p = probe_pfn(k.m, k.s, pfn);
-        if (online_pfn_of_zone(k, p, pfn, nid, zone, "find_smallest_section_pfn")) return pfn;
+        if (online_pfn_of_zone(k, test, p, pfn, nid, zone, "find_smallest_section_pfn")) return pfn;
         // next walk position at or beyond the end of this run
         const pfn_t n = (p.run_hi - pfn + step - 1) / step;
         pfn += std::max<pfn_t>(n, 1) * step;
@@ -51,12 +59,15 @@ pfn_t find_smallest_section_pfn(Kernel& k, int nid, unsigned zone, pfn_t start_p
 
 // pfn = end_pfn - 1; for (; pfn >= start_pfn; pfn -= PAGES_PER_SUBSECTION)
 pfn_t find_biggest_section_pfn(Kernel& k, int nid, unsigned zone, pfn_t start_pfn, pfn_t end_pfn) {
+    return find_biggest_section_pfn_by(k, k.ops.pfn_to_online_page, nid, zone, start_pfn, end_pfn);
+}
+pfn_t find_biggest_section_pfn_by(Kernel& k, PfnTest test, int nid, unsigned zone, pfn_t start_pfn, pfn_t end_pfn) {
     KCALL(k, "find_biggest_section_pfn");
     const u64 step = k.m.geo.pages_per_subsection;
     if (end_pfn == 0) return 0;
     for (pfn_t pfn = end_pfn - 1; pfn >= start_pfn;) {
         const PfnProbe p = probe_pfn(k.m, k.s, pfn);
-        if (online_pfn_of_zone(k, p, pfn, nid, zone, "find_biggest_section_pfn")) return pfn;
+        if (online_pfn_of_zone(k, test, p, pfn, nid, zone, "find_biggest_section_pfn")) return pfn;
         // previous walk position below the start of this run
         const pfn_t n = (pfn - p.run_lo) / step + 1;
         if (n * step > pfn) break;  // unsigned pfn would wrap below 0

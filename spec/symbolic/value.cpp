@@ -35,73 +35,73 @@ Word with_log2(Word w, std::optional<z3::expr> l) {
 }  // namespace
 
 Word operator+(const Word& a, const Word& b) {
-    return both(a, b) ? Word::known(*a.k + *b.k) : Word(a.e + b.e);
+    return both(a, b) ? Word::known(*a.k + *b.k) : Word(a.term() + b.term());
 }
 Word operator-(const Word& a, const Word& b) {
-    return both(a, b) ? Word::known(*a.k - *b.k) : Word(a.e - b.e);
+    return both(a, b) ? Word::known(*a.k - *b.k) : Word(a.term() - b.term());
 }
 Word operator*(const Word& a, const Word& b) {
     if (both(a, b))
         return with_log2(Word::known(*a.k * *b.k),
                          a.log2 && b.log2 ? std::optional<z3::expr>(*a.log2 + *b.log2) : std::nullopt);
-    if (a.log2 && b.log2) return Word(z3::shl(a.e, *b.log2), *a.log2 + *b.log2);
-    if (b.log2) return Word(z3::shl(a.e, *b.log2));
-    if (a.log2) return Word(z3::shl(b.e, *a.log2));
-    return Word(a.e * b.e);
+    if (a.log2 && b.log2) return Word(z3::shl(a.term(), *b.log2), *a.log2 + *b.log2);
+    if (b.log2) return Word(z3::shl(a.term(), *b.log2));
+    if (a.log2) return Word(z3::shl(b.term(), *a.log2));
+    return Word(a.term() * b.term());
 }
 Word operator/(const Word& a, const Word& b) {
     if (both(a, b))
         return with_log2(Word::known(*b.k == 0 ? ~std::uint64_t{0} : *a.k / *b.k),
                          a.log2 && b.log2 ? std::optional<z3::expr>(*a.log2 - *b.log2) : std::nullopt);
     if (b.log2) {
-        if (a.log2) return Word(z3::lshr(a.e, *b.log2), *a.log2 - *b.log2);  // callers divide sizes exactly
-        return Word(z3::lshr(a.e, *b.log2));
+        if (a.log2) return Word(z3::lshr(a.term(), *b.log2), *a.log2 - *b.log2);  // callers divide sizes exactly
+        return Word(z3::lshr(a.term(), *b.log2));
     }
-    return Word(z3::udiv(a.e, b.e));
+    return Word(z3::udiv(a.term(), b.term()));
 }
 Word operator%(const Word& a, const Word& b) {
     if (both(a, b)) return Word::known(*b.k == 0 ? *a.k : *a.k % *b.k);
-    if (b.log2) return Word(a.e & low_mask(*b.log2));
-    return Word(z3::urem(a.e, b.e));
+    if (b.log2) return Word(a.term() & low_mask(*b.log2));
+    return Word(z3::urem(a.term(), b.term()));
 }
-Word operator&(const Word& a, const Word& b) { return both(a, b) ? Word::known(*a.k & *b.k) : Word(a.e & b.e); }
-Word operator|(const Word& a, const Word& b) { return both(a, b) ? Word::known(*a.k | *b.k) : Word(a.e | b.e); }
-Word operator^(const Word& a, const Word& b) { return both(a, b) ? Word::known(*a.k ^ *b.k) : Word(a.e ^ b.e); }
+Word operator&(const Word& a, const Word& b) { return both(a, b) ? Word::known(*a.k & *b.k) : Word(a.term() & b.term()); }
+Word operator|(const Word& a, const Word& b) { return both(a, b) ? Word::known(*a.k | *b.k) : Word(a.term() | b.term()); }
+Word operator^(const Word& a, const Word& b) { return both(a, b) ? Word::known(*a.k ^ *b.k) : Word(a.term() ^ b.term()); }
 Word operator<<(const Word& a, const Word& b) {
-    return both(a, b) ? Word::known(shl64(*a.k, *b.k)) : Word(z3::shl(a.e, b.e));
+    return both(a, b) ? Word::known(shl64(*a.k, *b.k)) : Word(z3::shl(a.term(), b.term()));
 }
 Word operator>>(const Word& a, const Word& b) {
-    return both(a, b) ? Word::known(shr64(*a.k, *b.k)) : Word(z3::lshr(a.e, b.e));
+    return both(a, b) ? Word::known(shr64(*a.k, *b.k)) : Word(z3::lshr(a.term(), b.term()));
 }
-Word operator~(const Word& a) { return a.k ? Word::known(~*a.k) : Word(~a.e); }
-Word operator-(const Word& a) { return a.k ? Word::known(~*a.k + 1) : Word(-a.e); }
-Flag operator==(const Word& a, const Word& b) { return both(a, b) ? Flag(*a.k == *b.k) : Flag(a.e == b.e); }
-Flag operator!=(const Word& a, const Word& b) { return both(a, b) ? Flag(*a.k != *b.k) : Flag(a.e != b.e); }
-Flag operator<(const Word& a, const Word& b) { return both(a, b) ? Flag(*a.k < *b.k) : Flag(z3::ult(a.e, b.e)); }
-Flag operator<=(const Word& a, const Word& b) { return both(a, b) ? Flag(*a.k <= *b.k) : Flag(z3::ule(a.e, b.e)); }
-Flag operator>(const Word& a, const Word& b) { return both(a, b) ? Flag(*a.k > *b.k) : Flag(z3::ugt(a.e, b.e)); }
-Flag operator>=(const Word& a, const Word& b) { return both(a, b) ? Flag(*a.k >= *b.k) : Flag(z3::uge(a.e, b.e)); }
+Word operator~(const Word& a) { return a.k ? Word::known(~*a.k) : Word(~a.term()); }
+Word operator-(const Word& a) { return a.k ? Word::known(~*a.k + 1) : Word(-a.term()); }
+Flag operator==(const Word& a, const Word& b) { return both(a, b) ? Flag(*a.k == *b.k) : Flag(a.term() == b.term()); }
+Flag operator!=(const Word& a, const Word& b) { return both(a, b) ? Flag(*a.k != *b.k) : Flag(a.term() != b.term()); }
+Flag operator<(const Word& a, const Word& b) { return both(a, b) ? Flag(*a.k < *b.k) : Flag(z3::ult(a.term(), b.term())); }
+Flag operator<=(const Word& a, const Word& b) { return both(a, b) ? Flag(*a.k <= *b.k) : Flag(z3::ule(a.term(), b.term())); }
+Flag operator>(const Word& a, const Word& b) { return both(a, b) ? Flag(*a.k > *b.k) : Flag(z3::ugt(a.term(), b.term())); }
+Flag operator>=(const Word& a, const Word& b) { return both(a, b) ? Flag(*a.k >= *b.k) : Flag(z3::uge(a.term(), b.term())); }
 
 Flag flag_and(const Flag& a, const Flag& b) {
     if (a.k) return *a.k ? b : Flag(false);
     if (b.k) return *b.k ? a : Flag(false);
-    return Flag(a.e && b.e);
+    return Flag(a.term() && b.term());
 }
 Flag flag_or(const Flag& a, const Flag& b) {
     if (a.k) return *a.k ? Flag(true) : b;
     if (b.k) return *b.k ? Flag(true) : a;
-    return Flag(a.e || b.e);
+    return Flag(a.term() || b.term());
 }
 
 Word truncate(const Word& w, unsigned bits) {
     if (w.k) return Word::known(*w.k & ((std::uint64_t{1} << bits) - 1));
-    return Word(z3::zext(w.e.extract(bits - 1, 0), 64 - bits).simplify());
+    return Word(z3::zext(w.term().extract(bits - 1, 0), 64 - bits).simplify());
 }
 
 std::string to_string(const Word& w) {
     std::uint64_t v = 0;
     if (w.k) return std::to_string(*w.k);
-    const z3::expr s = w.e.simplify();
+    const z3::expr s = w.term().simplify();
     if (s.is_numeral_u64(v)) return std::to_string(v);
     return s.to_string();
 }

@@ -15,8 +15,9 @@
 // - A Word or Flag whose term is a numeral also carries its value (`k`): arithmetic and
 //   comparisons on known values are folded in C++ with exactly the bit-vector semantics
 //   (wrap-around, udiv/urem by zero as SMT-LIB defines them, shifts >= 64 give 0), and a
-//   known Flag decides its branch without asking the executor. Pinned geometries then
-//   run mostly concretely; only what depends on a free parameter builds terms.
+//   known Flag decides its branch without asking the executor; its Z3 term is built only
+//   if something asks for it (term()). Pinned geometries then run almost natively; only
+//   what depends on a free parameter builds terms.
 #pragma once
 #include <z3++.h>
 
@@ -46,18 +47,25 @@ concept CInteger = std::is_integral_v<T> || std::is_enum_v<T>;
 
 class Flag {
 public:
-    z3::expr e;
-    std::optional<bool> k;  // the value, when `e` is true or false
-    explicit Flag(z3::expr b) : e(std::move(b)) {
-        if (e.is_true()) k = true;
-        else if (e.is_false()) k = false;
+    std::optional<bool> k;  // the value, when it is known (true or false)
+    explicit Flag(z3::expr b) : t_(std::move(b)) {
+        if (t_->is_true()) k = true;
+        else if (t_->is_false()) k = false;
     }
-    Flag(bool b) : e(decider().ctx().bool_val(b)), k(b) {}
+    Flag(bool b) : k(b) {}
     Flag(const class Word& w);  // C's "nonzero"
+    // The boolean term (built on first use for a known value).
+    const z3::expr& term() const {
+        if (!t_) t_ = decider().ctx().bool_val(*k);
+        return *t_;
+    }
     // Implicit, like a C comparison used as an int: every use of an unknown flag is a
     // decision point.
-    operator bool() const { return k ? *k : decider().decide(e); }
-    Flag operator!() const { return k ? Flag(!*k) : Flag(!e); }
+    operator bool() const { return k ? *k : decider().decide(*t_); }
+    Flag operator!() const { return k ? Flag(!*k) : Flag(!*t_); }
+
+private:
+    mutable std::optional<z3::expr> t_;  // set unless k is (and then only once asked for)
 };
 // a && b / a || b as one term (no decision), folded when either side is known.
 Flag flag_and(const Flag& a, const Flag& b);
@@ -65,26 +73,29 @@ Flag flag_or(const Flag& a, const Flag& b);
 
 class Word {
 public:
-    z3::expr e;                     // bit-vector of width 64
     std::optional<z3::expr> log2;   // set when the value is known to be 1 << log2
-    std::optional<std::uint64_t> k; // the value, when `e` is a numeral
+    std::optional<std::uint64_t> k; // the value, when it is known
 
-    Word() : Word(std::uint64_t{0}) {}
+    Word() : k(0) {}
     template <CInteger T>
-    Word(T v) : Word(known(std::is_unsigned_v<T> ? static_cast<std::uint64_t>(v)
-                                                 : static_cast<std::uint64_t>(static_cast<std::int64_t>(v)))) {}
-    explicit Word(z3::expr x, std::optional<z3::expr> l = std::nullopt) : e(std::move(x)), log2(std::move(l)) {
+    Word(T v) : k(std::is_unsigned_v<T> ? static_cast<std::uint64_t>(v)
+                                        : static_cast<std::uint64_t>(static_cast<std::int64_t>(v))) {}
+    explicit Word(z3::expr x, std::optional<z3::expr> l = std::nullopt) : log2(std::move(l)), t_(std::move(x)) {
         std::uint64_t v;
-        if (e.is_numeral_u64(v)) k = v;
+        if (t_->is_numeral_u64(v)) k = v;
     }
-    // A known value (a numeral term carrying `v`).
-    static Word known(std::uint64_t v) { return Word(KnownTag{}, v, decider().ctx().bv_val(v, 64)); }
+    static Word known(std::uint64_t v) { return Word(v); }
     // 1 << exponent, remembering the exponent.
     static Word pow2(const z3::expr& exponent) {
         return Word(z3::shl(decider().ctx().bv_val(1, 64), exponent).simplify(), exponent);
     }
+    // The 64-bit bit-vector term (a numeral built on first use for a known value).
+    const z3::expr& term() const {
+        if (!t_) t_ = decider().ctx().bv_val(*k, 64);
+        return *t_;
+    }
     explicit operator bool() const {
-        return k ? *k != 0 : decider().decide(e != decider().ctx().bv_val(0, 64));
+        return k ? *k != 0 : decider().decide(*t_ != decider().ctx().bv_val(0, 64));
     }
 
     Word& operator+=(const Word& o);
@@ -96,8 +107,7 @@ public:
     Word& operator--() { return *this -= Word(1); }
 
 private:
-    struct KnownTag {};
-    Word(KnownTag, std::uint64_t v, z3::expr numeral) : e(std::move(numeral)), k(v) {}
+    mutable std::optional<z3::expr> t_;  // set unless k is (and then only once asked for)
 };
 
 Word operator+(const Word& a, const Word& b);
@@ -125,9 +135,9 @@ inline Word& Word::operator*=(const Word& o) { return *this = *this * o; }
 inline Word& Word::operator|=(const Word& o) { return *this = *this | o; }
 inline Word& Word::operator&=(const Word& o) { return *this = *this & o; }
 
-inline Flag::Flag(const Word& w)
-    : e(w.k ? decider().ctx().bool_val(*w.k != 0) : w.e != decider().ctx().bv_val(0, 64)) {
+inline Flag::Flag(const Word& w) {
     if (w.k) k = *w.k != 0;
+    else t_ = w.term() != decider().ctx().bv_val(0, 64);
 }
 
 // Keep the low W bits (C's conversion to an unsigned W-bit type).

@@ -8,6 +8,8 @@ Variant v6_1();
 Variant v5_12();
 Variant v5_4();
 Variant v6_8();
+Variant v6_12();
+Variant memblock_top_down();
 Variant rfc_2019();
 Variant rfc_2019_forward_free();
 Variant hocko_2021();
@@ -18,5 +20,12 @@ Variant arm64_vmemmap_keep_tables();
 Variant arm64_v7_free_empty_tables();
 Variant arm64_free_tables_unconditionally();
 Variant usage_kfree_no_rcu();
+void add_kernel_bugs(std::vector<Variant>& out);  // real kernel bugs (kernel_bugs.cpp), after the named ones
 void add_mutants(std::vector<Variant>& out);  // test mutants, listed last
+// The kernel-function table of a variant listed before the caller in registry.cpp (any
+// constructor, a new-variant scaffold's included), by name:
+// a variant reuses another variant's functions without copying them
+// (`v.ops.section_deactivate = ops_of("v6.1").section_deactivate;`). Throws std::logic_error
+// for a name not (yet) listed.
+const KernelOps& ops_of(const std::string& name);
 }  // namespace hp::HP_DOMAIN::variants

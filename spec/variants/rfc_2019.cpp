@@ -96,11 +96,12 @@ void section_deactivate(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) 
     if (host == BACKING_NONE || host == BACKING_BUDDY) return base::section_deactivate(k, pfn, nr_pages, altmap);
     KCALL(k, "section_deactivate");
     const u32 bit = 1u << section_in_block(k.m, b, pfn);
-    if (!(bs.section_valid & bit)) {
+    if (!(bs.section_usage & bit)) {
         k.say("WARN: section already deactivated");
         return;
     }
     bs.section_valid &= ~bit;
+    bs.section_usage &= ~bit;  // the RFC keeps v6.1's ms->usage handling
     bs.section_online &= ~bit;
     const u64 refs = area_refcount(k, host);
     k.say(fmt::format("free_section_memmap: page_ref_dec(head of memory{}) -> {}", k.m.blocks[host].memory_block_id, refs));

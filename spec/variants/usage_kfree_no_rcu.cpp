@@ -17,17 +17,20 @@ void section_deactivate(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) 
     const int b = k.m.block_of_pfn(pfn);
     const u32 bit = 1u << section_in_block(k.m, b, pfn);
     BlockState& bs = k.s.blocks[b];
-    if (!(bs.section_valid & bit)) {
+    if (!(bs.section_usage & bit)) {
         k.say("WARN: section already deactivated");
         return;
     }
-    bs.section_valid &= ~bit;
-    bs.section_online &= ~bit;
+    bs.section_valid &= ~bit;   // ~SECTION_HAS_MEM_MAP
 #if !HP_SYMBOLIC  // interleaving points (the symbolic build never interleaves)
     k.yield(YieldKind::FREE_USAGE, section_key(k.m, b, pfn));  // kfree(ms->usage): at once
+#endif
+    bs.section_usage &= ~bit;
+#if !HP_SYMBOLIC
     k.yield(YieldKind::FREE_MEMMAP, section_key(k.m, b, pfn));
 #endif
     k.ops.depopulate_section_memmap(k, pfn, nr_pages, altmap);
+    bs.section_online &= ~bit;  // ms->section_mem_map = NULL
 }
 
 }  // namespace

@@ -44,7 +44,7 @@ void arch_remove_memory(Kernel& k, pfn_t start, u64 nr_pages, VmemAltmap* altmap
     for (pfn_t pfn = start, end = start + nr_pages; pfn < end;) {
         const u64 cur = std::min<u64>(end - pfn, pps - pfn % pps);
         const int b = k.m.block_of_pfn(pfn);
-        if (b < 0 || !(k.s.blocks[b].section_valid >> section_in_block(k.m, b, pfn) & 1)) {
+        if (b < 0 || !k.ops.valid_section(k, pfn)) {
             k.say(fmt::format("WARN_ON_ONCE(!valid_section(ms)) at pfn {:#x}", pfn));
         } else {
             KCALL(k, "__remove_section");

@@ -1,0 +1,71 @@
+// The boot-time memory layout (seed 003, docs/kernel-reference.md §3.7): memblock regions
+// with the SRAT hotpluggable flag, the early allocations the kernel makes before and after
+// SRAT is parsed, and find_zone_movable_pfns_for_nodes() for movable_node / kernelcore= /
+// movablecore=. A pure computation on a static description: it decides which pfns hold
+// memory the kernel can never give back, and where each node's boot ZONE_MOVABLE starts.
+//
+// Kernel: x86 setup_arch() (arch/x86/kernel/setup.c) switches memblock bottom-up when
+// movable_node is set; x86_numa_init()/numa_init() parse SRAT, mark hotpluggable regions
+// (memblock_mark_hotplug) and switch back to top-down (arch/x86/mm/numa.c); from then on
+// memblock's should_skip_region() skips hotpluggable regions under movable_node
+// (mm/memblock.c). Read in 6.1.192 and 6.12.117. Bottom-up allocation and the movable_node
+// switch come from the 3.13 series of Tang Chen / Zhang Yanfei (seed 003: 79442ed189ac
+// "mm/memblock.c: introduce bottom-up allocation mode" and the x86 patches that use it);
+// since 5.11 bottom-up starts at the bottom of memory, not at kernel_end ("memblock: do not
+// start bottom-up allocations with kernel_end"; both start below any hotpluggable memory
+// on the machines modelled here). Concrete only: the scenarios compute it at load time.
+#pragma once
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace hp {
+
+struct MemblockRegion {       // one memblock.memory region (e820 RAM split by SRAT)
+    int nid = 0;
+    std::uint64_t base_pfn = 0, end_pfn = 0;   // [base, end)
+    bool hotplug = false;                     // MEMBLOCK_HOTPLUG: SRAT "hot pluggable"
+    std::string what;                         // "boot RAM", "cold-plugged DIMM d1", ...
+};
+
+struct EarlyAlloc {
+    std::string name;              // "page tables (init_mem_mapping)", "NODE_DATA(1)", ...
+    std::uint64_t pages = 0;
+    bool before_srat = true;       // made while hotplug flags are still unknown
+    int nid = -1;                  // memblock_alloc_try_nid(): this node first; -1 any
+    std::uint64_t pfn = 0;         // where it landed (output)
+    bool placed = false;           // false: no free range was found (output)
+};
+
+struct BootInput {
+    std::vector<MemblockRegion> memory;        // sorted by base_pfn, disjoint
+    std::uint64_t kernel_start_pfn = 0, kernel_end_pfn = 0;  // the image, reserved by the loader
+    std::vector<EarlyAlloc> allocs;            // in the order setup_arch()/mm_init make them
+    bool movable_node = false;
+    std::uint64_t kernelcore_pages = 0;        // kernelcore=
+    std::uint64_t movablecore_pages = 0;       // movablecore=
+    // setup_arch(): memblock_set_bottom_up(true) under movable_node. false models the
+    // kernels before the 3.13 series (always top-down): the known-bad boot variant.
+    bool bottom_up_for_movable_node = true;
+    std::uint64_t max_order_nr_pages = 1024;   // MAX_ORDER_NR_PAGES (x86_64 4K: order 10)
+    std::uint64_t zone_normal_lowest_pfn = 1ull << 20;  // arch_zone_lowest_possible_pfn[ZONE_NORMAL] (4 GiB)
+    std::uint64_t zone_dma32_lowest_pfn = 4096;         // ... [ZONE_DMA32] (16 MiB)
+};
+
+struct BootResult {
+    std::vector<EarlyAlloc> allocs;                 // with pfn/placed filled in
+    std::vector<std::uint64_t> zone_movable_pfn;    // per node, 0: no ZONE_MOVABLE
+    bool bottom_up_before_srat = false;
+};
+
+// memblock placement of every early allocation, then find_zone_movable_pfns_for_nodes().
+BootResult memblock_boot(const BootInput& in, int nr_nodes);
+
+// The seed-003 invariants on a computed layout; "" when they hold, else the first broken
+// one as "invariant: explanation". With movable_node: no early allocation lands in
+// hotpluggable memory (it would pin the memory block forever: PageReserved makes
+// has_unmovable_pages() fail offline, even in ZONE_MOVABLE), and every hotpluggable
+// region is inside its node's ZONE_MOVABLE.
+std::string boot_layout_violation(const BootInput& in, const BootResult& r, std::uint64_t pages_per_block);
+
+}  // namespace hp

@@ -1,0 +1,226 @@
+// Real memory-hotplug bugs of the kernel's history, each as the buggy form of the one
+// kernel function its fix changed, on top of the fixed kernel's table (taken by name with
+// ops_of()). Each has a scenario spec/scenarios/bug-<commit12>-<slug>.toml that expects the
+// violation; the same scenario passes under the parent (tests/test_kernel_bugs.cpp), and
+// docs/bugs-found.md lists them with the command and the verdict.
+//
+// The buggy functions run on the 6.1 call paths (the parent), not on the whole kernel of
+// their time: what is checked is that the fix's one change is what keeps the invariant.
+#include <fmt/format.h>
+
+#include "spec/memmap.hpp"
+#include "spec/ops/base.hpp"
+#include "spec/variants/registry.hpp"
+
+namespace hp::HP_DOMAIN::variants {
+
+namespace {
+
+// b943f045a9af "mm/sparse: fix kernel crash with pfn_section_valid check" (5.6-rc7,
+// Aneesh Kumar K.V; Fixes: d41e2f3bd546). Before it, section_deactivate() freed ms->usage
+// (kfree; ms->usage = NULL) while SECTION_HAS_MEM_MAP was still set, then depopulated the
+// memmap; on ppc64, vmemmap_free() -> vmemmap_populated() -> pfn_valid() of the section
+// being removed passed valid_section() and dereferenced the NULL usage
+// ("NIP vmemmap_populated+0x98 ... LR vmemmap_free+0x144 ... section_deactivate+0x220").
+// The fix clears SECTION_HAS_MEM_MAP first.
+void section_deactivate_usage_first(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
+    KCALL(k, "section_deactivate");
+    const int b = k.m.block_of_pfn(pfn);
+    const u32 bit = 1u << section_in_block(k.m, b, pfn);
+    BlockState& bs = k.s.blocks[b];
+    if (!(bs.section_usage & bit)) {
+        k.say("WARN: section already deactivated");
+        return;
+    }
+    bs.section_usage &= ~bit;  // kfree(ms->usage); ms->usage = NULL;  -- SECTION_HAS_MEM_MAP still set
+    k.ops.depopulate_section_memmap(k, pfn, nr_pages, altmap);
+    bs.section_valid &= ~bit;  // ms->section_mem_map = NULL (d41e2f3bd546)
+    bs.section_online &= ~bit;
+    // The model's record of the block's memmap backing, which depopulate_section_memmap()
+    // drops after the block's last valid section (it still saw this one valid here).
+    if (!bs.section_valid) bs.vmemmap_backing = BACKING_NONE;
+}
+
+// 656d57119326 "mm/memory_hotplug: fix updating the node span" (5.4-rc, David Hildenbrand;
+// Fixes: 00d6c019b5bc). update_pgdat_span() started from node_start_pfn = 0 and did not skip
+// empty zones, so the node span always started at pfn 0 after a shrink.
+void update_pgdat_span_from_zero(Kernel& k, int nid) {
+    KCALL(k, "update_pgdat_span");
+    pfn_t node_start_pfn = 0, node_end_pfn = 0;
+    NodeState& pgdat = k.s.nodes[nid];
+    for (const ZoneState& z : pgdat.zones) {
+        const pfn_t zone_start_pfn = z.zone_start_pfn, zone_end_pfn = z.end_pfn();
+        // No need to lock the zones, they can't change.
+        if (zone_end_pfn > node_end_pfn) node_end_pfn = zone_end_pfn;
+        if (zone_start_pfn < node_start_pfn) node_start_pfn = zone_start_pfn;
+    }
+    pgdat.node_start_pfn = static_cast<u32>(node_start_pfn);
+    pgdat.node_spanned_pages = static_cast<u32>(node_end_pfn - node_start_pfn);
+}
+
+// 2c91f8fc6c99 "mm/memory_hotplug: fix try_offline_node()" (5.5-rc, David Hildenbrand;
+// Fixes: 60a5a19e7419, f1dd2cd13c4b). Before it, try_offline_node() looked for present
+// sections of the node only inside the node span, and read their nid from the struct page
+// (pfn_to_nid()). Memory that was added but never onlined (or offlined, since
+// feee6b298916 shrinks at offline) is outside the span: the node went offline while its
+// memory block devices still existed. The fix checks node_spanned_pages and walks the
+// memory blocks (check_no_memblock_for_node_cb).
+void try_offline_node_by_span(Kernel& k, int nid) {
+    KCALL(k, "try_offline_node");
+    const NodeState& pgdat = k.s.nodes[nid];
+    const u64 pps = k.m.geo.pages_per_section;
+    const pfn_t start_pfn = pgdat.node_start_pfn, end_pfn = start_pfn + pgdat.node_spanned_pages;
+    for (pfn_t pfn = start_pfn - start_pfn % pps; pfn < end_pfn; pfn += pps) {
+        if (!k.ops.valid_section(k, pfn)) continue;  // present_section_nr()
+        const u8 mm = read_memmap(k, pfn, "try_offline_node: pfn_to_nid()");
+        if (!Memmap::initialized(mm) || Memmap::nid(mm) != nid) continue;
+        return;  // some memory sections of this node are not removed
+    }
+    if (k.m.cpus_per_node[nid]) return;  // check_cpu_on_node()
+    KSAY(k, "node_set_offline({}) + unregister_one_node", nid);
+    k.s.nodes[nid].online = 0;
+}
+
+// "mm/memory_hotplug: don't access uninitialized memmaps in shrink_zone_span()" (5.5-rc /
+// 5.4.y stable, David Hildenbrand; Fixes: f1dd2cd13c4b, visible after d0dc12e86b31). Before
+// it, find_smallest_section_pfn()/find_biggest_section_pfn() skipped a pfn only if
+// !pfn_valid(): the struct pages of memory that was added but not onlined are valid but
+// poisoned, and pfn_to_nid()/page_zone() read garbage. The fix tests pfn_to_online_page().
+pfn_t find_smallest_section_pfn_valid(Kernel& k, int nid, unsigned zone, pfn_t start, pfn_t end) {
+    return base::find_smallest_section_pfn_by(k, k.ops.pfn_valid, nid, zone, start, end);
+}
+pfn_t find_biggest_section_pfn_valid(Kernel& k, int nid, unsigned zone, pfn_t start, pfn_t end) {
+    return base::find_biggest_section_pfn_by(k, k.ops.pfn_valid, nid, zone, start, end);
+}
+
+// 00d6c019b5bc "mm/memory_hotplug: don't access uninitialized memmaps in
+// shrink_pgdat_span()" (5.4-rc, David Hildenbrand; stable). Before it the node span was
+// shrunk like the zone span, by walking pfns: pfn_valid(), then pfn_to_nid() of the struct
+// page -- of memory that was added but never onlined too, whose struct pages are poisoned.
+// The fix replaced shrink_pgdat_span(pgdat, start, end) by update_pgdat_span(pgdat), the
+// hull of the zone spans. On the 6.1 paths the walk runs where update_pgdat_span() runs,
+// from remove_pfn_range_from_zone(), so that function is the 6.1 one with the call swapped.
+bool node_pfn(Kernel& k, int nid, pfn_t pfn) {
+    if (!k.ops.pfn_valid(k, pfn)) return false;
+    const u8 mm = read_memmap(k, pfn, "shrink_pgdat_span: pfn_to_nid()");
+    return Memmap::initialized(mm) && Memmap::nid(mm) == nid;
+}
+// First (forward) or last pfn of node nid in [lo, hi) outside [skip_lo, skip_hi), in
+// subsection steps, jumping over uniform runs like the 6.1 walkers.
+pfn_t walk_node(Kernel& k, int nid, pfn_t lo, pfn_t hi, pfn_t skip_lo, pfn_t skip_hi, bool forward) {
+    const u64 step = k.m.geo.pages_per_subsection;
+    if (forward) {
+        for (pfn_t pfn = lo; pfn < hi;) {
+            const PfnProbe p = probe_pfn(k.m, k.s, pfn);
+            if (!(pfn >= skip_lo && pfn < skip_hi) && node_pfn(k, nid, pfn)) return pfn;
+            pfn += std::max<pfn_t>((p.run_hi - pfn + step - 1) / step, 1) * step;
+        }
+        return 0;
+    }
+    if (hi == 0) return 0;
+    for (pfn_t pfn = hi - 1; pfn >= lo;) {
+        const PfnProbe p = probe_pfn(k.m, k.s, pfn);
+        if (!(pfn >= skip_lo && pfn < skip_hi) && node_pfn(k, nid, pfn)) return pfn;
+        const pfn_t n = (pfn - p.run_lo) / step + 1;
+        if (n * step > pfn) break;
+        pfn -= n * step;
+    }
+    return 0;
+}
+void shrink_pgdat_span(Kernel& k, int nid, pfn_t start_pfn, pfn_t end_pfn) {
+    KCALL(k, "shrink_pgdat_span");
+    NodeState& pgdat = k.s.nodes[nid];
+    const pfn_t pgdat_start_pfn = pgdat.node_start_pfn;
+    const pfn_t pgdat_end_pfn = pgdat_start_pfn + pgdat.node_spanned_pages;
+    if (pgdat_start_pfn == start_pfn) {
+        // the smallest section of the node: find the second smallest valid pfn
+        const pfn_t pfn = walk_node(k, nid, end_pfn, pgdat_end_pfn, 0, 0, true);
+        if (pfn) {
+            pgdat.node_start_pfn = static_cast<u32>(pfn);
+            pgdat.node_spanned_pages = static_cast<u32>(pgdat_end_pfn - pfn);
+        }
+    } else if (pgdat_end_pfn == end_pfn) {
+        const pfn_t pfn = walk_node(k, nid, pgdat_start_pfn, start_pfn, 0, 0, false);
+        if (pfn) pgdat.node_spanned_pages = static_cast<u32>(pfn - pgdat_start_pfn + 1);
+    }
+    // "If we find valid section, we have nothing to do"; else the node spans nothing.
+    if (walk_node(k, nid, pgdat.node_start_pfn, pgdat.node_start_pfn + pgdat.node_spanned_pages, start_pfn, end_pfn,
+                  true))
+        return;
+    pgdat.node_start_pfn = 0;
+    pgdat.node_spanned_pages = 0;
+}
+// 6.1's remove_pfn_range_from_zone() with shrink_pgdat_span() where update_pgdat_span() is.
+void remove_pfn_range_from_zone_shrink_pgdat(Kernel& k, int nid, unsigned zone, pfn_t start_pfn, u64 nr_pages) {
+    KCALL(k, "remove_pfn_range_from_zone");
+    base::set_memmap(k, start_pfn, nr_pages, Memmap::POISONED);
+    k.s.zone(nid, zone).contiguous = 0;
+    k.ops.shrink_zone_span(k, nid, zone, start_pfn, start_pfn + nr_pages);
+    shrink_pgdat_span(k, nid, start_pfn, start_pfn + nr_pages);
+    base::set_zone_contiguous(k, nid, zone);
+}
+
+Variant bug(const char* name, const char* parent, const char* source, const char* what,
+            void (*apply)(KernelOps&)) {
+    Variant v;
+    v.name = name;
+    v.parent = parent;
+    v.source = source;
+    v.description = what;
+    v.ops = ops_of(parent);  // the fixed kernel's table, by name
+    apply(v.ops);
+    return v;
+}
+
+}  // namespace
+
+void add_kernel_bugs(std::vector<Variant>& out) {
+    out.push_back(bug("bug-b943f045a9af", "v6.1",
+                      "before b943f045a9af \"mm/sparse: fix kernel crash with pfn_section_valid check\" (5.6-rc7; "
+                      "Fixes: d41e2f3bd546)",
+                      "section_deactivate() frees ms->usage while SECTION_HAS_MEM_MAP is still set, then depopulates "
+                      "the memmap: ppc64 vmemmap_free() asks pfn_valid() of the section and reads the freed usage.",
+                      [](KernelOps& o) { o.section_deactivate = section_deactivate_usage_first; }));
+    out.push_back(bug("bug-656d57119326", "v6.1",
+                      "before 656d57119326 \"mm/memory_hotplug: fix updating the node span\" (5.4-rc; Fixes: "
+                      "00d6c019b5bc)",
+                      "update_pgdat_span() starts from node_start_pfn = 0 and does not skip empty zones: after any "
+                      "shrink the node spans from pfn 0.",
+                      [](KernelOps& o) { o.update_pgdat_span = update_pgdat_span_from_zero; }));
+    out.push_back(bug("bug-2c91f8fc6c99", "v6.1",
+                      "before 2c91f8fc6c99 \"mm/memory_hotplug: fix try_offline_node()\" (5.5-rc; Fixes: "
+                      "60a5a19e7419, f1dd2cd13c4b)",
+                      "try_offline_node() looks for present sections of the node only inside the node span: a node "
+                      "whose only memory is added but not online goes offline under its memory block devices.",
+                      [](KernelOps& o) { o.try_offline_node = try_offline_node_by_span; }));
+    out.push_back(bug("bug-shrink-zone-span-pfn-valid", "v6.1",
+                      "before \"mm/memory_hotplug: don't access uninitialized memmaps in shrink_zone_span()\" (5.5-rc, "
+                      "stable 4.13+; Fixes: f1dd2cd13c4b)",
+                      "find_smallest/biggest_section_pfn() test pfn_valid() instead of pfn_to_online_page(): the "
+                      "shrink reads the poisoned struct pages of memory that was added but never onlined.",
+                      [](KernelOps& o) {
+                          o.find_smallest_section_pfn = find_smallest_section_pfn_valid;
+                          o.find_biggest_section_pfn = find_biggest_section_pfn_valid;
+                      }));
+    out.push_back(bug("bug-00d6c019b5bc", "v6.1",
+                      "before 00d6c019b5bc \"mm/memory_hotplug: don't access uninitialized memmaps in "
+                      "shrink_pgdat_span()\" (5.4-rc)",
+                      "The node span shrinks by walking pfns with pfn_valid() and pfn_to_nid(): the walk reads the "
+                      "poisoned struct pages of memory that was added but never onlined.",
+                      [](KernelOps& o) { o.remove_pfn_range_from_zone = remove_pfn_range_from_zone_shrink_pgdat; }));
+    // The other direction: v6.8 (6b8f0798b85a as merged) has the bug, the fix is a variant.
+    // "mm/memory_hotplug: fix incorrect altmap passing in error path" (Muchun Song, 2026-04;
+    // Fixes: 6b8f0798b85a; in mm-stable, backported to Debian's 6.12.117): the per-block
+    // error path of create_altmaps_and_memory_blocks() passes params.altmap to
+    // arch_remove_memory() instead of NULL -- exactly what v6.1's undo_arch_add_memory()
+    // (f42ce5f087eb) does, reused by name.
+    out.push_back(bug("v6.8-altmap-error-path-fix", "v6.8",
+                      "v6.8 with \"mm/memory_hotplug: fix incorrect altmap passing in error path\" (2026-04, Muchun "
+                      "Song; Fixes: 6b8f0798b85a)",
+                      "create_altmaps_and_memory_blocks() undoes arch_add_memory() of a block whose memory block "
+                      "device could not be created with the block's altmap, so its vmemmap pages go back to the "
+                      "altmap instead of the buddy.",
+                      [](KernelOps& o) { o.undo_arch_add_memory = ops_of("v6.1").undo_arch_add_memory; }));
+}
+
+}  // namespace hp::HP_DOMAIN::variants

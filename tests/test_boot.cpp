@@ -1,0 +1,137 @@
+// The boot sub-model (spec/boot.hpp, seed 003): memblock placement of early allocations and
+// find_zone_movable_pfns_for_nodes(). Each case states the layout the kernel would produce.
+#include <doctest/doctest.h>
+
+#include "spec/boot.hpp"
+
+using namespace hp;
+
+namespace {
+// QEMU pc, two nodes: node 0 has 3 GiB below 4 GiB and 1 GiB above; node 1 is a 1 GiB
+// cold-plugged DIMM that SRAT marks hot-pluggable (QEMU's SRAT covers device memory so).
+BootInput qemu_two_nodes() {
+    BootInput in;
+    in.memory = {{0, 256, 0xc0000, false, "boot RAM"},
+                 {0, 0x100000, 0x140000, false, "boot RAM"},
+                 {1, 0x140000, 0x180000, true, "cold-plugged DIMM d1"}};
+    in.kernel_start_pfn = 4096;  // the image at 16 MiB
+    in.kernel_end_pfn = 4096 + 8192;
+    in.allocs = {{"page tables (init_mem_mapping)", 1024, true},
+                 {"log_buf (setup_log_buf)", 256, true},
+                 {"NODE_DATA(0)", 64, false, 0},
+                 {"NODE_DATA(1)", 64, false, 1},
+                 {"memmap of node 0 (sparse_init)", 4096, false, 0},
+                 {"memmap of node 1 (sparse_init)", 1024, false, 1}};
+    in.movable_node = true;
+    return in;
+}
+}  // namespace
+
+TEST_CASE("boot: movable_node with bottom-up early allocations keeps hot-pluggable memory free and movable") {
+    const BootInput in = qemu_two_nodes();
+    const BootResult r = memblock_boot(in, 2);
+    CHECK(r.bottom_up_before_srat);
+    CHECK(r.allocs[0].pfn == 256);          // right above the reserved first MiB
+    CHECK(r.allocs[1].pfn == 256 + 1024);
+    // After SRAT, top-down with hot-pluggable regions skipped: node 1 has nothing else, so its
+    // NODE_DATA and memmap fall back to node 0's top (memblock_alloc_try_nid()).
+    CHECK(r.allocs[3].pfn + r.allocs[3].pages <= 0x140000);
+    CHECK(r.allocs[3].pfn >= 0x100000);
+    for (const EarlyAlloc& a : r.allocs) CHECK(a.placed);
+    CHECK(r.zone_movable_pfn[1] == 0x140000);  // the DIMM is node 1's ZONE_MOVABLE
+    CHECK(r.zone_movable_pfn[0] == 0);
+    CHECK(boot_layout_violation(in, r, 32768) == "");
+}
+
+TEST_CASE("boot: top-down before SRAT (before the 3.13 series) pins the cold-plugged DIMM") {
+    BootInput in = qemu_two_nodes();
+    in.bottom_up_for_movable_node = false;
+    const BootResult r = memblock_boot(in, 2);
+    CHECK_FALSE(r.bottom_up_before_srat);
+    CHECK(r.allocs[0].pfn == 0x180000 - 1024);  // the top of memory: inside the DIMM
+    const std::string v = boot_layout_violation(in, r, 32768);
+    CHECK(v.rfind("boot-placement:", 0) == 0);
+    CHECK(v.find("page tables (init_mem_mapping)") != std::string::npos);  // the first allocation that pins
+    CHECK(v.find("memory block 47") != std::string::npos);                  // 0x17fc00 / 32768
+}
+
+TEST_CASE("boot: without movable_node nothing is promised; after SRAT allocations may use the DIMM") {
+    BootInput in = qemu_two_nodes();
+    in.movable_node = false;
+    const BootResult r = memblock_boot(in, 2);
+    CHECK_FALSE(r.bottom_up_before_srat);
+    CHECK(r.allocs[3].pfn >= 0x140000);  // NODE_DATA(1) on node 1, in the DIMM
+    CHECK(r.zone_movable_pfn[1] == 0);
+    CHECK(boot_layout_violation(in, r, 32768) == "");
+}
+
+TEST_CASE("boot: a hot-pluggable region below the node's ZONE_MOVABLE is reported") {
+    BootInput in = qemu_two_nodes();
+    BootResult r = memblock_boot(in, 2);
+    r.zone_movable_pfn[1] = 0;  // as if find_zone_movable_pfns_for_nodes() had not looked at it
+    CHECK(boot_layout_violation(in, r, 32768).rfind("boot-movable:", 0) == 0);
+}
+
+TEST_CASE("boot: kernelcore= and movablecore= carve ZONE_MOVABLE as find_zone_movable_pfns_for_nodes() does") {
+    BootInput in;
+    in.memory = {{0, 256, 0xc0000, false, "boot RAM"}, {0, 0x100000, 0x140000, false, "boot RAM"}};
+    // kernelcore=512M: low memory alone covers it, so everything from ZONE_NORMAL's lowest pfn is movable.
+    in.kernelcore_pages = 131072;
+    CHECK(memblock_boot(in, 1).zone_movable_pfn[0] == 0x100000);
+    // movablecore=256M: 1048320 pages in all, kernelcore 982784, 196608 of them above 4 GiB.
+    in.kernelcore_pages = 0;
+    in.movablecore_pages = 65536;
+    CHECK(memblock_boot(in, 1).zone_movable_pfn[0] == 0x130000);
+    // kernelcore larger than the memory: no ZONE_MOVABLE.
+    in.movablecore_pages = 0;
+    in.kernelcore_pages = 2000000;
+    CHECK(memblock_boot(in, 1).zone_movable_pfn[0] == 0);
+    // Two nodes, kernelcore=1G spread evenly (512 MiB each): node 0's 3 GiB below ZONE_NORMAL's
+    // lowest pfn count as kernel memory and meet the whole requirement (required_kernelcore
+    // drops to 0), so node 1's share becomes 0 / 2 and all of node 1 is ZONE_MOVABLE.
+    BootInput two;
+    two.memory = {{0, 256, 0xc0000, false, "low"}, {0, 0x100000, 0x180000, false, "n0"}, {1, 0x180000, 0x200000, false, "n1"}};
+    two.kernelcore_pages = 262144;
+    const BootResult r = memblock_boot(two, 2);
+    CHECK(r.zone_movable_pfn[0] == 0x100000);
+    CHECK(r.zone_movable_pfn[1] == 0x180000);
+    // Without the low memory, each node keeps 512 MiB of kernel memory at its start.
+    two.memory = {{0, 0x100000, 0x180000, false, "n0"}, {1, 0x180000, 0x200000, false, "n1"}};
+    const BootResult r2 = memblock_boot(two, 2);
+    CHECK(r2.zone_movable_pfn[0] == 0x100000 + 131072);
+    CHECK(r2.zone_movable_pfn[1] == 0x180000 + 131072);
+}
+
+// The same seed-003 claim through scenarios and variants: the boot layout is checked before
+// the explorer runs, with the variant's allocation direction.
+#include "checker/run.hpp"
+#include "spec/scenario.hpp"
+#include "spec/variant.hpp"
+
+TEST_CASE("boot: scenario 49 passes under v6.1, scenario 50 shows the pinning page tables under memblock-top-down") {
+    const std::string dir = std::string(HPCHECK_SOURCE_DIR) + "/spec/scenarios/";
+    const Scenario ok = load_scenario(dir + "49-movable-node-boot-bottom-up-explore.toml");
+    REQUIRE(ok.memblock);
+    CHECK(ok.memblock->memory.size() == 4);  // DMA, DMA32, Normal, the cold-plugged DIMM
+    const RunResult a = run_scenario(ok, {});
+    CHECK(a.explore.verdict == Verdict::PASS);
+    CHECK(a.explore.states > 1);  // the explorer ran after the boot check
+    const Scenario bad = load_scenario(dir + "50-movable-node-boot-top-down-explore.toml");
+    const RunResult b = run_scenario(bad, {});
+    REQUIRE(b.explore.violation);
+    CHECK(b.explore.violation->invariant == "boot-placement");
+    CHECK(b.explore.violation->detail.find("'page tables (init_mem_mapping)'") != std::string::npos);
+    CHECK(b.explore.violation->detail.find("top-down before SRAT") != std::string::npos);
+    CHECK(b.trace.empty());  // it holds at boot: no hotplug step is needed
+    CHECK(b.matches);
+    // The same machine under v6.1 (bottom-up) passes, under memblock-top-down it does not.
+    RunOptions o;
+    o.variant_override = "memblock-top-down";
+    CHECK(run_scenario(ok, o).explore.verdict == Verdict::VIOLATION);
+    o.variant_override = "v6.1";
+    CHECK(run_scenario(bad, o).explore.verdict == Verdict::PASS);
+    // Without movable_node nothing is promised about hotpluggable memory.
+    Scenario off = bad;
+    off.memblock->movable_node = false;
+    CHECK(run_scenario(off, {}).explore.verdict == Verdict::PASS);
+}
