@@ -88,12 +88,12 @@ TEST_CASE("interleave: get_online_mems() excludes offline/remove; without it the
 }
 
 TEST_CASE("interleave: ms->usage — kfree() races with pfn_valid(), kfree_rcu() + rcu_read_lock_sched() does not") {
-    const RunResult bad = run("78-usage-kfree-race-threads.toml", false);
+    const RunResult bad = run("bug-5ec8e8ea8b77-usage-kfree-race.toml", false);
     REQUIRE(bad.explore.verdict == Verdict::VIOLATION);
     CHECK(bad.explore.violation->detail.find("ms->usage") != std::string::npos);
     CHECK(run("79-usage-kfree-rcu-threads.toml", false).explore.verdict == Verdict::PASS);
     // The fixed free with the old, RCU-less reader is still a race: both halves of the fix matter.
-    CHECK(run("78-usage-kfree-race-threads.toml", false, -1, "v6.1").explore.verdict == Verdict::VIOLATION);
+    CHECK(run("bug-5ec8e8ea8b77-usage-kfree-race.toml", false, -1, "v6.1").explore.verdict == Verdict::VIOLATION);
 }
 
 TEST_CASE("interleave: --max-preemptions bounds the search and says so") {

@@ -87,7 +87,7 @@ void arch_remove_memory(Kernel& k, pfn_t start, u64 nr_pages, VmemAltmap* altmap
 //   clear_subsection_map()            WARN "section already deactivated" if ms->usage is NULL
 //   ms->section_mem_map &= ~SECTION_HAS_MEM_MAP   (b943f045a9af: before usage is freed, so
 //                                      that valid_section() keeps pfn_valid() off ms->usage)
-//   kfree_rcu(ms->usage); ms->usage = NULL   (kfree before 5d0a661d808f, 6.8-rc / 6.1.y)
+//   kfree_rcu(ms->usage); ms->usage = NULL   (kfree before 5ec8e8ea8b77, 6.8-rc / 6.1.y)
 //   depopulate_section_memmap()       (ppc64 asks pfn_valid() of the neighbours here)
 //   ms->section_mem_map = NULL        (d41e2f3bd546: PRESENT and ONLINE go too)
 void section_deactivate(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
