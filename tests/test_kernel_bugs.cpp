@@ -45,6 +45,8 @@ const Bug kBugs[] = {
     {"bug-feee6b298916-shrink-zones-at-offline.toml", "v5.4", "v5.12", "memmap-init"},
     {"bug-f42ce5f087eb-add-error-path-altmap.toml", "add-error-path-without-altmap", "v6.1", "altmap-free"},
     {"bug-6b8f0798b85a-altmap-error-path.toml", "v6.8", "v6.8-altmap-error-path-fix", "altmap-free"},
+    {"bug-f47f758cff59-register-memory-double-put.toml", "bug-f47f758cff59", "v6.1", "memory-block-lifetime"},
+    {"bug-93866f55f7e2-memory-block-ref-leak-on-remove.toml", "bug-93866f55f7e2", "v6.8", "memory-block-lifetime"},
 };
 
 }  // namespace

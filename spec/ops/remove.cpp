@@ -42,11 +42,7 @@ int try_remove_memory(Kernel& k, pfn_t start, u64 nr_pages) {
             altmap = &mhp_altmap;
         }
     }
-    {
-        KCALL(k, "remove_memory_block_devices");
-        for (unsigned b = first; b < first + count; ++b)
-            if (k.s.blocks[b].state != BLOCK_ABSENT) remove_memory_block(k, b);
-    }
+    remove_memory_block_devices(k, start, nr_pages);
     k.ops.arch_remove_memory(k, start, nr_pages, altmap);
     // release_mem_region_adjustable()
     if (nid >= 0) k.ops.try_offline_node(k, nid);
