@@ -42,6 +42,25 @@ std::string format_json(const Scenario& sc, const RunResult& r) {
                          {"changes", changes}});
     }
     j["trace"] = trace;
+    if (r.threaded) {  // docs/interleavings.md: every step carries its thread (CPU)
+        j["threads"] = r.thread_names;
+        j["partial_order_reduction"] = r.por;
+        j["max_preemptions"] = r.max_preemptions < 0 ? json(nullptr) : json(r.max_preemptions);
+        j["steps_cut_by_preemption_bound"] = r.cut_by_preemption_bound;
+        json il = json::array();
+        for (size_t i = 0; i < r.interleaving.size(); ++i) {
+            const InterleavingRow& row = r.interleaving[i];
+            json calls = json::array();
+            for (const CallLog::Entry& c : row.calls) calls.push_back({{"depth", c.depth}, {"text", c.text}});
+            il.push_back({{"step", i + 1},
+                          {"thread", row.thread},
+                          {"cpu", r.thread_names[row.thread]},
+                          {"what", row.what},
+                          {"locks_held", row.locks},
+                          {"kernel", calls}});
+        }
+        j["interleaving"] = il;
+    }
     return j.dump(2) + "\n";
 }
 

@@ -47,7 +47,22 @@ std::string format_check(const Scenario& sc, const RunResult& r) {
     if (!sc.description.empty()) s += fmt::format("           {}\n", sc.description);
     if (const Variant* v = find_variant(r.variant)) s += fmt::format("variant    {} — {}\n", v->name, v->source);
     s += fmt::format("machine    {}\n", describe_machine(sc.machine));
-    if (r.litmus) {
+    if (r.threaded) {
+        std::string threads;
+        for (const ThreadSpec& t : sc.threads.threads)
+            threads += fmt::format("{}{} {}", threads.empty() ? "" : ", ", t.name, thread_kind_name(t.kind));
+        s += fmt::format("threads    {}\n", threads);
+        std::string scope;
+        if (e.verdict == Verdict::INCOMPLETE) scope = fmt::format("INCOMPLETE: {}", e.incomplete_reason);
+        else if (e.verdict == Verdict::VIOLATION) scope = "stopped at the first violation (breadth-first: shortest interleaving)";
+        else if (r.cut_by_preemption_bound)
+            scope = fmt::format("bounded: every interleaving with <= {} preemptions ({} steps cut at the bound)",
+                                r.max_preemptions, r.cut_by_preemption_bound);
+        else scope = "complete: every interleaving";
+        s += fmt::format("explored   {} states, {} transitions, depth {}, {:.3f} s, {} bytes/state{} — {}\n", e.states,
+                         e.transitions, e.depth, e.seconds, e.states ? e.visited_bytes / e.states : 0,
+                         r.por ? ", partial-order reduction on" : "", scope);
+    } else if (r.litmus) {
         s += fmt::format("ran        litmus test, {} step(s)\n", sc.steps.size());
     } else {
         std::string scope;
@@ -85,10 +100,55 @@ std::string format_check(const Scenario& sc, const RunResult& r) {
         s += fmt::format("\nVIOLATION  {}{}: {}\n           {}\n", v.invariant, inv ? fmt::format(" ({})", inv->id) : "",
                          v.conjunct, v.detail);
         if (inv) s += fmt::format("           relied on by: {}\n", inv->kernel);
+        if (r.threaded && !r.interleaving.empty()) {
+            s += fmt::format("\nshortest interleaving ({} steps, one column per CPU; [locks held after the step]):\n",
+                             r.interleaving.size());
+            s += format_interleaving(r);
+            s += fmt::format("  => {}: {}\n", v.invariant, v.detail);
+        }
         if (!r.replay.empty()) {
             s += fmt::format("\nshortest trace ({} step{}):\n", r.replay.size(), r.replay.size() == 1 ? "" : "s");
             s += format_trace(sc.machine, r);
             s += fmt::format("  => {}: {}\n", v.invariant, v.detail);
+        }
+    }
+    return s;
+}
+
+std::string format_interleaving(const RunResult& r) {
+    const std::size_t n = r.thread_names.size();
+    const std::size_t w = n <= 2 ? 52 : n == 3 ? 38 : 30;  // column width
+    auto wrap = [&](const std::string& text) {
+        std::vector<std::string> lines;
+        std::string cur;
+        std::size_t pos = 0;
+        while (pos < text.size()) {
+            std::size_t sp = text.find(' ', pos);
+            if (sp == std::string::npos) sp = text.size();
+            const std::string word = text.substr(pos, sp - pos);
+            if (!cur.empty() && cur.size() + 1 + word.size() > w - 2) {
+                lines.push_back(cur);
+                cur.clear();
+            }
+            cur += (cur.empty() ? "" : " ") + word;
+            pos = sp + 1;
+        }
+        if (!cur.empty()) lines.push_back(cur);
+        return lines;
+    };
+    std::string s = "       ";
+    for (const std::string& name : r.thread_names) s += fmt::format("{:<{}}", name, w);
+    s += "\n       ";
+    for (std::size_t i = 0; i < n; ++i) s += fmt::format("{:<{}}", std::string(w - 2, '-'), w);
+    s += "\n";
+    for (std::size_t i = 0; i < r.interleaving.size(); ++i) {
+        const InterleavingRow& row = r.interleaving[i];
+        std::vector<std::string> lines = wrap(row.what);
+        if (!row.locks.empty()) lines.push_back("[" + row.locks + "]");
+        for (std::size_t l = 0; l < lines.size(); ++l) {
+            s += l == 0 ? fmt::format("  {:>3}. ", i + 1) : std::string(7, ' ');
+            for (std::size_t c = 0; c < row.thread; ++c) s += std::string(w, ' ');
+            s += lines[l] + "\n";
         }
     }
     return s;

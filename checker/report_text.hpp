@@ -13,6 +13,8 @@ std::string describe_machine(const Machine& m);
 std::string format_check(const Scenario& sc, const RunResult& r);
 // The trace alone, numbered steps: user action, kernel functions, changed fields, rc.
 std::string format_trace(const Machine& m, const RunResult& r);
+// A threaded run's interleaving: one column per CPU, the locks each holds after its step.
+std::string format_interleaving(const RunResult& r);
 // Suite table.
 std::string suite_header();
 std::string suite_row(const RunResult& r);

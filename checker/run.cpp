@@ -167,6 +167,29 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
     rr.litmus = sc.litmus();
     // The boot layout (seed 003) comes first: a violation there holds in the very first state.
     if (sc.memblock && check_boot_layout(sc, variant, rr)) return rr;
+    if (sc.threads.enabled()) {
+        ThreadedModel::Options to;
+        to.por = opt.por && opt.max_preemptions < 0;  // POR and the preemption bound are not combined
+        to.max_preemptions = opt.max_preemptions;
+        ThreadedModel model(sc, variant, invs, to);
+        Limits lim = opt.limits;
+        if (lim.max_depth) {
+            throw ScenarioError(sc.path, 1, "--max-depth",
+                                "a threaded scenario is bounded with --max-preemptions, not --max-depth");
+        }
+        Progress progress;
+        progress.enabled = opt.progress;
+        rr.explore = explore(model, lim, &progress);
+        rr.threaded = true;
+        rr.por = to.por;
+        rr.max_preemptions = opt.max_preemptions;
+        rr.cut_by_preemption_bound = model.cut_by_bound();
+        for (const ThreadSpec& t : model.threads()) rr.thread_names.push_back(t.name);
+        rr.thread_trace = rr.explore.trace;
+        if (!rr.thread_trace.empty()) rr.interleaving = model.describe(rr.thread_trace);
+        rr.matches = verdict_matches(sc.expect, rr.explore);
+        return rr;
+    }
     if (sc.litmus()) {
         std::vector<Action> steps;
         for (const LitmusStep& st : sc.steps) steps.push_back(st.action);

@@ -6,6 +6,7 @@
 
 #include "checker/explorer.hpp"
 #include "checker/kernel_model.hpp"
+#include "checker/threaded_model.hpp"
 #include "spec/state_diff.hpp"
 
 namespace hp {
@@ -15,6 +16,9 @@ struct RunOptions {
     std::string variant_override;  // --variant
     std::vector<std::string> invariants;  // --invariant (empty: the scenario's list)
     bool progress = false;
+    // Threaded scenarios (docs/interleavings.md).
+    bool por = true;               // --no-por turns the persistent-set reduction off
+    int max_preemptions = -1;      // --max-preemptions K; -1: unbounded
 };
 
 struct TraceStep {
@@ -35,6 +39,14 @@ struct RunResult {
     std::vector<TraceStep> replay;     // the same, re-executed with narrative
     KernelModel::Counters counters;
     std::vector<std::string> warnings; // never-fired operations or fault branches
+    // Threaded scenarios: the violating interleaving, one row per step (thread, what, locks).
+    bool threaded = false;
+    std::vector<std::string> thread_names;
+    std::vector<unsigned> thread_trace;
+    std::vector<InterleavingRow> interleaving;
+    int max_preemptions = -1;
+    std::uint64_t cut_by_preemption_bound = 0;  // > 0: the search was bounded by --max-preemptions
+    bool por = false;
 };
 
 // Throws ScenarioError for an unknown variant or invariant.

@@ -70,6 +70,9 @@ static_assert(TransitionSystem<WitnessModel>);
 }  // namespace
 
 WitnessResult find_witness(const Scenario& sc, const RunOptions& opt, const WitnessPredicate& p) {
+    if (sc.threads.enabled())
+        throw ScenarioError(sc.path, sc.line_of("threads"), "--witness",
+                            "witness search runs on the sequential model; this scenario has [[threads]]");
     if (sc.litmus())
         throw ScenarioError(sc.path, 0, "--witness",
                             "a litmus scenario has one run: use --trace-dir without --witness to draw it");

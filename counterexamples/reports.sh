@@ -17,6 +17,7 @@ trap 'rm -rf "$tmp"' EXIT
 cd "$root"   # scenario paths in the traces are relative to the repository
 for f in spec/scenarios/*.toml; do
     grep -q '^expect = "violation' "$f" || continue
+    grep -q '^\[\[threads\]\]' "$f" && continue   # threaded: no ITF trace yet (docs/interleavings.md)
     name=$(sed -n 's/^name = "\(.*\)"/\1/p' "$f" | head -1)
     rc=0
     "$bin" --scenarios spec/scenarios check "$f" --trace-dir "$tmp" >/dev/null || rc=$?

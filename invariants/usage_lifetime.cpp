@@ -4,7 +4,7 @@
 // (b943f045a9af), so pfn_valid() stops before pfn_section_valid(). Broken in 5.6-rc by
 // d41e2f3bd546 (usage freed while the section still looked valid; ppc64 vmemmap_free()
 // -> vmemmap_populated() -> pfn_valid() crashed on the NULL usage). The concurrent form
-// (a reader between valid_section() and the free) is 5d0a661d808f's RCU fix and needs
+// (a reader between valid_section() and the free) is 5ec8e8ea8b77's RCU fix and needs
 // interleavings (issue 11).
 #include <fmt/format.h>
 
@@ -19,7 +19,7 @@ static bool usage_lifetime_holds(const Step& st, Violation* out) {
         const int b = st.m.block_of_pfn(o.pfn);
         *out = {"usage-lifetime", "ms->usage is read only while it is allocated",
                 fmt::format("{} read ms->usage->subsection_map for pfn {:#x}{}, whose mem_section_usage was freed "
-                            "(NULL-pointer dereference before 5d0a661d808f, use-after-free with it)",
+                            "(NULL-pointer dereference before 5ec8e8ea8b77, use-after-free with it)",
                             o.func, o.pfn,
                             b >= 0 ? fmt::format(" (memory{})", st.m.blocks[b].memory_block_id) : std::string())};
         return false;

@@ -19,6 +19,22 @@ const char* action_kind_name(ActionKind k) {
     return "?";
 }
 
+const char* yield_kind_name(YieldKind k) {
+    switch (k) {
+        case YieldKind::LOCK_MEM_HOTPLUG: return "mem_hotplug_begin";
+        case YieldKind::UNLOCK_MEM_HOTPLUG: return "mem_hotplug_done";
+        case YieldKind::FREE_USAGE: return "free ms->usage";
+        case YieldKind::FREE_MEMMAP: return "depopulate_section_memmap";
+        case YieldKind::PT_POPULATE: return "vmemmap_populate";
+        case YieldKind::PT_UNMAP: return "unmap_hotplug_range";
+        case YieldKind::PT_FREE_EMPTY: return "free_empty_tables";
+        case YieldKind::SPAN_BEGIN: return "zone span update";
+        case YieldKind::SPAN_END: return "zone span updated";
+        case YieldKind::COUNT: break;
+    }
+    return "?";
+}
+
 bool parse_action_kind(const std::string& s, ActionKind& out) {
     for (int i = 0; i < static_cast<int>(ActionKind::COUNT); ++i)
         if (s == action_kind_name(static_cast<ActionKind>(i))) {
@@ -46,8 +62,11 @@ bool action_enabled(const Machine& m, const KernelState& s, const Action& a) {
     (void)m;
 }
 
-StepResult apply_action(const Machine& m, const KernelOps& ops, KernelState& s, const Action& a, CallLog* log) {
+StepResult apply_action(const Machine& m, const KernelOps& ops, KernelState& s, const Action& a, CallLog* log,
+                        void (*yield_hook)(void*, YieldKind, unsigned), void* yield_ctx) {
     Kernel k(m, ops, s);
+    k.yield_hook = yield_hook;
+    k.yield_ctx = yield_ctx;
     k.fault = a.fault;
     k.log = log;
     int rc = 0;

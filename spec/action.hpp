@@ -45,7 +45,8 @@ struct StepResult {
 };
 
 // Apply `a` to `s` in place. `log` (may be null) receives the kernel functions that ran.
-StepResult apply_action(const Machine& m, const KernelOps& ops, KernelState& s, const Action& a, CallLog* log = nullptr);
+StepResult apply_action(const Machine& m, const KernelOps& ops, KernelState& s, const Action& a, CallLog* log = nullptr,
+                        void (*yield_hook)(void*, YieldKind, unsigned) = nullptr, void* yield_ctx = nullptr);
 
 #if !HP_SYMBOLIC
 // How a user performs the action: a sysfs write or a QMP command, in one line.

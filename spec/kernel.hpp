@@ -38,6 +38,25 @@ struct Fault {
 
 // Narrative of one step for reporters: which kernel functions ran, in order and nested,
 // and what the kernel printed (WARN / pr_warn). Only filled when a reporter asks.
+// Interleaving points (docs/interleavings.md): where a kernel path can be observed by
+// another CPU. A path announces the event *before* it happens with Kernel::yield(); in a
+// sequential run (no hook) that is a no-op, so every existing verdict is unchanged. The
+// threaded model (checker/threaded_model.*) parks the path there and schedules others.
+enum class YieldKind : std::uint8_t {
+    LOCK_MEM_HOTPLUG,    // mem_hotplug_begin(): percpu_down_write(&mem_hotplug_lock)
+    UNLOCK_MEM_HOTPLUG,  // mem_hotplug_done()
+    FREE_USAGE,          // section_deactivate(): ms->usage freed; arg = section key | kUsageRcu
+    FREE_MEMMAP,         // depopulate_section_memmap(): the section's struct pages go
+    PT_POPULATE,         // vmemmap_populate(): an intermediate kernel page table gets a vmemmap entry
+    PT_UNMAP,            // unmap_hotplug_range(): the vmemmap entry is cleared (table kept)
+    PT_FREE_EMPTY,       // free_empty_tables(): empty intermediate tables are freed
+    SPAN_BEGIN,          // a zone's zone_start_pfn/spanned_pages are about to change; arg = nid * MAX_NR_ZONES + zone
+    SPAN_END,            // ... and are consistent again
+    COUNT
+};
+const char* yield_kind_name(YieldKind k);
+inline constexpr unsigned kUsageRcu = 0x10000;  // FREE_USAGE by kfree_rcu() rather than kfree()
+
 struct CallLog {
     struct Entry { int depth; std::string text; };
     std::vector<Entry> entries;
@@ -183,6 +202,14 @@ struct Kernel {
     // Set by a kernel path whose error exit is known to leave changes behind (x86
     // arch_add_memory does not undo added sections; the eject rollback re-onlines).
     const char* error_leaves_changes = nullptr;
+
+    // Interleaving hook (plain C types: the same in the concrete and the symbolic build,
+    // where it is never set). Null: a sequential run, yield() does nothing.
+    void (*yield_hook)(void* ctx, YieldKind kind, unsigned arg) = nullptr;
+    void* yield_ctx = nullptr;
+    void yield(YieldKind kind, unsigned arg = 0) {
+        if (yield_hook) yield_hook(yield_ctx, kind, arg);
+    }
 
     Kernel(const Machine& machine, const KernelOps& table, KernelState& state)
         : m(machine), ops(table), s(state) {}

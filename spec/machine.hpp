@@ -48,6 +48,9 @@ struct KernelParams {
     OnlinePolicy online_policy = OnlinePolicy::CONTIG_ZONES;
     unsigned auto_movable_ratio = 301;                  // memory_hotplug.auto_movable_ratio (percent)
     bool auto_movable_numa_aware = true;                // memory_hotplug.auto_movable_numa_aware
+    // arm64: the vmalloc and vmemmap ranges share an intermediate kernel page table (seed
+    // 002, V7's `vmalloc_vmemmap_overlap`). Only the threaded model reads the page tables.
+    bool vmalloc_vmemmap_overlap = false;
 };
 
 // One hot-pluggable memory block, precomputed from the DIMM table.

@@ -23,4 +23,10 @@ inline u64 section_in_block(const Machine& m, unsigned block, const pfn_t& pfn) 
     return (pfn - m.blocks[block].start_pfn) / m.geo.pages_per_section;
 }
 
+// A small number naming a hot-pluggable section (block * MAX_SECTIONS_PER_BLOCK + index):
+// the argument of the interleaving events that free per-section objects.
+inline unsigned section_key(const Machine& m, unsigned block, const pfn_t& pfn) {
+    return block * MAX_SECTIONS_PER_BLOCK + as_index(section_in_block(m, block, pfn), MAX_SECTIONS_PER_BLOCK, 0);
+}
+
 }  // namespace hp::HP_DOMAIN

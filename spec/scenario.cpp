@@ -196,6 +196,118 @@ bool qemu_id(const std::string& s) {
 }  // namespace
 
 namespace {
+// One hotplug operation written as an inline table {op, dimm | block, count}.
+Action parse_op(const Reader& r, const toml::table& t, const std::string& f, const Machine& m) {
+    r.only_keys(t, f, {"op", "dimm", "block", "count"});
+    Action a;
+    const std::string op = r.str(t, "op", f + ".op").value_or("");
+    if (!parse_action_kind(op, a.kind)) r.fail(t, f + ".op", fmt::format("unknown op '{}'", op));
+    if (a.kind == ActionKind::DIMM_ADD || a.kind == ActionKind::DIMM_EJECT) {
+        const std::string dn = r.str(t, "dimm", f + ".dimm").value_or("");
+        auto it = std::find_if(m.dimms.begin(), m.dimms.end(), [&](const Dimm& d) { return d.name == dn; });
+        if (it == m.dimms.end()) r.fail(t, f + ".dimm", fmt::format("no DIMM named '{}'", dn));
+        a.target = static_cast<std::uint8_t>(it - m.dimms.begin());
+        return a;
+    }
+    auto id = r.uint(t, "block", f + ".block", {0, ~0ull});
+    if (!id) r.fail(t, f + ".block", "the memory block number (memoryN) is required");
+    auto it = std::find_if(m.blocks.begin(), m.blocks.end(), [&](const BlockInfo& b) { return b.memory_block_id == *id; });
+    if (it == m.blocks.end())
+        r.fail(*t.get("block"), f + ".block", fmt::format("memory{} is not hot-pluggable memory of this machine", *id));
+    a.target = static_cast<std::uint8_t>(it - m.blocks.begin());
+    a.count = static_cast<std::uint8_t>(r.uint(t, "count", f + ".count", {1, MAX_BLOCKS}).value_or(1));
+    if (a.kind == ActionKind::REMOVE_MEMORY && it->index_in_dimm + a.count > m.dimms[it->dimm].nr_blocks)
+        r.fail(t, f + ".count", "the range must stay inside one DIMM");
+    return a;
+}
+
+std::vector<Action> parse_op_list(const Reader& r, const toml::node& n, const std::string& f, const Machine& m) {
+    const toml::array* a = n.as_array();
+    if (!a) r.fail(n, f, "expected an array of {op = ..., dimm | block = ...} tables");
+    std::vector<Action> out;
+    for (size_t i = 0; i < a->size(); ++i) {
+        const toml::table* t = (*a)[i].as_table();
+        if (!t) r.fail((*a)[i], fmt::format("{}[{}]", f, i), "expected a table {op = ..., dimm | block = ...}");
+        out.push_back(parse_op(r, *t, fmt::format("{}[{}]", f, i), m));
+    }
+    return out;
+}
+
+template <class E, class Name>
+E parse_enum(const Reader& r, const toml::table& t, const char* key, const std::string& f, E dflt, int count, Name name) {
+    const auto v = r.str(t, key, f);
+    if (!v) return dflt;
+    std::string known;
+    for (int i = 0; i < count; ++i) {
+        if (*v == name(static_cast<E>(i))) return static_cast<E>(i);
+        known += (i ? ", " : "") + std::string(name(static_cast<E>(i)));
+    }
+    r.fail(*t.get(key), f, fmt::format("unknown value '{}' (known: {})", *v, known));
+}
+
+// `setup = [...]` and `[[threads]]` (docs/interleavings.md).
+void parse_threads(const Reader& r, const toml::table& doc, Scenario& sc) {
+    const Machine& m = sc.machine;
+    const toml::node* n = doc.get("threads");
+    if (!n) return;
+    const toml::array* a = n->as_array();
+    if (!a || a->empty()) r.fail(*n, "threads", "expected [[threads]] tables");
+    if (a->size() > MAX_THREADS) r.fail(*n, "threads", fmt::format("at most {} threads (one per CPU)", MAX_THREADS));
+    if (const toml::node* s = doc.get("setup")) sc.threads.setup = parse_op_list(r, *s, "setup", m);
+    for (size_t i = 0; i < a->size(); ++i) {
+        const toml::table* t = (*a)[i].as_table();
+        const std::string f = fmt::format("threads[{}]", i);
+        if (!t) r.fail((*a)[i], f, "expected a table");
+        r.only_keys(*t, f, {"kind", "name", "ops", "pfn", "check", "lock", "pfn_valid_rcu", "read_page", "zone"});
+        ThreadSpec ts;
+        ts.line = r.line_of(*t);
+        ts.kind = parse_enum(r, *t, "kind", f + ".kind", ThreadKind::HOTPLUG, 5, thread_kind_name);
+        if (!t->get("kind")) r.fail(*t, f + ".kind", "every thread needs a kind (hotplug, pfn_walker, memory_failure, vmalloc, span_reader)");
+        ts.name = r.str(*t, "name", f + ".name").value_or(fmt::format("cpu{}", i));
+        if (ts.kind == ThreadKind::HOTPLUG) {
+            const toml::node* ops = t->get("ops");
+            if (!ops) r.fail(*t, f + ".ops", "a hotplug thread needs ops = [{op = ..., ...}, ...]");
+            ts.ops = parse_op_list(r, *ops, f + ".ops", m);
+            if (ts.ops.empty() || ts.ops.size() > 16) r.fail(*ops, f + ".ops", "between 1 and 16 operations");
+        } else if (t->get("ops")) {
+            r.fail(*t->get("ops"), f + ".ops", "only hotplug threads run operations");
+        }
+        if (ts.kind == ThreadKind::SPAN_READER) {
+            const std::string z = r.str(*t, "zone", f + ".zone").value_or("");
+            const auto slash = z.find('/');
+            unsigned zi = 0;
+            const auto node = parse_uint_text(z.substr(0, slash == std::string::npos ? 0 : slash));
+            if (slash == std::string::npos || !node || !parse_zone(z.substr(slash + 1), zi) ||
+                *node >= static_cast<std::uint64_t>(m.nr_nodes))
+                r.fail(t->get("zone") ? *t->get("zone") : static_cast<const toml::node&>(*t), f + ".zone",
+                       "a span reader needs zone = \"<node>/<Zone>\" of this machine, e.g. \"0/Movable\"");
+            ts.node = static_cast<int>(*node);
+            ts.zone = zi;
+        } else if (t->get("zone")) {
+            r.fail(*t->get("zone"), f + ".zone", "only a span_reader thread has a zone");
+        }
+        if (ts.kind == ThreadKind::SPAN_READER) {
+            ts.lock = parse_enum(r, *t, "lock", f + ".lock", ReaderLock::NONE, 3, reader_lock_name);
+            if (t->get("pfn") || t->get("check")) r.fail(*t, f, "a span reader reads a zone: no pfn, no check");
+        } else if (ts.kind == ThreadKind::PFN_WALKER || ts.kind == ThreadKind::MEMORY_FAILURE) {
+            const auto pfn = r.uint(*t, "pfn", f + ".pfn", kPfn);
+            if (!pfn) r.fail(*t, f + ".pfn", "a pfn walker / memory_failure thread needs the pfn it reads");
+            ts.pfn = *pfn;
+        }
+        if (ts.kind == ThreadKind::PFN_WALKER) {
+            ts.check = parse_enum(r, *t, "check", f + ".check", PfnCheck::PFN_TO_ONLINE_PAGE, 4, pfn_check_name);
+            ts.lock = parse_enum(r, *t, "lock", f + ".lock", ReaderLock::NONE, 3, reader_lock_name);
+        } else if (ts.kind != ThreadKind::SPAN_READER) {
+            for (const char* k : {"check", "lock"})
+                if (t->get(k)) r.fail(*t->get(k), f + "." + k, "only a pfn_walker or span_reader thread has this setting");
+        }
+        if (ts.kind == ThreadKind::MEMORY_FAILURE) ts.check = PfnCheck::PFN_TO_ONLINE_PAGE;  // mm/memory-failure.c
+        if (ts.kind == ThreadKind::PFN_WALKER) ts.read_page = r.boolean(*t, "read_page", f + ".read_page").value_or(true);
+        ts.pfn_valid_rcu = r.boolean(*t, "pfn_valid_rcu", f + ".pfn_valid_rcu").value_or(true);
+        sc.threads.threads.push_back(ts);
+    }
+}
+
 // [memblock] (seed 003, spec/boot.hpp): memblock.memory is the boot memory (not hotpluggable)
 // plus the [[memblock.coldplug]] regions SRAT marks hot pluggable (cold-plugged DIMMs).
 BootInput read_memblock(const Reader& r, const toml::table& t, const Machine& m) {
@@ -287,7 +399,8 @@ Scenario load_scenario(const std::string& path) {
         throw ScenarioError(path, std::max(1L, static_cast<long>(src.begin.line)), "syntax", std::string(e.description()));
     }
     r.only_keys(doc, "", {"name", "description", "variant", "expect", "invariants", "geometry", "kernel", "nodes",
-                          "cpus_per_node", "boot_ram_mb", "boot", "dimm", "explore", "step", "tags", "memblock"});
+                          "cpus_per_node", "boot_ram_mb", "boot", "dimm", "explore", "step", "tags", "memblock",
+                          "setup", "threads"});
     Scenario sc;
     sc.path = path;
     for (auto&& [k, v] : doc) sc.key_lines[std::string(k.str())] = r.line_of(v);
@@ -345,7 +458,9 @@ Scenario load_scenario(const std::string& path) {
     // [kernel]
     if (const toml::table* k = r.table(doc, "kernel")) {
         r.only_keys(*k, "kernel", {"memmap_on_memory", "movable_node", "default_online_type", "online_policy",
-                                   "auto_movable_ratio", "auto_movable_numa_aware"});
+                                   "auto_movable_ratio", "auto_movable_numa_aware", "vmalloc_vmemmap_overlap"});
+        m.params.vmalloc_vmemmap_overlap =
+            r.boolean(*k, "vmalloc_vmemmap_overlap", "kernel.vmalloc_vmemmap_overlap").value_or(false);
         if (const toml::node* n = k->get("memmap_on_memory")) {
             if (auto b = n->value<bool>()) m.params.memmap_on_memory = *b ? MemmapMode::ENABLE : MemmapMode::DISABLE;
             else if (n->value<std::string>() == std::optional<std::string>("force")) m.params.memmap_on_memory = MemmapMode::FORCE;
@@ -577,6 +692,14 @@ Scenario load_scenario(const std::string& path) {
             sc.steps.push_back(st);
         }
     }
+    parse_threads(r, doc, sc);
+    if (sc.threads.enabled()) {
+        if (!sc.steps.empty() || !sc.actions.empty())
+            throw ScenarioError(path, sc.line_of("threads"), "threads",
+                                "a threaded scenario has no [explore] and no [[step]]: its threads are what runs");
+        return sc;
+    }
+    if (doc.get("setup")) throw ScenarioError(path, sc.line_of("setup"), "setup", "setup is only for [[threads]] scenarios");
     if (sc.steps.empty() && sc.actions.empty())
         throw ScenarioError(path, r.line_of_path(doc, "explore.actions"), "explore.actions",
                             "a scenario needs [[step]]s or an [explore] action list");

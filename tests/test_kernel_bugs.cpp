@@ -34,6 +34,9 @@ struct Bug {
     const char* buggy;
     const char* fixed;
     const char* invariant;
+    // The fixed form's scenario when the fix is in what the scenario declares too (a reader's
+    // lock), not only in the kernel variant; otherwise the same file.
+    const char* fixed_scenario = nullptr;
 };
 
 const Bug kBugs[] = {
@@ -45,6 +48,8 @@ const Bug kBugs[] = {
     {"bug-feee6b298916-shrink-zones-at-offline.toml", "v5.4", "v5.12", "memmap-init"},
     {"bug-f42ce5f087eb-add-error-path-altmap.toml", "add-error-path-without-altmap", "v6.1", "altmap-free"},
     {"bug-6b8f0798b85a-altmap-error-path.toml", "v6.8", "v6.8-altmap-error-path-fix", "altmap-free"},
+    {"bug-5ec8e8ea8b77-usage-kfree-race.toml", "usage-kfree-no-rcu", "v6.1", "no-use-after-free",
+     "79-usage-kfree-rcu-threads.toml"},
     {"bug-f47f758cff59-register-memory-double-put.toml", "bug-f47f758cff59", "v6.1", "memory-block-lifetime"},
     {"bug-93866f55f7e2-memory-block-ref-leak-on-remove.toml", "bug-93866f55f7e2", "v6.8", "memory-block-lifetime"},
 };
@@ -55,7 +60,7 @@ TEST_CASE("kernel bugs: each buggy variant violates its invariant, the fixed ker
     for (const Bug& b : kBugs) {
         CAPTURE(std::string(b.scenario));
         CHECK(verdict_as(b.scenario, b.buggy) == std::string("violation: ") + b.invariant);
-        CHECK(verdict_as(b.scenario, b.fixed) == "pass");
+        CHECK(verdict_as(b.fixed_scenario ? b.fixed_scenario : b.scenario, b.fixed) == "pass");
     }
 }
 

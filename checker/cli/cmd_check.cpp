@@ -93,6 +93,14 @@ int run_check(CheckArgs& a, const Context& ctx) {
     if (!a.json_out.empty()) write_file_atomically(a.json_out, format_json(sc, r));
     if (!a.trace_dir.empty() && !r.replay.empty())
         write_traces(sc, r, a.trace_dir, a.opt.invariants.empty() ? sc.invariants : a.opt.invariants, a.command);
+    if (!a.trace_dir.empty() && r.threaded && !r.interleaving.empty()) {
+        // A threaded interleaving: text (columns per CPU) and JSON (the thread of every step);
+        // no ITF/SVG/HTML yet (docs/interleavings.md).
+        fs::create_directories(a.trace_dir);
+        const std::string base = (fs::path(a.trace_dir) / file_slug(fmt::format("{}-{}", sc.name, r.variant))).string();
+        write_file_atomically(base + ".trace.txt", format_check(sc, r));
+        write_file_atomically(base + ".trace.json", format_json(sc, r));
+    }
     return exit_code_for(r);
 }
 }  // namespace
@@ -112,6 +120,11 @@ static void add_check_command(CLI::App& app, Registry& r, Context& ctx) {
                     "worker threads, 0 = every core (results are the same for any number)")
         ->default_val(0);
     sub->add_option("--invariant", a.opt.invariants, "check only this invariant (repeatable)");
+    sub->add_option("--max-preemptions", a.opt.max_preemptions,
+                    "threaded scenarios: at most K context switches away from a runnable thread ('bounded')")
+        ->check(CLI::Range(0, 64));
+    sub->add_flag("--no-por", [&a](std::int64_t) { a.opt.por = false; },
+                  "threaded scenarios: explore every interleaving (no partial-order reduction)");
     sub->add_option("--json", a.json_out, "write the result as JSON to OUT");
     sub->add_option("--trace-dir", a.trace_dir,
                     "write the run's trace (text, JSON, ITF, SVG, HTML) into DIR: a violation, a litmus run, or a witness");

@@ -31,7 +31,7 @@ int run_list(const std::string& what, const Context& ctx) {
         for (const std::string& f : scenario_files(ctx.scenario_dir)) {
             const Scenario sc = load_scenario(f);
             std::cout << fmt::format("{:<44} {:<10} {:<8} expect {}\n", sc.name, sc.variant,
-                                     sc.litmus() ? "litmus" : "explore", sc.expect);
+                                     sc.threads.enabled() ? "threads" : sc.litmus() ? "litmus" : "explore", sc.expect);
         }
     }
     return EXIT_HOLDS;

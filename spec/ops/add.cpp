@@ -30,8 +30,10 @@ int add_memory_resource(Kernel& k, int nid, unsigned group, pfn_t start, u64 nr_
         KSAY(k, "WARN: node {} was absent from the node_possible_map", nid);
         return -EINVAL;
     }
-    // __try_online_node(nid, false)
     bool new_node = false;
+    {
+    const MemHotplugScope mem_hotplug(k);  // mem_hotplug_begin() (mm/memory_hotplug.c:1349, 6.1.192)
+    // __try_online_node(nid, false)
     if (!k.s.nodes[nid].online) {
         KCALL(k, "__try_online_node");
         KCALL(k, "free_area_init_core_hotplug");
@@ -46,6 +48,7 @@ int add_memory_resource(Kernel& k, int nid, unsigned group, pfn_t start, u64 nr_
         k.say("node_set_online + __register_one_node");
         k.s.nodes[nid].online = 1;
     }
+    }  // mem_hotplug_done() (mm/memory_hotplug.c:1410): before the blocks are onlined
     // Auto-online (memhp_default_state): walk_memory_blocks(online_memory_block). Errors
     // are ignored; the add still succeeded.
     if (k.m.params.default_online_type != MMOP_OFFLINE) {

@@ -86,6 +86,17 @@ void offline_mem_sections(Kernel&, pfn_t start, pfn_t end);
 void set_zone_contiguous(Kernel&, int nid, unsigned zone);
 bool zone_intersects(const ZoneState& z, pfn_t start, u64 nr_pages);
 
+// mem_hotplug_begin() ... mem_hotplug_done() as a scope: the percpu rwsem's write side,
+// announced as interleaving points (a no-op in a sequential run). The destructor may park
+// the path (the threaded model throws from Kernel::yield), hence noexcept(false).
+struct MemHotplugScope {
+    Kernel& k;
+    explicit MemHotplugScope(Kernel& kernel) : k(kernel) { k.yield(YieldKind::LOCK_MEM_HOTPLUG); }
+    ~MemHotplugScope() noexcept(false) { k.yield(YieldKind::UNLOCK_MEM_HOTPLUG); }
+    MemHotplugScope(const MemHotplugScope&) = delete;
+    MemHotplugScope& operator=(const MemHotplugScope&) = delete;
+};
+
 // The complete baseline table.
 KernelOps ops();
 

@@ -16,6 +16,8 @@ int memory_block_offline(Kernel& k, unsigned b) {
     // A block spanning several zones or nodes has mem->zone == NULL and cannot be offlined.
     if (zone == NO_ZONE) return -EINVAL;
     const int nid = k.m.blocks[b].nid;
+    // mem_hotplug_begin() (drivers/base/memory.c:245, 6.1.192)
+    const MemHotplugScope mem_hotplug(k);
     // Unaccount before offlining, such that an unpopulated zone is torn down in offline_pages().
     if (nr_vmemmap_pages)
         k.ops.adjust_present_page_count(k, start_pfn, group, -static_cast<i64>(nr_vmemmap_pages));

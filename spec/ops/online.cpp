@@ -46,7 +46,8 @@ int memory_block_online(Kernel& k, unsigned b, OnlineType type) {
     const unsigned group = group_of_block(k.m, b);
     const unsigned zone = k.ops.zone_for_pfn_range(k, type, nid, start_pfn, nr_pages);
     KSAY(k, "zone_for_pfn_range({}) = {}", online_type_name(type), zone_name(zone));
-    // mem_hotplug_begin() (001002e73712, backported to 6.1.y)
+    // mem_hotplug_begin() (001002e73712, backported to 6.1.y; drivers/base/memory.c:199)
+    const MemHotplugScope mem_hotplug(k);
     if (nr_vmemmap_pages) {
         const int ret = k.ops.mhp_init_memmap_on_memory(k, start_pfn, nr_vmemmap_pages, nid, zone);
         if (ret) return ret;
@@ -107,6 +108,9 @@ void move_pfn_range_to_zone(Kernel& k, int nid, unsigned zone, pfn_t start_pfn, 
     ZoneState& z = k.s.zone(nid, zone);
     NodeState& pgdat = k.s.nodes[nid];
     z.contiguous = 0;                                           // clear_zone_contiguous()
+    // zone_start_pfn and spanned_pages change together; 6.1.192 takes no zone_span_writelock
+    // here (only mem_hotplug_lock), so a lockless reader can see them mid-update.
+    k.yield(YieldKind::SPAN_BEGIN, static_cast<unsigned>(nid) * MAX_NR_ZONES + zone);
     if (z.empty()) z.zone_start_pfn = static_cast<u32>(start_pfn);  // init_currently_empty_zone()
     {
         KCALL(k, "resize_zone_range");
@@ -114,6 +118,7 @@ void move_pfn_range_to_zone(Kernel& k, int nid, unsigned zone, pfn_t start_pfn, 
         if (z.empty() || start_pfn < z.zone_start_pfn) z.zone_start_pfn = static_cast<u32>(start_pfn);
         z.spanned_pages = static_cast<u32>(std::max<pfn_t>(start_pfn + nr_pages, old_end_pfn) - z.zone_start_pfn);
     }
+    k.yield(YieldKind::SPAN_END, static_cast<unsigned>(nid) * MAX_NR_ZONES + zone);
     {
         KCALL(k, "resize_pgdat_range");
         const pfn_t old_end_pfn = pgdat.node_start_pfn + pgdat.node_spanned_pages;

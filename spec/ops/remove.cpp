@@ -43,6 +43,7 @@ int try_remove_memory(Kernel& k, pfn_t start, u64 nr_pages) {
         }
     }
     remove_memory_block_devices(k, start, nr_pages);
+    const MemHotplugScope mem_hotplug(k);  // mem_hotplug_begin() (mm/memory_hotplug.c:2124, 6.1.192)
     k.ops.arch_remove_memory(k, start, nr_pages, altmap);
     // release_mem_region_adjustable()
     if (nid >= 0) k.ops.try_offline_node(k, nid);
@@ -82,7 +83,7 @@ void arch_remove_memory(Kernel& k, pfn_t start, u64 nr_pages, VmemAltmap* altmap
 //   clear_subsection_map()            WARN "section already deactivated" if ms->usage is NULL
 //   ms->section_mem_map &= ~SECTION_HAS_MEM_MAP   (b943f045a9af: before usage is freed, so
 //                                      that valid_section() keeps pfn_valid() off ms->usage)
-//   kfree_rcu(ms->usage); ms->usage = NULL   (kfree before 5d0a661d808f, 6.8-rc / 6.1.y)
+//   kfree_rcu(ms->usage); ms->usage = NULL   (kfree before 5ec8e8ea8b77, 6.8-rc / 6.1.y)
 //   depopulate_section_memmap()       (ppc64 asks pfn_valid() of the neighbours here)
 //   ms->section_mem_map = NULL        (d41e2f3bd546: PRESENT and ONLINE go too)
 void section_deactivate(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
@@ -95,7 +96,13 @@ void section_deactivate(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) 
         return;
     }
     bs.section_valid &= ~bit;   // ~SECTION_HAS_MEM_MAP
-    bs.section_usage &= ~bit;   // kfree_rcu(ms->usage)
+#if !HP_SYMBOLIC  // interleaving points (docs/interleavings.md); the symbolic build never interleaves
+    k.yield(YieldKind::FREE_USAGE, section_key(k.m, b, pfn) | kUsageRcu);
+#endif
+    bs.section_usage &= ~bit;   // kfree_rcu(ms->usage) (mm/sparse.c:810, 6.1.192; RCU since 5ec8e8ea8b77)
+#if !HP_SYMBOLIC
+    k.yield(YieldKind::FREE_MEMMAP, section_key(k.m, b, pfn));
+#endif
     k.ops.depopulate_section_memmap(k, pfn, nr_pages, altmap);
     bs.section_online &= ~bit;  // ms->section_mem_map = NULL
 }

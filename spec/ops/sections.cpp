@@ -47,7 +47,7 @@ flag online_section(Kernel& k, pfn_t pfn) {
     return (k.s.blocks[b].section_online & bit) != 0;
 }
 
-// test_bit(subsection_map_index(pfn), ms->usage->subsection_map). Before 5d0a661d808f
+// test_bit(subsection_map_index(pfn), ms->usage->subsection_map). Before 5ec8e8ea8b77
 // (6.8-rc, backported to Debian's 6.1.192) a NULL usage is dereferenced; since then it
 // answers 0. Either way a read of the usage of a section whose usage was freed is what
 // valid_section() is there to prevent: observed, and judged by usage-lifetime (I17).

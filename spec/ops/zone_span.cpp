@@ -12,7 +12,10 @@ void remove_pfn_range_from_zone(Kernel& k, int nid, unsigned zone, pfn_t start_p
     KCALL(k, "remove_pfn_range_from_zone");
     set_memmap(k, start_pfn, nr_pages, Memmap::POISONED);  // page_init_poison(): uninitialized again
     k.s.zone(nid, zone).contiguous = 0;                     // clear_zone_contiguous()
+    // shrink_zone_span() rewrites zone_start_pfn/spanned_pages (no zone_span_writelock in 6.1.192).
+    k.yield(YieldKind::SPAN_BEGIN, static_cast<unsigned>(nid) * MAX_NR_ZONES + zone);
     k.ops.shrink_zone_span(k, nid, zone, start_pfn, start_pfn + nr_pages);
+    k.yield(YieldKind::SPAN_END, static_cast<unsigned>(nid) * MAX_NR_ZONES + zone);
     k.ops.update_pgdat_span(k, nid);
     set_zone_contiguous(k, nid, zone);
 }

@@ -35,6 +35,10 @@ const std::vector<Variant>& all_variants() {
         l.push_back(variants::add_error_path_without_altmap());
         l.push_back(variants::multi_block_removal_allowed());
         l.push_back(variants::memblock_top_down());
+        l.push_back(variants::arm64_vmemmap_keep_tables());
+        l.push_back(variants::arm64_v7_free_empty_tables());
+        l.push_back(variants::arm64_free_tables_unconditionally());
+        l.push_back(variants::usage_kfree_no_rcu());
         // `hpcheck new-variant` registers new variants just above this line
         variants::add_kernel_bugs(l);
         variants::add_mutants(l);

@@ -16,6 +16,10 @@ Variant hocko_2021();
 Variant no_vmemmap_alignment_check();
 Variant add_error_path_without_altmap();
 Variant multi_block_removal_allowed();
+Variant arm64_vmemmap_keep_tables();
+Variant arm64_v7_free_empty_tables();
+Variant arm64_free_tables_unconditionally();
+Variant usage_kfree_no_rcu();
 void add_kernel_bugs(std::vector<Variant>& out);  // real kernel bugs (kernel_bugs.cpp), after the named ones
 void add_mutants(std::vector<Variant>& out);  // test mutants, listed last
 // The kernel-function table of a variant listed before the caller in registry.cpp (any
