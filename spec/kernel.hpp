@@ -76,12 +76,30 @@ struct Observation {
         ALTMAP_FREED_TO_BUDDY,  // vmemmap pages of an altmap freed with free_pages() (I11)
         MEMMAP_FREED_IN_USE,    // vmemmap backing freed while a present block's memmap uses it (I9)
         USAGE_READ_AFTER_FREE,  // pfn_section_valid() read ms->usage of a section whose usage was freed (I17)
+        MEMORY_BLOCK_USE_AFTER_FREE,  // get_device()/put_device()/device_unregister() of a released memory_block (I18)
     };
     Kind kind;
     const char* func;   // the kernel function that did it
     pfn_t pfn;
     u64 nr;
 };
+
+// Who took a reference on a memory_block device (BlockState::dev_ref_taker): the kernel
+// function that called find_memory_block*(); named in a leak report (I18).
+enum MemoryBlockRef : std::uint8_t {
+    MB_REF_NONE = 0,
+    MB_REF_REMOVE_MEMORY_BLOCK_DEVICES,       // remove_memory_block_devices(): find_memory_block_by_id()
+    MB_REF_CREATE_MEMORY_BLOCK_DEVICES,       // create_memory_block_devices()'s rollback: find_memory_block_by_id()
+    MB_REF_REMOVE_MEMORY_BLOCKS_AND_ALTMAPS,  // 6.8+ remove_memory_blocks_and_altmaps(): find_memory_block()
+    MB_REF_COUNT
+};
+inline const char* memory_block_ref_taker(unsigned r) {
+    static const char* const names[MB_REF_COUNT] = {
+        "nobody", "find_memory_block_by_id() in remove_memory_block_devices()",
+        "find_memory_block_by_id() in create_memory_block_devices()",
+        "find_memory_block() in remove_memory_blocks_and_altmaps()"};
+    return r < MB_REF_COUNT ? names[r] : "?";
+}
 
 struct VmemAltmap {        // struct vmem_altmap
     pfn_t base_pfn = 0;
@@ -116,6 +134,14 @@ struct KernelOps {
     int (*populate_section_memmap)(Kernel&, int nid, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
     int (*create_memory_block_devices)(Kernel&, pfn_t start, u64 nr_pages,
                                        u64 vmemmap_pages, unsigned group);
+    // drivers/base/memory.c register_memory(): device_register(), then xa_store() into
+    // memory_blocks; `xa_store_fails` is the memory-block-enomem fault (f47f758cff59 changed
+    // this error path). 0 or a negative errno; on error the device is gone again.
+    int (*register_memory)(Kernel&, unsigned block, bool xa_store_fails);
+    // 6.8+ (6b8f0798b85a) remove_memory_blocks_and_altmaps(): per block, find_memory_block(),
+    // take mem->altmap, remove the device, arch_remove_memory() with that altmap. nullptr
+    // before 6.8. 93866f55f7e2 added the put_device() of the find_memory_block() reference.
+    void (*remove_memory_blocks_and_altmaps)(Kernel&, pfn_t start, u64 nr_pages);
     // --- online ---------------------------------------------------------------------------
     int (*memory_block_online)(Kernel&, unsigned block, OnlineType type);
     unsigned (*zone_for_pfn_range)(Kernel&, OnlineType type, int nid, pfn_t start, u64 nr_pages);

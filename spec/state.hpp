@@ -69,6 +69,12 @@ struct BlockState {               // struct memory_block + its sections + the me
     u16 altmap_alloc;      // pfns of this block handed out as vmemmap (vmem_altmap.alloc)
     u16 section_usage;     // ms->usage allocated (subsection_map full): kzalloc'ed by section_activate(),
                            // freed by section_deactivate() (spec/ops/sections.cpp)
+    // The memory_block device's kobject reference count (drivers/base/memory.c, 6.1;
+    // spec/ops/memory_block.cpp): 1 from device_register() while the device is registered,
+    // +1 for every find_memory_block*() not yet put_device()d. 0: memory_block_release()
+    // ran (kfree(mem)), or the block was never registered.
+    u16 dev_kref;
+    u16 dev_ref_taker;     // MemoryBlockRef: who took the oldest reference still held
 };
 
 struct GroupState {               // struct memory_group (static, one per ACPI DIMM)
@@ -131,6 +137,8 @@ void for_each_field(const Machine& m, State& s, F&& f) {
         f(p + ".section_online", mem.section_online);
         f(p + ".altmap_alloc", mem.altmap_alloc);
         f(p + ".section_usage", mem.section_usage);
+        f(p + ".dev_kref", mem.dev_kref);
+        f(p + ".dev_ref_taker", mem.dev_ref_taker);
     }
     for (unsigned g = 0; g < m.dimms.size(); ++g) {
         const std::string p = "group" + std::to_string(g);

@@ -50,6 +50,8 @@ const Bug kBugs[] = {
     {"bug-6b8f0798b85a-altmap-error-path.toml", "v6.8", "v6.8-altmap-error-path-fix", "altmap-free"},
     {"bug-5ec8e8ea8b77-usage-kfree-race.toml", "usage-kfree-no-rcu", "v6.1", "no-use-after-free",
      "79-usage-kfree-rcu-threads.toml"},
+    {"bug-f47f758cff59-register-memory-double-put.toml", "bug-f47f758cff59", "v6.1", "memory-block-lifetime"},
+    {"bug-93866f55f7e2-memory-block-ref-leak-on-remove.toml", "bug-93866f55f7e2", "v6.8", "memory-block-lifetime"},
 };
 
 }  // namespace
@@ -125,4 +127,25 @@ TEST_CASE("lifetimes: a mem_section_usage that is not freed at remove is reporte
     // And v6.1 frees it: add + eject explored to the end.
     CHECK(test::explore_with(m, *find_variant("v6.1"), {ActionKind::DIMM_ADD, ActionKind::DIMM_EJECT}).verdict ==
           Verdict::PASS);
+}
+
+TEST_CASE("lifetimes: a leaked memory_block reference is reported with the block and who took it") {
+    const Scenario sc = load_scenario(scenario_path("bug-93866f55f7e2-memory-block-ref-leak-on-remove.toml"));
+    const RunResult r = run_scenario(sc, RunOptions{});
+    REQUIRE(r.explore.verdict == Verdict::VIOLATION);
+    REQUIRE(r.explore.violation.has_value());
+    CHECK(r.explore.violation->conjunct == "no memory_block reference is held after the step (no leak)");
+    CHECK(r.explore.violation->detail.find("memory32: 1 reference still held") != std::string::npos);
+    CHECK(r.explore.violation->detail.find("find_memory_block() in remove_memory_blocks_and_altmaps()") !=
+          std::string::npos);
+    CHECK(r.explore.violation->detail.find("never freed") != std::string::npos);
+}
+
+TEST_CASE("lifetimes: a put of a released memory_block is a use after free") {
+    const Scenario sc = load_scenario(scenario_path("bug-f47f758cff59-register-memory-double-put.toml"));
+    const RunResult r = run_scenario(sc, RunOptions{});
+    REQUIRE(r.explore.verdict == Verdict::VIOLATION);
+    REQUIRE(r.explore.violation.has_value());
+    CHECK(r.explore.violation->conjunct == "no use of a memory_block after memory_block_release()");
+    CHECK(r.explore.violation->detail.find("device_unregister on memory32") != std::string::npos);
 }

@@ -184,18 +184,30 @@ int create_memory_block_devices(Kernel& k, pfn_t start, u64 nr_pages, u64 vmemma
     (void)group;  // the block's group is its DIMM (ACPI registers one static group per device)
     unsigned first = 0, count = 0;
     if (!blocks_of_range(k.m, start, nr_pages, first, count)) return -EINVAL;
+    // The rollback of the blocks created so far: find_memory_block_by_id() + remove_memory_block().
+    auto rollback = [&k, first](unsigned upto) {
+        for (unsigned r = first; r < upto; ++r)
+            if (find_memory_block_by_id(k, r, MB_REF_CREATE_MEMORY_BLOCK_DEVICES)) remove_memory_block(k, r);
+    };
     for (unsigned b = first; b < first + count; ++b) {
+        // add_memory_block() -> __add_memory_block() -> register_memory(): the fault is the
+        // allocation failure of xa_store() (kzalloc() failing earlier ends the same way).
         if (k.inject(FaultKind::MEMORY_BLOCK_ENOMEM)) {
             k.say("add_memory_block: -ENOMEM; removing the blocks created so far");
-            for (unsigned r = first; r < b; ++r) remove_memory_block(k, r);
+            if (k.s.blocks[b].state == BLOCK_ABSENT) k.ops.register_memory(k, b, true);
+            rollback(b);
             return -ENOMEM;
         }
         if (k.s.blocks[b].state != BLOCK_ABSENT) {
-            for (unsigned r = first; r < b; ++r) remove_memory_block(k, r);
+            rollback(b);
             return -EEXIST;
         }
+        const int ret = k.ops.register_memory(k, b, false);
+        if (ret) {
+            rollback(b);
+            return ret;
+        }
         BlockState& mem = k.s.blocks[b];
-        mem.state = MEM_OFFLINE;
         mem.zone = NO_ZONE;
         mem.online_type = MMOP_OFFLINE;
         mem.nr_vmemmap_pages = static_cast<u16>(vmemmap_pages);  // the same for every block

@@ -70,12 +70,20 @@ flag pfn_to_online_page(Kernel&, pfn_t pfn);
 void sparse_remove_section(Kernel&, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
 flag vmemmap_populated(Kernel&, pfn_t pfn);
 
+// ops/memory_block.cpp: struct memory_block's device lifetime (drivers/base/memory.c)
+int register_memory(Kernel&, unsigned block, bool xa_store_fails);
+void get_device(Kernel&, unsigned block, MemoryBlockRef taker);
+void put_device(Kernel&, unsigned block);
+bool find_memory_block_by_id(Kernel&, unsigned block, MemoryBlockRef taker);  // get_device() if found
+void device_unregister(Kernel&, unsigned block);
+void remove_memory_block(Kernel&, unsigned block);  // put_device() of the caller's find + device_unregister()
+void remove_memory_block_devices(Kernel&, pfn_t start, u64 nr_pages);
+
 // Shared building blocks (ops/common.cpp); not overridable, they are data manipulation.
 void set_memmap(Kernel&, pfn_t pfn, u64 nr_pages, const u8& memmap);  // memmap_init_range / page_init_poison
 void online_mem_sections(Kernel&, pfn_t start, pfn_t end);
 void offline_mem_sections(Kernel&, pfn_t start, pfn_t end);
 void set_zone_contiguous(Kernel&, int nid, unsigned zone);
-void remove_memory_block(Kernel&, unsigned block);  // the memory block device goes away
 bool zone_intersects(const ZoneState& z, pfn_t start, u64 nr_pages);
 
 // mem_hotplug_begin() ... mem_hotplug_done() as a scope: the percpu rwsem's write side,

@@ -102,16 +102,6 @@ void offline_mem_sections(Kernel& k, pfn_t start, pfn_t end) {
     set_sections_online(k, start, end, false);
 }
 
-void remove_memory_block(Kernel& k, unsigned b) {
-    BlockState& mem = k.s.blocks[b];
-    mem.state = BLOCK_ABSENT;
-    mem.zone = NO_ZONE;
-    mem.online_type = MMOP_OFFLINE;
-    // Without a device there is no nr_vmemmap_pages: the memmap of the block is one run.
-    mem.nr_vmemmap_pages = 0;
-    mem.memmap_vmemmap = mem.memmap_rest;
-}
-
 bool zone_intersects(const ZoneState& z, pfn_t start, u64 nr_pages) {
     if (z.empty()) return false;
     return !(start >= z.end_pfn() || start + nr_pages <= z.zone_start_pfn);
@@ -156,6 +146,8 @@ KernelOps ops() {
     o.sparse_add_section = sparse_add_section;
     o.populate_section_memmap = populate_section_memmap;
     o.create_memory_block_devices = create_memory_block_devices;
+    o.register_memory = register_memory;
+    o.remove_memory_blocks_and_altmaps = nullptr;  // 6.8+
     o.memory_block_online = memory_block_online;
     o.zone_for_pfn_range = zone_for_pfn_range;
     o.mhp_init_memmap_on_memory = mhp_init_memmap_on_memory;

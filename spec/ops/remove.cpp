@@ -42,11 +42,7 @@ int try_remove_memory(Kernel& k, pfn_t start, u64 nr_pages) {
             altmap = &mhp_altmap;
         }
     }
-    {
-        KCALL(k, "remove_memory_block_devices");
-        for (unsigned b = first; b < first + count; ++b)
-            if (k.s.blocks[b].state != BLOCK_ABSENT) remove_memory_block(k, b);
-    }
+    remove_memory_block_devices(k, start, nr_pages);
     const MemHotplugScope mem_hotplug(k);  // mem_hotplug_begin() (mm/memory_hotplug.c:2124, 6.1.192)
     k.ops.arch_remove_memory(k, start, nr_pages, altmap);
     // release_mem_region_adjustable()

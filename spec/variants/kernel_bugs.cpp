@@ -160,6 +160,32 @@ void remove_pfn_range_from_zone_shrink_pgdat(Kernel& k, int nid, unsigned zone, 
     base::set_zone_contiguous(k, nid, zone);
 }
 
+// f47f758cff59 "drivers/base/memory: fix an unlikely reference counting issue in
+// __add_memory_block()" (5.19-rc, Christophe JAILLET; Fixes: 4fb6eabf1037, 5.6). When
+// xa_store() failed, register_memory() called put_device() and then device_unregister(),
+// which puts the device again: the second put (and device_del()) runs on a memory_block
+// that memory_block_release() already freed.
+int register_memory_double_put(Kernel& k, unsigned b, bool xa_store_fails) {
+    KCALL(k, "register_memory");
+    BlockState& mem = k.s.blocks[b];
+    mem.state = MEM_OFFLINE;  // device_register()
+    mem.dev_kref = 1;
+    mem.dev_ref_taker = 0u;
+    if (xa_store_fails) {
+        base::put_device(k, b);  // removed by the fix
+        base::device_unregister(k, b);
+        return -ENOMEM;
+    }
+    return 0;
+}
+
+// 93866f55f7e2 "mm/memory_hotplug: fix memory block reference leak on remove" (2026-04,
+// Muchun Song; Fixes: 6b8f0798b85a): 6.8's remove_memory_blocks_and_altmaps() never put the
+// reference its find_memory_block() took, so every removed memory_block leaks.
+void remove_memory_blocks_and_altmaps_leaking(Kernel& k, pfn_t start, u64 nr_pages) {
+    remove_memory_blocks_and_altmaps_with(k, start, nr_pages, /*put_found_block=*/false);
+}
+
 Variant bug(const char* name, const char* parent, const char* source, const char* what,
             void (*apply)(KernelOps&)) {
     Variant v;
@@ -208,6 +234,18 @@ void add_kernel_bugs(std::vector<Variant>& out) {
                       "The node span shrinks by walking pfns with pfn_valid() and pfn_to_nid(): the walk reads the "
                       "poisoned struct pages of memory that was added but never onlined.",
                       [](KernelOps& o) { o.remove_pfn_range_from_zone = remove_pfn_range_from_zone_shrink_pgdat; }));
+    out.push_back(bug("bug-f47f758cff59", "v6.1",
+                      "before f47f758cff59 \"drivers/base/memory: fix an unlikely reference counting issue in "
+                      "__add_memory_block()\" (5.19-rc; Fixes: 4fb6eabf1037)",
+                      "register_memory() puts the device and then device_unregister()s it when xa_store() fails: the "
+                      "second put runs on the freed memory_block.",
+                      [](KernelOps& o) { o.register_memory = register_memory_double_put; }));
+    out.push_back(bug("bug-93866f55f7e2", "v6.8",
+                      "6.8 as merged, before 93866f55f7e2 \"mm/memory_hotplug: fix memory block reference leak on "
+                      "remove\" (2026-04; Fixes: 6b8f0798b85a)",
+                      "remove_memory_blocks_and_altmaps() does not put_device() the reference find_memory_block() "
+                      "took: the removed memory_block is never freed.",
+                      [](KernelOps& o) { o.remove_memory_blocks_and_altmaps = remove_memory_blocks_and_altmaps_leaking; }));
     // The other direction: v6.8 (6b8f0798b85a as merged) has the bug, the fix is a variant.
     // "mm/memory_hotplug: fix incorrect altmap passing in error path" (Muchun Song, 2026-04;
     // Fixes: 6b8f0798b85a; in mm-stable, backported to Debian's 6.12.117): the per-block

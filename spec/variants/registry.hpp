@@ -28,4 +28,7 @@ void add_mutants(std::vector<Variant>& out);  // test mutants, listed last
 // (`v.ops.section_deactivate = ops_of("v6.1").section_deactivate;`). Throws std::logic_error
 // for a name not (yet) listed.
 const KernelOps& ops_of(const std::string& name);
+// v6.8's remove_memory_blocks_and_altmaps(), with or without 93866f55f7e2's put_device() of
+// the find_memory_block() reference (v6_8.cpp; the bug variant reuses it).
+void remove_memory_blocks_and_altmaps_with(Kernel& k, pfn_t start, u64 nr_pages, bool put_found_block);
 }  // namespace hp::HP_DOMAIN::variants

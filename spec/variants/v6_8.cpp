@@ -69,25 +69,40 @@ bool mhp_supports_memmap_on_memory(Kernel& k, u64) {
     return arch_supports_memmap_on_memory(k, vmemmap_size);
 }
 
-// remove_memory_blocks_and_altmaps(): every block with its own altmap.
-void remove_memory_blocks_and_altmaps(Kernel& k, pfn_t start, u64 nr_pages) {
+}  // namespace
+
+// remove_memory_blocks_and_altmaps(): every block with its own altmap. find_memory_block()
+// takes a reference on the block's device; 93866f55f7e2 "mm/memory_hotplug: fix memory block
+// reference leak on remove" (2026-04, Muchun Song; Fixes: 6b8f0798b85a; in 6.18.y and other
+// stable trees) drops it after mem->altmap is taken. The v6.8 variant has the fix (it is in
+// the stable trees that carry this function); bug-93866f55f7e2 is 6.8 as merged.
+void remove_memory_blocks_and_altmaps_with(Kernel& k, pfn_t start, u64 nr_pages, bool put_found_block) {
     KCALL(k, "remove_memory_blocks_and_altmaps");
     const u64 ppb = k.m.geo.pages_per_block;
     for (pfn_t cur = start; cur < start + nr_pages; cur += ppb) {
         const int b = k.m.block_of_pfn(cur);
+        // mem = find_memory_block(pfn_to_section_nr(PFN_DOWN(cur_start))); WARN_ON_ONCE(!mem)
+        if (!base::find_memory_block_by_id(k, static_cast<unsigned>(b), MB_REF_REMOVE_MEMORY_BLOCKS_AND_ALTMAPS)) {
+            k.say("WARN_ON_ONCE(!mem)");
+            continue;
+        }
         BlockState& mem = k.s.blocks[b];
-        VmemAltmap altmap;  // mem->altmap, detached
+        VmemAltmap altmap;  // altmap = mem->altmap; mem->altmap = NULL;
         altmap.base_pfn = cur;
         altmap.free = mem.nr_vmemmap_pages;
         altmap.alloc = mem.altmap_alloc;
         altmap.owner_block = b;
-        {
-            KCALL(k, "remove_memory_block_devices");
-            base::remove_memory_block(k, static_cast<unsigned>(b));
-        }
+        if (put_found_block) base::put_device(k, static_cast<unsigned>(b));  // 93866f55f7e2
+        base::remove_memory_block_devices(k, cur, ppb);
         k.ops.arch_remove_memory(k, cur, ppb, &altmap);
         if (altmap.alloc) k.say(fmt::format("WARN: Altmap not fully unmapped ({} pages)", altmap.alloc));
     }
+}
+
+namespace {
+
+void remove_memory_blocks_and_altmaps(Kernel& k, pfn_t start, u64 nr_pages) {
+    remove_memory_blocks_and_altmaps_with(k, start, nr_pages, true);
 }
 
 int create_altmaps_and_memory_blocks(Kernel& k, int nid, unsigned group, pfn_t start, u64 nr_pages) {
@@ -108,7 +123,7 @@ int create_altmaps_and_memory_blocks(Kernel& k, int nid, unsigned group, pfn_t s
             break;
         }
     }
-    if (ret && cur != start) remove_memory_blocks_and_altmaps(k, start, cur - start);
+    if (ret && cur != start) k.ops.remove_memory_blocks_and_altmaps(k, start, cur - start);
     return ret;
 }
 
@@ -160,14 +175,10 @@ int try_remove_memory(Kernel& k, pfn_t start, u64 nr_pages) {
         return -EINVAL;
     }
     if (!num_altmaps) {
-        {
-            KCALL(k, "remove_memory_block_devices");
-            for (unsigned b = first; b < first + count; ++b)
-                if (k.s.blocks[b].state != BLOCK_ABSENT) base::remove_memory_block(k, b);
-        }
+        base::remove_memory_block_devices(k, start, nr_pages);
         k.ops.arch_remove_memory(k, start, nr_pages, nullptr);
     } else {
-        remove_memory_blocks_and_altmaps(k, start, nr_pages);
+        k.ops.remove_memory_blocks_and_altmaps(k, start, nr_pages);
     }
     if (nid >= 0) k.ops.try_offline_node(k, nid);
     return 0;
@@ -191,6 +202,7 @@ Variant v6_8() {
     v.ops.add_memory_blocks = add_memory_blocks;
     v.ops.undo_arch_add_memory = undo_arch_add_memory;
     v.ops.try_remove_memory = try_remove_memory;
+    v.ops.remove_memory_blocks_and_altmaps = remove_memory_blocks_and_altmaps;
     return v;
 }
 
