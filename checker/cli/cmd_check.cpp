@@ -123,7 +123,7 @@ static void add_check_command(CLI::App& app, Registry& r, Context& ctx) {
     sub->add_option("--max-preemptions", a.opt.max_preemptions,
                     "threaded scenarios: at most K context switches away from a runnable thread ('bounded')")
         ->check(CLI::Range(0, 64));
-    sub->add_flag("--no-por", [&a](std::int64_t) { a.opt.por = false; },
+    sub->add_flag("--no-por", [](std::int64_t) { a.opt.por = false; },  // `a` is static: no capture
                   "threaded scenarios: explore every interleaving (no partial-order reduction)");
     sub->add_option("--json", a.json_out, "write the result as JSON to OUT");
     sub->add_option("--trace-dir", a.trace_dir,
