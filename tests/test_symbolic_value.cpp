@@ -70,7 +70,9 @@ TEST_CASE("symbolic value: folding known operands equals Z3 on the same term") {
             from.push_back(y);
             to.push_back(d.c.bv_val(a, 64));
             to.push_back(d.c.bv_val(b, 64));
-            for (const auto& [name, op] : word_ops) {
+            for (const auto& entry : word_ops) {  // no structured binding: CAPTURE is a lambda (clang-14)
+                const std::string& name = entry.first;
+                const WordOp& op = entry.second;
                 CAPTURE(name);
                 CAPTURE(a);
                 CAPTURE(b);
@@ -82,7 +84,9 @@ TEST_CASE("symbolic value: folding known operands equals Z3 on the same term") {
                 CHECK(*folded.k == numeral(z.substitute(from, to).simplify()));
                 CHECK(*folded.k == numeral(folded.term()));
             }
-            for (const auto& [name, op] : flag_ops) {
+            for (const auto& entry : flag_ops) {
+                const std::string& name = entry.first;
+                const FlagOp& op = entry.second;
                 CAPTURE(name);
                 CAPTURE(a);
                 CAPTURE(b);
