@@ -66,7 +66,7 @@ std::vector<std::pair<std::string, std::string>> state_fields(const Machine& m, 
                 v += bk == PT_BACKING_BUDDY ? " (node memory)"
                      : bk == PT_BACKING_BOOT ? " (boot memory)"
                                              : fmt::format(" (altmap of memory{})", m.blocks[bk].memory_block_id);
-            add(fmt::format("vmemmap_leaf{}", m.pt.first_leaf + i), v);
+            add(fmt::format("vmemmap_leaf{}.entry", m.pt.first_leaf + i), v);
             if (m.pt.arch == PtArch::X86_64) add(fmt::format("vmemmap_leaf{}.page_unused", m.pt.first_leaf + i),
                                                   fmt::format("{:#x}", s.pt.unused[i]));
         }
