@@ -220,6 +220,11 @@ TEST_CASE("pagetables: the page-table scenarios pass under v6.1 and the bug vari
     CHECK(verdict_as("87-ppc64-pagetables-explore.toml", "v6.1") == "pass");
     CHECK(verdict_as("88-hvo-memmap-on-memory-explore.toml", "hvo-without-self-hosted-check") == "violation: altmap-free");
     CHECK(verdict_as("89-hvo-split-pmd-explore.toml", "v6.1") == "pass");
+    // arm64: 6.1 frees the empty PMD table; seed 002's keep-tables design leaks it
+    CHECK(verdict_as("90-arm64-vmemmap-table-free-explore.toml", "v6.1") == "pass");
+    CHECK(verdict_as("90-arm64-vmemmap-table-free-explore.toml", "arm64-vmemmap-keep-tables") ==
+          "violation: vmemmap-pagetables");
+    CHECK(verdict_as("90-arm64-vmemmap-table-free-explore.toml", "arm64-v7-free-empty-tables") == "pass");
 }
 
 TEST_CASE("pagetables: bad input is one line naming line and field") {
