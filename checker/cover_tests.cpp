@@ -172,6 +172,9 @@ std::string format_sequences_json(const Scenario& sc, const Variant& v, const Co
                     break;
                 case ActionKind::DIMM_EJECT: steps.push_back({{"op", "dimm_eject"}, {"args", {{"slot", slot[a.target]}}}}); break;
                 case ActionKind::REMOVE_MEMORY: break;  // a driver call: no user-space equivalent
+                case ActionKind::DEV_MAP:
+                case ActionKind::DEV_UNMAP:
+                case ActionKind::SOFT_OFFLINE: break;  // no NVDIMM in the conformance guest
                 default: {
                     const unsigned d = m.blocks[a.target].dimm;
                     steps.push_back({{"op", action_kind_name(a.kind)},

@@ -161,6 +161,9 @@ std::string short_action(const Machine& m, const Action& a) {
         case ActionKind::ONLINE_MOVABLE: s = fmt::format("onM{}", m.blocks[a.target].memory_block_id); break;
         case ActionKind::OFFLINE: s = fmt::format("off{}", m.blocks[a.target].memory_block_id); break;
         case ActionKind::REMOVE_MEMORY: s = fmt::format("rm{}+{}", m.blocks[a.target].memory_block_id, a.count); break;
+        case ActionKind::DEV_MAP: s = "+" + m.devices[a.target].name; break;
+        case ActionKind::DEV_UNMAP: s = "-" + m.devices[a.target].name; break;
+        case ActionKind::SOFT_OFFLINE: s = "soft" + m.devices[a.target].name; break;
         default: s = "?";
     }
     if (a.fault.kind != FaultKind::NONE) s += fmt::format("!{}", fault_name(a.fault.kind));

@@ -77,6 +77,8 @@ struct Observation {
         MEMMAP_FREED_IN_USE,    // vmemmap backing freed while a present block's memmap uses it (I9)
         USAGE_READ_AFTER_FREE,  // pfn_section_valid() read ms->usage of a section whose usage was freed (I17)
         MEMORY_BLOCK_USE_AFTER_FREE,  // get_device()/put_device()/device_unregister() of a released memory_block (I18)
+        ZONE_DEVICE_PAGE_ONLINE,      // pfn_to_online_page() returned a page of a ZONE_DEVICE range (I19)
+        ALTMAP_LEAK,                  // memunmap_pages(): pgmap->altmap.alloc != 0 after arch_remove_memory() (I11)
     };
     Kind kind;
     const char* func;   // the kernel function that did it
@@ -105,7 +107,9 @@ struct VmemAltmap {        // struct vmem_altmap
     pfn_t base_pfn = 0;
     u64 free = 0;
     u64 alloc = 0;
+    u64 reserve = 0;       // pfns at base_pfn the altmap never hands out (devices: nd_pfn info block)
     int owner_block = -1;  // the hot-pluggable block whose pfns the altmap hands out
+    int owner_device = -1; // or the ZONE_DEVICE range (spec/ops/subsection.cpp)
 };
 
 struct Kernel;
@@ -184,6 +188,16 @@ struct KernelOps {
     // arch/powerpc/mm/init_64.c vmemmap_populated(): does any section whose struct pages
     // share the vmemmap page of `pfn` still answer pfn_valid()? (ppc64 vmemmap_free())
     flag (*vmemmap_populated)(Kernel&, pfn_t pfn);
+    // --- subsection hot-add: ZONE_DEVICE (issue 10 item 3; spec/ops/subsection.cpp) ------
+    // mm/memremap.c memremap_pages() -> pagemap_range(), memunmap_pages() -> pageunmap_range()
+    // of device `dev`; mm/memory-failure.c soft_offline_page() (the pfn walker user space
+    // can aim: /sys/devices/system/memory/soft_offline_page). The section work goes through
+    // the existing entries (arch_add_memory, sparse_add_section, section_deactivate,
+    // move_pfn_range_to_zone with ZONE_DEVICE_IDX, remove_pfn_range_from_zone, pfn helpers),
+    // which answer per subsection for the sections devices touch.
+    int (*memremap_pages)(Kernel&, unsigned dev);
+    void (*memunmap_pages)(Kernel&, unsigned dev);
+    int (*soft_offline_page)(Kernel&, pfn_t pfn);
 };
 
 struct Kernel {
