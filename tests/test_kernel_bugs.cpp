@@ -52,6 +52,10 @@ const Bug kBugs[] = {
      "79-usage-kfree-rcu-threads.toml"},
     {"bug-f47f758cff59-register-memory-double-put.toml", "bug-f47f758cff59", "v6.1", "memory-block-lifetime"},
     {"bug-93866f55f7e2-memory-block-ref-leak-on-remove.toml", "bug-93866f55f7e2", "v6.8", "memory-block-lifetime"},
+    // subsection hot-add (spec/ops/subsection.cpp, tests/test_zone_device.cpp)
+    {"bug-1f90a3477df3-zone-device-section-collision.toml", "bug-1f90a3477df3", "v6.1", "online-page"},
+    {"bug-ef69bc9f689d-early-section-partial-depopulate.toml", "bug-ef69bc9f689d", "v6.1", "memmap-init"},
+    {"bug-77e080e7680e-memunmap-uninitialized-first-page.toml", "bug-77e080e7680e", "v6.1", "memmap-init"},
 };
 
 }  // namespace
@@ -102,6 +106,9 @@ TEST_CASE("variants: every variant's table has the section and pfn helpers") {
         CHECK((v.ops.pfn_to_online_page != nullptr));
         CHECK((v.ops.sparse_remove_section != nullptr));
         CHECK((v.ops.vmemmap_populated != nullptr));
+        CHECK((v.ops.memremap_pages != nullptr));
+        CHECK((v.ops.memunmap_pages != nullptr));
+        CHECK((v.ops.soft_offline_page != nullptr));
     }
 }
 
