@@ -77,6 +77,11 @@ struct KernelParams {
     // arm64: the vmalloc and vmemmap ranges share an intermediate kernel page table (seed
     // 002, V7's `vmalloc_vmemmap_overlap`). Only the threaded model reads the page tables.
     bool vmalloc_vmemmap_overlap = false;
+    // CONFIG_SPARSEMEM_VMEMMAP. Off (classic SPARSEMEM): every section's memmap is one
+    // kvmalloc_node() allocation (__populate_section_memmap()), hotplug works in whole
+    // sections (check_pfn_span()), pfn_section_valid() is 1 without reading ms->usage, and
+    // CONFIG_MHP_MEMMAP_ON_MEMORY and CONFIG_ZONE_DEVICE do not exist (mm/Kconfig, 6.1).
+    bool sparsemem_vmemmap = true;
 };
 
 // One hot-pluggable memory block, precomputed from the DIMM table.

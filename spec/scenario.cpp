@@ -180,6 +180,8 @@ void validate_machine(const Machine& m, const std::string& file,
     }
     // [[device]]: ZONE_DEVICE ranges (spec/ops/subsection.cpp)
     if (m.devices.size() > MAX_DEVICES) fail("device", fmt::format("at most {} devices are supported", MAX_DEVICES));
+    if (!m.devices.empty() && !m.params.sparsemem_vmemmap)
+        fail("device", "CONFIG_ZONE_DEVICE depends on CONFIG_SPARSEMEM_VMEMMAP (kernel.sparsemem_vmemmap = false)");
     const std::uint64_t ppss = m.geo.pages_per_subsection, pps = m.geo.pages_per_section;
     if (!m.devices.empty() && pps / ppss > MAX_SUBSECTIONS_PER_SECTION)
         fail("device", fmt::format("devices need at most {} subsections per section (this geometry has {})",
@@ -495,7 +497,9 @@ Scenario load_scenario(const std::string& path) {
     // [kernel]
     if (const toml::table* k = r.table(doc, "kernel")) {
         r.only_keys(*k, "kernel", {"memmap_on_memory", "movable_node", "default_online_type", "online_policy",
-                                   "auto_movable_ratio", "auto_movable_numa_aware", "vmalloc_vmemmap_overlap"});
+                                   "auto_movable_ratio", "auto_movable_numa_aware", "vmalloc_vmemmap_overlap",
+                                   "sparsemem_vmemmap"});
+        m.params.sparsemem_vmemmap = r.boolean(*k, "sparsemem_vmemmap", "kernel.sparsemem_vmemmap").value_or(true);
         m.params.vmalloc_vmemmap_overlap =
             r.boolean(*k, "vmalloc_vmemmap_overlap", "kernel.vmalloc_vmemmap_overlap").value_or(false);
         if (const toml::node* n = k->get("memmap_on_memory")) {
@@ -640,6 +644,9 @@ Scenario load_scenario(const std::string& path) {
         }
     }
     validate_machine(m, path, [&](const std::string& field) { return r.line_of_path(doc, field); });
+    // Without CONFIG_SPARSEMEM_VMEMMAP there is no CONFIG_MHP_MEMMAP_ON_MEMORY:
+    // mhp_memmap_on_memory() is false whatever the command line says.
+    if (!m.params.sparsemem_vmemmap) m.params.memmap_on_memory = MemmapMode::DISABLE;
     m.finalize();
     if (const toml::table* mb = r.table(doc, "memblock")) sc.memblock = read_memblock(r, *mb, m);
     // [explore]

@@ -164,3 +164,54 @@ TEST_CASE("zone-device: an injected allocation failure leaves subsections behind
     CHECK((s.dev_sections[0].flags & SEC_TAINT_ZONE_DEVICE) == 0);
     CHECK(online_page(m, s, 0x1fe000));  // what online-page reports
 }
+
+TEST_CASE("no-vmemmap: the memmap comes from node memory per section, memmap_on_memory does not exist") {
+    const Scenario sc = load_scenario(scenario_path("54-no-vmemmap-explore.toml"));
+    const Machine& m = sc.machine;
+    CHECK_FALSE(m.params.sparsemem_vmemmap);
+    CHECK(m.params.memmap_on_memory == MemmapMode::DISABLE);  // asked for, but CONFIG_MHP_MEMMAP_ON_MEMORY is off
+    KernelState s = initial_state(m);
+    const StepResult r = apply_action(m, v61(), s, Action{ActionKind::DIMM_ADD, 0, 1, {}});
+    CHECK(r.rc == 0);
+    CHECK(s.blocks[0].nr_vmemmap_pages == 0);
+    CHECK(s.blocks[0].vmemmap_backing == BACKING_BUDDY);
+    CHECK(s.buddy_vmemmap_pages[0] == 512);  // 32768 struct pages * 64 B, kvmalloc_node()
+    // pfn_section_valid() is 1 without reading ms->usage: no observation even for a pfn of a
+    // section whose usage is gone.
+    KernelState t = s;
+    t.blocks[0].section_usage = 0;
+    Kernel k(m, v61(), t);
+    CHECK(k.ops.pfn_section_valid(k, m.blocks[0].start_pfn));
+    CHECK(k.nobs == 0);
+    // With VMEMMAP the same read is observed (I17).
+    Machine mv = m;
+    mv.params.sparsemem_vmemmap = true;
+    Kernel kv(mv, v61(), t);
+    CHECK_FALSE(kv.ops.pfn_section_valid(kv, m.blocks[0].start_pfn));
+    CHECK(kv.nobs == 1);
+}
+
+TEST_CASE("no-vmemmap: a [[device]] is refused (CONFIG_ZONE_DEVICE depends on SPARSEMEM_VMEMMAP)") {
+    const std::string p = write_temp("zd-novmemmap.toml", R"(name = "zd-novmemmap"
+[kernel]
+sparsemem_vmemmap = false
+[[boot]]
+node = 0
+zone = "Normal"
+start_pfn = 0x100000
+end_pfn = 0x1fc000
+[[device]]
+name = "ns"
+base_pfn = 0x1fc000
+subsections = 2
+[[step]]
+op = "memremap"
+device = "ns"
+)");
+    try {
+        load_scenario(p);
+        FAIL("expected a ScenarioError");
+    } catch (const ScenarioError& e) {
+        CHECK(std::string(e.what()).find("CONFIG_ZONE_DEVICE") != std::string::npos);
+    }
+}

@@ -103,8 +103,9 @@ int arch_add_memory(Kernel& k, int nid, pfn_t start, u64 nr_pages, VmemAltmap* a
         }
         altmap->alloc = 0;
     }
-    // check_pfn_span(): subsection alignment with SPARSEMEM_VMEMMAP.
-    if (start % g.pages_per_subsection || nr_pages % g.pages_per_subsection) {
+    // check_pfn_span(): subsection alignment with SPARSEMEM_VMEMMAP, whole sections without.
+    const u64 min_align = k.m.params.sparsemem_vmemmap ? g.pages_per_subsection : g.pages_per_section;
+    if (start % min_align || nr_pages % min_align) {
         k.observe(Observation::MISALIGNED_RANGE, "__add_pages", start, nr_pages);
         return -EINVAL;
     }
@@ -164,6 +165,7 @@ int sparse_add_section(Kernel& k, int nid, pfn_t pfn, u64 nr_pages, VmemAltmap* 
 int populate_section_memmap(Kernel& k, int nid, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
     if (k.m.block_of_pfn(pfn) < 0) return populate_subsection_memmap(k, nid, pfn, nr_pages, altmap);
     KCALL(k, "populate_section_memmap");
+    if (!k.m.params.sparsemem_vmemmap) k.say("__populate_section_memmap(): kvmalloc_node() of the section's memmap");
     const Geometry& g = k.m.geo;
     const u64 pages = (g.memmap_bytes(nr_pages) + g.page_size - 1) / g.page_size;
     const int b = k.m.block_of_pfn(pfn);

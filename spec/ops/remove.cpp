@@ -119,7 +119,8 @@ void depopulate_section_memmap(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* a
     // 16 MiB; it is freed only if vmemmap_populated() finds none of them pfn_valid(). The
     // model makes the reads (they are what b943f045a9af is about) but keeps its per-section
     // accounting of vmemmap pages [limitation: docs/limitations.md].
-    if (g.preset.rfind("ppc64", 0) == 0 && k.ops.vmemmap_populated(k, pfn))
+    if (!k.m.params.sparsemem_vmemmap) k.say("kvfree() of the section's memmap");
+    else if (g.preset.rfind("ppc64", 0) == 0 && k.ops.vmemmap_populated(k, pfn))
         k.say("vmemmap_populated(): another section still uses this vmemmap page");
     const u64 pages = (g.memmap_bytes(nr_pages) + g.page_size - 1) / g.page_size;
     const int b = k.m.block_of_pfn(pfn);

@@ -59,6 +59,7 @@ flag pfn_section_valid(Kernel& k, pfn_t pfn) {
     u32 bit = 0;
     bool boot = false;
     if (!block_section(k, pfn, b, bit, boot)) return boot;  // early sections: full map, or no section at all
+    if (!k.m.params.sparsemem_vmemmap) return true;  // !CONFIG_SPARSEMEM_VMEMMAP: "return 1", no ms->usage read
     if ((k.s.blocks[b].section_usage & bit) == 0) {
         k.observe(Observation::USAGE_READ_AFTER_FREE, "pfn_section_valid", pfn);
         return false;
