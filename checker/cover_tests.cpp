@@ -174,6 +174,9 @@ std::string format_sequences_json(const Scenario& sc, const Variant& v, const Co
                 case ActionKind::REMOVE_MEMORY: break;  // a driver call: no user-space equivalent
                 case ActionKind::HUGETLB_ALLOC:
                 case ActionKind::HUGETLB_FREE: break;  // the block a hugetlb page comes from is the kernel's choice
+                case ActionKind::DEV_MAP:
+                case ActionKind::DEV_UNMAP:
+                case ActionKind::SOFT_OFFLINE: break;  // no NVDIMM in the conformance guest
                 default: {
                     const unsigned d = m.blocks[a.target].dimm;
                     steps.push_back({{"op", action_kind_name(a.kind)},

@@ -163,6 +163,9 @@ std::string short_action(const Machine& m, const Action& a) {
         case ActionKind::REMOVE_MEMORY: s = fmt::format("rm{}+{}", m.blocks[a.target].memory_block_id, a.count); break;
         case ActionKind::HUGETLB_ALLOC: s = fmt::format("hp+{}", m.blocks[a.target].memory_block_id); break;
         case ActionKind::HUGETLB_FREE: s = fmt::format("hp-{}", m.blocks[a.target].memory_block_id); break;
+        case ActionKind::DEV_MAP: s = "+" + m.devices[a.target].name; break;
+        case ActionKind::DEV_UNMAP: s = "-" + m.devices[a.target].name; break;
+        case ActionKind::SOFT_OFFLINE: s = "soft" + m.devices[a.target].name; break;
         default: s = "?";
     }
     if (a.fault.kind != FaultKind::NONE) s += fmt::format("!{}", fault_name(a.fault.kind));

@@ -32,6 +32,14 @@ void add_with_faults(const Machine& m, std::vector<Action>& out, Action a, const
                 for (unsigned i = 0; i < blocks; ++i) with(FaultKind::NOTIFIER_VETO_PREPARE_ONLINE, i);
             break;
         }
+        case ActionKind::DEV_MAP: {  // a kzalloc() of ms->usage per section the range touches
+            const Device& d = m.devices[a.target];
+            const u64 pps = m.geo.pages_per_section;
+            const u64 nsec = (d.base_pfn + d.nr_pages + pps - 1) / pps - d.base_pfn / pps;
+            if (has(faults, FaultKind::SECTION_ENOMEM))
+                for (unsigned i = 0; i < nsec; ++i) with(FaultKind::SECTION_ENOMEM, i);
+            break;
+        }
         case ActionKind::DIMM_EJECT: {
             const unsigned first = m.dimm_first_block[a.target], blocks = m.dimms[a.target].nr_blocks;
             if (has(faults, FaultKind::UNMOVABLE_PAGES))
@@ -78,6 +86,12 @@ std::vector<Action> expand_alphabet(const Machine& m, const std::vector<ActionKi
                                             Action{k, static_cast<std::uint8_t>(first + i), static_cast<std::uint8_t>(c), {}},
                                             faults);
                 }
+                break;
+            case ActionKind::DEV_MAP:
+            case ActionKind::DEV_UNMAP:
+            case ActionKind::SOFT_OFFLINE:
+                for (unsigned d = 0; d < m.devices.size(); ++d)
+                    add_with_faults(m, out, Action{k, static_cast<std::uint8_t>(d), 1, {}}, faults);
                 break;
             default:
                 for (unsigned b = 0; b < m.blocks.size(); ++b)

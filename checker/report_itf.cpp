@@ -57,6 +57,9 @@ ojson action_json(const Machine& m, const Action& a) {
             j["memory_block"] = m.blocks[a.target].memory_block_id;
             j["count"] = a.count;
             break;
+        case ActionKind::DEV_MAP:
+        case ActionKind::DEV_UNMAP:
+        case ActionKind::SOFT_OFFLINE: j["device"] = m.devices[a.target].name; break;
         default: j["memory_block"] = m.blocks[a.target].memory_block_id;
     }
     if (a.fault.kind == FaultKind::NONE) {
@@ -328,6 +331,15 @@ LoadedTrace load_itf(const std::string& path, const std::string& scenario_overri
                     found = true;
                 }
             if (!found) r.fail(aw + ".dimm", fmt::format("no DIMM '{}' in scenario {}", name, t.sc.name));
+        } else if (device_action(a.kind)) {
+            const std::string name = r.str(aj, "device", aw);
+            bool found = false;
+            for (unsigned d = 0; d < m.devices.size(); ++d)
+                if (m.devices[d].name == name) {
+                    a.target = static_cast<std::uint8_t>(d);
+                    found = true;
+                }
+            if (!found) r.fail(aw + ".device", fmt::format("no device '{}' in scenario {}", name, t.sc.name));
         } else {
             a.target = block_index(r.num(aj, "memory_block", aw, {0, ~0ull}), aw + ".memory_block");
             if (a.kind == ActionKind::REMOVE_MEMORY) {

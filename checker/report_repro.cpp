@@ -158,6 +158,12 @@ ReproScripts format_repro(const LoadedTrace& t, const ReplayReport& rep, const s
                 g += fmt::format("echo \"note step {}: which block a hugetlb page comes from is the kernel's choice: skipped\"\n",
                                  i + 1);
                 break;
+            case ActionKind::DEV_MAP:
+            case ActionKind::DEV_UNMAP:
+            case ActionKind::SOFT_OFFLINE:
+                g += fmt::format("echo \"note step {}: {} needs an emulated NVDIMM namespace; not generated: skipped\"\n", i + 1,
+                                 comment(action_label(m, a)));
+                break;
             default: {
                 const std::string want = st.rc == 0 ? "ok" : strerror_text(rc);
                 g += fmt::format("write $MEM/memory{}/state {} \"{}\"\n", m.blocks[a.target].memory_block_id,

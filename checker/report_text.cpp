@@ -14,6 +14,7 @@ std::string describe_machine(const Machine& m) {
         m.nr_nodes,
         m.params.memmap_on_memory == MemmapMode::DISABLE ? "0" : (m.params.memmap_on_memory == MemmapMode::ENABLE ? "1" : "force"),
         m.params.movable_node ? 1 : 0, online_type_name(m.params.default_online_type));
+    if (!m.params.sparsemem_vmemmap) s += "; SPARSEMEM without VMEMMAP (memmap per section, kvmalloc_node)";
     for (const BootZone& z : m.boot)
         s += fmt::format("\n  boot  node {} {:<7} [{:#x}, {:#x}) present {} managed {}", z.node, zone_name(z.zone),
                          z.start_pfn, z.end_pfn, z.present, z.managed);

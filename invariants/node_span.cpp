@@ -20,6 +20,16 @@ static bool node_span_holds(const Machine& m, const KernelState& s, Violation* o
                 hi = std::max<u64>(hi, z.end_pfn());
             }
         }
+        // ZONE_DEVICE (KernelState::dev_zone) is one of the node's zones too.
+        if (const DevZoneState& dz = s.dev_zone[nid]; dz.spanned_pages) {
+            if (!hi) {
+                lo = dz.zone_start_pfn;
+                hi = dz.zone_start_pfn + dz.spanned_pages;
+            } else {
+                lo = std::min<u64>(lo, dz.zone_start_pfn);
+                hi = std::max<u64>(hi, dz.zone_start_pfn + dz.spanned_pages);
+            }
+        }
         const NodeState& n = s.nodes[nid];
         if (n.node_start_pfn == lo && n.node_spanned_pages == hi - lo) continue;
         *out = {"node-span", "node span = hull of its zones' spans",

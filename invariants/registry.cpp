@@ -24,6 +24,7 @@ const std::vector<Invariant>& all_invariants() {
         inv::register_usage_lifetime(v);
         inv::register_memory_block_lifetime(v);
         inv::register_vmemmap_pagetables(v);
+        inv::register_zone_device(v);
         return v;
     }();
     return list;

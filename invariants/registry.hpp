@@ -20,6 +20,7 @@ void register_refused_unchanged(std::vector<Invariant>&);
 void register_round_trip(std::vector<Invariant>&);
 void register_memmap_freed_in_use(std::vector<Invariant>&);
 void register_usage_lifetime(std::vector<Invariant>&);
+void register_zone_device(std::vector<Invariant>& v);
 void register_memory_block_lifetime(std::vector<Invariant>&);
 void register_vmemmap_pagetables(std::vector<Invariant>&);
 }  // namespace hp::HP_DOMAIN::inv

@@ -16,6 +16,9 @@ const char* action_kind_name(ActionKind k) {
         case ActionKind::REMOVE_MEMORY: return "remove";
         case ActionKind::HUGETLB_ALLOC: return "hugetlb_alloc";
         case ActionKind::HUGETLB_FREE: return "hugetlb_free";
+        case ActionKind::DEV_MAP: return "memremap";
+        case ActionKind::DEV_UNMAP: return "memunmap";
+        case ActionKind::SOFT_OFFLINE: return "soft_offline_page";
         case ActionKind::COUNT: break;
     }
     return "?";
@@ -59,6 +62,9 @@ bool action_enabled(const Machine& m, const KernelState& s, const Action& a) {
             for (unsigned b = a.target; b < a.target + a.count; ++b)
                 if (s.blocks[b].state == BLOCK_ABSENT) return false;
             return true;
+        case ActionKind::DEV_MAP: return a.target < m.devices.size() && !s.devices[a.target].mapped;
+        case ActionKind::DEV_UNMAP: return a.target < m.devices.size() && s.devices[a.target].mapped;
+        case ActionKind::SOFT_OFFLINE: return a.target < m.devices.size();  // the sysfs file always exists
         default: return s.blocks[a.target].state != BLOCK_ABSENT;  // the sysfs file exists
     }
     (void)m;
@@ -84,6 +90,9 @@ StepResult apply_action(const Machine& m, const KernelOps& ops, KernelState& s, 
             break;
         case ActionKind::HUGETLB_ALLOC: rc = ops.hugetlb_alloc(k, a.target); break;
         case ActionKind::HUGETLB_FREE: rc = ops.hugetlb_free(k, a.target); break;
+        case ActionKind::DEV_MAP: rc = ops.memremap_pages(k, a.target); break;
+        case ActionKind::DEV_UNMAP: ops.memunmap_pages(k, a.target); break;
+        case ActionKind::SOFT_OFFLINE: rc = ops.soft_offline_page(k, m.devices[a.target].base_pfn); break;
         case ActionKind::COUNT: break;
     }
     StepResult r;
@@ -116,6 +125,16 @@ std::string describe_action(const Machine& m, const Action& a) {
                                "pool {} a 2 MiB page in memory{}",
                                a.kind == ActionKind::HUGETLB_ALLOC ? "+1" : "-1", m.blocks[a.target].nid,
                                a.kind == ActionKind::HUGETLB_ALLOC ? "gains" : "loses", m.blocks[a.target].memory_block_id);
+        case ActionKind::DEV_MAP:
+            return fmt::format("ndctl enable-namespace {}   # devm_memremap_pages() of [{:#x}, {:#x}){}", m.devices[a.target].name,
+                               m.devices[a.target].base_pfn * m.geo.page_size,
+                               (m.devices[a.target].base_pfn + m.devices[a.target].nr_pages) * m.geo.page_size,
+                               m.devices[a.target].altmap ? ", memmap on the device (altmap)" : "");
+        case ActionKind::DEV_UNMAP:
+            return fmt::format("ndctl disable-namespace {}   # memunmap_pages()", m.devices[a.target].name);
+        case ActionKind::SOFT_OFFLINE:
+            return fmt::format("echo {:#x} > /sys/devices/system/memory/soft_offline_page   # first page of {}",
+                               m.devices[a.target].base_pfn * m.geo.page_size, m.devices[a.target].name);
         default:
             return fmt::format("echo {} > /sys/devices/system/memory/memory{}/state", action_kind_name(a.kind),
                                m.blocks[a.target].memory_block_id);
@@ -130,6 +149,9 @@ std::string action_label(const Machine& m, const Action& a) {
         case ActionKind::REMOVE_MEMORY:
             s = fmt::format("remove memory{}+{}", m.blocks[a.target].memory_block_id, a.count);
             break;
+        case ActionKind::DEV_MAP:
+        case ActionKind::DEV_UNMAP:
+        case ActionKind::SOFT_OFFLINE: s = fmt::format("{} {}", action_kind_name(a.kind), m.devices[a.target].name); break;
         default: s = fmt::format("{} memory{}", action_kind_name(a.kind), m.blocks[a.target].memory_block_id);
     }
     if (a.fault.kind != FaultKind::NONE) {

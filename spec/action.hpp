@@ -18,8 +18,15 @@ enum class ActionKind : std::uint8_t {
     REMOVE_MEMORY,   // a driver calls remove_memory(start, size) on blocks [target, target+count)
     HUGETLB_ALLOC,   // a 2 MiB hugetlb page is allocated from block `target` (HVO; [kernel] hugetlb_optimize_vmemmap)
     HUGETLB_FREE,    // ... and freed back to the buddy
+    DEV_MAP,         // a pmem driver's devm_memremap_pages() of device `target` (ndctl enable-namespace)
+    DEV_UNMAP,       // its memunmap_pages() (ndctl disable-namespace)
+    SOFT_OFFLINE,    // echo <device's first phys addr> > /sys/devices/system/memory/soft_offline_page
     COUNT
 };
+// The target of these is a [[device]] (Machine::devices), not a block or a DIMM.
+inline bool device_action(ActionKind k) {
+    return k == ActionKind::DEV_MAP || k == ActionKind::DEV_UNMAP || k == ActionKind::SOFT_OFFLINE;
+}
 const char* action_kind_name(ActionKind k);  // "add", "eject", "online", ... (scenario spelling)
 bool parse_action_kind(const std::string& s, ActionKind& out);
 

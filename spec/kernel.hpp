@@ -82,6 +82,8 @@ struct Observation {
         VMEMMAP_FREED_IN_USE,   // a vmemmap leaf (or its PTE pages) freed while a section's struct pages live in it
         VMEMMAP_UNMAPPED_WRITE, // a write (memset PAGE_UNUSED) through a vmemmap address with no mapping: an oops
         PGTABLE_FREED_IN_USE,   // a page-table page freed while one of its entries still maps something
+        ZONE_DEVICE_PAGE_ONLINE,      // pfn_to_online_page() returned a page of a ZONE_DEVICE range (I22)
+        ALTMAP_LEAK,                  // memunmap_pages(): pgmap->altmap.alloc != 0 after arch_remove_memory() (I11)
     };
     Kind kind;
     const char* func;   // the kernel function that did it
@@ -110,7 +112,9 @@ struct VmemAltmap {        // struct vmem_altmap
     pfn_t base_pfn = 0;
     u64 free = 0;
     u64 alloc = 0;
+    u64 reserve = 0;       // pfns at base_pfn the altmap never hands out (devices: nd_pfn info block)
     int owner_block = -1;  // the hot-pluggable block whose pfns the altmap hands out
+    int owner_device = -1; // or the ZONE_DEVICE range (spec/ops/subsection.cpp)
 };
 
 struct Kernel;
@@ -214,6 +218,16 @@ struct KernelOps {
     flag (*vmemmap_should_optimize)(Kernel&, unsigned block);
     int (*hugetlb_vmemmap_restore)(Kernel&, unsigned block);
     void (*dissolve_free_huge_pages)(Kernel&, pfn_t start, pfn_t end);
+    // --- subsection hot-add: ZONE_DEVICE (issue 10 item 3; spec/ops/subsection.cpp) ------
+    // mm/memremap.c memremap_pages() -> pagemap_range(), memunmap_pages() -> pageunmap_range()
+    // of device `dev`; mm/memory-failure.c soft_offline_page() (the pfn walker user space
+    // can aim: /sys/devices/system/memory/soft_offline_page). The section work goes through
+    // the existing entries (arch_add_memory, sparse_add_section, section_deactivate,
+    // move_pfn_range_to_zone with ZONE_DEVICE_IDX, remove_pfn_range_from_zone, pfn helpers),
+    // which answer per subsection for the sections devices touch.
+    int (*memremap_pages)(Kernel&, unsigned dev);
+    void (*memunmap_pages)(Kernel&, unsigned dev);
+    int (*soft_offline_page)(Kernel&, pfn_t pfn);
 };
 
 struct Kernel {

@@ -25,6 +25,31 @@ void Machine::finalize() {
             blocks.push_back(b);
         }
     }
+    // The sections device ranges touch, each with the subsections boot memory holds.
+    dev_sections.clear();
+    for (const Device& d : devices) {
+        const u64 pps = geo.pages_per_section;
+        for (pfn_t sec = d.base_pfn - d.base_pfn % pps; sec < d.base_pfn + d.nr_pages; sec += pps) {
+            bool known = false;
+            for (const DevSectionInfo& i : dev_sections) known = known || i.start_pfn == sec;
+            if (known) continue;
+            DevSectionInfo info;
+            info.start_pfn = sec;
+            for (const BootZone& z : boot) {
+                if (z.end_pfn <= sec || z.start_pfn >= sec + pps) continue;
+                const pfn_t lo = std::max<pfn_t>(z.start_pfn, sec), hi = std::min<pfn_t>(z.end_pfn, sec + pps);
+                info.early = true;
+                // subsection_map_init(): every subsection the boot range touches
+                const pfn_t lo_al = lo - lo % geo.pages_per_subsection;
+                info.boot_map |= subsection_mask(lo_al, (hi - lo_al + geo.pages_per_subsection - 1) /
+                                                            geo.pages_per_subsection * geo.pages_per_subsection);
+            }
+            dev_sections.push_back(info);
+        }
+    }
+    if constexpr (!kSymbolic)
+        std::sort(dev_sections.begin(), dev_sections.end(),
+                  [](const DevSectionInfo& a, const DevSectionInfo& b) { return a.start_pfn < b.start_pfn; });
     if (cpus_per_node.size() < static_cast<size_t>(nr_nodes)) cpus_per_node.resize(nr_nodes, 0);
     // A direct lookup table for block_of_pfn(), which every pfn query uses.
     block_index.clear();
@@ -59,6 +84,24 @@ int Machine::block_of_pfn(pfn_t pfn) const {
             return static_cast<int>(dimm_first_block[d] + as_index((pfn - dm.base_pfn) / geo.pages_per_block, dm.nr_blocks, 0));
     }
     return -1;
+}
+
+int Machine::dev_section_of_pfn(pfn_t pfn) const {
+    for (unsigned i = 0; i < dev_sections.size(); ++i)
+        if (pfn >= dev_sections[i].start_pfn && pfn < dev_sections[i].start_pfn + geo.pages_per_section)
+            return static_cast<int>(i);
+    return -1;
+}
+
+u64 Machine::subsection_mask(pfn_t pfn, u64 nr_pages) const {
+    const u64 first = (pfn % geo.pages_per_section) / geo.pages_per_subsection;
+    const u64 n = nr_pages / geo.pages_per_subsection;
+    if constexpr (kSymbolic) {  // n < 64: the loader keeps subsections_per_section <= 64 for devices
+        return ((u64(1) << n) - u64(1)) << first;
+    } else {
+        const u64 ones = n >= 64 ? ~0ull : (1ull << n) - 1;
+        return first >= 64 ? 0 : ones << first;
+    }
 }
 
 const BootZone* Machine::boot_zone_of_pfn(pfn_t pfn) const {

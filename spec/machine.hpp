@@ -15,6 +15,10 @@ inline constexpr int MAX_NODES = 4;
 inline constexpr int MAX_DIMMS = 8;
 inline constexpr int MAX_BLOCKS = 32;            // hot-pluggable memory blocks over all DIMMs
 inline constexpr int MAX_SECTIONS_PER_BLOCK = 16;
+// Subsection hot-add (spec/ops/subsection.cpp): ZONE_DEVICE ranges and the sections they touch.
+inline constexpr int MAX_DEVICES = 4;
+inline constexpr int MAX_DEV_SECTIONS = 8;
+inline constexpr unsigned MAX_SUBSECTIONS_PER_SECTION = 64;  // subsection_map is one u64 in the model
 }  // namespace hp
 
 namespace hp::HP_DOMAIN {
@@ -39,6 +43,28 @@ struct Dimm {
     unsigned nr_blocks = 1;
 };
 
+// A ZONE_DEVICE range (a pmem namespace: nd_pfn / dax_pmem -> devm_memremap_pages(),
+// one dev_pagemap with one range). Any subsection-aligned size; it may share sections with
+// boot System RAM (early sections) or with another device ("mixed sections").
+struct Device {
+    std::string name;
+    int node = 0;
+    pfn_t base_pfn = 0;
+    u64 nr_pages = 0;          // a multiple of PAGES_PER_SUBSECTION
+    bool altmap = false;       // pgmap->altmap: the memmap lives at the start of the range
+    u64 altmap_reserve = 0;    // vmem_altmap.reserve: pfns before the memmap (nd_pfn info block)
+    u64 altmap_free = 0;       // vmem_altmap.free: pfns set aside for the memmap
+    // pfn_first(): the first pfn memmap_init_zone_device() initializes
+    pfn_t pfn_first() const { return base_pfn + (altmap ? altmap_reserve + altmap_free : 0); }
+};
+
+// A section some device range touches (mem_section of the device paths).
+struct DevSectionInfo {
+    pfn_t start_pfn = 0;
+    bool early = false;        // SECTION_IS_EARLY: it also holds boot memory
+    u64 boot_map = 0;          // subsections holding boot memory (subsection_map_init())
+};
+
 // Kernel command line and sysfs knobs (docs/kernel-reference.md §2.1).
 struct KernelParams {
     MemmapMode memmap_on_memory = MemmapMode::DISABLE;  // memory_hotplug.memmap_on_memory
@@ -58,6 +84,11 @@ struct KernelParams {
     // hugetlb_free_vmemmap=on / vm.hugetlb_optimize_vmemmap (HVO, mm/hugetlb_vmemmap.c);
     // needs pagetables (x86_64 only).
     bool hugetlb_optimize_vmemmap = false;
+    // CONFIG_SPARSEMEM_VMEMMAP. Off (classic SPARSEMEM): every section's memmap is one
+    // kvmalloc_node() allocation (__populate_section_memmap()), hotplug works in whole
+    // sections (check_pfn_span()), pfn_section_valid() is 1 without reading ms->usage, and
+    // CONFIG_MHP_MEMMAP_ON_MEMORY and CONFIG_ZONE_DEVICE do not exist (mm/Kconfig, 6.1).
+    bool sparsemem_vmemmap = true;
 };
 
 // One hot-pluggable memory block, precomputed from the DIMM table.
@@ -83,11 +114,17 @@ struct Machine {
     pfn_t hotplug_base = 0;                  // lowest DIMM pfn
     std::vector<int> block_index;            // (pfn - hotplug_base) / block -> block or -1
     PtLayout pt;                             // kernel page tables (params.pagetables; spec/pagetable.cpp)
+    std::vector<Device> devices;             // ZONE_DEVICE ranges ([[device]]), disjoint from RAM and DIMMs
+    std::vector<DevSectionInfo> dev_sections;  // derived by finalize(), in pfn order
 
     void finalize();
     pfn_t block_end_pfn(unsigned b) const { return blocks[b].start_pfn + geo.pages_per_block; }
     // Index of the hot-pluggable block containing pfn, or -1.
     int block_of_pfn(pfn_t pfn) const;
+    // Index into dev_sections of the section holding pfn, or -1 (no device touches it).
+    int dev_section_of_pfn(pfn_t pfn) const;
+    // Subsection bits of [pfn, pfn + nr_pages) inside its section (subsection_mask_set()).
+    u64 subsection_mask(pfn_t pfn, u64 nr_pages) const;
     // Boot zone containing pfn, or nullptr.
     const BootZone* boot_zone_of_pfn(pfn_t pfn) const;
     // Boot present/managed pages of a zone (present_early_pages), 0 if it has no boot memory.

@@ -10,6 +10,7 @@ std::string_view zone_name(unsigned z) {
         case ZONE_DMA32: return "DMA32";
         case ZONE_NORMAL: return "Normal";
         case ZONE_MOVABLE: return "Movable";
+        case ZONE_DEVICE_IDX: return "Device";
         default: return "none";
     }
 }
@@ -41,6 +42,8 @@ std::string_view errno_name(int e) {
         case ENODEV: return "ENODEV";
         case EINVAL: return "EINVAL";
         case EHWPOISON: return "EHWPOISON";
+        case EIO: return "EIO";      // soft_offline_page(): not an online page
+        case ENXIO: return "ENXIO";  // soft_offline_page(): !pfn_valid()
         default: return "E?";
     }
 }

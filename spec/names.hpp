@@ -8,6 +8,9 @@ namespace hp {
 
 // enum zone_type (x86_64 / arm64 order; ZONE_DEVICE is not modelled).
 enum ZoneIdx : std::uint8_t { ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, ZONE_MOVABLE, MAX_NR_ZONES };
+// ZONE_DEVICE is kept out of nodes[].zones[] (KernelState::dev_zone holds its span); kernel
+// functions taking a zone index are passed this for it (spec/ops/subsection.cpp).
+inline constexpr unsigned ZONE_DEVICE_IDX = MAX_NR_ZONES;
 inline constexpr std::uint8_t NO_ZONE = 0xf;  // mem->zone == NULL
 std::string_view zone_name(unsigned z);        // "DMA", "DMA32", "Normal", "Movable" as /proc/zoneinfo
 

@@ -109,7 +109,7 @@ bool parse_fault(const std::string& s, FaultKind& f) {
 }
 
 bool parse_errno(const std::string& s, int& e) {
-    for (int v : {0, E2BIG, ENOMEM, EBUSY, EEXIST, ENODEV, EINVAL, EHWPOISON})
+    for (int v : {0, E2BIG, ENOMEM, EBUSY, EEXIST, ENODEV, EINVAL, EHWPOISON, EIO, ENXIO})
         if (s == errno_name(v)) {
             e = v;
             return true;
@@ -177,6 +177,45 @@ void validate_machine(const Machine& m, const std::string& file,
             if (dm.base_pfn < other.base_pfn + other.nr_blocks * ppb && other.base_pfn < end)
                 fail(f + ".base_pfn", fmt::format("overlaps {}", other.name));
             if (other.name == dm.name) fail(f + ".name", fmt::format("duplicate DIMM name '{}'", dm.name));
+        }
+    }
+    // [[device]]: ZONE_DEVICE ranges (spec/ops/subsection.cpp)
+    if (m.devices.size() > MAX_DEVICES) fail("device", fmt::format("at most {} devices are supported", MAX_DEVICES));
+    if (!m.devices.empty() && !m.params.sparsemem_vmemmap)
+        fail("device", "CONFIG_ZONE_DEVICE depends on CONFIG_SPARSEMEM_VMEMMAP (kernel.sparsemem_vmemmap = false)");
+    const std::uint64_t ppss = m.geo.pages_per_subsection, pps = m.geo.pages_per_section;
+    if (!m.devices.empty() && pps / ppss > MAX_SUBSECTIONS_PER_SECTION)
+        fail("device", fmt::format("devices need at most {} subsections per section (this geometry has {})",
+                                   MAX_SUBSECTIONS_PER_SECTION, pps / ppss));
+    std::vector<std::uint64_t> sections;
+    for (size_t d = 0; d < m.devices.size(); ++d) {
+        const Device& dv = m.devices[d];
+        const std::string f = fmt::format("device[{}]", d);
+        if (dv.node < 0 || dv.node >= m.nr_nodes) fail(f + ".node", fmt::format("node {} does not exist", dv.node));
+        if (dv.base_pfn % ppss)
+            fail(f + ".base_pfn", fmt::format("{:#x} is not aligned to a subsection ({} pages)", dv.base_pfn, ppss));
+        if (dv.nr_pages == 0 || dv.nr_pages % ppss) fail(f + ".subsections", "a device is a whole number of subsections, at least one");
+        const std::uint64_t end = dv.base_pfn + dv.nr_pages;
+        if (end >= (1ull << 32)) fail(f + ".base_pfn", "the model keeps pfns below 2^32");
+        if (dv.altmap && dv.altmap_reserve + dv.altmap_free >= dv.nr_pages)
+            fail(f + ".altmap", "the altmap (reserve + memmap) leaves no page for data");
+        for (const BootZone& z : m.boot)
+            if (dv.base_pfn < z.end_pfn && z.start_pfn < end)
+                fail(f + ".base_pfn", fmt::format("overlaps boot memory [{:#x}, {:#x}): region_intersects() refuses it",
+                                                  z.start_pfn, z.end_pfn));
+        for (const Dimm& dm : m.dimms)
+            if (dv.base_pfn < dm.base_pfn + dm.nr_blocks * ppb && dm.base_pfn < end)
+                fail(f + ".base_pfn", fmt::format("overlaps the slot of {}", dm.name));
+        for (size_t o = 0; o < d; ++o) {
+            const Device& other = m.devices[o];
+            if (dv.base_pfn < other.base_pfn + other.nr_pages && other.base_pfn < end)
+                fail(f + ".base_pfn", fmt::format("overlaps {}", other.name));
+            if (other.name == dv.name) fail(f + ".name", fmt::format("duplicate device name '{}'", dv.name));
+        }
+        for (std::uint64_t s = dv.base_pfn / pps; s <= (end - 1) / pps; ++s) {
+            if (std::find(sections.begin(), sections.end(), s) == sections.end()) sections.push_back(s);
+            if (sections.size() > MAX_DEV_SECTIONS)
+                fail(f + ".subsections", fmt::format("devices may touch at most {} sections", MAX_DEV_SECTIONS));
         }
     }
 }
@@ -400,7 +439,7 @@ Scenario load_scenario(const std::string& path) {
         throw ScenarioError(path, std::max(1L, static_cast<long>(src.begin.line)), "syntax", std::string(e.description()));
     }
     r.only_keys(doc, "", {"name", "description", "variant", "expect", "invariants", "geometry", "kernel", "nodes",
-                          "cpus_per_node", "boot_ram_mb", "boot", "dimm", "explore", "step", "tags", "memblock",
+                          "cpus_per_node", "boot_ram_mb", "boot", "dimm", "device", "explore", "step", "tags", "memblock",
                           "setup", "threads"});
     Scenario sc;
     sc.path = path;
@@ -460,7 +499,7 @@ Scenario load_scenario(const std::string& path) {
     if (const toml::table* k = r.table(doc, "kernel")) {
         r.only_keys(*k, "kernel", {"memmap_on_memory", "movable_node", "default_online_type", "online_policy",
                                    "auto_movable_ratio", "auto_movable_numa_aware", "vmalloc_vmemmap_overlap",
-                                   "pagetables", "hugetlb_optimize_vmemmap"});
+                                   "pagetables", "hugetlb_optimize_vmemmap", "sparsemem_vmemmap"});
         m.params.pagetables = r.boolean(*k, "pagetables", "kernel.pagetables").value_or(false);
         m.params.hugetlb_optimize_vmemmap =
             r.boolean(*k, "hugetlb_optimize_vmemmap", "kernel.hugetlb_optimize_vmemmap").value_or(false);
@@ -471,6 +510,7 @@ Scenario load_scenario(const std::string& path) {
                 r.fail(*k->get("hugetlb_optimize_vmemmap"), "kernel.hugetlb_optimize_vmemmap",
                        "HVO is modelled for x86_64 with 4K pages and 64-byte struct pages");
         }
+        m.params.sparsemem_vmemmap = r.boolean(*k, "sparsemem_vmemmap", "kernel.sparsemem_vmemmap").value_or(true);
         m.params.vmalloc_vmemmap_overlap =
             r.boolean(*k, "vmalloc_vmemmap_overlap", "kernel.vmalloc_vmemmap_overlap").value_or(false);
         if (const toml::node* n = k->get("memmap_on_memory")) {
@@ -580,7 +620,50 @@ Scenario load_scenario(const std::string& path) {
             m.dimms.push_back(d);
         }
     }
+    if (const toml::node* n = doc.get("device")) {
+        const toml::array* a = n->as_array();
+        if (!a) r.fail(*n, "device", "expected [[device]] tables");
+        for (size_t i = 0; i < a->size(); ++i) {
+            const toml::table* t = (*a)[i].as_table();
+            const std::string f = fmt::format("device[{}]", i);
+            if (!t) r.fail((*a)[i], f, "expected a table");
+            r.only_keys(*t, f, {"name", "node", "base_pfn", "subsections", "altmap", "altmap_reserve"});
+            Device d;
+            d.name = r.str(*t, "name", f + ".name").value_or(fmt::format("pmem{}", i));
+            if (!qemu_id(d.name))
+                r.fail(*t->get("name"), f + ".name", "a device name: a letter, then letters, digits, '-', '.' or '_' (at most 64)");
+            d.node = static_cast<int>(r.uint(*t, "node", f + ".node", node_range).value_or(0));
+            const auto base = r.uint(*t, "base_pfn", f + ".base_pfn", kPfn);
+            if (!base) r.fail(*t, f + ".base_pfn", "the device's first pfn is required");
+            d.base_pfn = *base;
+            const auto subs = r.uint(*t, "subsections", f + ".subsections", {1, 1u << 16});
+            if (!subs) r.fail(*t, f + ".subsections", "the size in subsections is required");
+            d.nr_pages = *subs * m.geo.pages_per_subsection;
+            d.altmap = r.boolean(*t, "altmap", f + ".altmap").value_or(false);
+            // nd_pfn: info_block_reserve() = 8 KiB before the memmap
+            d.altmap_reserve = r.uint(*t, "altmap_reserve", f + ".altmap_reserve", {0, 1u << 16})
+                                   .value_or(d.altmap ? (8192 + m.geo.page_size - 1) / m.geo.page_size : 0);
+            if (!d.altmap) d.altmap_reserve = 0;
+            // vmem_altmap.free: the struct pages of every section chunk of the range
+            const std::uint64_t pps = m.geo.pages_per_section;
+            for (std::uint64_t p = d.base_pfn, end = d.base_pfn + d.nr_pages; d.altmap && p < end;) {
+                const std::uint64_t cur = std::min<std::uint64_t>(end - p, pps - p % pps);
+                d.altmap_free += (m.geo.memmap_bytes(cur) + m.geo.page_size - 1) / m.geo.page_size;
+                p += cur;
+            }
+            m.devices.push_back(d);
+        }
+    }
     validate_machine(m, path, [&](const std::string& field) { return r.line_of_path(doc, field); });
+    // Without CONFIG_SPARSEMEM_VMEMMAP there is no CONFIG_MHP_MEMMAP_ON_MEMORY:
+    // mhp_memmap_on_memory() is false whatever the command line says.
+    if (!m.params.sparsemem_vmemmap) m.params.memmap_on_memory = MemmapMode::DISABLE;
+    // The two sub-models have not been joined yet: vmemmap page tables are kept for memory
+    // blocks only, and without CONFIG_SPARSEMEM_VMEMMAP there is no vmemmap to map.
+    if (m.params.pagetables && (!m.devices.empty() || !m.params.sparsemem_vmemmap))
+        throw ScenarioError(path, r.line_of_path(doc, "kernel.pagetables"), "kernel.pagetables",
+                            !m.devices.empty() ? "page tables are not modelled together with [[device]] ranges yet"
+                                               : "there are no vmemmap page tables without sparsemem_vmemmap");
     m.finalize();
     if (const std::string why = compute_pt_layout(m, m.params.pagetables); !why.empty())
         throw ScenarioError(path, r.line_of_path(doc, "kernel.pagetables"), "kernel.pagetables", why);
@@ -603,7 +686,8 @@ Scenario load_scenario(const std::string& path) {
             ActionKind k;
             if (!parse_action_kind(s, k))
                 r.fail(n, f, fmt::format("unknown action '{}' (add, eject, online, online_kernel, online_movable, "
-                                         "offline, remove, hugetlb_alloc, hugetlb_free)", s));
+                                         "offline, remove, hugetlb_alloc, hugetlb_free, memremap, memunmap, "
+                                         "soft_offline_page)", s));
             if ((k == ActionKind::HUGETLB_ALLOC || k == ActionKind::HUGETLB_FREE) && !m.params.pagetables)
                 r.fail(n, f, "hugetlb_alloc/hugetlb_free need [kernel] pagetables = true (or hugetlb_optimize_vmemmap)");
             sc.actions.push_back(k);
@@ -644,7 +728,7 @@ Scenario load_scenario(const std::string& path) {
             const toml::table* t = (*a)[i].as_table();
             const std::string f = fmt::format("step[{}]", i);
             if (!t) r.fail((*a)[i], f, "expected a table");
-            r.only_keys(*t, f, {"op", "dimm", "block", "count", "fault", "fault_index", "expect_rc", "expect_zone",
+            r.only_keys(*t, f, {"op", "dimm", "block", "device", "count", "fault", "fault_index", "expect_rc", "expect_zone",
                                 "expect_state", "expect_valid_zones"});
             LitmusStep st;
             st.line = r.line_of(*t);
@@ -655,6 +739,11 @@ Scenario load_scenario(const std::string& path) {
                 auto it = std::find_if(m.dimms.begin(), m.dimms.end(), [&](const Dimm& d) { return d.name == dn; });
                 if (it == m.dimms.end()) r.fail(*t, f + ".dimm", fmt::format("no DIMM named '{}'", dn));
                 st.action.target = static_cast<std::uint8_t>(it - m.dimms.begin());
+            } else if (device_action(st.action.kind)) {
+                const std::string dn = r.str(*t, "device", f + ".device").value_or("");
+                auto it = std::find_if(m.devices.begin(), m.devices.end(), [&](const Device& d) { return d.name == dn; });
+                if (it == m.devices.end()) r.fail(*t, f + ".device", fmt::format("no device named '{}'", dn));
+                st.action.target = static_cast<std::uint8_t>(it - m.devices.begin());
             } else {
                 auto id = r.uint(*t, "block", f + ".block", {0, ~0ull});
                 if (!id) r.fail(*t, f + ".block", "the memory block number (memoryN) is required");

@@ -85,6 +85,15 @@ KernelState initial_state(const Machine& m) {
         s.blocks[b].vmemmap_backing = BACKING_NONE;
     }
     init_pagetables(m, s.pt);
+    for (int d = 0; d < MAX_DEVICES; ++d) s.devices[d].vmemmap_backing = BACKING_NONE;
+    // Early sections a device shares: valid, online (their boot RAM), usage from memblock,
+    // the boot subsections in the map, and the whole boot memmap mapped.
+    for (unsigned i = 0; i < m.dev_sections.size(); ++i) {
+        if (!m.dev_sections[i].early) continue;
+        s.dev_sections[i].flags = SEC_VALID | SEC_ONLINE | SEC_USAGE;
+        s.dev_sections[i].subsection_map = m.dev_sections[i].boot_map;
+        s.dev_sections[i].memmap_mapped = ~u64(0);
+    }
     return s;
 }
 
@@ -108,6 +117,15 @@ constexpr unsigned kNodeWords = sizeof(NodeState) / 4;
 constexpr unsigned kBlockWords = sizeof(BlockState) / 4;
 constexpr unsigned kGroupWords = sizeof(GroupState) / 4;
 static_assert(sizeof(NodeState) % 4 == 0 && sizeof(BlockState) % 4 == 0 && sizeof(GroupState) % 4 == 0);
+constexpr unsigned kDevZoneWords = sizeof(DevZoneState) / 4;
+constexpr unsigned kDevWords = sizeof(DevState) / 4;
+constexpr unsigned kDevSectionWords = sizeof(DevSectionState) / 4;
+static_assert(sizeof(DevZoneState) % 4 == 0 && sizeof(DevState) % 4 == 0 && sizeof(DevSectionState) % 4 == 0);
+unsigned device_words(const Machine& m) {
+    if (m.devices.empty()) return 0;
+    return m.nr_nodes * kDevZoneWords + static_cast<unsigned>(m.devices.size()) * kDevWords +
+           static_cast<unsigned>(m.dev_sections.size()) * kDevSectionWords;
+}
 }  // namespace
 
 constexpr unsigned kPtWords = sizeof(PageTableState) / 4;
@@ -115,8 +133,24 @@ static_assert(sizeof(PageTableState) % 4 == 0);
 
 unsigned packed_words(const Machine& m) {
     return m.nr_nodes * (kNodeWords + 1) + static_cast<unsigned>(m.blocks.size()) * kBlockWords +
-           static_cast<unsigned>(m.dimms.size()) * kGroupWords + 2 + (m.pt.enabled ? kPtWords : 0);
+           static_cast<unsigned>(m.dimms.size()) * kGroupWords + 2 + (m.pt.enabled ? kPtWords : 0) + device_words(m);
 }
+namespace {
+void pack_devices(const Machine& m, const KernelState& s, std::uint32_t* out) {
+    std::memcpy(out, s.dev_zone, m.nr_nodes * sizeof(DevZoneState));
+    out += m.nr_nodes * kDevZoneWords;
+    std::memcpy(out, s.devices, m.devices.size() * sizeof(DevState));
+    out += m.devices.size() * kDevWords;
+    std::memcpy(out, s.dev_sections, m.dev_sections.size() * sizeof(DevSectionState));
+}
+void unpack_devices(const Machine& m, const std::uint32_t* in, KernelState& s) {
+    std::memcpy(s.dev_zone, in, m.nr_nodes * sizeof(DevZoneState));
+    in += m.nr_nodes * kDevZoneWords;
+    std::memcpy(s.devices, in, m.devices.size() * sizeof(DevState));
+    in += m.devices.size() * kDevWords;
+    std::memcpy(s.dev_sections, in, m.dev_sections.size() * sizeof(DevSectionState));
+}
+}  // namespace
 
 void pack(const Machine& m, const KernelState& s, std::uint32_t* out) {
     std::memcpy(out, s.nodes, m.nr_nodes * sizeof(NodeState));
@@ -130,6 +164,9 @@ void pack(const Machine& m, const KernelState& s, std::uint32_t* out) {
     out[0] = s.dimm_plugged;
     out[1] = s.dimm_enabled;
     if (m.pt.enabled) std::memcpy(out + 2, &s.pt, sizeof s.pt);
+    // Page tables and devices are never both kept (scenario.cpp refuses it), but the layout
+    // does not rely on that: devices follow the page tables.
+    if (!m.devices.empty()) pack_devices(m, s, out + 2 + (m.pt.enabled ? kPtWords : 0));
 }
 
 void unpack(const Machine& m, const std::uint32_t* in, KernelState& s) {
@@ -144,6 +181,7 @@ void unpack(const Machine& m, const std::uint32_t* in, KernelState& s) {
     s.dimm_plugged = in[0];
     s.dimm_enabled = in[1];
     if (m.pt.enabled) std::memcpy(&s.pt, in + 2, sizeof s.pt);
+    if (!m.devices.empty()) unpack_devices(m, in + 2 + (m.pt.enabled ? kPtWords : 0), s);
 }
 #endif
 

@@ -78,6 +78,42 @@ struct BlockState {               // struct memory_block + its sections + the me
     u16 dev_ref_taker;     // MemoryBlockRef: who took the oldest reference still held
 };
 
+// ---- Subsection hot-add: ZONE_DEVICE ranges (issue 10 item 3; spec/ops/subsection.cpp) ----
+// Kept apart from the blocks: a device range has no memory block, may be any number of
+// subsections, and shares sections with boot RAM or other devices. Packed only when the
+// machine has devices, so scenarios without [[device]] pay nothing.
+inline constexpr std::uint8_t BACKING_EARLY = 0xfd;  // the boot memmap of an early section (memblock)
+// section_mem_map bits of a device section (include/linux/mmzone.h, 6.1)
+inline constexpr std::uint32_t SEC_VALID = 1;        // SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP
+inline constexpr std::uint32_t SEC_ONLINE = 2;       // SECTION_IS_ONLINE (the boot RAM of an early section)
+inline constexpr std::uint32_t SEC_TAINT_ZONE_DEVICE = 4;  // SECTION_TAINT_ZONE_DEVICE (1f90a3477df3, 5.12)
+inline constexpr std::uint32_t SEC_USAGE = 8;        // ms->usage allocated (early sections: memblock, kept for ever)
+// DevState::memmap bits: which struct pages of the range are initialized (not poisoned)
+inline constexpr std::uint32_t DEV_MEMMAP_HEAD = 1;    // [base, base + reserve): never initialized by the kernel
+inline constexpr std::uint32_t DEV_MEMMAP_ALTMAP = 2;  // [base + reserve, pfn_first): memmap_init_range()
+inline constexpr std::uint32_t DEV_MEMMAP_REST = 4;    // [pfn_first, end): memmap_init_zone_device()
+
+struct DevSectionState {          // struct mem_section of a section a device range touches
+    u64 subsection_map;  // ms->usage->subsection_map (meaningful while SEC_USAGE)
+    u64 memmap_mapped;   // subsections whose struct pages are mapped (vmemmap populated / boot memmap)
+    u32 flags;           // SEC_*
+    u32 reserved;        // 0 (keeps the struct a multiple of 8 bytes)
+};
+
+struct DevState {                 // struct dev_pagemap of one device + its struct pages
+    u8 mapped;           // memremap_pages() succeeded and memunmap_pages() has not run
+    u8 memmap;           // DEV_MEMMAP_* bits
+    u8 vmemmap_backing;  // BACKING_NONE / BACKING_BUDDY / this device's altmap (0) for its non-early sections
+    u8 reserved;
+    u16 altmap_alloc;    // pgmap->altmap.alloc: pfns of the range handed out as vmemmap
+    u16 reserved2;
+};
+
+struct DevZoneState {             // NODE_DATA(nid)->node_zones[ZONE_DEVICE]: its span only
+    u32 zone_start_pfn;  // move_pfn_range_to_zone() grows it; remove_pfn_range_from_zone() never
+    u32 spanned_pages;   // shrinks it ("Zone shrinking code cannot properly deal with ZONE_DEVICE")
+};
+
 struct GroupState {               // struct memory_group (static, one per ACPI DIMM)
     u32 present_kernel_pages;
     u32 present_movable_pages;
@@ -93,6 +129,10 @@ struct KernelState {
     // Kernel page tables and HVO (spec/pagetable.hpp): only with [kernel] pagetables; all
     // zero and neither packed nor listed otherwise.
     PageTableState pt;
+    // Subsection hot-add (see DevSectionState): packed only for machines with devices.
+    DevZoneState dev_zone[MAX_NODES];
+    DevState devices[MAX_DEVICES];
+    DevSectionState dev_sections[MAX_DEV_SECTIONS];
 
     ZoneState& zone(int nid, unsigned z) { return nodes[nid].zones[z]; }
     const ZoneState& zone(int nid, unsigned z) const { return nodes[nid].zones[z]; }
@@ -162,6 +202,27 @@ void for_each_field(const Machine& m, State& s, F&& f) {
         f(std::string("vmemmap_tables"), s.pt.tables);
         f(std::string("linear_mapped"), s.pt.linear_mapped);
         for (unsigned b = 0; b < m.blocks.size(); ++b) f("block" + std::to_string(b) + ".hugetlb", s.pt.hugetlb[b]);
+    }
+    if (m.devices.empty()) return;
+    for (int n = 0; n < m.nr_nodes; ++n) {
+        const std::string p = "node" + std::to_string(n) + ".Device";
+        f(p + ".zone_start_pfn", s.dev_zone[n].zone_start_pfn);
+        f(p + ".spanned_pages", s.dev_zone[n].spanned_pages);
+    }
+    for (unsigned d = 0; d < m.devices.size(); ++d) {
+        const std::string p = "dev" + std::to_string(d);
+        f(p + ".mapped", s.devices[d].mapped);
+        f(p + ".memmap", s.devices[d].memmap);
+        f(p + ".vmemmap_backing", s.devices[d].vmemmap_backing);
+        f(p + ".altmap_alloc", s.devices[d].altmap_alloc);
+    }
+    for (unsigned i = 0; i < m.dev_sections.size(); ++i) {
+        const std::string p = "devsection" + std::to_string(i);
+        if constexpr (!kSymbolic) {  // 64-bit maps; the prover's machines have no devices
+            f(p + ".subsection_map", s.dev_sections[i].subsection_map);
+            f(p + ".memmap_mapped", s.dev_sections[i].memmap_mapped);
+        }
+        f(p + ".section_mem_map", s.dev_sections[i].flags);
     }
 }
 

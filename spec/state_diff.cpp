@@ -82,6 +82,33 @@ std::vector<std::pair<std::string, std::string>> state_fields(const Machine& m, 
                                                                            : "allocated, vmemmap optimized");
         }
     }
+    // ZONE_DEVICE ranges (spec/ops/subsection.cpp)
+    for (int n = 0; n < m.nr_nodes && !m.devices.empty(); ++n) {
+        add(fmt::format("node{}.Device.zone_start_pfn", n), fmt::format("{}", s.dev_zone[n].zone_start_pfn));
+        add(fmt::format("node{}.Device.spanned_pages", n), fmt::format("{}", s.dev_zone[n].spanned_pages));
+    }
+    for (unsigned d = 0; d < m.devices.size(); ++d) {
+        const DevState& ds = s.devices[d];
+        const std::string p = m.devices[d].name + ".";
+        add(p + "pgmap", ds.mapped ? "mapped" : "none");
+        add(p + "memmap", fmt::format("{}{}{}", ds.memmap & DEV_MEMMAP_HEAD ? "head+" : "",
+                                      ds.memmap & DEV_MEMMAP_ALTMAP ? "altmap+" : "",
+                                      ds.memmap & DEV_MEMMAP_REST ? "ZONE_DEVICE" : "poisoned"));
+        add(p + "vmemmap_backing", ds.vmemmap_backing == BACKING_NONE    ? std::string("none")
+                                   : ds.vmemmap_backing == BACKING_BUDDY ? std::string("node memory")
+                                                                         : std::string("its altmap"));
+        add(p + "altmap.alloc", fmt::format("{}", ds.altmap_alloc));
+    }
+    for (unsigned i = 0; i < m.dev_sections.size(); ++i) {
+        const DevSectionState& ms = s.dev_sections[i];
+        const std::string p = fmt::format("section{}.", m.dev_sections[i].start_pfn / m.geo.pages_per_section);
+        add(p + "section_mem_map",
+            fmt::format("{}{}{}{}{}", ms.flags & SEC_VALID ? "PRESENT|HAS_MEM_MAP" : "0", ms.flags & SEC_ONLINE ? "|ONLINE" : "",
+                        m.dev_sections[i].early ? "|EARLY" : "", ms.flags & SEC_TAINT_ZONE_DEVICE ? "|TAINT_ZONE_DEVICE" : "",
+                        ms.flags & SEC_USAGE ? "" : " (usage NULL)"));
+        add(p + "subsection_map", fmt::format("{:#x}", ms.flags & SEC_USAGE ? ms.subsection_map : 0));
+        add(p + "memmap_mapped", fmt::format("{:#x}", ms.memmap_mapped));
+    }
     return f;
 }
 

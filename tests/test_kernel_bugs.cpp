@@ -55,6 +55,10 @@ const Bug kBugs[] = {
     // kernel page tables ([kernel] pagetables; spec/variants/pagetable_bugs.cpp)
     {"bug-8d400913c231-sub-pmd-leak.toml", "bug-8d400913c231", "v6.1", "vmemmap-pagetables"},
     {"bug-280abe14b6e0-unused-sub-pmd-mark.toml", "bug-280abe14b6e0", "v6.1", "vmemmap-free"},
+    // subsection hot-add (spec/ops/subsection.cpp, tests/test_zone_device.cpp)
+    {"bug-1f90a3477df3-zone-device-section-collision.toml", "bug-1f90a3477df3", "v6.1", "online-page"},
+    {"bug-ef69bc9f689d-early-section-partial-depopulate.toml", "bug-ef69bc9f689d", "v6.1", "memmap-init"},
+    {"bug-77e080e7680e-memunmap-uninitialized-first-page.toml", "bug-77e080e7680e", "v6.1", "memmap-init"},
 };
 
 }  // namespace
@@ -105,6 +109,9 @@ TEST_CASE("variants: every variant's table has the section and pfn helpers") {
         CHECK((v.ops.pfn_to_online_page != nullptr));
         CHECK((v.ops.sparse_remove_section != nullptr));
         CHECK((v.ops.vmemmap_populated != nullptr));
+        CHECK((v.ops.memremap_pages != nullptr));
+        CHECK((v.ops.memunmap_pages != nullptr));
+        CHECK((v.ops.soft_offline_page != nullptr));
     }
 }
 

@@ -116,8 +116,9 @@ int add_pages(Kernel& k, int nid, pfn_t start, u64 nr_pages, VmemAltmap* altmap)
         }
         altmap->alloc = 0;
     }
-    // check_pfn_span(): subsection alignment with SPARSEMEM_VMEMMAP.
-    if (start % g.pages_per_subsection || nr_pages % g.pages_per_subsection) {
+    // check_pfn_span(): subsection alignment with SPARSEMEM_VMEMMAP, whole sections without.
+    const u64 min_align = k.m.params.sparsemem_vmemmap ? g.pages_per_subsection : g.pages_per_section;
+    if (start % min_align || nr_pages % min_align) {
         k.observe(Observation::MISALIGNED_RANGE, "__add_pages", start, nr_pages);
         return -EINVAL;
     }
@@ -143,6 +144,7 @@ int add_pages(Kernel& k, int nid, pfn_t start, u64 nr_pages, VmemAltmap* altmap)
 // usage again. Then page_init_poison(), __section_mark_present() and
 // sparse_init_one_section(): SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP.
 int sparse_add_section(Kernel& k, int nid, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
+    if (k.m.block_of_pfn(pfn) < 0) return sparse_add_subsections(k, nid, pfn, nr_pages, altmap);  // a device range
     KCALL(k, "sparse_add_section");
     const int b = k.m.block_of_pfn(pfn);
     const u32 bit = 1u << section_in_block(k.m, b, pfn);
@@ -174,7 +176,9 @@ int sparse_add_section(Kernel& k, int nid, pfn_t pfn, u64 nr_pages, VmemAltmap* 
 // __populate_section_memmap() -> vmemmap_populate(): the struct pages of the chunk are
 // backed by pfns handed out by the altmap, or by node memory (vmemmap_alloc_block).
 int populate_section_memmap(Kernel& k, int nid, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
+    if (k.m.block_of_pfn(pfn) < 0) return populate_subsection_memmap(k, nid, pfn, nr_pages, altmap);
     KCALL(k, "populate_section_memmap");
+    if (!k.m.params.sparsemem_vmemmap) k.say("__populate_section_memmap(): kvmalloc_node() of the section's memmap");
     const Geometry& g = k.m.geo;
     const u64 pages = (g.memmap_bytes(nr_pages) + g.page_size - 1) / g.page_size;
     const int b = k.m.block_of_pfn(pfn);

@@ -107,6 +107,25 @@ int hugetlb_free(Kernel&, unsigned block);
 flag vmemmap_should_optimize(Kernel&, unsigned block);
 int hugetlb_vmemmap_restore(Kernel&, unsigned block);
 void dissolve_free_huge_pages(Kernel&, pfn_t start, pfn_t end);
+// ops/subsection.cpp: ZONE_DEVICE ranges (memremap_pages) and the sections they touch
+int memremap_pages(Kernel&, unsigned dev);
+void memunmap_pages(Kernel&, unsigned dev);
+int soft_offline_page(Kernel&, pfn_t pfn);
+// pfn lies in a section a device touches, outside boot memory and memory blocks
+bool device_section_pfn(Kernel&, const pfn_t& pfn);
+bool early_section_pfn(Kernel&, const pfn_t& pfn);  // early_section(__pfn_to_section(pfn))
+bool get_dev_pagemap(Kernel&, const pfn_t& pfn);     // != NULL
+flag online_device_section(Kernel&, pfn_t pfn);      // SECTION_TAINT_ZONE_DEVICE
+flag dev_valid_section(Kernel&, pfn_t pfn);
+flag dev_online_section(Kernel&, pfn_t pfn);
+flag dev_pfn_section_valid(Kernel&, pfn_t pfn);
+int sparse_add_subsections(Kernel&, int nid, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
+int populate_subsection_memmap(Kernel&, int nid, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
+void section_deactivate_subsections(Kernel&, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
+void depopulate_subsection_memmap(Kernel&, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
+void move_pfn_range_to_zone_device(Kernel&, int nid, pfn_t start_pfn, u64 nr_pages);
+void remove_pfn_range_from_zone_device(Kernel&, pfn_t start_pfn, u64 nr_pages);
+void read_device_memmap(Kernel&, unsigned dev, const pfn_t& pfn, const char* func);
 
 // Shared building blocks (ops/common.cpp); not overridable, they are data manipulation.
 void set_memmap(Kernel&, pfn_t pfn, u64 nr_pages, const u8& memmap);  // memmap_init_range / page_init_poison

@@ -136,6 +136,9 @@ void set_zone_contiguous(Kernel& k, int nid, unsigned zone) {
 
 KernelOps ops() {
     KernelOps o{};
+    o.memremap_pages = memremap_pages;
+    o.memunmap_pages = memunmap_pages;
+    o.soft_offline_page = soft_offline_page;
     o.acpi_memory_device_add = acpi_memory_device_add;
     o.acpi_memory_device_eject = acpi_memory_device_eject;
     o.memory_block_state_store = memory_block_state_store;

@@ -104,6 +104,7 @@ int online_pages(Kernel& k, pfn_t pfn, u64 nr_pages, int nid, unsigned zone, uns
 }
 
 void move_pfn_range_to_zone(Kernel& k, int nid, unsigned zone, pfn_t start_pfn, u64 nr_pages) {
+    if (zone == ZONE_DEVICE_IDX) return move_pfn_range_to_zone_device(k, nid, start_pfn, nr_pages);
     KCALL(k, "move_pfn_range_to_zone");
     ZoneState& z = k.s.zone(nid, zone);
     NodeState& pgdat = k.s.nodes[nid];

@@ -69,7 +69,7 @@ void arch_remove_memory(Kernel& k, pfn_t start, u64 nr_pages, VmemAltmap* altmap
     for (pfn_t pfn = start, end = start + nr_pages; pfn < end;) {
         const u64 cur = std::min<u64>(end - pfn, pps - pfn % pps);
         // __remove_section(): "if (WARN_ON_ONCE(!valid_section(ms))) return;"
-        if (k.m.block_of_pfn(pfn) < 0 || !k.ops.valid_section(k, pfn)) {
+        if ((k.m.block_of_pfn(pfn) < 0 && k.m.dev_section_of_pfn(pfn) < 0) || !k.ops.valid_section(k, pfn)) {
             KSAY(k, "WARN_ON_ONCE(!valid_section(ms)) at pfn {:#x}", pfn);
         } else {
             k.ops.sparse_remove_section(k, pfn, cur, altmap);
@@ -88,6 +88,7 @@ void arch_remove_memory(Kernel& k, pfn_t start, u64 nr_pages, VmemAltmap* altmap
 //   depopulate_section_memmap()       (ppc64 asks pfn_valid() of the neighbours here)
 //   ms->section_mem_map = NULL        (d41e2f3bd546: PRESENT and ONLINE go too)
 void section_deactivate(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
+    if (k.m.block_of_pfn(pfn) < 0) return section_deactivate_subsections(k, pfn, nr_pages, altmap);  // a device range
     KCALL(k, "section_deactivate");
     const int b = k.m.block_of_pfn(pfn);
     const u32 bit = 1u << section_in_block(k.m, b, pfn);
@@ -112,6 +113,7 @@ void section_deactivate(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) 
 // with vmem_altmap_free() when the caller passes the altmap, and to the buddy with
 // free_pagetable() otherwise.
 void depopulate_section_memmap(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
+    if (k.m.block_of_pfn(pfn) < 0) return depopulate_subsection_memmap(k, pfn, nr_pages, altmap);
     KCALL(k, "depopulate_section_memmap");
     const Geometry& g = k.m.geo;
     // ppc64 vmemmap_free(): a vmemmap page (2 MiB of struct pages) serves 128 sections of
@@ -120,6 +122,7 @@ void depopulate_section_memmap(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* a
     // accounting of vmemmap pages [limitation: docs/limitations.md].
     // With page tables the architecture's vmemmap_free() does it (spec/ops/pagetables*.cpp).
     if (k.m.pt.enabled) k.ops.vmemmap_free(k, pfn, nr_pages, altmap);
+    if (!k.m.params.sparsemem_vmemmap) k.say("kvfree() of the section's memmap");
     else if (g.preset.rfind("ppc64", 0) == 0 && k.ops.vmemmap_populated(k, pfn))
         k.say("vmemmap_populated(): another section still uses this vmemmap page");
     const u64 pages = (g.memmap_bytes(nr_pages) + g.page_size - 1) / g.page_size;

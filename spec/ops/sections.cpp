@@ -32,6 +32,7 @@ bool block_section(Kernel& k, const pfn_t& pfn, int& block, u32& bit, bool& boot
 }  // namespace
 
 flag valid_section(Kernel& k, pfn_t pfn) {
+    if (device_section_pfn(k, pfn)) return dev_valid_section(k, pfn);
     int b = -1;
     u32 bit = 0;
     bool boot = false;
@@ -40,6 +41,7 @@ flag valid_section(Kernel& k, pfn_t pfn) {
 }
 
 flag online_section(Kernel& k, pfn_t pfn) {
+    if (device_section_pfn(k, pfn)) return dev_online_section(k, pfn);
     int b = -1;
     u32 bit = 0;
     bool boot = false;
@@ -52,10 +54,12 @@ flag online_section(Kernel& k, pfn_t pfn) {
 // answers 0. Either way a read of the usage of a section whose usage was freed is what
 // valid_section() is there to prevent: observed, and judged by usage-lifetime (I17).
 flag pfn_section_valid(Kernel& k, pfn_t pfn) {
+    if (device_section_pfn(k, pfn)) return dev_pfn_section_valid(k, pfn);
     int b = -1;
     u32 bit = 0;
     bool boot = false;
     if (!block_section(k, pfn, b, bit, boot)) return boot;  // early sections: full map, or no section at all
+    if (!k.m.params.sparsemem_vmemmap) return true;  // !CONFIG_SPARSEMEM_VMEMMAP: "return 1", no ms->usage read
     if ((k.s.blocks[b].section_usage & bit) == 0) {
         k.observe(Observation::USAGE_READ_AFTER_FREE, "pfn_section_valid", pfn);
         return false;
@@ -66,16 +70,20 @@ flag pfn_section_valid(Kernel& k, pfn_t pfn) {
 // pfn_valid(): valid_section(ms) && (early_section(ms) || pfn_section_valid(ms, pfn)).
 flag pfn_valid(Kernel& k, pfn_t pfn) {
     if (!k.ops.valid_section(k, pfn)) return false;
-    if (k.m.boot_zone_of_pfn(pfn)) return true;  // early_section()
+    if (early_section_pfn(k, pfn)) return true;  // early_section(): the whole section, device subsections too
     return k.ops.pfn_section_valid(k, pfn);
 }
 
-// pfn_to_online_page() without ZONE_DEVICE: online_section(ms) && pfn_section_valid(ms, pfn)
-// (the subsection check since 9f9b02e5b4fb's predecessor fix of b13bc35193d9; with no
-// subsection hot-add in the model it answers per section).
+// mm/memory_hotplug.c (6.1.192) pfn_to_online_page(): online_section(ms), then
+// pfn_section_valid(ms, pfn) (subsection precision, Dan Williams' 5.12 series), then for a
+// section tainted by a ZONE_DEVICE range (1f90a3477df3) the slow path: a pfn that
+// get_dev_pagemap() finds is ZONE_DEVICE, not online. CONFIG_HAVE_ARCH_PFN_VALID's extra
+// pfn_valid() (arm64) answers alike in the model.
 flag pfn_to_online_page(Kernel& k, pfn_t pfn) {
     if (!k.ops.online_section(k, pfn)) return false;
-    return k.ops.pfn_section_valid(k, pfn);
+    if (!k.ops.pfn_section_valid(k, pfn)) return false;
+    if (!online_device_section(k, pfn)) return true;
+    return !get_dev_pagemap(k, pfn);
 }
 
 void sparse_remove_section(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {

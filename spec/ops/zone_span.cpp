@@ -9,6 +9,7 @@
 namespace hp::HP_DOMAIN::base {
 
 void remove_pfn_range_from_zone(Kernel& k, int nid, unsigned zone, pfn_t start_pfn, u64 nr_pages) {
+    if (zone == ZONE_DEVICE_IDX) return remove_pfn_range_from_zone_device(k, start_pfn, nr_pages);
     KCALL(k, "remove_pfn_range_from_zone");
     set_memmap(k, start_pfn, nr_pages, Memmap::POISONED);  // page_init_poison(): uninitialized again
     k.s.zone(nid, zone).contiguous = 0;                     // clear_zone_contiguous()
@@ -115,6 +116,16 @@ void update_pgdat_span(Kernel& k, int nid) {
         }
         node_end_pfn = std::max<pfn_t>(node_end_pfn, z.end_pfn());
         node_start_pfn = std::min<pfn_t>(node_start_pfn, z.zone_start_pfn);
+    }
+    // The kernel's loop runs over every zone, ZONE_DEVICE included (KernelState::dev_zone).
+    if (const DevZoneState& dz = k.s.dev_zone[nid]; dz.spanned_pages) {
+        if (!node_end_pfn) {
+            node_start_pfn = dz.zone_start_pfn;
+            node_end_pfn = dz.zone_start_pfn + dz.spanned_pages;
+        } else {
+            node_end_pfn = std::max<pfn_t>(node_end_pfn, dz.zone_start_pfn + dz.spanned_pages);
+            node_start_pfn = std::min<pfn_t>(node_start_pfn, dz.zone_start_pfn);
+        }
     }
     pgdat.node_start_pfn = static_cast<u32>(node_start_pfn);
     pgdat.node_spanned_pages = static_cast<u32>(node_end_pfn - node_start_pfn);

@@ -42,6 +42,7 @@ const std::vector<Variant>& all_variants() {
         // `hpcheck new-variant` registers new variants just above this line
         variants::add_kernel_bugs(l);
         variants::add_pagetable_variants(l);
+        variants::add_zone_device_bugs(l);
         variants::add_mutants(l);
         g_building = nullptr;
         return l;
