@@ -122,7 +122,8 @@ std::string format_itf_threaded(const Scenario& sc, const RunResult& r, const st
     ojson states = ojson::array();
     {
         ojson st;
-        st["#meta"] = {{"index", 0}, {"thread", nullptr}, {"what", "the threads start (setup done)"}, {"kernel", ojson::array()}};
+        st["#meta"] = {{"index", 0},          {"thread", nullptr}, {"what", "the threads start (setup done)"},
+                       {"action", nullptr}, {"rc", nullptr},     {"kernel", ojson::array()}};
         for (auto& [k, v] : vars0.items()) st[k] = v;
         states.push_back(st);
     }
@@ -143,6 +144,8 @@ std::string format_itf_threaded(const Scenario& sc, const RunResult& r, const st
                        {"what", row.what},
                        {"locks", row.locks},
                        {"locks_held", held},
+                       {"action", nullptr},  // a thread's step, not a user action (the op is in `what`)
+                       {"rc", nullptr},
                        {"kernel", calls}};
         const ojson after = itf_record(all_fields(model, out));  // named: items() must not outlive it
         for (auto& [k, val] : after.items()) st[k] = val;

@@ -175,7 +175,7 @@ TEST_CASE("interleave: deadlock-freedom — a writer waiting on a reader that ne
 }
 
 TEST_CASE("interleave: ptdump — a walk without get_online_mems() reads a freed vmemmap pmd table; with it, it does not") {
-    const RunResult bad = run("84-ptdump-unlocked-threads.toml", true);
+    const RunResult bad = run("91-ptdump-unlocked-threads.toml", true);
     REQUIRE(bad.explore.verdict == Verdict::VIOLATION);
     CHECK(bad.explore.violation->invariant == "no-use-after-free");
     CHECK(bad.explore.violation->detail.find("ptdump") != std::string::npos);
@@ -188,13 +188,13 @@ TEST_CASE("interleave: ptdump — a walk without get_online_mems() reads a freed
         for (const CallLog::Entry& e : r.calls) freed_after |= loaded && e.text.find("free_empty_tables") != std::string::npos;
     }
     CHECK(freed_after);
-    CHECK(run("85-ptdump-get-online-mems-threads.toml", false).explore.verdict == Verdict::PASS);
+    CHECK(run("92-ptdump-get-online-mems-threads.toml", false).explore.verdict == Verdict::PASS);
     // Keeping the tables (Catalin's design) makes even the unlocked walk safe.
-    CHECK(run("84-ptdump-unlocked-threads.toml", false, -1, "arm64-vmemmap-keep-tables").explore.verdict == Verdict::PASS);
+    CHECK(run("91-ptdump-unlocked-threads.toml", false, -1, "arm64-vmemmap-keep-tables").explore.verdict == Verdict::PASS);
 }
 
 TEST_CASE("interleave: zone_span_seqbegin() reader — 6.1.192 writers never take zone_span_writelock(), the retry never fires") {
-    const RunResult r = run("86-span-seqlock-reader-threads.toml", false);
+    const RunResult r = run("93-span-seqlock-reader-threads.toml", false);
     REQUIRE(r.explore.verdict == Verdict::VIOLATION);
     CHECK(r.explore.violation->detail.find("zone_span_seqretry() does not retry") != std::string::npos);
     // The same reader under get_online_mems() (scenario 83) passes: that lock is what excludes the writer.

@@ -59,6 +59,7 @@ TEST_CASE("interleave reports: every threaded violation's ITF trace replays exac
         // Each state names its CPU and the locks every CPU holds after the step.
         const json doc = json::parse(slurp(w.itf_path));
         CHECK(doc["#meta"]["mode"] == "threads");
+        CHECK(SchemaValidator(json::parse(slurp(kSrc + "/docs/itf-trace.schema.json"))).validate(doc) == "");
         for (std::size_t i = 1; i < doc["states"].size(); ++i) {
             const json& m = doc["states"][i]["#meta"];
             const unsigned th = w.r.thread_trace[i - 1];
