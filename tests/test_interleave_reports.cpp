@@ -113,8 +113,9 @@ TEST_CASE("interleave reports: explain puts each step in its CPU's column with t
     const ReplayReport rep = replay_itf(t);
     const std::string text = format_explain(t, rep, ExplainOptions{});
     // The header: both CPUs on one line, cpu1's name 52 columns right of cpu0's.
-    const std::size_t h = text.find("       cpu0");
-    REQUIRE(h != std::string::npos);
+    const std::size_t nl = text.find("\n       cpu0");  // the column header, not the "threads" lines
+    REQUIRE(nl != std::string::npos);
+    const std::size_t h = nl + 1;
     const std::string header = text.substr(h, text.find('\n', h) - h);
     CHECK(header.find("cpu1") == 7 + 52);
     // Every step's first line starts in its thread's column.
@@ -122,7 +123,7 @@ TEST_CASE("interleave reports: explain puts each step in its CPU's column with t
     std::string line;
     unsigned step = 0;
     while (std::getline(in, line) && step < rep.rows.size()) {
-        if (line.size() < 6 || line[5] != '.' || line.find_first_not_of(' ') > 3) continue;
+        if (line.size() < 6 || line[5] != '.' || line.find_first_not_of(' ') > 4) continue;
         const unsigned th = rep.rows[step].thread;
         CHECK(text_column(line) == 7 + 52 * th);
         ++step;
