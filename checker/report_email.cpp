@@ -2,9 +2,12 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "checker/kernel_cmdline.hpp"
 #include "checker/report_itf.hpp"
 #include "checker/report_text.hpp"
+#include "checker/report_threaded.hpp"
 
 namespace hp {
 
@@ -91,8 +94,16 @@ std::string format_email(const Scenario& sc, const RunResult& r, const std::stri
                 s += wrap(fmt::format("{}: {} -> {}", c.field, c.before, c.after), kEmailColumns, 7, 9);
         }
     }
+    if (r.threaded && !r.interleaving.empty()) {
+        // One column per CPU inside the 72 columns of an email.
+        s += fmt::format("\nShortest interleaving ({} steps, one column per CPU,\n[locks held after the step]):\n",
+                         r.interleaving.size());
+        const std::size_t n = std::max<std::size_t>(r.thread_names.size(), 1);
+        s += format_interleaving_columns(r.thread_names, r.interleaving, std::max<std::size_t>((kEmailColumns - 7) / n, 16));
+    }
     if (e.violation)
-        s += "\n" + wrap(fmt::format("=> {} violated after step {}: {}", e.violation->invariant, r.replay.size(),
+        s += "\n" + wrap(fmt::format("=> {} violated after step {}: {}", e.violation->invariant,
+                                     r.threaded ? r.interleaving.size() : r.replay.size(),
                                      e.violation->detail),
                          kEmailColumns, 0, 3);
     return s;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "checker/report_text.hpp"
+#include "checker/report_threaded.hpp"
 #include "spec/memmap.hpp"
 #include "spec/sysfs.hpp"
 
@@ -156,8 +157,6 @@ std::string describe_pfn(const Machine& m, const KernelState& s, pfn_t pfn) {
     return out;
 }
 
-namespace {
-
 // The changes of one step grouped the way a kernel developer looks at them.
 std::string format_changes(const Machine& m, const std::vector<FieldChange>& changes, const std::string& indent) {
     std::string out;
@@ -192,9 +191,8 @@ std::string format_changes(const Machine& m, const std::vector<FieldChange>& cha
     return out;
 }
 
-}  // namespace
-
 std::string format_explain(const LoadedTrace& t, const ReplayReport& rep, const ExplainOptions& opt) {
+    if (t.threaded) return format_explain_threaded(t, rep, opt.diff_only);
     const Machine& m = t.sc.machine;
     const Variant& variant = *find_variant(t.variant);
     std::string out;

@@ -25,6 +25,10 @@ FieldInfo classify_field(const std::string& field);
 // or buddy page, online, what its struct page says, which zone spans it.
 std::string describe_pfn(const Machine& m, const KernelState& s, pfn_t pfn);
 
+// The changes of one step grouped the way a kernel developer looks at them (sysfs,
+// /proc/zoneinfo, pglist_data, kernel structures), each line prefixed by `indent`.
+std::string format_changes(const Machine& m, const std::vector<FieldChange>& changes, const std::string& indent);
+
 struct ExplainOptions {
     bool diff_only = false;
 };

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "checker/json_input.hpp"
+#include "checker/report_threaded.hpp"
 #include "spec/input_check.hpp"
 #include "spec/state_diff.hpp"
 
@@ -127,9 +128,11 @@ std::vector<std::pair<std::string, json>> itf_flat_vars(const Machine& m, const 
     return out;
 }
 
-ojson itf_state_vars(const Machine& m, const KernelState& s) {
+ojson itf_state_vars(const Machine& m, const KernelState& s) { return itf_record(state_fields(m, s)); }
+
+ojson itf_record(const std::vector<std::pair<std::string, std::string>>& fields) {
     ojson rec = ojson::object();
-    for (const auto& [k, v] : state_fields(m, s)) {
+    for (const auto& [k, v] : fields) {
         const auto parts = split_dots(k);
         ojson* cur = &rec;
         for (size_t i = 0; i + 1 < parts.size(); ++i) {
@@ -142,9 +145,8 @@ ojson itf_state_vars(const Machine& m, const KernelState& s) {
     return rec;
 }
 
-std::string format_itf(const Scenario& sc, const RunResult& r, const std::vector<std::string>& invariants) {
+ojson itf_meta(const Scenario& sc, const RunResult& r, const std::vector<std::string>& invariants) {
     const Machine& m = sc.machine;
-    ojson doc;
     ojson meta;
     meta["format"] = "ITF";
     meta["format-description"] = "https://apalache-mc.org/docs/adr/015adr-trace.html";
@@ -154,7 +156,7 @@ std::string format_itf(const Scenario& sc, const RunResult& r, const std::vector
     meta["scenario"] = {{"path", sc.path}, {"name", sc.name}, {"description", sc.description}};
     meta["variant"] = r.variant;
     if (const Variant* v = find_variant(r.variant)) meta["variant_source"] = v->source;
-    meta["mode"] = r.litmus ? "litmus" : "explore";
+    meta["mode"] = r.threaded ? "threads" : r.litmus ? "litmus" : "explore";
     meta["invariants"] = invariants;
     meta["geometry"] = geometry_json(m.geo);
     meta["machine"] = machine_json(m);
@@ -170,13 +172,21 @@ std::string format_itf(const Scenario& sc, const RunResult& r, const std::vector
         vj["relied_on_by"] = inv ? inv->kernel : "";
         if (auto p = violation_pfn(v)) vj["pfn"] = *p;
         else vj["pfn"] = nullptr;
-        vj["state"] = r.replay.size();
+        vj["state"] = r.threaded ? r.interleaving.size() : r.replay.size();
         meta["violation"] = vj;
     } else {
         meta["violation"] = nullptr;
     }
     if (!r.litmus)
         meta["exploration"] = {{"states", r.explore.states}, {"transitions", r.explore.transitions}, {"depth", r.explore.depth}};
+    return meta;
+}
+
+std::string format_itf(const Scenario& sc, const RunResult& r, const std::vector<std::string>& invariants) {
+    if (r.threaded) return format_itf_threaded(sc, r, invariants);
+    const Machine& m = sc.machine;
+    ojson doc;
+    ojson meta = itf_meta(sc, r, invariants);
     doc["#meta"] = meta;
 
     ojson vars = ojson::array();
@@ -307,11 +317,26 @@ LoadedTrace load_itf(const std::string& path, const std::string& scenario_overri
     if (!states.is_array() || states.empty()) r.fail("states", "expected a non-empty array");
 
     const Machine& m = t.sc.machine;
+    // A threaded trace names the thread (CPU) of every step; it needs a threaded scenario.
+    auto mode = meta.find("mode");
+    t.threaded = mode != meta.end() && mode->is_string() && mode->get<std::string>() == "threads";
+    if (t.threaded != t.sc.threads.enabled())
+        r.fail("#meta.mode", t.threaded ? fmt::format("\"threads\" but scenario {} has no [[threads]]", t.sc.name)
+                                        : fmt::format("scenario {} has [[threads]]: expected \"threads\"", t.sc.name));
     for (size_t i = 0; i < states.size(); ++i) {
         const std::string where = fmt::format("states[{}].#meta", i);
         const json& sm = r.get(states[i], "#meta", fmt::format("states[{}]", i));
         r.num(sm, "index", where, {i, i});  // states are numbered in order
         if (i == 0) continue;
+        if (t.threaded) {
+            const std::string name = r.str(sm, "thread", where);
+            const auto& th = t.sc.threads.threads;
+            unsigned idx = 0;
+            while (idx < th.size() && th[idx].name != name) ++idx;
+            if (idx == th.size()) r.fail(where + ".thread", fmt::format("no thread '{}' in scenario {}", name, t.sc.name));
+            t.thread_steps.push_back(idx);
+            continue;
+        }
         const json& aj = r.get(sm, "action", where);
         const std::string aw = where + ".action";
         Action a;
@@ -403,7 +428,16 @@ std::string show(const json& v) {
 
 }  // namespace
 
+std::vector<std::pair<std::string, json>> itf_flatten(const json& root) {
+    std::vector<std::pair<std::string, json>> out;
+    flatten(root, out);
+    return out;
+}
+
+std::string itf_show(const json& v) { return show(v); }
+
 ReplayReport replay_itf(const LoadedTrace& t) {
+    if (t.threaded) return replay_itf_threaded(t);
     ReplayReport rep;
     const Machine& m = t.sc.machine;
     const Variant& variant = *find_variant(t.variant);

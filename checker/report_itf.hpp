@@ -39,6 +39,14 @@ std::string format_itf(const Scenario& sc, const RunResult& r, const std::vector
 
 // The variables of one state as an ITF record (nested by the dots of the field names).
 nlohmann::ordered_json itf_state_vars(const Machine& m, const KernelState& s);
+// The same for any named fields (values as state_fields() gives them).
+nlohmann::ordered_json itf_record(const std::vector<std::pair<std::string, std::string>>& fields);
+// The "#meta" of a trace file (format, scenario, variant, invariants, machine, violation).
+nlohmann::ordered_json itf_meta(const Scenario& sc, const RunResult& r, const std::vector<std::string>& invariants);
+// A state record read back, flattened to dotted names in document order ("#meta" left out),
+// and a value shown as text ({"#bigint": "5"} -> 5).
+std::vector<std::pair<std::string, nlohmann::json>> itf_flatten(const nlohmann::json& record);
+std::string itf_show(const nlohmann::json& v);
 // The same flattened back to "node0.Movable.spanned_pages" -> value, in state_fields order.
 std::vector<std::pair<std::string, nlohmann::json>> itf_flat_vars(const Machine& m, const KernelState& s);
 
@@ -52,6 +60,10 @@ struct LoadedTrace {
     std::optional<Violation> violation;   // #meta.violation
     std::vector<Action> actions;          // states[1..].#meta.action
     std::vector<std::string> rcs;         // states[1..].#meta.rc
+    // A threaded trace (#meta.mode "threads", docs/interleavings.md): the thread of each
+    // step (states[1..].#meta.thread, an index into the scenario's [[threads]]).
+    bool threaded = false;
+    std::vector<unsigned> thread_steps;
 };
 
 // Throws TraceError for an unreadable or malformed file. The scenario path of #meta is
@@ -70,6 +82,11 @@ struct ReplayReport {
     std::vector<KernelState> states;      // states the model went through (initial first)
     std::vector<TraceStep> steps;         // narrative of each step the model executed
     std::optional<Violation> violation;   // what the model found at the end
+    // Threaded traces: states are the live kernel state after each step, steps carry
+    // the kernel functions and changes, rows tell each step (thread, what, locks).
+    bool threaded = false;
+    std::vector<std::string> thread_names;
+    std::vector<InterleavingRow> rows;
 };
 
 ReplayReport replay_itf(const LoadedTrace& t);

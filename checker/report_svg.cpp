@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "checker/report_text.hpp"
+#include "checker/report_threaded.hpp"
 #include "invariants/census.hpp"
 #include "checker/xml_escape.hpp"
 #include "spec/memmap.hpp"
@@ -99,6 +100,7 @@ std::string f1(double v) { return fmt::format("{:.1f}", v); }
 }  // namespace
 
 std::string format_svg(const LoadedTrace& t, const ReplayReport& rep) {
+    if (t.threaded) return format_svg_threaded(t, rep);
     const Machine& m = t.sc.machine;
     const std::vector<KernelState>& states = rep.states;
     const double block_w = std::clamp(1000.0 / std::max<size_t>(m.blocks.size(), 1), 70.0, 220.0);
@@ -493,7 +495,96 @@ std::string place_name(FieldPlace p) {
 
 }  // namespace
 
+namespace {
+// The page of a threaded trace: the interleaving drawn with a lane per CPU, then per step
+// the thread, what it did, the locks every CPU holds, the kernel functions and the fields.
+std::string format_html_threaded(const LoadedTrace& t, const ReplayReport& rep, const std::string& trace_file_name) {
+    const Machine& m = t.sc.machine;
+    const Variant& variant = *find_variant(t.variant);
+    const std::optional<Violation>& v = rep.violation ? rep.violation : t.violation;
+    const Invariant* inv = v ? find_invariant(v->invariant) : nullptr;
+    std::string o;
+    const std::string title = fmt::format("{} under {}{}", t.sc.name, t.variant, v ? " — violates " + v->invariant : "");
+    o += "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n";
+    o += fmt::format("<title>{}</title>\n<style>\n{}\n</style>\n</head>\n<body>\n", esc(title), kCss);
+    o += fmt::format("<h1>{}</h1>\n", esc(title));
+    o += fmt::format("<p class=\"small\">An interleaving found by hpcheck {} (a model checker for Linux memory hotplug). "
+                     "Scenario <code>{}</code>, kernel model variant <b>{}</b>: {}.</p>\n",
+                     kHpcheckVersion, esc(t.sc.path), esc(variant.name), esc(variant.source));
+    if (v) {
+        o += "<div class=\"verdict\">\n";
+        o += fmt::format("<p><b>What goes wrong.</b> At step {} of the interleaving, <b>{}</b>{} no longer holds: {}.</p>\n",
+                         rep.steps.size(), esc(v->invariant), inv ? fmt::format(" ({}: {})", inv->id, esc(inv->summary)) : "",
+                         esc(v->conjunct));
+        o += fmt::format("<p><b>Exactly:</b> {}</p>\n", esc(v->detail));
+        if (inv) o += fmt::format("<p><b>Why it matters:</b> kernel code that relies on it: <code>{}</code>.</p>\n", esc(inv->kernel));
+        o += "</div>\n";
+    }
+    if (!rep.reproduced)
+        o += fmt::format("<div class=\"verdict\"><p><b>Note:</b> the current model does not reproduce this trace: state {} "
+                         "field <code>{}</code>: trace '{}', model '{}' ({}).</p></div>\n",
+                         rep.step, esc(rep.field), esc(rep.in_trace), esc(rep.in_model), esc(rep.message));
+    o += "<h2>The design under test</h2>\n";
+    o += fmt::format("<p>{}</p>\n", esc(variant.description));
+    if (!t.sc.description.empty()) o += fmt::format("<p><b>Scenario:</b> {}</p>\n", esc(t.sc.description));
+    o += fmt::format("<h2>The machine</h2>\n<pre>{}</pre>\n", esc(describe_machine(m)));
+    o += "<h2>The CPUs</h2>\n<ul>\n";
+    for (const ThreadSpec& th : t.sc.threads.threads) o += fmt::format("<li><code>{}</code></li>\n", esc(describe_thread(m, th)));
+    o += "</ul>\n";
+    if (!t.sc.threads.setup.empty()) {
+        std::string setup;
+        for (const Action& a : t.sc.threads.setup) setup += (setup.empty() ? "" : ", ") + action_label(m, a);
+        o += fmt::format("<p>Before the CPUs start (sequentially): {}.</p>\n", esc(setup));
+    }
+    o += "<h2>The interleaving</h2>\n";
+    o += "<p class=\"small\">One lane per CPU, time downwards, as a race is drawn in a kernel email. The bars at the left "
+         "of each lane are the locks that CPU holds after the step (blue <code>device_hotplug_lock</code>, purple "
+         "<code>mem_hotplug_lock</code>, green an RCU read-side section).</p>\n";
+    o += "<div class=\"map\">\n" + format_svg_threaded(t, rep) + "</div>\n";
+    o += fmt::format("<pre>{}</pre>\n", esc(format_interleaving_columns(rep.thread_names, rep.rows, 52)));
+    o += "<h2>The steps</h2>\n";
+    for (size_t i = 0; i < rep.rows.size(); ++i) {
+        const InterleavingRow& row = rep.rows[i];
+        const TraceStep& st = rep.steps[i];
+        const bool last = i + 1 == rep.rows.size();
+        o += fmt::format("<div class=\"step{}\" id=\"step{}\">\n<h3>Step {}: {} — {}</h3>\n", last && v ? " last" : "", i + 1,
+                         i + 1, esc(rep.thread_names[row.thread]), esc(row.what));
+        o += "<table>\n<tr><th>CPU</th><th>locks held after the step</th></tr>\n";
+        for (size_t u = 0; u < row.held.size(); ++u)
+            o += fmt::format("<tr><td>{}</td><td>{}</td></tr>\n", esc(rep.thread_names[u]),
+                             row.held[u].empty() ? "-" : esc(row.held[u]));
+        o += "</table>\n";
+        if (!st.log.entries.empty()) {
+            std::string calls;
+            for (const CallLog::Entry& e : st.log.entries) calls += std::string(e.depth * 2, ' ') + e.text + "\n";
+            o += fmt::format("<details{}><summary>kernel functions that ran ({})</summary>\n<pre>{}</pre></details>\n",
+                             last && v ? " open" : "", st.log.entries.size(), esc(calls));
+        }
+        std::vector<FieldChange> changes = st.changes;
+        for (const FieldChange& c : valid_zones_changes(m, variant.ops, rep.states[i], st.after)) changes.push_back(c);
+        if (!changes.empty()) {
+            o += "<table>\n<tr><th>where</th><th>field</th><th>before</th><th>after</th></tr>\n";
+            for (const FieldChange& c : changes) {
+                const FieldInfo fi = classify_field(c.field);
+                o += fmt::format("<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>\n",
+                                 esc(place_name(fi.place) + " " + fi.where), esc(fi.name), esc(c.before), esc(c.after));
+            }
+            o += "</table>\n";
+        }
+        if (last && v) o += fmt::format("<p class=\"rc-err\">{} — {}</p>\n", esc(v->invariant), esc(v->detail));
+        o += "</div>\n";
+    }
+    o += "<h2>Reproduce</h2>\n";
+    o += fmt::format("<pre>hpcheck replay {0}     # re-execute the interleaving against the model, exit 0 if identical\n"
+                     "hpcheck explain {0}    # the story as text, one column per CPU</pre>\n",
+                     esc(trace_file_name));
+    o += "</body>\n</html>\n";
+    return o;
+}
+}  // namespace
+
 std::string format_html(const LoadedTrace& t, const ReplayReport& rep, const std::string& trace_file_name) {
+    if (t.threaded) return format_html_threaded(t, rep, trace_file_name);
     const Machine& m = t.sc.machine;
     const Variant& variant = *find_variant(t.variant);
     const std::optional<Violation>& v = rep.violation ? rep.violation : t.violation;

@@ -62,7 +62,10 @@ std::string format_check(const Scenario& sc, const RunResult& r) {
         else scope = "complete: every interleaving";
         s += fmt::format("explored   {} states, {} transitions, depth {}, {:.3f} s, {} bytes/state{} — {}\n", e.states,
                          e.transitions, e.depth, e.seconds, e.states ? e.visited_bytes / e.states : 0,
-                         r.por ? ", partial-order reduction on" : "", scope);
+                         r.por ? (r.sleep_sets ? ", partial-order reduction on (persistent + sleep sets)"
+                                               : ", partial-order reduction on (persistent sets)")
+                               : "",
+                         scope);
     } else if (r.litmus) {
         s += fmt::format("ran        litmus test, {} step(s)\n", sc.steps.size());
     } else {

@@ -171,6 +171,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
         ThreadedModel::Options to;
         to.por = opt.por && opt.max_preemptions < 0;  // POR and the preemption bound are not combined
         to.max_preemptions = opt.max_preemptions;
+        to.sleep_sets = to.por && opt.sleep_sets;
         ThreadedModel model(sc, variant, invs, to);
         Limits lim = opt.limits;
         if (lim.max_depth) {
@@ -182,6 +183,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
         rr.explore = explore(model, lim, &progress);
         rr.threaded = true;
         rr.por = to.por;
+        rr.sleep_sets = to.sleep_sets;
         rr.max_preemptions = opt.max_preemptions;
         rr.cut_by_preemption_bound = model.cut_by_bound();
         for (const ThreadSpec& t : model.threads()) rr.thread_names.push_back(t.name);

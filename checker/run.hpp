@@ -19,6 +19,7 @@ struct RunOptions {
     // Threaded scenarios (docs/interleavings.md).
     bool por = true;               // --no-por turns the persistent-set reduction off
     int max_preemptions = -1;      // --max-preemptions K; -1: unbounded
+    bool sleep_sets = false;       // --sleep-sets: sleep sets on top of the persistent sets
 };
 
 struct TraceStep {
@@ -47,6 +48,7 @@ struct RunResult {
     int max_preemptions = -1;
     std::uint64_t cut_by_preemption_bound = 0;  // > 0: the search was bounded by --max-preemptions
     bool por = false;
+    bool sleep_sets = false;
 };
 
 // Throws ScenarioError for an unknown variant or invariant.

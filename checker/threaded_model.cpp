@@ -34,6 +34,8 @@ enum : std::uint8_t {
     V_WALK,           // vmalloc: pmd_alloc(): lockless pud walk, table allocated under ptl if absent
     V_INSTALL,        // vmalloc: pte_alloc_kernel(): install a pte table into the pmd table under ptl
     S_READ,           // span reader: zone_spans_pfn(): zone_start_pfn and spanned_pages, no seqlock
+    P_WALK_PUD,       // ptdump: walk_page_range_novma() reads the pud entry, loads the pmd table pointer
+    P_WALK_PMD,       // ptdump: note_page() on every entry of that pmd table page
 };
 
 // Footprints for the persistent-set reduction: what a step reads or writes.
@@ -112,9 +114,17 @@ ThreadedModel::ThreadedModel(const Scenario& sc, const Variant& v, std::vector<c
         switch (t.kind) {
             case ThreadKind::HOTPLUG: break;
             case ThreadKind::VMALLOC: p.steps = {V_WALK, V_INSTALL}; break;
-            case ThreadKind::SPAN_READER:
-                if (t.lock != ReaderLock::NONE) p.steps.push_back(W_LOCK);
+            case ThreadKind::SPAN_READER: {  // the seqlock reader is one step: begin, reads, retry
+                const bool lock = t.lock == ReaderLock::GET_ONLINE_MEMS || t.lock == ReaderLock::RCU;
+                if (lock) p.steps.push_back(W_LOCK);
                 p.steps.push_back(S_READ);
+                if (lock) p.steps.push_back(W_UNLOCK);
+                break;
+            }
+            case ThreadKind::PTDUMP:  // ptdump_walk_pgd(): [get_online_mems()] mmap_write_lock(init_mm) walk ... [put_online_mems()]
+                if (t.lock != ReaderLock::NONE) p.steps.push_back(W_LOCK);
+                p.steps.push_back(P_WALK_PUD);
+                p.steps.push_back(P_WALK_PMD);
                 if (t.lock != ReaderLock::NONE) p.steps.push_back(W_UNLOCK);
                 break;
             case ThreadKind::PFN_WALKER:
@@ -177,9 +187,13 @@ void ThreadedModel::apply_event(ThreadedAux& x, YieldKind kind, unsigned arg) co
         case YieldKind::PT_FREE_EMPTY:
             if (x.pt_present[0] && !x.pt_entries[0]) {
                 x.pt_present[0] = 0;  // pud_clear() + free_hotplug_pgtable_page()
-                for (unsigned t = 0; t < threads_.size(); ++t)
-                    if (threads_[t].kind == ThreadKind::VMALLOC && (x.local[t] & L_PT) && pt_slot() == 0)
+                for (unsigned t = 0; t < threads_.size(); ++t) {
+                    if (!(x.local[t] & L_PT)) continue;
+                    // vmalloc holds the vmemmap's table only when the ranges share it; ptdump
+                    // walks the vmemmap range itself, so it always holds that table.
+                    if ((threads_[t].kind == ThreadKind::VMALLOC && pt_slot() == 0) || threads_[t].kind == ThreadKind::PTDUMP)
                         x.local[t] |= L_PT_FREED;
+                }
             }
             break;
         case YieldKind::SPAN_BEGIN: x.span_busy = static_cast<std::uint8_t>(1 + arg); break;
@@ -242,6 +256,8 @@ unsigned ThreadedModel::next_footprint(const State& s, unsigned t) const {
         case V_WALK:
         case V_INSTALL: return pt_slot() == 0 ? F_PT0 : F_PT1;
         case S_READ: return F_KR;  // the span_busy marker is written only by hotplug steps (F_KW)
+        case P_WALK_PUD:
+        case P_WALK_PMD: return F_PT0;  // the vmemmap's table
     }
     return ~0u;
 }
@@ -317,6 +333,26 @@ StepOutcome ThreadedModel::step(const State& s, unsigned t, State& out, Violatio
     if (opt_.por) {
         const int only = persistent_thread(s);
         if (only >= 0 && static_cast<unsigned>(only) != t) return StepOutcome::DISABLED;
+        if (opt_.sleep_sets) {
+            // Sleep sets (Godefroid 1996, ch. 5; docs/interleavings.md): a thread asleep here
+            // is not explored; the threads explored at s before t (lower index, awake, in the
+            // persistent set) fall asleep in t's successor, and stay asleep while every step
+            // taken is independent of theirs: each of those interleavings is reached from
+            // the state where that thread stepped first. The sleep set is part of the state,
+            // so two visits of a kernel state with different sleep sets are two states.
+            if (s.x.sleep & (1u << t)) return StepOutcome::DISABLED;
+            unsigned asleep = s.x.sleep;
+            if (only < 0)
+                for (unsigned u = 0; u < t; ++u)
+                    if (enabled(s, u)) asleep |= 1u << u;
+            const unsigned ft = next_footprint(s, t);
+            unsigned keep = 0;
+            for (unsigned u = 0; u < threads_.size(); ++u)
+                if (u != t && (asleep & (1u << u)) && enabled(s, u) && !conflict(ft, next_footprint(s, u))) keep |= 1u << u;
+            const StepOutcome o = step_impl(s, t, out, v, nullptr);
+            out.x.sleep = static_cast<std::uint8_t>(keep);
+            return o;
+        }
     }
     return step_impl(s, t, out, v, nullptr);
 }
@@ -325,7 +361,11 @@ StepOutcome ThreadedModel::step_impl(const State& s, unsigned t, State& out, Vio
     out = s;
     if (row) row->thread = t;
     StepOutcome o = threads_[t].kind == ThreadKind::HOTPLUG ? step_hotplug(s, t, out, v, row) : step_reader(s, t, out, v, row);
-    if (row) row->locks = locks_of(out, t);
+    if (row) {
+        row->locks = locks_of(out, t);
+        row->held.clear();
+        for (unsigned u = 0; u < threads_.size(); ++u) row->held.push_back(locks_of(out, u));
+    }
     return o;
 }
 
@@ -420,6 +460,15 @@ StepOutcome ThreadedModel::step_reader(const State& s, unsigned t, State& out, V
         }
         case S_READ: {
             const unsigned key = static_cast<unsigned>(ts.node) * MAX_NR_ZONES + ts.zone;
+            if (out.x.span_busy == 1 + key && ts.lock == ReaderLock::SPAN_SEQLOCK)
+                // zone_span_seqretry() retries only when a writer bumped the seqcount; 6.1.192's
+                // writers (move_pfn_range_to_zone, shrink_zone_span) never call
+                // zone_span_writelock() (mm/ has no caller), so the retry never fires.
+                return fail("no-torn-read", "zone_start_pfn/spanned_pages are not read mid-update",
+                            fmt::format("page_outside_zone_boundaries(): zone_span_seqbegin() reads node{} {} "
+                                        "zone_start_pfn/spanned_pages while {} is rewriting them; zone_span_seqretry() "
+                                        "does not retry: the writer never took zone_span_writelock()",
+                                        ts.node, zone_name(ts.zone), threads_[s.x.hp_owner].name));
             if (out.x.span_busy == 1 + key)
                 return fail("no-torn-read", "zone_start_pfn/spanned_pages are not read mid-update",
                             fmt::format("zone_spans_pfn() reads node{} {} zone_start_pfn/spanned_pages while "
@@ -429,6 +478,30 @@ StepOutcome ThreadedModel::step_reader(const State& s, unsigned t, State& out, V
             const ZoneState& z = live.zone(ts.node, ts.zone);
             say(fmt::format("zone_spans_pfn(node{} {}): [{:#x}, {:#x})", ts.node, zone_name(ts.zone), z.zone_start_pfn,
                             z.zone_start_pfn + z.spanned_pages));
+            ++pc;
+            return StepOutcome::OK;
+        }
+        case P_WALK_PUD: {
+            // 6.1.192 mm/ptdump.c:151 ptdump_walk_pgd() -> walk_page_range_novma(): reads the pud
+            // entry of the vmemmap range under mmap_write_lock(&init_mm), a lock hot-remove's
+            // free_empty_tables() does not take (arch/arm64/mm/mmu.c 6.1.192).
+            if (!out.x.pt_present[0]) {
+                say("ptdump: walk_page_range_novma(): pud_none() for the vmemmap range, nothing to walk");
+                pc = static_cast<std::uint8_t>(steps.back() == W_UNLOCK ? steps.size() - 1 : steps.size());
+                return StepOutcome::OK;
+            }
+            loc |= L_PT;
+            say("ptdump: walk_page_range_novma(): the pud points to the vmemmap's pmd table, pointer loaded");
+            ++pc;
+            return StepOutcome::OK;
+        }
+        case P_WALK_PMD: {
+            if (loc & L_PT_FREED)
+                return fail("no-use-after-free", "a page-table page is not used after it was freed",
+                            "ptdump: walk_pmd_range() reads the entries of a pmd table page that hot-remove freed "
+                            "(free_empty_tables) after ptdump loaded it from the pud without get_online_mems()");
+            loc &= static_cast<std::uint8_t>(~L_PT);
+            say(fmt::format("ptdump: note_page() on the {} entries of the vmemmap's pmd table", out.x.pt_entries[0]));
             ++pc;
             return StepOutcome::OK;
         }
@@ -519,6 +592,61 @@ std::string ThreadedModel::locks_of(const State& s, unsigned t) const {
     std::string out;
     for (const auto& x : l) out += (out.empty() ? "" : ", ") + x;
     return out;
+}
+
+namespace {
+const char* step_name(std::uint8_t id) {
+    switch (id) {
+        case W_LOCK: return "lock";
+        case W_CHECK_SECTION: return "section check";
+        case W_CHECK_USAGE: return "pfn_section_valid";
+        case W_READ_PAGE: return "read struct page";
+        case W_UNLOCK: return "unlock";
+        case V_WALK: return "pmd_alloc";
+        case V_INSTALL: return "pte_alloc_kernel";
+        case S_READ: return "zone_spans_pfn";
+        case P_WALK_PUD: return "walk pud";
+        case P_WALK_PMD: return "walk pmd table";
+    }
+    return "?";
+}
+}  // namespace
+
+std::vector<std::pair<std::string, std::string>> ThreadedModel::world_fields(const State& s) const {
+    std::vector<std::pair<std::string, std::string>> f;
+    for (unsigned t = 0; t < threads_.size(); ++t) {
+        const ThreadSpec& ts = threads_[t];
+        const std::string p = "threads." + ts.name + ".";
+        f.emplace_back(p + "kind", thread_kind_name(ts.kind));
+        if (ts.kind == ThreadKind::HOTPLUG) {
+            const bool in_flight = s.x.hp_owner == t;
+            f.emplace_back(p + "op", s.x.pc[t] < ts.ops.size() ? action_label(m_, ts.ops[s.x.pc[t]]) : std::string("done"));
+            f.emplace_back(p + "parked_before",
+                           in_flight ? yield_kind_name(static_cast<YieldKind>(s.x.hp_next)) : std::string("-"));
+            f.emplace_back(p + "points_passed", std::to_string(in_flight ? s.x.hp_yield : 0));
+        } else {
+            const auto& steps = progs_[t].steps;
+            f.emplace_back(p + "pc", std::to_string(s.x.pc[t]));
+            f.emplace_back(p + "next", s.x.pc[t] < steps.size() ? step_name(steps[s.x.pc[t]]) : "done");
+            const std::uint8_t l = s.x.local[t];
+            if (ts.kind == ThreadKind::VMALLOC || ts.kind == ThreadKind::PTDUMP)
+                f.emplace_back(p + "pmd_table_pointer", l & L_PT_FREED ? "freed" : l & L_PT ? "loaded" : "none");
+            else if (ts.kind != ThreadKind::SPAN_READER)
+                f.emplace_back(p + "ms_usage_pointer", l & L_USAGE_FREED ? "freed" : l & L_USAGE ? "loaded" : "none");
+        }
+        const std::string l = locks_of(s, t);
+        f.emplace_back(p + "locks", l.empty() ? "none" : l);
+    }
+    static const char* const tables[2] = {"vmemmap_pmd", "vmalloc_pmd"};
+    for (unsigned i = 0; i < 2; ++i) {
+        f.emplace_back(fmt::format("page_tables.{}.present", tables[i]), s.x.pt_present[i] ? "yes" : "no");
+        f.emplace_back(fmt::format("page_tables.{}.entries", tables[i]), std::to_string(s.x.pt_entries[i]));
+    }
+    f.emplace_back("zone_span_rewrite",
+                   s.x.span_busy ? fmt::format("node{} {}", (s.x.span_busy - 1) / MAX_NR_ZONES,
+                                               zone_name((s.x.span_busy - 1) % MAX_NR_ZONES))
+                                 : std::string("none"));
+    return f;
 }
 
 std::vector<InterleavingRow> ThreadedModel::describe(const std::vector<unsigned>& trace) const {

@@ -36,7 +36,7 @@ struct ThreadedAux {              // everything but the kernel state; bytes, pac
     std::uint8_t last;                // thread of the previous step (only with --max-preemptions)
     std::uint8_t preemptions;
     std::uint8_t span_busy;           // 1 + (nid * MAX_NR_ZONES + zone) whose span the in-flight op is rewriting, 0: none
-    std::uint8_t pad;
+    std::uint8_t sleep;               // sleep set: bit t = thread t's next step need not be explored here (sleep sets)
 };
 
 struct ThreadedState {
@@ -50,6 +50,7 @@ struct InterleavingRow {
     std::string what;    // e.g. "pfn_to_online_page(0x48000) = page", "offline memory9 ... parked before mem_hotplug_done"
     std::string locks;   // locks the thread holds after the step
     std::vector<CallLog::Entry> calls;  // kernel functions a hotplug step ran (live part)
+    std::vector<std::string> held;      // locks every thread holds after the step (index = thread)
 };
 
 class ThreadedModel {
@@ -58,6 +59,7 @@ public:
     struct Options {
         bool por = true;            // persistent-set reduction (docs/interleavings.md)
         int max_preemptions = -1;   // -1: unbounded
+        bool sleep_sets = false;    // with por: sleep sets on top of the persistent sets (docs/interleavings.md; --sleep-sets)
     };
     ThreadedModel(const Scenario& sc, const Variant& v, std::vector<const Invariant*> invs, Options opt);
 
@@ -83,6 +85,15 @@ public:
     KernelState live_kernel(const State& s) const;
     // Can thread t step in s (locks, device_hotplug_lock, program end)?
     bool enabled(const State& s, unsigned t) const;
+    // Thread t's next step in s, told (out.x.* updated), without the reduction or the
+    // preemption bound: what `hpcheck replay` re-executes. t must be enabled.
+    StepOutcome replay_step(const State& s, unsigned t, State& out, Violation* v, InterleavingRow* row) const {
+        return step_impl(s, t, out, v, row);
+    }
+    // The readers' world and every thread's position and locks, as named fields for the
+    // ITF trace ("threads.cpu1.locks", "page_tables.vmemmap_pmd.present", ...).
+    std::vector<std::pair<std::string, std::string>> world_fields(const State& s) const;
+    std::string locks_held(const State& s, unsigned t) const { return locks_of(s, t); }
 
 private:
     friend struct ReplayCtx;

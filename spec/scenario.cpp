@@ -301,8 +301,8 @@ void parse_threads(const Reader& r, const toml::table& doc, Scenario& sc) {
         r.only_keys(*t, f, {"kind", "name", "ops", "pfn", "check", "lock", "pfn_valid_rcu", "read_page", "zone"});
         ThreadSpec ts;
         ts.line = r.line_of(*t);
-        ts.kind = parse_enum(r, *t, "kind", f + ".kind", ThreadKind::HOTPLUG, 5, thread_kind_name);
-        if (!t->get("kind")) r.fail(*t, f + ".kind", "every thread needs a kind (hotplug, pfn_walker, memory_failure, vmalloc, span_reader)");
+        ts.kind = parse_enum(r, *t, "kind", f + ".kind", ThreadKind::HOTPLUG, 6, thread_kind_name);
+        if (!t->get("kind")) r.fail(*t, f + ".kind", "every thread needs a kind (hotplug, pfn_walker, memory_failure, vmalloc, span_reader, ptdump)");
         ts.name = r.str(*t, "name", f + ".name").value_or(fmt::format("cpu{}", i));
         if (ts.kind == ThreadKind::HOTPLUG) {
             const toml::node* ops = t->get("ops");
@@ -326,9 +326,10 @@ void parse_threads(const Reader& r, const toml::table& doc, Scenario& sc) {
         } else if (t->get("zone")) {
             r.fail(*t->get("zone"), f + ".zone", "only a span_reader thread has a zone");
         }
-        if (ts.kind == ThreadKind::SPAN_READER) {
-            ts.lock = parse_enum(r, *t, "lock", f + ".lock", ReaderLock::NONE, 3, reader_lock_name);
-            if (t->get("pfn") || t->get("check")) r.fail(*t, f, "a span reader reads a zone: no pfn, no check");
+        if (ts.kind == ThreadKind::SPAN_READER || ts.kind == ThreadKind::PTDUMP) {
+            ts.lock = parse_enum(r, *t, "lock", f + ".lock", ReaderLock::NONE, ts.kind == ThreadKind::SPAN_READER ? 4 : 3,
+                                 reader_lock_name);
+            if (t->get("pfn") || t->get("check")) r.fail(*t, f, "a span reader / ptdump thread takes no pfn and no check");
         } else if (ts.kind == ThreadKind::PFN_WALKER || ts.kind == ThreadKind::MEMORY_FAILURE) {
             const auto pfn = r.uint(*t, "pfn", f + ".pfn", kPfn);
             if (!pfn) r.fail(*t, f + ".pfn", "a pfn walker / memory_failure thread needs the pfn it reads");
@@ -336,10 +337,10 @@ void parse_threads(const Reader& r, const toml::table& doc, Scenario& sc) {
         }
         if (ts.kind == ThreadKind::PFN_WALKER) {
             ts.check = parse_enum(r, *t, "check", f + ".check", PfnCheck::PFN_TO_ONLINE_PAGE, 4, pfn_check_name);
-            ts.lock = parse_enum(r, *t, "lock", f + ".lock", ReaderLock::NONE, 3, reader_lock_name);
-        } else if (ts.kind != ThreadKind::SPAN_READER) {
+            ts.lock = parse_enum(r, *t, "lock", f + ".lock", ReaderLock::NONE, 3, reader_lock_name);  // no seqlock
+        } else if (ts.kind != ThreadKind::SPAN_READER && ts.kind != ThreadKind::PTDUMP) {
             for (const char* k : {"check", "lock"})
-                if (t->get(k)) r.fail(*t->get(k), f + "." + k, "only a pfn_walker or span_reader thread has this setting");
+                if (t->get(k)) r.fail(*t->get(k), f + "." + k, "only a pfn_walker, span_reader or ptdump thread has this setting");
         }
         if (ts.kind == ThreadKind::MEMORY_FAILURE) ts.check = PfnCheck::PFN_TO_ONLINE_PAGE;  // mm/memory-failure.c
         if (ts.kind == ThreadKind::PFN_WALKER) ts.read_page = r.boolean(*t, "read_page", f + ".read_page").value_or(true);

@@ -9,6 +9,7 @@ const char* thread_kind_name(ThreadKind k) {
         case ThreadKind::MEMORY_FAILURE: return "memory_failure";
         case ThreadKind::VMALLOC: return "vmalloc";
         case ThreadKind::SPAN_READER: return "span_reader";
+        case ThreadKind::PTDUMP: return "ptdump";
     }
     return "?";
 }
@@ -28,6 +29,7 @@ const char* reader_lock_name(ReaderLock l) {
         case ReaderLock::NONE: return "none";
         case ReaderLock::GET_ONLINE_MEMS: return "get_online_mems";
         case ReaderLock::RCU: return "rcu";
+        case ReaderLock::SPAN_SEQLOCK: return "zone_span_seqlock";
     }
     return "?";
 }

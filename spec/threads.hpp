@@ -1,7 +1,8 @@
 // Threads of a scenario (`[[threads]]`, one per CPU; docs/interleavings.md): hotplug
 // threads running entry points in order (serialised by device_hotplug_lock, as the
 // sysfs/ACPI/remove_memory entry points are) and the readers that run beside hotplug
-// without device_hotplug_lock: a pfn walker, memory_failure() and vmalloc().
+// without device_hotplug_lock: a pfn walker, memory_failure(), vmalloc(), a zone span reader
+// and ptdump's walk of the kernel page tables.
 // Concrete only: the symbolic prover refuses threaded scenarios.
 #pragma once
 #include <cstdint>
@@ -14,7 +15,7 @@ namespace hp {
 
 inline constexpr unsigned MAX_THREADS = 6;
 
-enum class ThreadKind : std::uint8_t { HOTPLUG, PFN_WALKER, MEMORY_FAILURE, VMALLOC, SPAN_READER };
+enum class ThreadKind : std::uint8_t { HOTPLUG, PFN_WALKER, MEMORY_FAILURE, VMALLOC, SPAN_READER, PTDUMP };
 const char* thread_kind_name(ThreadKind k);  // scenario spelling: hotplug, pfn_walker, ...
 
 // What a pfn walker checks before it reads the struct page.
@@ -27,7 +28,9 @@ enum class PfnCheck : std::uint8_t {
 const char* pfn_check_name(PfnCheck c);
 
 // The lock a reader holds around its walk.
-enum class ReaderLock : std::uint8_t { NONE, GET_ONLINE_MEMS, RCU };
+// SPAN_SEQLOCK: zone_span_seqbegin()/zone_span_seqretry() around the reads (span readers
+// only: page_outside_zone_boundaries(), CONFIG_DEBUG_VM, 6.1.192 mm/page_alloc.c:646).
+enum class ReaderLock : std::uint8_t { NONE, GET_ONLINE_MEMS, RCU, SPAN_SEQLOCK };
 const char* reader_lock_name(ReaderLock l);
 
 struct ThreadSpec {

@@ -24,9 +24,11 @@ std::vector<fs::path> threaded_scenarios() {
     return out;
 }
 
-RunResult run(const std::string& file, bool por, int max_preemptions = -1, const std::string& variant = "") {
+RunResult run(const std::string& file, bool por, int max_preemptions = -1, const std::string& variant = "",
+              bool sleep_sets = false) {
     RunOptions o;
     o.por = por;
+    o.sleep_sets = sleep_sets;
     o.max_preemptions = max_preemptions;
     o.variant_override = variant;
     return run_scenario(load_scenario(kScen + file), o);
@@ -40,6 +42,14 @@ TEST_CASE("interleave: every threaded scenario has its expected verdict, with an
         CAPTURE(f.filename().string());
         const RunResult reduced = run(f.filename().string(), true);
         const RunResult full = run(f.filename().string(), false);
+        const RunResult sleep = run(f.filename().string(), true, -1, "", true);  // persistent + sleep sets
+        REQUIRE(sleep.explore.verdict != Verdict::INCOMPLETE);
+        CHECK(sleep.sleep_sets);
+        CHECK(sleep.matches);
+        CHECK(sleep.explore.verdict == full.explore.verdict);
+        if (sleep.explore.violation && full.explore.violation)
+            CHECK(sleep.explore.violation->invariant == full.explore.violation->invariant);
+        MESSAGE(f.filename().string() << ": states POR+sleep " << sleep.explore.states);
         // Both searches finish here, so they must agree (the reduction's soundness claim).
         REQUIRE(reduced.explore.verdict != Verdict::INCOMPLETE);
         REQUIRE(full.explore.verdict != Verdict::INCOMPLETE);
@@ -162,4 +172,31 @@ TEST_CASE("interleave: deadlock-freedom — a writer waiting on a reader that ne
     s.x.pc[1] = 255;
     CHECK_FALSE(model.check_state(s, &v));
     CHECK(v.invariant == "deadlock-freedom");
+}
+
+TEST_CASE("interleave: ptdump — a walk without get_online_mems() reads a freed vmemmap pmd table; with it, it does not") {
+    const RunResult bad = run("91-ptdump-unlocked-threads.toml", true);
+    REQUIRE(bad.explore.verdict == Verdict::VIOLATION);
+    CHECK(bad.explore.violation->invariant == "no-use-after-free");
+    CHECK(bad.explore.violation->detail.find("ptdump") != std::string::npos);
+    // The walk loads the table pointer, hot-remove frees the table, the walk reads it.
+    REQUIRE(bad.interleaving.size() >= 3);
+    CHECK(bad.interleaving.back().thread == 1);
+    bool loaded = false, freed_after = false;
+    for (const InterleavingRow& r : bad.interleaving) {
+        loaded |= r.thread == 1 && r.what.find("pointer loaded") != std::string::npos;
+        for (const CallLog::Entry& e : r.calls) freed_after |= loaded && e.text.find("free_empty_tables") != std::string::npos;
+    }
+    CHECK(freed_after);
+    CHECK(run("92-ptdump-get-online-mems-threads.toml", false).explore.verdict == Verdict::PASS);
+    // Keeping the tables (Catalin's design) makes even the unlocked walk safe.
+    CHECK(run("91-ptdump-unlocked-threads.toml", false, -1, "arm64-vmemmap-keep-tables").explore.verdict == Verdict::PASS);
+}
+
+TEST_CASE("interleave: zone_span_seqbegin() reader — 6.1.192 writers never take zone_span_writelock(), the retry never fires") {
+    const RunResult r = run("93-span-seqlock-reader-threads.toml", false);
+    REQUIRE(r.explore.verdict == Verdict::VIOLATION);
+    CHECK(r.explore.violation->detail.find("zone_span_seqretry() does not retry") != std::string::npos);
+    // The same reader under get_online_mems() (scenario 83) passes: that lock is what excludes the writer.
+    CHECK(run("83-span-reader-get-online-mems-threads.toml", false).explore.verdict == Verdict::PASS);
 }

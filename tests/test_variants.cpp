@@ -159,6 +159,24 @@ TEST_CASE("counterexamples: every failing trace replays step by step to the same
         const Variant& v = *find_variant(c.variant);
         const std::vector<const Invariant*> invs = select_invariants(sc.invariants, sc.path);
         const Violation& want = *c.run.explore.violation;
+        if (c.run.threaded) {  // an interleaving: re-executed thread by thread, violation at the last step only
+            const ThreadedModel model(sc, v, invs, ThreadedModel::Options{false, -1});
+            ThreadedState s = model.initial(), next{};
+            REQUIRE(!c.run.thread_trace.empty());
+            for (size_t i = 0; i < c.run.thread_trace.size(); ++i) {
+                REQUIRE(model.enabled(s, c.run.thread_trace[i]));
+                Violation vio;
+                const bool bad = model.replay_step(s, c.run.thread_trace[i], next, &vio, nullptr) == StepOutcome::VIOLATION ||
+                                 !model.check_state(next, &vio);
+                CHECK(bad == (i + 1 == c.run.thread_trace.size()));
+                if (bad) {
+                    CHECK(vio.invariant == want.invariant);
+                    CHECK(vio.detail == want.detail);
+                }
+                s = next;
+            }
+            continue;
+        }
         if (sc.memblock && c.run.trace.empty()) {  // a boot-layout violation (spec/boot.hpp): no hotplug step
             BootInput in = *sc.memblock;
             in.bottom_up_for_movable_node = v.memblock_bottom_up_for_movable_node;

@@ -47,7 +47,8 @@ int run_counterexamples(const CxArgs& a, const Context& ctx) {
             fs::create_directories(p.parent_path());
             write_file_atomically(p.string(), *content);
             std::cout << fmt::format("wrote    {}  ({} violates {}, {} steps)\n", p.string(), c.variant,
-                                     c.run.explore.violation->invariant, c.run.replay.size());
+                                     c.run.explore.violation->invariant,
+                                     c.run.threaded ? c.run.interleaving.size() : c.run.replay.size());
         }
     }
     if (a.check) std::cout << fmt::format("{} counterexample file(s) checked, {} stale\n", 2 * all.size(), stale);

@@ -25,7 +25,11 @@ int run_replay(const ReplayArgs& a, const Context& ctx) {
     std::string out = fmt::format("trace      {}\nscenario   {} ({})\nvariant    {}\n", a.trace, t.sc.name, t.sc.path, t.variant);
     for (size_t i = 0; i < rep.states.size(); ++i) {
         if (i == 0) out += "\nstate 0 (initial)\n";
-        else {
+        else if (rep.threaded) {  // a step of one CPU (docs/interleavings.md)
+            const InterleavingRow& row = rep.rows[i - 1];
+            out += fmt::format("\nstate {} after step {}: {}: {}{}\n", i, i, rep.thread_names[row.thread], row.what,
+                               row.locks.empty() ? "" : " [" + row.locks + "]");
+        } else {
             const TraceStep& st = rep.steps[i - 1];
             out += fmt::format("\nstate {} after step {}: {} -> {}\n", i, i, action_label(m, st.action),
                                st.rc == 0 ? std::string("success") : fmt::format("-{}", errno_name(st.rc)));
@@ -44,11 +48,12 @@ int run_replay(const ReplayArgs& a, const Context& ctx) {
                                  rep.field, rep.in_trace, rep.in_model, rep.message);
         return EXIT_VIOLATION;
     }
+    const std::size_t nsteps = t.threaded ? t.thread_steps.size() : t.actions.size();
     if (rep.violation)
-        std::cout << fmt::format("\nREPRODUCED: {} step(s), every field equal; final state violates {}: {}\n",
-                                 t.actions.size(), rep.violation->invariant, rep.violation->detail);
+        std::cout << fmt::format("\nREPRODUCED: {} step(s){}, every field equal; final state violates {}: {}\n", nsteps,
+                                 t.threaded ? " of the interleaving" : "", rep.violation->invariant, rep.violation->detail);
     else
-        std::cout << fmt::format("\nREPRODUCED: {} step(s), every field equal; no violation (as recorded)\n", t.actions.size());
+        std::cout << fmt::format("\nREPRODUCED: {} step(s), every field equal; no violation (as recorded)\n", nsteps);
     return EXIT_HOLDS;
 }
 }  // namespace

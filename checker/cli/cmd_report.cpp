@@ -33,6 +33,14 @@ int report_trace(const ReportArgs& a, const Context& ctx) {
     r.explore.violation = rep.violation;
     r.explore.verdict = rep.violation ? Verdict::VIOLATION : Verdict::PASS;
     r.explore.depth = static_cast<unsigned>(rep.steps.size());
+    if (t.threaded) {  // the steps are the threads' (one column per CPU), not sysfs writes
+        r.replay.clear();
+        r.trace.clear();
+        r.threaded = true;
+        r.thread_names = rep.thread_names;
+        r.interleaving = rep.rows;
+        r.thread_trace = t.thread_steps;
+    }
     std::cout << format_email(t.sc, r, "hpcheck report " + a.input);
     if (!rep.reproduced) {
         std::cout << wrap("NOTE: the model no longer reproduces this trace: " + rep.message, kEmailColumns, 0, 6);

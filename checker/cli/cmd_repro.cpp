@@ -1,9 +1,12 @@
 // `hpcheck repro TRACE [--out-dir DIR]`: the guest script and the host QMP commands that
 // replay an ITF trace on a real kernel under QEMU. Without --out-dir both go to stdout.
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <iostream>
 
 #include "checker/cli/command.hpp"
+#include "checker/json_input.hpp"
 #include "checker/output_file.hpp"
 #include "checker/report_repro.hpp"
 
@@ -18,6 +21,15 @@ struct ReproArgs {
 
 int run_repro(const ReproArgs& a, const Context& ctx) {
     const LoadedTrace t = load_itf(a.trace, a.scenario, ctx.scenario_dir);
+    if (t.threaded) {
+        // A race is not replayed by writing sysfs files in order: the CPUs would have to stop
+        // at the model's interleaving points. Refused, as bad input (exit 2).
+        std::ifstream in(a.trace, std::ios::binary);
+        std::stringstream buf;
+        buf << in.rdbuf();
+        throw TraceError(a.trace, json_line_of(buf.str(), "#meta.mode"), "#meta.mode",
+                         "a threaded interleaving has no QEMU reproducer (use `hpcheck replay` and `explain`)");
+    }
     const ReplayReport rep = replay_itf(t);
     if (!rep.reproduced) {
         // A reproducer of something the model does not reproduce would test nothing: refuse.
