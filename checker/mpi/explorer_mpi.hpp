@@ -18,8 +18,10 @@
 // - The first event of a level (a transition violation, a state violation, --max-states)
 //   is the smallest key over all ranks (MPI_Allreduce MIN); counts up to it are recounted
 //   as explorer_impl.hpp does (each rank re-steps its parents up to the event's parent).
-// - The trace is rebuilt by asking, level by level from the violation back to the
-//   initial state, which rank owns the state (parent id, action): one Allreduce per step.
+// - No parent links are stored: the trace is rebuilt level by level from the violation
+//   back to the initial state, each rank re-stepping its part of the previous level
+//   until the first (parent, action) that reaches the state; the smallest over the
+//   ranks is the sequential search's parent (Allreduce MIN).
 // - Time, memory (per rank: the rank's resident set) and Ctrl-C are checked after every
 //   round and combined with MPI_Allreduce, so every rank ends in the same "incomplete"
 //   verdict with the same reason.
@@ -125,9 +127,12 @@ ExploreResult explore_mpi(M& model, const Limits& lim, MPI_Comm comm) {
     std::vector<std::uint32_t> cw(store->padded_words(), 0), tree(store->tree_size() + 2);
     std::vector<std::uint32_t> raw(W), raw2(W);
     // The states this rank owns, in increasing global id (BFS order).
-    std::vector<std::uint64_t> ids, parent;
+    std::vector<std::uint64_t> ids;
     std::vector<std::uint32_t> roots;
-    std::vector<std::uint16_t> via;
+    // Level d: global ids glevel[d] .. glevel[d+1], here ids[llevel[d] .. llevel[d+1]]. No
+    // parent links: the trace finds each parent again (as explorer_impl.hpp's path_to).
+    std::vector<std::uint64_t> glevel{0};
+    std::vector<std::size_t> llevel{0};
     std::uint64_t lookups = 0, node_lookups = 0, transitions = 0;
     unsigned recodes = 0;
     M work = model;  // expands a level; its counters join the model's when the level completes
@@ -179,8 +184,7 @@ ExploreResult explore_mpi(M& model, const Limits& lim, MPI_Comm comm) {
         res.verdict = verdict;
         res.seconds = elapsed();
         std::uint64_t sums[5] = {transitions, lookups, node_lookups,
-                                 store->bytes() + coder->bytes() + ids.capacity() * 8 + parent.capacity() * 8 +
-                                     roots.capacity() * 4 + via.capacity() * 2,
+                                 store->bytes() + coder->bytes() + ids.capacity() * 8 + roots.capacity() * 4,
                                  resident_bytes()};
         allreduce(sums, 5, MPI_SUM, comm);
         res.transitions = sums[0];
@@ -206,9 +210,7 @@ ExploreResult explore_mpi(M& model, const Limits& lim, MPI_Comm comm) {
             std::uint32_t root = 0;
             insert(raw.data(), 0, root);
             ids.push_back(0);
-            parent.push_back(0);
             roots.push_back(root);
-            via.push_back(0);
         }
         res.states = 1;
         if (!model.check_state(s0, &res.violation.emplace())) return finish(Verdict::VIOLATION);
@@ -373,10 +375,10 @@ ExploreResult explore_mpi(M& model, const Limits& lim, MPI_Comm comm) {
             if (!admitted(kr.first)) break;
             ids.push_back(hi + static_cast<std::uint64_t>(
                                    std::lower_bound(all_keys.begin(), all_keys.end(), kr.first) - all_keys.begin()));
-            parent.push_back(lo + (kr.first >> 16));
-            via.push_back(static_cast<std::uint16_t>(kr.first & 0xffff));
             roots.push_back(kr.second);
         }
+        glevel.push_back(hi);
+        llevel.push_back(fhi);
         if (kind == hp::detail::EventKind::NONE) {
             transitions += level_transitions;
             hp::detail::merge_counters(model, work);
@@ -421,18 +423,42 @@ ExploreResult explore_mpi(M& model, const Limits& lim, MPI_Comm comm) {
         const int from = static_cast<int>(allreduce1(have ? rank : size, MPI_MIN, comm));
         bcast_violation(found, from, comm);
         res.violation = found;
-        // The trace: from the event's parent back to the initial state, asking its owner.
+        // The trace: from the event's parent back to the initial state. A state's BFS parent
+        // is the first (state of the previous level, action) in BFS order that reaches it:
+        // every rank re-steps its part of that level until its first hit, the smallest wins.
         std::vector<unsigned> back{ae};
+        std::vector<std::uint32_t> target(W);
+        M probe = model;  // its counters are not the search's
         for (std::uint64_t id = pe; id != 0;) {
-            std::uint64_t link = ~0ull;
             const auto it = std::lower_bound(ids.begin(), ids.end(), id);
-            if (it != ids.end() && *it == id) {
-                const std::size_t i = static_cast<std::size_t>(it - ids.begin());
-                link = parent[i] << 16 | via[i];
+            const bool mine = it != ids.end() && *it == id;
+            if (mine) {
+                store->get(roots[static_cast<std::size_t>(it - ids.begin())], cw.data(), tree.data());
+                coder->decode(cw.data(), target.data());
             }
-            link = allreduce1(link, MPI_MIN, comm);
-            back.push_back(static_cast<unsigned>(link & 0xffff));
-            id = link >> 16;
+            const int owner = static_cast<int>(allreduce1(mine ? rank : size, MPI_MIN, comm));
+            MPI_Request req2;
+            MPI_Ibcast(target.data(), static_cast<int>(W), MPI_UINT32_T, owner, comm, &req2);
+            wait(req2);
+            const std::size_t level = static_cast<std::size_t>(
+                std::upper_bound(glevel.begin(), glevel.end(), id) - glevel.begin()) - 1;
+            std::uint64_t best = ~0ull;
+            for (std::size_t i = llevel[level - 1]; i < llevel[level] && best == ~0ull; ++i) {
+                store->get(roots[i], cw.data(), tree.data());
+                coder->decode(cw.data(), raw.data());
+                probe.unpack(raw.data(), cur);
+                for (unsigned a = 0, na = probe.action_count(); a < na; ++a) {
+                    if (probe.step(cur, a, nxt, &v) != StepOutcome::OK) continue;
+                    probe.pack(nxt, raw2.data());
+                    if (std::memcmp(raw2.data(), target.data(), W * 4) != 0) continue;
+                    best = ids[i] << 16 | a;
+                    break;
+                }
+            }
+            best = allreduce1(best, MPI_MIN, comm);
+            if (best == ~0ull) throw std::logic_error("explorer: a state without a parent in the previous level");
+            back.push_back(static_cast<unsigned>(best & 0xffff));
+            id = best >> 16;
         }
         res.trace.assign(back.rbegin(), back.rend());
         res.depth = static_cast<unsigned>(res.trace.size());
