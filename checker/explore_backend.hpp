@@ -1,7 +1,7 @@
 // Which search runs a scenario. By default run_scenario() calls explore() (the
 // multicore BFS of explorer.hpp); a process that is one rank of a distributed search
 // (hpcheck-mpi, checker/mpi/) installs a backend once at start-up, and every scenario the
-// process runs — `check`, `suite`, `sweep --run` — then goes through it.
+// process runs — `check`, the suite — then goes through it.
 #pragma once
 #include <functional>
 

@@ -1,7 +1,7 @@
 // hpcheck-mpi: hpcheck's command line as one rank of an MPI job (docs/cluster.md).
 //   mpirun -np N hpcheck-mpi check SCENARIO [options]
 // Every rank parses the same command line and loads the same scenario; every search a
-// command runs (check, suite, sweep --run, ...) is the distributed one of explorer_mpi.hpp,
+// command runs (check, the suite, ...) is the distributed one of explorer_mpi.hpp,
 // whose results are those of `hpcheck` with --threads 1. Only rank 0 prints and writes
 // files; all ranks exit with the same code.
 #include <mpi.h>
@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include "checker/cli/command.hpp"
 #include "checker/explore_backend.hpp"
@@ -48,6 +49,17 @@ int main(int argc, char** argv) {
         if (std::FILE* e = fdopen(dup(STDERR_FILENO), "w")) g_err = e;
         if (!std::freopen("/dev/null", "w", stdout) || !std::freopen("/dev/null", "w", stderr)) return 2;
         hp::set_output_files_enabled(false);
+    }
+    // `sweep` makes independent jobs for a scheduler (hpcheck's, docs/cluster.md); here every
+    // rank would run the whole list.
+    for (int i = 1; i < argc; ++i) {
+        if (std::string(argv[i]) == "--scenarios") ++i;
+        else if (argv[i][0] != '-') {
+            if (std::string(argv[i]) != "sweep") break;
+            if (rank == 0) std::fprintf(g_err, "hpcheck-mpi: sweep: use `hpcheck sweep` (its jobs are independent searches; docs/cluster.md)\n");
+            MPI_Finalize();
+            return 2;
+        }
     }
     const int rc = hp::cli::hpcheck_main(argc, argv, false);
     std::fflush(stdout);
