@@ -22,7 +22,7 @@
 //   back to the initial state, each rank re-stepping its part of the previous level
 //   until the first (parent, action) that reaches the state; the smallest over the
 //   ranks is the sequential search's parent (Allreduce MIN).
-// - Time, memory (per rank: the rank's resident set) and Ctrl-C are checked after every
+// - Time, memory (per rank: the rank's resident set) and a SIGINT flag are checked after every
 //   round and combined with MPI_Allreduce, so every rank ends in the same "incomplete"
 //   verdict with the same reason.
 // Every rank returns the same ExploreResult (sums over ranks for transitions, counters,
