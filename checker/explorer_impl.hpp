@@ -84,8 +84,9 @@ ExploreResult explore_levels(M& model, const Limits& lim, Progress* progress, st
     store->set_budget(budget);
     const unsigned raw_words = coder->raw_words();
     std::vector<std::uint32_t> order;   // dense state id (sequential BFS order) -> visited-set root
-    std::vector<std::uint32_t> parent;  // state id -> predecessor id
-    std::vector<std::uint16_t> via;     // state id -> action index that reached it
+    // No per-state parent links (6 bytes a state): a state's BFS parent is found again when
+    // a trace is asked for, from the level starts (see path_to).
+    std::vector<std::size_t> level_start{0};  // level d's states are order[level_start[d] .. level_start[d+1])
     std::vector<Worker<M>> workers;
     auto make_workers = [&] {  // fresh buffers for the current store, counters at zero
         workers.clear();
@@ -97,9 +98,38 @@ ExploreResult explore_levels(M& model, const Limits& lim, Progress* progress, st
     };
     make_workers();
 
+    // The trace to state `id`: its recorded parent is the smallest discovery key offered for
+    // it, i.e. the first (state of the previous level, action) in BFS order whose successor
+    // it is, so re-stepping the previous level in order until the first hit finds exactly
+    // that parent and action, level by level back to the initial state. Costs at most one
+    // re-expansion of each level on the path, and only when there is a trace to print.
     auto path_to = [&](std::uint32_t id) {
         std::vector<unsigned> t;
-        for (; id != 0; id = parent[id]) t.push_back(via[id]);
+        M probe = model;  // its counters are not the search's
+        auto& W = workers[0];
+        std::vector<std::uint32_t> target(raw_words);
+        while (id != 0) {
+            const std::size_t level =
+                static_cast<std::size_t>(std::upper_bound(level_start.begin(), level_start.end(), id) - level_start.begin()) - 1;
+            store->get(order[id], W.w.data(), W.tree.data());
+            coder->decode(W.w.data(), target.data());
+            bool found = false;
+            for (std::size_t p = level_start[level - 1]; p < level_start[level] && !found; ++p) {
+                store->get(order[p], W.w.data(), W.tree.data());
+                coder->decode(W.w.data(), W.raw.data());
+                probe.unpack(W.raw.data(), W.cur);
+                for (unsigned a = 0, n = probe.action_count(); a < n; ++a) {
+                    if (probe.step(W.cur, a, W.next, &W.v) != StepOutcome::OK) continue;
+                    probe.pack(W.next, W.raw2.data());
+                    if (std::memcmp(W.raw2.data(), target.data(), raw_words * 4) != 0) continue;
+                    t.push_back(a);
+                    id = static_cast<std::uint32_t>(p);
+                    found = true;
+                    break;
+                }
+            }
+            if (!found) throw std::logic_error("explorer: a state without a parent in the previous level");
+        }
         return std::vector<unsigned>(t.rbegin(), t.rend());
     };
     auto finish = [&](Verdict verdict) {
@@ -107,7 +137,7 @@ ExploreResult explore_levels(M& model, const Limits& lim, Progress* progress, st
         if (!res.states) res.states = order.size();
         res.seconds = elapsed();
         res.coded_words = coder->coded_words();
-        res.visited_bytes = store->bytes() + coder->bytes() + order.capacity() * 4 + parent.capacity() * 4 + via.capacity() * 2;
+        res.visited_bytes = store->bytes() + coder->bytes() + order.capacity() * 4 + level_start.capacity() * sizeof(std::size_t);
         for (const auto& W : workers) {
             res.lookups += W.lookups;
             res.node_lookups += W.node_lookups;
@@ -124,8 +154,6 @@ ExploreResult explore_levels(M& model, const Limits& lim, Progress* progress, st
         if (!coder->encode(W.raw.data(), nullptr, nullptr, W.w.data())) throw std::logic_error("explorer: no code");
         std::uint64_t ignored = 0;
         order.push_back(store->insert(W.w.data(), nullptr, nullptr, W.tree.data(), 0, ignored).first);
-        parent.push_back(0);
-        via.push_back(0);
         if (!model.check_state(s0, &res.violation.emplace())) return finish(Verdict::VIOLATION);
         res.violation.reset();
     }
@@ -303,9 +331,8 @@ ExploreResult explore_levels(M& model, const Limits& lim, Progress* progress, st
         for (const auto& [key, root] : fresh) {
             if (key > ev || (key == ev && kind == EventKind::STEP_VIOLATION)) break;
             order.push_back(root);
-            parent.push_back(static_cast<std::uint32_t>(lo + (key >> 16)));
-            via.push_back(static_cast<std::uint16_t>(key & 0xffff));
         }
+        level_start.push_back(hi);  // the next level starts where this one ends
         if (kind == EventKind::NONE) {
             for (auto& W : workers) {
                 res.transitions += W.transitions;

@@ -46,6 +46,19 @@ public:
     // into this one and zero them there.
     void merge_counters_from(KernelModel& other);
     void reset_counters() { counters_ = {}; }
+    // The counters as one flat list and back (the distributed search sums them across ranks).
+    std::vector<std::uint64_t> counter_values() const {
+        std::vector<std::uint64_t> v(counters_.ok.begin(), counters_.ok.end());
+        v.insert(v.end(), counters_.refused.begin(), counters_.refused.end());
+        v.insert(v.end(), counters_.fired.begin(), counters_.fired.end());
+        return v;
+    }
+    void set_counter_values(const std::vector<std::uint64_t>& v) {
+        auto it = v.begin();
+        for (auto& c : counters_.ok) c = *it++;
+        for (auto& c : counters_.refused) c = *it++;
+        for (auto& c : counters_.fired) c = *it++;
+    }
     int last_rc() const { return last_rc_; }  // the return code of the last step()
 
 private:

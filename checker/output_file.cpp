@@ -23,7 +23,13 @@ mode_t current_umask() {
 }
 }  // namespace
 
+namespace {
+bool g_output_files = true;
+}
+void set_output_files_enabled(bool on) { g_output_files = on; }
+
 void write_file_atomically(const std::string& path, const std::string& content, mode_t mode) {
+    if (!g_output_files) return;
     auto fail = [&](const std::string& why) { throw std::runtime_error(one_line(path + ": " + why)); };
     if (path.empty() || path.find('\0') != std::string::npos) fail("not a usable file name");
     // mkstemp() opens with O_CREAT | O_EXCL and a random name in the target's directory, so

@@ -10,6 +10,10 @@ namespace hp {
 // `mode` is applied through the umask, as open(2) would.
 void write_file_atomically(const std::string& path, const std::string& content, mode_t mode = 0666);
 
+// Off in the ranks of a distributed search other than rank 0 (hpcheck-mpi): they compute
+// the same results, and only one process writes them. Then write_file_atomically() does nothing.
+void set_output_files_enabled(bool on);
+
 // A file name made from an untrusted string (a scenario's name): letters, digits, '.', '_'
 // and '-' kept, every other byte (a '/', a NUL, a newline) becomes '-', no leading '.', at
 // most 100 bytes; never empty, never "." or "..". Distinct names may share a slug.

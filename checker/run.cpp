@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "checker/explore_backend.hpp"
 #include "spec/sysfs.hpp"
 
 namespace hp {
@@ -180,7 +181,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
         }
         Progress progress;
         progress.enabled = opt.progress;
-        rr.explore = explore(model, lim, &progress);
+        rr.explore = explore_backend() ? explore_backend()->threaded(model, lim) : explore(model, lim, &progress);
         rr.threaded = true;
         rr.por = to.por;
         rr.sleep_sets = to.sleep_sets;
@@ -205,7 +206,7 @@ RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
         if (!lim.max_depth) lim.max_depth = sc.max_depth;
         Progress progress;
         progress.enabled = opt.progress;
-        rr.explore = explore(model, lim, &progress);
+        rr.explore = explore_backend() ? explore_backend()->kernel(model, lim) : explore(model, lim, &progress);
         for (unsigned a : rr.explore.trace) rr.trace.push_back(model.action(a));
         rr.counters = model.counters();
         // A vacuous scenario is a bug in the scenario: say which operations and fault

@@ -73,6 +73,8 @@ public:
 
     void merge_counters_from(ThreadedModel& o) { cut_by_bound_ += o.cut_by_bound_; o.cut_by_bound_ = 0; }
     void reset_counters() { cut_by_bound_ = 0; }
+    std::vector<std::uint64_t> counter_values() const { return {cut_by_bound_}; }  // distributed search
+    void set_counter_values(const std::vector<std::uint64_t>& v) { cut_by_bound_ = v.at(0); }
     // Steps not taken because of --max-preemptions: non-zero means the search was bounded.
     std::uint64_t cut_by_bound() const { return cut_by_bound_; }
     const std::vector<ThreadSpec>& threads() const { return threads_; }
