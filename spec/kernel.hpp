@@ -77,6 +77,7 @@ struct Observation {
         MEMMAP_FREED_IN_USE,    // vmemmap backing freed while a present block's memmap uses it (I9)
         USAGE_READ_AFTER_FREE,  // pfn_section_valid() read ms->usage of a section whose usage was freed (I17)
         MEMORY_BLOCK_USE_AFTER_FREE,  // get_device()/put_device()/device_unregister() of a released memory_block (I18)
+        EARLY_RESERVED_PAGES,   // has_unmovable_pages() met PG_reserved pages of an early memblock allocation (seed 003)
     };
     Kind kind;
     const char* func;   // the kernel function that did it

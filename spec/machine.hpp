@@ -36,6 +36,18 @@ struct Dimm {
     int node = 0;
     pfn_t base_pfn = 0;
     unsigned nr_blocks = 1;
+    // Cold-plugged (present at boot; [[memblock.coldplug]], spec/boot.hpp): memory SRAT marks
+    // hot pluggable, in memblock.memory, so the kernel initializes and onlines it at boot in
+    // `boot_zone` (ZONE_MOVABLE when find_zone_movable_pfns_for_nodes() put it there). The
+    // ACPI memory device still exists: acpi_memory_device_add() at boot finds the range in use
+    // (add_memory() -EEXIST, info->enabled set), so the DIMM can be ejected like a hot-plugged one.
+    bool coldplug = false;
+    ZoneIdx boot_zone = ZONE_MOVABLE;
+    // Memory blocks (bit i = i-th block of the DIMM) holding an early memblock allocation:
+    // PG_reserved pages that has_unmovable_pages() refuses in every zone, so offline_pages()
+    // fails with -EBUSY for ever. `pinned_by` says which allocation (for the report).
+    std::uint32_t pinned = 0;
+    std::string pinned_by;
 };
 
 // Kernel command line and sysfs knobs (docs/kernel-reference.md §2.1).
@@ -80,6 +92,13 @@ struct Machine {
     pfn_t block_end_pfn(unsigned b) const { return blocks[b].start_pfn + geo.pages_per_block; }
     // Index of the hot-pluggable block containing pfn, or -1.
     int block_of_pfn(pfn_t pfn) const;
+    // Block b holds an early memblock allocation (Dimm::pinned).
+    bool block_pinned(unsigned b) const { return dimms[blocks[b].dimm].pinned >> blocks[b].index_in_dimm & 1u; }
+    bool has_coldplug() const {
+        for (const Dimm& d : dimms)
+            if (d.coldplug) return true;
+        return false;
+    }
     // Boot zone containing pfn, or nullptr.
     const BootZone* boot_zone_of_pfn(pfn_t pfn) const;
     // Boot present/managed pages of a zone (present_early_pages), 0 if it has no boot memory.

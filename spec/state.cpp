@@ -1,5 +1,7 @@
 #include "spec/state.hpp"
 
+#include "spec/ops/base.hpp"
+
 #include <algorithm>
 #include <vector>
 
@@ -43,6 +45,7 @@ KernelState initial_state(const Machine& m) {
         s.blocks[b].zone = NO_ZONE;
         s.blocks[b].vmemmap_backing = BACKING_NONE;
     }
+    base::boot_coldplug(m, s);  // memory present at boot in hot-pluggable DIMMs (spec/ops/boot_coldplug.cpp)
     return s;
 }
 
