@@ -185,7 +185,7 @@ TEST_CASE("conformance replay: issue 13 configurations (NUMA, cold-plugged DIMMs
     }
     // Where the kernel puts ZONE_MOVABLE is compared: another movablecore= is a mismatch at boot.
     auto lines = read_lines(src("conformance/recordings/r61-rnd-movablecore-12.jsonl"));
-    lines[0] = replace_once(lines[0], "movablecore=256M", "movablecore=512M");
+    lines[0] = replace_once(lines[0], "memmap_on_memory=1 movablecore=256M\",\"block_size", "memmap_on_memory=1 movablecore=512M\",\"block_size");
     const ReplayResult wrong = replay_recording(write_temp("movablecore.jsonl", lines), {});
     REQUIRE_FALSE(wrong.mismatches.empty());
     CHECK(wrong.mismatches[0].field == "zone_movable_pfn[0]");
