@@ -198,3 +198,31 @@ TEST_CASE("boot: kernelcore= in [memblock] carves a boot ZONE_MOVABLE out of boo
     CHECK(m.boot[3].start_pfn == 0x130000u);
     CHECK(m.boot[3].present == 0x10000u);
 }
+
+// `hpcheck prove --boot`: the same memblock_place() over Z3 terms. Top-down before SRAT has a
+// counterexample, and it replays through the concrete memblock_boot().
+#include "checker/prover/boot_prover.hpp"
+
+TEST_CASE("boot prover: top-down placement has a counterexample that memblock_boot() reproduces") {
+    hp::prover::BootProveOptions o;
+    o.bottom_up_for_movable_node = false;
+    o.regions = 2;
+    const hp::prover::BootProveResult r = hp::prover::prove_boot(o);
+    REQUIRE(r.verdict == hp::prover::BootProveResult::COUNTEREXAMPLE);
+    REQUIRE(r.cex);
+    BootInput in;
+    for (const auto& g : r.cex->regions) in.memory.push_back({g.nid, g.base, g.end, g.hotplug, "region"});
+    CHECK_FALSE(in.memory[0].hotplug);  // the bounds: the kernel's region is not hotpluggable
+    in.kernel_start_pfn = r.cex->kernel_start;
+    in.kernel_end_pfn = r.cex->kernel_end;
+    for (const auto& a : r.cex->allocs) in.allocs.push_back({a.name, a.pages, a.before_srat, a.nid});
+    in.movable_node = true;
+    in.bottom_up_for_movable_node = false;
+    const BootResult br = memblock_boot(in, 2);
+    for (size_t i = 0; i < br.allocs.size(); ++i) {
+        CHECK(br.allocs[i].placed == r.cex->allocs[i].placed);
+        if (br.allocs[i].placed) CHECK(br.allocs[i].pfn == r.cex->allocs[i].pfn);
+    }
+    CHECK(boot_layout_violation(in, br, 32768).rfind("boot-placement:", 0) == 0);
+    CHECK_THROWS_AS(hp::prover::prove_boot(hp::prover::BootProveOptions{true, 7, 1000}), std::invalid_argument);
+}
