@@ -172,6 +172,8 @@ std::string format_sequences_json(const Scenario& sc, const Variant& v, const Co
                     break;
                 case ActionKind::DIMM_EJECT: steps.push_back({{"op", "dimm_eject"}, {"args", {{"slot", slot[a.target]}}}}); break;
                 case ActionKind::REMOVE_MEMORY: break;  // a driver call: no user-space equivalent
+                case ActionKind::HUGETLB_ALLOC:
+                case ActionKind::HUGETLB_FREE: break;  // the block a hugetlb page comes from is the kernel's choice
                 default: {
                     const unsigned d = m.blocks[a.target].dimm;
                     steps.push_back({{"op", action_kind_name(a.kind)},

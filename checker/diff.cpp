@@ -39,6 +39,10 @@ const char* observation_name(Observation::Kind k) {
         case Observation::ALTMAP_FREED_TO_BUDDY: return "altmap pages freed to the buddy";
         case Observation::MEMMAP_FREED_IN_USE: return "memmap freed while in use";
         case Observation::USAGE_READ_AFTER_FREE: return "ms->usage read after free";
+        case Observation::MEMORY_BLOCK_USE_AFTER_FREE: return "memory_block device used after release";
+        case Observation::VMEMMAP_FREED_IN_USE: return "vmemmap page freed while its struct pages are in use";
+        case Observation::VMEMMAP_UNMAPPED_WRITE: return "write through an unmapped vmemmap address";
+        case Observation::PGTABLE_FREED_IN_USE: return "page-table page freed while it maps something";
     }
     return "?";
 }

@@ -161,6 +161,8 @@ std::string short_action(const Machine& m, const Action& a) {
         case ActionKind::ONLINE_MOVABLE: s = fmt::format("onM{}", m.blocks[a.target].memory_block_id); break;
         case ActionKind::OFFLINE: s = fmt::format("off{}", m.blocks[a.target].memory_block_id); break;
         case ActionKind::REMOVE_MEMORY: s = fmt::format("rm{}+{}", m.blocks[a.target].memory_block_id, a.count); break;
+        case ActionKind::HUGETLB_ALLOC: s = fmt::format("hp+{}", m.blocks[a.target].memory_block_id); break;
+        case ActionKind::HUGETLB_FREE: s = fmt::format("hp-{}", m.blocks[a.target].memory_block_id); break;
         default: s = "?";
     }
     if (a.fault.kind != FaultKind::NONE) s += fmt::format("!{}", fault_name(a.fault.kind));

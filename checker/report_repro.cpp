@@ -153,6 +153,11 @@ ReproScripts format_repro(const LoadedTrace& t, const ReplayReport& rep, const s
                 g += fmt::format("echo \"note step {}: remove_memory() is a driver call, not reachable from user space: skipped\"\n",
                                  i + 1);
                 break;
+            case ActionKind::HUGETLB_ALLOC:
+            case ActionKind::HUGETLB_FREE:
+                g += fmt::format("echo \"note step {}: which block a hugetlb page comes from is the kernel's choice: skipped\"\n",
+                                 i + 1);
+                break;
             default: {
                 const std::string want = st.rc == 0 ? "ok" : strerror_text(rc);
                 g += fmt::format("write $MEM/memory{}/state {} \"{}\"\n", m.blocks[a.target].memory_block_id,

@@ -1,4 +1,4 @@
-// I19 boot-placement (seed 003): with movable_node, memory that SRAT marks hot pluggable
+// I21 boot-placement (seed 003): with movable_node, memory that SRAT marks hot pluggable
 // holds no early memblock allocation, so every such memory block can be offlined and its
 // DIMM removed. setup_arch() switches memblock bottom-up under movable_node for exactly this
 // (79442ed189ac and the x86 patches of the 3.13 series; numa_init() switches back to top-down
@@ -34,7 +34,7 @@ static bool boot_placement_holds(const Step& st, Violation* out) {
 }
 
 void register_boot_placement(std::vector<Invariant>& v) {
-    v.push_back({"boot-placement", "I19",
+    v.push_back({"boot-placement", "I21",
                  "with movable_node no early memblock allocation pins a hotpluggable memory block",
                  "setup_arch() memblock_set_bottom_up(true) under movable_node; memblock should_skip_region(); "
                  "has_unmovable_pages() PageReserved",

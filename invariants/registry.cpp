@@ -23,6 +23,7 @@ const std::vector<Invariant>& all_invariants() {
         inv::register_memmap_freed_in_use(v);
         inv::register_usage_lifetime(v);
         inv::register_memory_block_lifetime(v);
+        inv::register_vmemmap_pagetables(v);
         inv::register_boot_placement(v);
         return v;
     }();

@@ -21,5 +21,6 @@ void register_round_trip(std::vector<Invariant>&);
 void register_memmap_freed_in_use(std::vector<Invariant>&);
 void register_usage_lifetime(std::vector<Invariant>&);
 void register_memory_block_lifetime(std::vector<Invariant>&);
+void register_vmemmap_pagetables(std::vector<Invariant>&);
 void register_boot_placement(std::vector<Invariant>&);
 }  // namespace hp::HP_DOMAIN::inv

@@ -14,6 +14,8 @@ const char* action_kind_name(ActionKind k) {
         case ActionKind::ONLINE_MOVABLE: return "online_movable";
         case ActionKind::OFFLINE: return "offline";
         case ActionKind::REMOVE_MEMORY: return "remove";
+        case ActionKind::HUGETLB_ALLOC: return "hugetlb_alloc";
+        case ActionKind::HUGETLB_FREE: return "hugetlb_free";
         case ActionKind::COUNT: break;
     }
     return "?";
@@ -80,6 +82,8 @@ StepResult apply_action(const Machine& m, const KernelOps& ops, KernelState& s, 
         case ActionKind::REMOVE_MEMORY:
             rc = ops.remove_memory(k, m.blocks[a.target].start_pfn, a.count * m.geo.pages_per_block);
             break;
+        case ActionKind::HUGETLB_ALLOC: rc = ops.hugetlb_alloc(k, a.target); break;
+        case ActionKind::HUGETLB_FREE: rc = ops.hugetlb_free(k, a.target); break;
         case ActionKind::COUNT: break;
     }
     StepResult r;
@@ -106,6 +110,12 @@ std::string describe_action(const Machine& m, const Action& a) {
                                m.blocks[a.target].start_pfn * m.geo.page_size,
                                a.count * m.geo.pages_per_block * m.geo.page_size, m.blocks[a.target].memory_block_id,
                                m.blocks[a.target].memory_block_id + a.count - 1);
+        case ActionKind::HUGETLB_ALLOC:
+        case ActionKind::HUGETLB_FREE:
+            return fmt::format("echo {} > /sys/devices/system/node/node{}/hugepages/hugepages-2048kB/nr_hugepages   # the "
+                               "pool {} a 2 MiB page in memory{}",
+                               a.kind == ActionKind::HUGETLB_ALLOC ? "+1" : "-1", m.blocks[a.target].nid,
+                               a.kind == ActionKind::HUGETLB_ALLOC ? "gains" : "loses", m.blocks[a.target].memory_block_id);
         default:
             return fmt::format("echo {} > /sys/devices/system/memory/memory{}/state", action_kind_name(a.kind),
                                m.blocks[a.target].memory_block_id);

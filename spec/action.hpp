@@ -16,6 +16,8 @@ enum class ActionKind : std::uint8_t {
     ONLINE_MOVABLE,  // echo online_movable > memoryN/state
     OFFLINE,         // echo offline > memoryN/state
     REMOVE_MEMORY,   // a driver calls remove_memory(start, size) on blocks [target, target+count)
+    HUGETLB_ALLOC,   // a 2 MiB hugetlb page is allocated from block `target` (HVO; [kernel] hugetlb_optimize_vmemmap)
+    HUGETLB_FREE,    // ... and freed back to the buddy
     COUNT
 };
 const char* action_kind_name(ActionKind k);  // "add", "eject", "online", ... (scenario spelling)

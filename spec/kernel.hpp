@@ -77,6 +77,11 @@ struct Observation {
         MEMMAP_FREED_IN_USE,    // vmemmap backing freed while a present block's memmap uses it (I9)
         USAGE_READ_AFTER_FREE,  // pfn_section_valid() read ms->usage of a section whose usage was freed (I17)
         MEMORY_BLOCK_USE_AFTER_FREE,  // get_device()/put_device()/device_unregister() of a released memory_block (I18)
+        // Kernel page tables (spec/pagetable.hpp; I19 vmemmap-pagetables). pfn: the first pfn
+        // whose struct pages the leaf maps; nr: the vmemmap leaf index.
+        VMEMMAP_FREED_IN_USE,   // a vmemmap leaf (or its PTE pages) freed while a section's struct pages live in it
+        VMEMMAP_UNMAPPED_WRITE, // a write (memset PAGE_UNUSED) through a vmemmap address with no mapping: an oops
+        PGTABLE_FREED_IN_USE,   // a page-table page freed while one of its entries still maps something
         EARLY_RESERVED_PAGES,   // has_unmovable_pages() met PG_reserved pages of an early memblock allocation (seed 003)
     };
     Kind kind;
@@ -185,6 +190,31 @@ struct KernelOps {
     // arch/powerpc/mm/init_64.c vmemmap_populated(): does any section whose struct pages
     // share the vmemmap page of `pfn` still answer pfn_valid()? (ppc64 vmemmap_free())
     flag (*vmemmap_populated)(Kernel&, pfn_t pfn);
+    // --- kernel page tables and HVO (issue 10 items 2 and 5; spec/ops/pagetables*.cpp,
+    // spec/ops/hugetlb_vmemmap.cpp). Called only when the scenario keeps page tables
+    // ([kernel] pagetables); `addr`/`end` are vmemmap byte offsets (pfn * sizeof(struct page)).
+    // vmemmap_populate()/vmemmap_free() for the section's struct pages: the architecture's
+    // (x86 init_64.c, arm64 mmu.c, ppc64 init_64.c; 6.1), chosen by the geometry preset.
+    int (*vmemmap_populate)(Kernel&, pfn_t pfn, u64 nr_pages, int nid, VmemAltmap* altmap);
+    void (*vmemmap_free)(Kernel&, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
+    // x86 sub-PMD PAGE_UNUSED tracking (8d400913c231, faf1c0008a33, 280abe14b6e0).
+    void (*vmemmap_use_sub_pmd)(Kernel&, u64 start, u64 end);
+    void (*vmemmap_use_new_sub_pmd)(Kernel&, u64 start, u64 end);
+    flag (*vmemmap_pmd_is_unused)(Kernel&, u64 addr, u64 end);
+    // arm64: free_empty_tables(addr, end, floor, ceiling) after unmap_hotplug_range().
+    void (*free_empty_tables)(Kernel&, u64 addr, u64 end, u64 floor, u64 ceiling);
+    // The linear map of [start, start + nr_pages): x86 init_memory_mapping() /
+    // kernel_physical_mapping_remove(), arm64 __create_pgd_mapping() / __remove_pgd_mapping(),
+    // ppc64 arch_create_linear_mapping() / arch_remove_linear_mapping().
+    void (*linear_map)(Kernel&, pfn_t start, u64 nr_pages, bool map);
+    // HVO (mm/hugetlb_vmemmap.c, 6.1): a 2 MiB hugetlb page allocated from / freed to block
+    // `block` (alloc_fresh_hugetlb_folio() + hugetlb_vmemmap_optimize(); update_and_free_page()
+    // + hugetlb_vmemmap_restore()), the self-hosted check, and offline's dissolve.
+    int (*hugetlb_alloc)(Kernel&, unsigned block);
+    int (*hugetlb_free)(Kernel&, unsigned block);
+    flag (*vmemmap_should_optimize)(Kernel&, unsigned block);
+    int (*hugetlb_vmemmap_restore)(Kernel&, unsigned block);
+    void (*dissolve_free_huge_pages)(Kernel&, pfn_t start, pfn_t end);
 };
 
 struct Kernel {

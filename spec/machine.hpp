@@ -8,6 +8,7 @@
 
 #include "spec/geometry.hpp"
 #include "spec/names.hpp"
+#include "spec/pagetable_layout.hpp"
 
 namespace hp {
 inline constexpr int MAX_NODES = 4;
@@ -63,6 +64,12 @@ struct KernelParams {
     // arm64: the vmalloc and vmemmap ranges share an intermediate kernel page table (seed
     // 002, V7's `vmalloc_vmemmap_overlap`). Only the threaded model reads the page tables.
     bool vmalloc_vmemmap_overlap = false;
+    // Kernel page tables of the vmemmap and the linear map as state (spec/pagetable.hpp);
+    // off: the model of every scenario before them (no page-table fields, same states).
+    bool pagetables = false;
+    // hugetlb_free_vmemmap=on / vm.hugetlb_optimize_vmemmap (HVO, mm/hugetlb_vmemmap.c);
+    // needs pagetables (x86_64 only).
+    bool hugetlb_optimize_vmemmap = false;
 };
 
 // One hot-pluggable memory block, precomputed from the DIMM table.
@@ -87,6 +94,7 @@ struct Machine {
     std::vector<unsigned> dimm_first_block;  // index into blocks
     pfn_t hotplug_base = 0;                  // lowest DIMM pfn
     std::vector<int> block_index;            // (pfn - hotplug_base) / block -> block or -1
+    PtLayout pt;                             // kernel page tables (params.pagetables; spec/pagetable.cpp)
 
     void finalize();
     pfn_t block_end_pfn(unsigned b) const { return blocks[b].start_pfn + geo.pages_per_block; }

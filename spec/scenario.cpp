@@ -9,6 +9,7 @@
 
 #include "spec/input_check.hpp"
 #include "spec/variant.hpp"
+#include "spec/pagetable.hpp"
 
 namespace hp {
 
@@ -473,7 +474,18 @@ Scenario load_scenario(const std::string& path) {
     // [kernel]
     if (const toml::table* k = r.table(doc, "kernel")) {
         r.only_keys(*k, "kernel", {"memmap_on_memory", "movable_node", "default_online_type", "online_policy",
-                                   "auto_movable_ratio", "auto_movable_numa_aware", "vmalloc_vmemmap_overlap"});
+                                   "auto_movable_ratio", "auto_movable_numa_aware", "vmalloc_vmemmap_overlap",
+                                   "pagetables", "hugetlb_optimize_vmemmap"});
+        m.params.pagetables = r.boolean(*k, "pagetables", "kernel.pagetables").value_or(false);
+        m.params.hugetlb_optimize_vmemmap =
+            r.boolean(*k, "hugetlb_optimize_vmemmap", "kernel.hugetlb_optimize_vmemmap").value_or(false);
+        if (m.params.hugetlb_optimize_vmemmap) {
+            // HVO lives in the page tables; the model has it for x86_64 (64-byte struct pages, 4K).
+            m.params.pagetables = true;
+            if (m.geo.preset.rfind("x86_64", 0) != 0 || m.geo.page_size != 4096 || m.geo.struct_page_size != 64)
+                r.fail(*k->get("hugetlb_optimize_vmemmap"), "kernel.hugetlb_optimize_vmemmap",
+                       "HVO is modelled for x86_64 with 4K pages and 64-byte struct pages");
+        }
         m.params.vmalloc_vmemmap_overlap =
             r.boolean(*k, "vmalloc_vmemmap_overlap", "kernel.vmalloc_vmemmap_overlap").value_or(false);
         if (const toml::node* n = k->get("memmap_on_memory")) {
@@ -601,6 +613,8 @@ Scenario load_scenario(const std::string& path) {
         if (const std::string e = apply_boot_layout(m, *sc.memblock, sc.boot_bottom_up); !e.empty())
             throw ScenarioError(path, r.line_of_path(doc, "memblock.coldplug"), "memblock.coldplug", e);
     }
+    if (const std::string why = compute_pt_layout(m, m.params.pagetables); !why.empty())
+        throw ScenarioError(path, r.line_of_path(doc, "kernel.pagetables"), "kernel.pagetables", why);
     // [explore]
     if (const toml::table* e = r.table(doc, "explore")) {
         r.only_keys(*e, "explore", {"actions", "faults", "max_depth"});
@@ -619,7 +633,9 @@ Scenario load_scenario(const std::string& path) {
             ActionKind k;
             if (!parse_action_kind(s, k))
                 r.fail(n, f, fmt::format("unknown action '{}' (add, eject, online, online_kernel, online_movable, "
-                                         "offline, remove)", s));
+                                         "offline, remove, hugetlb_alloc, hugetlb_free)", s));
+            if ((k == ActionKind::HUGETLB_ALLOC || k == ActionKind::HUGETLB_FREE) && !m.params.pagetables)
+                r.fail(n, f, "hugetlb_alloc/hugetlb_free need [kernel] pagetables = true (or hugetlb_optimize_vmemmap)");
             sc.actions.push_back(k);
         });
         list("faults", [&](const toml::node& n, const std::string& s, const std::string& f) {

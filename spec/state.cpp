@@ -7,6 +7,47 @@
 
 namespace hp::HP_DOMAIN {
 
+// The page tables at the end of boot (x86 6.1 sparse_init() -> vmemmap_populate() per
+// present section, in order): every leaf holding boot struct pages is mapped from memblock;
+// pieces of other sections in it were marked PAGE_UNUSED by vmemmap_use_new_sub_pmd() or a
+// later flush, except the tail after the last boot section, which unused_pmd_start still
+// points at (nothing flushes it at the end of boot: vmemmap_populate_print_last() only prints).
+// The tables holding boot leaves are allocated; others are not.
+static void init_pagetables(const Machine& m, PageTableState& pt) {
+#if HP_SYMBOLIC  // the prover's machines have no page tables (m.pt.enabled is never set there)
+    (void)m;
+    (void)pt;
+#else
+    if (!m.pt.enabled) return;
+    const PtLayout& l = m.pt;
+    std::uint64_t last_boot_section_end = 0;  // absolute section number + 1
+    for (const BootZone& z : m.boot)
+        if (z.end_pfn > z.start_pfn)
+            last_boot_section_end = std::max<std::uint64_t>(last_boot_section_end,
+                                                            (z.end_pfn - 1) / m.geo.pages_per_section + 1);
+    const std::uint64_t sps = m.geo.struct_page_size, pps = m.geo.pages_per_section;
+    const std::uint64_t tail_va = last_boot_section_end * pps * sps;
+    const bool tail_deferred = l.arch == PtArch::X86_64 && tail_va % l.leaf_bytes != 0;
+    for (unsigned i = 0; i < l.nr_slots; ++i) {
+        if (!l.slot_boot[i]) continue;
+        pt.entry[i] = PT_LEAF;
+        pt.backing[i] = PT_BACKING_BOOT;
+        if (l.arch != PtArch::X86_64) continue;
+        for (unsigned p = 0; p < l.nr_pieces[i]; ++p) {
+            if (l.piece_owner[i][p] == PT_PIECE_BOOT) continue;
+            const bool after_tail = tail_deferred && (l.first_leaf + i) == tail_va / l.leaf_bytes &&
+                                    l.first_section[i] + p >= last_boot_section_end;
+            if (!after_tail) pt.unused[i] = static_cast<u16>(pt.unused[i] | (1u << p));
+        }
+    }
+    if (tail_deferred && tail_va / l.leaf_bytes >= l.first_leaf &&
+        tail_va / l.leaf_bytes < l.first_leaf + l.nr_slots)
+        pt.unused_pmd_start = static_cast<u32>(last_boot_section_end * pps + 1);
+    for (unsigned t = 0; t < l.nr_tables; ++t)
+        if (l.table_boot[t]) pt.tables |= 1u << t;
+#endif
+}
+
 KernelState initial_state(const Machine& m) {
     KernelState s;
 #if !HP_SYMBOLIC
@@ -45,6 +86,7 @@ KernelState initial_state(const Machine& m) {
         s.blocks[b].zone = NO_ZONE;
         s.blocks[b].vmemmap_backing = BACKING_NONE;
     }
+    init_pagetables(m, s.pt);
     base::boot_coldplug(m, s);  // memory present at boot in hot-pluggable DIMMs (spec/ops/boot_coldplug.cpp)
     return s;
 }
@@ -71,9 +113,12 @@ constexpr unsigned kGroupWords = sizeof(GroupState) / 4;
 static_assert(sizeof(NodeState) % 4 == 0 && sizeof(BlockState) % 4 == 0 && sizeof(GroupState) % 4 == 0);
 }  // namespace
 
+constexpr unsigned kPtWords = sizeof(PageTableState) / 4;
+static_assert(sizeof(PageTableState) % 4 == 0);
+
 unsigned packed_words(const Machine& m) {
     return m.nr_nodes * (kNodeWords + 1) + static_cast<unsigned>(m.blocks.size()) * kBlockWords +
-           static_cast<unsigned>(m.dimms.size()) * kGroupWords + 2;
+           static_cast<unsigned>(m.dimms.size()) * kGroupWords + 2 + (m.pt.enabled ? kPtWords : 0);
 }
 
 void pack(const Machine& m, const KernelState& s, std::uint32_t* out) {
@@ -87,6 +132,7 @@ void pack(const Machine& m, const KernelState& s, std::uint32_t* out) {
     out += m.dimms.size() * kGroupWords;
     out[0] = s.dimm_plugged;
     out[1] = s.dimm_enabled;
+    if (m.pt.enabled) std::memcpy(out + 2, &s.pt, sizeof s.pt);
 }
 
 void unpack(const Machine& m, const std::uint32_t* in, KernelState& s) {
@@ -100,6 +146,7 @@ void unpack(const Machine& m, const std::uint32_t* in, KernelState& s) {
     in += m.dimms.size() * kGroupWords;
     s.dimm_plugged = in[0];
     s.dimm_enabled = in[1];
+    if (m.pt.enabled) std::memcpy(&s.pt, in + 2, sizeof s.pt);
 }
 #endif
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "spec/machine.hpp"
+#include "spec/pagetable.hpp"
 
 namespace hp::HP_DOMAIN {
 
@@ -89,6 +90,9 @@ struct KernelState {
     u32 dimm_plugged;    // bit d: the platform (QEMU/ACPI) has DIMM d plugged
     u32 dimm_enabled;    // bit d: acpi_memory_info->enabled (its __add_memory() succeeded)
     u32 buddy_vmemmap_pages[MAX_NODES];  // node memory consumed by hot-added memmaps
+    // Kernel page tables and HVO (spec/pagetable.hpp): only with [kernel] pagetables; all
+    // zero and neither packed nor listed otherwise.
+    PageTableState pt;
 
     ZoneState& zone(int nid, unsigned z) { return nodes[nid].zones[z]; }
     const ZoneState& zone(int nid, unsigned z) const { return nodes[nid].zones[z]; }
@@ -147,6 +151,18 @@ void for_each_field(const Machine& m, State& s, F&& f) {
     }
     f(std::string("dimm_plugged"), s.dimm_plugged);
     f(std::string("dimm_enabled"), s.dimm_enabled);
+    if (m.pt.enabled) {  // kernel page tables (spec/pagetable.hpp), named by vmemmap leaf
+        for (unsigned i = 0; i < m.pt.nr_slots; ++i) {
+            const std::string p = "vmemmap_leaf" + std::to_string(m.pt.first_leaf + i);
+            f(p + ".entry", s.pt.entry[i]);
+            f(p + ".backing", s.pt.backing[i]);
+            f(p + ".unused", s.pt.unused[i]);
+        }
+        f(std::string("unused_pmd_start"), s.pt.unused_pmd_start);
+        f(std::string("vmemmap_tables"), s.pt.tables);
+        f(std::string("linear_mapped"), s.pt.linear_mapped);
+        for (unsigned b = 0; b < m.blocks.size(); ++b) f("block" + std::to_string(b) + ".hugetlb", s.pt.hugetlb[b]);
+    }
 }
 
 // a == b on every field machine `m` uses (one term, no decision, in the prover).

@@ -58,6 +58,30 @@ std::vector<std::pair<std::string, std::string>> state_fields(const Machine& m, 
         add(p + "group.present_kernel_pages", fmt::format("{}", s.groups[d].present_kernel_pages));
         add(p + "group.present_movable_pages", fmt::format("{}", s.groups[d].present_movable_pages));
     }
+    if (m.pt.enabled) {  // kernel page tables (spec/pagetable.hpp)
+        for (unsigned i = 0; i < m.pt.nr_slots; ++i) {
+            const std::uint8_t e = s.pt.entry[i], bk = s.pt.backing[i];
+            std::string v = e == PT_NONE ? "none" : e == PT_LEAF ? "mapped" : "PTE table";
+            if (e != PT_NONE)
+                v += bk == PT_BACKING_BUDDY ? " (node memory)"
+                     : bk == PT_BACKING_BOOT ? " (boot memory)"
+                                             : fmt::format(" (altmap of memory{})", m.blocks[bk].memory_block_id);
+            add(fmt::format("vmemmap_leaf{}.entry", m.pt.first_leaf + i), v);
+            if (m.pt.arch == PtArch::X86_64) add(fmt::format("vmemmap_leaf{}.page_unused", m.pt.first_leaf + i),
+                                                  fmt::format("{:#x}", s.pt.unused[i]));
+        }
+        if (m.pt.arch == PtArch::X86_64)
+            add("unused_pmd_start", s.pt.unused_pmd_start ? fmt::format("struct page of pfn {:#x}", s.pt.unused_pmd_start - 1)
+                                                          : std::string("0"));
+        add("vmemmap_page_table_pages", fmt::format("{:#x}", s.pt.tables));
+        for (unsigned b = 0; b < m.blocks.size(); ++b) {
+            const std::string p = fmt::format("memory{}.", m.blocks[b].memory_block_id);
+            add(p + "linear_map", (s.pt.linear_mapped >> b & 1) ? "mapped" : "none");
+            add(p + "hugetlb_page", s.pt.hugetlb[b] == HUGETLB_NONE        ? "none"
+                                    : s.pt.hugetlb[b] == HUGETLB_ALLOCATED ? "allocated"
+                                                                           : "allocated, vmemmap optimized");
+        }
+    }
     return f;
 }
 

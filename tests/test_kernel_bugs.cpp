@@ -52,6 +52,9 @@ const Bug kBugs[] = {
      "79-usage-kfree-rcu-threads.toml"},
     {"bug-f47f758cff59-register-memory-double-put.toml", "bug-f47f758cff59", "v6.1", "memory-block-lifetime"},
     {"bug-93866f55f7e2-memory-block-ref-leak-on-remove.toml", "bug-93866f55f7e2", "v6.8", "memory-block-lifetime"},
+    // kernel page tables ([kernel] pagetables; spec/variants/pagetable_bugs.cpp)
+    {"bug-8d400913c231-sub-pmd-leak.toml", "bug-8d400913c231", "v6.1", "vmemmap-pagetables"},
+    {"bug-280abe14b6e0-unused-sub-pmd-mark.toml", "bug-280abe14b6e0", "v6.1", "vmemmap-free"},
 };
 
 }  // namespace

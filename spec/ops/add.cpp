@@ -91,8 +91,21 @@ void undo_arch_add_memory(Kernel& k, pfn_t start, u64 nr_pages, VmemAltmap* altm
 
 // x86_64 arch_add_memory() -> add_pages() -> __add_pages(). x86 only WARNs when
 // __add_pages() fails and does not undo the sections it already added.
+// The linear map goes first (x86 init_memory_mapping(), arm64 __create_pgd_mapping(), ppc64
+// arch_create_linear_mapping()); arm64 and ppc64 remove it again when __add_pages() fails,
+// x86 does not. Only with page tables ([kernel] pagetables).
 int arch_add_memory(Kernel& k, int nid, pfn_t start, u64 nr_pages, VmemAltmap* altmap) {
     KCALL(k, "arch_add_memory");
+    if (!k.m.pt.enabled) return add_pages(k, nid, start, nr_pages, altmap);
+    k.ops.linear_map(k, start, nr_pages, true);
+    const int ret = add_pages(k, nid, start, nr_pages, altmap);
+    if (ret < 0 && k.m.pt.arch != PtArch::X86_64) k.ops.linear_map(k, start, nr_pages, false);
+    if (ret < 0 && k.m.pt.arch == PtArch::X86_64 && !k.error_leaves_changes)
+        k.error_leaves_changes = "x86 arch_add_memory() does not undo init_memory_mapping() when __add_pages() fails";
+    return ret;
+}
+
+int add_pages(Kernel& k, int nid, pfn_t start, u64 nr_pages, VmemAltmap* altmap) {
     KCALL(k, "__add_pages");
     const Geometry& g = k.m.geo;
     if (altmap) {
@@ -175,6 +188,8 @@ int populate_section_memmap(Kernel& k, int nid, pfn_t pfn, u64 nr_pages, VmemAlt
         k.s.buddy_vmemmap_pages[nid] += static_cast<u32>(pages);
         k.s.blocks[b].vmemmap_backing = BACKING_BUDDY;
     }
+    // The architecture's page tables for these struct pages (spec/ops/pagetables*.cpp).
+    if (k.m.pt.enabled) return k.ops.vmemmap_populate(k, pfn, nr_pages, nid, altmap);
     return 0;
 }
 

@@ -19,6 +19,7 @@ int add_memory_blocks(Kernel&, int nid, unsigned group, pfn_t start, u64 nr_page
 void undo_arch_add_memory(Kernel&, pfn_t start, u64 nr_pages, VmemAltmap* altmap);
 bool mhp_supports_memmap_on_memory(Kernel&, u64 nr_pages);
 int arch_add_memory(Kernel&, int nid, pfn_t start, u64 nr_pages, VmemAltmap* altmap);
+int add_pages(Kernel&, int nid, pfn_t start, u64 nr_pages, VmemAltmap* altmap);  // __add_pages()
 int sparse_add_section(Kernel&, int nid, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
 int populate_section_memmap(Kernel&, int nid, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
 int create_memory_block_devices(Kernel&, pfn_t start, u64 nr_pages, u64 vmemmap_pages, unsigned group);
@@ -79,8 +80,37 @@ void device_unregister(Kernel&, unsigned block);
 void remove_memory_block(Kernel&, unsigned block);  // put_device() of the caller's find + device_unregister()
 void remove_memory_block_devices(Kernel&, pfn_t start, u64 nr_pages);
 
+// ops/pagetables.cpp (+ _x86, _arm64, _ppc64): kernel page tables, only with [kernel] pagetables
+int vmemmap_populate(Kernel&, pfn_t pfn, u64 nr_pages, int nid, VmemAltmap* altmap);
+void vmemmap_free(Kernel&, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
+void linear_map(Kernel&, pfn_t start, u64 nr_pages, bool map);
+namespace x86 {
+int vmemmap_populate(Kernel&, pfn_t pfn, u64 nr_pages, int nid, VmemAltmap* altmap);
+void vmemmap_free(Kernel&, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
+void vmemmap_use_sub_pmd(Kernel&, u64 start, u64 end);
+void vmemmap_use_new_sub_pmd(Kernel&, u64 start, u64 end);
+flag vmemmap_pmd_is_unused(Kernel&, u64 addr, u64 end);
+void vmemmap_flush_unused_pmd(Kernel&);
+}  // namespace x86
+namespace arm64 {
+int vmemmap_populate(Kernel&, pfn_t pfn, u64 nr_pages, int nid, VmemAltmap* altmap);
+void vmemmap_free(Kernel&, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
+void free_empty_tables(Kernel&, u64 addr, u64 end, u64 floor, u64 ceiling);
+}  // namespace arm64
+namespace ppc64 {
+int vmemmap_populate(Kernel&, pfn_t pfn, u64 nr_pages, int nid, VmemAltmap* altmap);
+void vmemmap_free(Kernel&, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
+}  // namespace ppc64
+// ops/hugetlb_vmemmap.cpp: HVO
+int hugetlb_alloc(Kernel&, unsigned block);
+int hugetlb_free(Kernel&, unsigned block);
+flag vmemmap_should_optimize(Kernel&, unsigned block);
+int hugetlb_vmemmap_restore(Kernel&, unsigned block);
+void dissolve_free_huge_pages(Kernel&, pfn_t start, pfn_t end);
+
 // Shared building blocks (ops/common.cpp); not overridable, they are data manipulation.
 void set_memmap(Kernel&, pfn_t pfn, u64 nr_pages, const u8& memmap);  // memmap_init_range / page_init_poison
+void pt_struct_pages_written(Kernel&, pfn_t pfn, u64 nr_pages);        // ops/pagetables.cpp
 void online_mem_sections(Kernel&, pfn_t start, pfn_t end);
 void offline_mem_sections(Kernel&, pfn_t start, pfn_t end);
 void set_zone_contiguous(Kernel&, int nid, unsigned zone);

@@ -57,6 +57,8 @@ bool blocks_of_range(const Machine& m, const pfn_t& start, const u64& nr_pages, 
 namespace base {
 
 void set_memmap(Kernel& k, pfn_t pfn, u64 nr_pages, const u8& memmap) {
+    // The struct pages are written: with page tables, no longer all PAGE_UNUSED (x86).
+    if (k.m.pt.enabled) pt_struct_pages_written(k, pfn, nr_pages);
     const pfn_t end = pfn + nr_pages;
     while (pfn < end) {
         const int b = k.m.block_of_pfn(pfn);
@@ -175,6 +177,19 @@ KernelOps ops() {
     o.pfn_to_online_page = pfn_to_online_page;
     o.sparse_remove_section = sparse_remove_section;
     o.vmemmap_populated = vmemmap_populated;
+    // kernel page tables and HVO (spec/ops/pagetables*.cpp, hugetlb_vmemmap.cpp)
+    o.vmemmap_populate = vmemmap_populate;
+    o.vmemmap_free = vmemmap_free;
+    o.vmemmap_use_sub_pmd = x86::vmemmap_use_sub_pmd;
+    o.vmemmap_use_new_sub_pmd = x86::vmemmap_use_new_sub_pmd;
+    o.vmemmap_pmd_is_unused = x86::vmemmap_pmd_is_unused;
+    o.free_empty_tables = arm64::free_empty_tables;
+    o.linear_map = linear_map;
+    o.hugetlb_alloc = hugetlb_alloc;
+    o.hugetlb_free = hugetlb_free;
+    o.vmemmap_should_optimize = vmemmap_should_optimize;
+    o.hugetlb_vmemmap_restore = hugetlb_vmemmap_restore;
+    o.dissolve_free_huge_pages = dissolve_free_huge_pages;
     return o;
 }
 

@@ -82,6 +82,7 @@ int offline_pages(Kernel& k, pfn_t start_pfn, u64 nr_pages, int nid, unsigned zo
     {
         KCALL(k, "scan_movable_pages/do_migrate_range");
     }
+    if (k.m.pt.enabled) k.ops.dissolve_free_huge_pages(k, start_pfn, end_pfn);  // HVO pages in the pool
     {
         KCALL(k, "__offline_isolated_pages");
         offline_mem_sections(k, start_pfn, end_pfn);

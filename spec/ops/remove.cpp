@@ -77,6 +77,7 @@ void arch_remove_memory(Kernel& k, pfn_t start, u64 nr_pages, VmemAltmap* altmap
         pfn += cur;
     }
     // kernel_physical_mapping_remove(): the linear map goes.
+    if (k.m.pt.enabled) k.ops.linear_map(k, start, nr_pages, false);
 }
 
 // mm/sparse.c (6.1.192) section_deactivate(), for a whole section (no subsection hot-add):
@@ -117,7 +118,9 @@ void depopulate_section_memmap(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* a
     // 16 MiB; it is freed only if vmemmap_populated() finds none of them pfn_valid(). The
     // model makes the reads (they are what b943f045a9af is about) but keeps its per-section
     // accounting of vmemmap pages [limitation: docs/limitations.md].
-    if (g.preset.rfind("ppc64", 0) == 0 && k.ops.vmemmap_populated(k, pfn))
+    // With page tables the architecture's vmemmap_free() does it (spec/ops/pagetables*.cpp).
+    if (k.m.pt.enabled) k.ops.vmemmap_free(k, pfn, nr_pages, altmap);
+    else if (g.preset.rfind("ppc64", 0) == 0 && k.ops.vmemmap_populated(k, pfn))
         k.say("vmemmap_populated(): another section still uses this vmemmap page");
     const u64 pages = (g.memmap_bytes(nr_pages) + g.page_size - 1) / g.page_size;
     const int b = k.m.block_of_pfn(pfn);

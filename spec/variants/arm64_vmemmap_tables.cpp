@@ -12,8 +12,11 @@
 // free_empty_tables(start, end, VMEMMAP_START, VMEMMAP_END); the floor/ceiling keep every
 // table that also maps outside the vmemmap range, i.e. a table shared with vmalloc is never
 // freed. In this model's single shared table that behaves like arm64-v7-free-empty-tables.
-// The tables are only observed by the threaded model (docs/interleavings.md): in a
-// sequential run these functions are v6.1's, so every sequential verdict is v6.1's.
+// The tables are observed by the threaded model (docs/interleavings.md); in a sequential run
+// without [kernel] pagetables these functions are v6.1's, so every such verdict is v6.1's.
+// With [kernel] pagetables (spec/ops/pagetables_arm64.cpp) the designs also decide whether
+// free_empty_tables() runs: keep-tables never frees an empty vmemmap table (a leak that
+// vmemmap-pagetables reports), V7 frees it unless the ranges overlap.
 #include "spec/memmap.hpp"
 #include "spec/ops/base.hpp"
 #include "spec/variants/registry.hpp"
@@ -50,6 +53,12 @@ void depopulate_unconditionally(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* 
     k.yield(YieldKind::PT_FREE_EMPTY, 0);
 }
 
+// With modelled page tables: the design's answer to "free the empty tables?".
+void free_no_tables(Kernel& k, u64, u64, u64, u64) { k.say("vmemmap tables kept (never freed)"); }
+void free_tables_v7(Kernel& k, u64 addr, u64 end, u64 floor, u64 ceiling) {
+    if (!k.m.params.vmalloc_vmemmap_overlap) base::arm64::free_empty_tables(k, addr, end, floor, ceiling);
+}
+
 Variant arm64_base(const char* name, const char* description) {
     Variant v;
     v.name = name;
@@ -69,6 +78,7 @@ Variant arm64_vmemmap_keep_tables() {
                            "arm64 hot-remove unmaps the vmemmap but never frees its intermediate page tables "
                            "(Catalin's suggestion): a concurrent vmalloc() walk can never reach a freed table.");
     v.ops.depopulate_section_memmap = depopulate_keep_tables;
+    v.ops.free_empty_tables = free_no_tables;
     return v;
 }
 
@@ -77,6 +87,7 @@ Variant arm64_v7_free_empty_tables() {
                            "arm64 hot-remove V7: free_empty_tables() only when the vmalloc and vmemmap ranges share "
                            "no intermediate table (!vmalloc_vmemmap_overlap).");
     v.ops.depopulate_section_memmap = depopulate_v7;
+    v.ops.free_empty_tables = free_tables_v7;
     return v;
 }
 

@@ -41,6 +41,7 @@ const std::vector<Variant>& all_variants() {
         l.push_back(variants::usage_kfree_no_rcu());
         // `hpcheck new-variant` registers new variants just above this line
         variants::add_kernel_bugs(l);
+        variants::add_pagetable_variants(l);
         variants::add_mutants(l);
         g_building = nullptr;
         return l;

@@ -21,6 +21,7 @@ Variant arm64_v7_free_empty_tables();
 Variant arm64_free_tables_unconditionally();
 Variant usage_kfree_no_rcu();
 void add_kernel_bugs(std::vector<Variant>& out);  // real kernel bugs (kernel_bugs.cpp), after the named ones
+void add_pagetable_variants(std::vector<Variant>& out);  // kernel page tables and HVO (pagetable_bugs.cpp)
 void add_mutants(std::vector<Variant>& out);  // test mutants, listed last
 // The kernel-function table of a variant listed before the caller in registry.cpp (any
 // constructor, a new-variant scaffold's included), by name:

@@ -1,0 +1,192 @@
+// Kernel page tables of the vmemmap and the linear map (issue 10 item 2): the helpers every
+// architecture's code uses, the per-architecture dispatch of vmemmap_populate() /
+// vmemmap_free(), and the linear map. Only called when the scenario keeps page tables
+// ([kernel] pagetables; spec/pagetable.hpp says what is modelled).
+#include <fmt/format.h>
+
+#include "spec/memmap.hpp"
+#include "spec/ops/pagetables.hpp"
+
+namespace hp::HP_DOMAIN::base {
+
+namespace pt {
+
+unsigned slot_of(const Machine& m, const u64& addr) {
+    const u64 leaf = addr / leaf_bytes(m);
+    if (leaf < u64(m.pt.first_leaf) || leaf >= u64(m.pt.first_leaf + m.pt.nr_slots)) return MAX_PT_SLOTS;
+    return as_index(leaf - m.pt.first_leaf, MAX_PT_SLOTS, MAX_PT_SLOTS);
+}
+
+u64 piece_start(const Machine& m, unsigned slot, unsigned p) {
+    const u64 s = u64((m.pt.first_section[slot] + p) * m.geo.pages_per_section * m.geo.struct_page_size);
+    const u64 lo = slot_start(m, slot);
+    return s < lo ? lo : s;
+}
+
+u64 piece_end(const Machine& m, unsigned slot, unsigned p) {
+    const u64 e = u64((m.pt.first_section[slot] + p + 1) * m.geo.pages_per_section * m.geo.struct_page_size);
+    const u64 hi = slot_end(m, slot);
+    return e > hi ? hi : e;
+}
+
+flag piece_live(Kernel& k, unsigned slot, unsigned p) {
+    const int owner = k.m.pt.piece_owner[slot][p];
+    if (owner == PT_PIECE_BOOT) return true;
+    if (owner == PT_PIECE_HOLE) return false;
+    const unsigned b = static_cast<unsigned>(owner) / MAX_SECTIONS_PER_BLOCK, sec = static_cast<unsigned>(owner) % MAX_SECTIONS_PER_BLOCK;
+    return ((k.s.blocks[b].section_usage >> sec) & 1) != 0;
+}
+
+// By pfn ranges rather than pieces: a ppc64 vmemmap page holds 128 sections' struct pages.
+flag slot_live(Kernel& k, unsigned slot) {
+    if (k.m.pt.slot_boot[slot]) return true;
+    const u64 sps = k.m.geo.struct_page_size, pps = k.m.geo.pages_per_section;
+    const pfn_t lo = slot_start(k.m, slot) / sps, hi = (slot_end(k.m, slot) + sps - 1) / sps;
+    for (unsigned b = 0; b < k.m.blocks.size(); ++b) {
+        const pfn_t bs = k.m.blocks[b].start_pfn, be = k.m.block_end_pfn(b);
+        if (be <= lo || bs >= hi) continue;
+        const u64 spb = k.m.geo.sections_per_block();
+        for (unsigned i = 0; i < MAX_SECTIONS_PER_BLOCK && i < spb; ++i) {
+            const pfn_t s = bs + i * pps;
+            if (s + pps <= lo || s >= hi) continue;
+            if ((k.s.blocks[b].section_usage >> i) & 1) return true;
+        }
+    }
+    return false;
+}
+
+unsigned table_of(const Machine& m, unsigned slot) {
+    return static_cast<unsigned>((m.pt.first_leaf + slot) / m.pt.entries_per_table - m.pt.first_table);
+}
+
+void map_leaf(Kernel& k, unsigned slot, const VmemAltmap* altmap) {
+    const unsigned t = table_of(k.m, slot);
+    if (!((k.s.pt.tables >> t) & 1)) {
+        KCALL(k, "pmd_alloc/pte_alloc (vmemmap page table)");
+        k.s.pt.tables |= 1u << t;
+    }
+    if (k.s.pt.entry[slot] != PT_NONE) KSAY(k, "vmemmap leaf {} mapped twice: the old backing page leaks", k.m.pt.first_leaf + slot);
+    k.s.pt.entry[slot] = PT_LEAF;
+    k.s.pt.backing[slot] = altmap ? static_cast<u8>(altmap->owner_block) : PT_BACKING_BUDDY;
+    k.s.pt.unused[slot] = 0;  // fresh memory: whatever it holds, it is not all PAGE_UNUSED
+}
+
+void free_leaf_backing(Kernel& k, unsigned slot, bool with_altmap, const char* func) {
+    if (slot_live(k, slot))
+        k.observe(Observation::VMEMMAP_FREED_IN_USE, func, slot_first_pfn(k.m, slot), k.m.pt.first_leaf + slot);
+    const u8 backing = k.s.pt.backing[slot];
+    if (with_altmap) {
+        KCALL(k, "vmem_altmap_free");
+        if (backing == PT_BACKING_BUDDY || backing == PT_BACKING_BOOT)
+            k.say("vmem_altmap_free() of a page that is not the altmap's: the page leaks");
+    } else if (backing == PT_BACKING_BOOT) {
+        KCALL(k, "free_reserved_page");
+    } else if (backing != PT_BACKING_BUDDY) {
+        const unsigned owner = as_index(backing, MAX_BLOCKS, 0);
+        k.observe(Observation::ALTMAP_FREED_TO_BUDDY, func, k.m.blocks[owner].start_pfn,
+                  leaf_bytes(k.m) / k.m.geo.page_size);
+    } else {
+        KCALL(k, "free_pages");
+    }
+}
+
+void clear_leaf(Kernel& k, unsigned slot) {
+    k.s.pt.entry[slot] = PT_NONE;
+    k.s.pt.backing[slot] = 0;
+    k.s.pt.unused[slot] = 0;
+}
+
+void free_table_if_empty(Kernel& k, unsigned slot, const char* func) {
+    const unsigned t = table_of(k.m, slot);
+    if (!((k.s.pt.tables >> t) & 1) || k.m.pt.table_boot[t]) return;
+    for (unsigned i = 0; i < k.m.pt.nr_slots; ++i)
+        if (table_of(k.m, i) == t && k.s.pt.entry[i] != PT_NONE) return;  // "if (!pmd_none(*pmd)) return;"
+    KCALL(k, func);
+    k.s.pt.tables &= ~(1u << t);
+}
+
+void memset_unused(Kernel& k, const u64& a, const u64& b) {
+    for (u64 addr = a; addr < b;) {
+        const u64 leaf_end = addr - addr % leaf_bytes(k.m) + leaf_bytes(k.m);
+        const u64 chunk_end = b < leaf_end ? b : leaf_end;
+        const unsigned slot = slot_of(k.m, addr);
+        if (slot < MAX_PT_SLOTS) {
+            if (k.s.pt.entry[slot] == PT_NONE) {
+                KSAY(k, "BUG: unable to handle page fault: memset(PAGE_UNUSED) at vmemmap {:#x}, leaf {} not mapped", addr,
+                     k.m.pt.first_leaf + slot);
+                k.observe(Observation::VMEMMAP_UNMAPPED_WRITE, "memset(PAGE_UNUSED)", slot_first_pfn(k.m, slot),
+                          k.m.pt.first_leaf + slot);
+            } else if (k.s.pt.entry[slot] == PT_LEAF) {
+                for (unsigned p = 0; p < k.m.pt.nr_pieces[slot]; ++p)
+                    if (addr <= piece_start(k.m, slot, p) && piece_end(k.m, slot, p) <= chunk_end)
+                        k.s.pt.unused[slot] = static_cast<u16>(k.s.pt.unused[slot] | (1u << p));
+            }
+        }
+        addr = chunk_end;
+    }
+}
+
+void mark_used(Kernel& k, const u64& addr) {
+    const unsigned slot = slot_of(k.m, addr);
+    if (slot >= MAX_PT_SLOTS || k.s.pt.entry[slot] != PT_LEAF) return;
+    for (unsigned p = 0; p < k.m.pt.nr_pieces[slot]; ++p)
+        if (piece_start(k.m, slot, p) <= addr && addr < piece_end(k.m, slot, p))
+            k.s.pt.unused[slot] = static_cast<u16>(k.s.pt.unused[slot] & ~(1u << p));
+}
+
+}  // namespace pt
+
+// memmap_init_range() and friends write the struct pages of [pfn, pfn + nr_pages): the
+// pieces they touch are no longer all PAGE_UNUSED.
+void pt_struct_pages_written(Kernel& k, pfn_t pfn, u64 nr_pages) {
+    const u64 a = pt::vmemmap_addr(k.m, pfn), b = pt::vmemmap_addr(k.m, pfn + nr_pages);
+    for (u64 addr = a; addr < b;) {
+        const u64 leaf_end = addr - addr % pt::leaf_bytes(k.m) + pt::leaf_bytes(k.m);
+        const u64 chunk_end = b < leaf_end ? b : leaf_end;
+        const unsigned slot = pt::slot_of(k.m, addr);
+        if (slot < MAX_PT_SLOTS && k.s.pt.entry[slot] == PT_LEAF)
+            for (unsigned p = 0; p < k.m.pt.nr_pieces[slot]; ++p)
+                if (pt::piece_start(k.m, slot, p) < chunk_end && addr < pt::piece_end(k.m, slot, p))
+                    k.s.pt.unused[slot] = static_cast<u16>(k.s.pt.unused[slot] & ~(1u << p));
+        addr = chunk_end;
+    }
+}
+
+// The architecture's vmemmap_populate() for the struct pages of [pfn, pfn + nr_pages)
+// (__populate_section_memmap()), chosen by the machine's preset.
+int vmemmap_populate(Kernel& k, pfn_t pfn, u64 nr_pages, int nid, VmemAltmap* altmap) {
+    switch (k.m.pt.arch) {
+        case PtArch::X86_64: return x86::vmemmap_populate(k, pfn, nr_pages, nid, altmap);
+        case PtArch::ARM64: return arm64::vmemmap_populate(k, pfn, nr_pages, nid, altmap);
+        case PtArch::PPC64: return ppc64::vmemmap_populate(k, pfn, nr_pages, nid, altmap);
+    }
+    return 0;
+}
+
+void vmemmap_free(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
+    switch (k.m.pt.arch) {
+        case PtArch::X86_64: x86::vmemmap_free(k, pfn, nr_pages, altmap); break;
+        case PtArch::ARM64: arm64::vmemmap_free(k, pfn, nr_pages, altmap); break;
+        case PtArch::PPC64: ppc64::vmemmap_free(k, pfn, nr_pages, altmap); break;
+    }
+}
+
+// The linear map of whole blocks (arch_add_memory() maps before __add_pages(),
+// arch_remove_memory() unmaps after __remove_pages()). Its page tables are not modelled.
+void linear_map(Kernel& k, pfn_t start, u64 nr_pages, bool map) {
+    const char* name = nullptr;
+    switch (k.m.pt.arch) {
+        case PtArch::X86_64: name = map ? "init_memory_mapping" : "kernel_physical_mapping_remove"; break;
+        case PtArch::ARM64: name = map ? "__create_pgd_mapping" : "__remove_pgd_mapping"; break;
+        case PtArch::PPC64: name = map ? "arch_create_linear_mapping" : "arch_remove_linear_mapping"; break;
+    }
+    KCALL(k, name);
+    unsigned first = 0, count = 0;
+    if (!blocks_of_range(k.m, start, nr_pages, first, count)) return;
+    for (unsigned b = first; b < first + count; ++b) {
+        if (map) k.s.pt.linear_mapped |= 1u << b;
+        else k.s.pt.linear_mapped &= ~(1u << b);
+    }
+}
+
+}  // namespace hp::HP_DOMAIN::base

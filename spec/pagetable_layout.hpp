@@ -1,0 +1,53 @@
+// The static layout of the kernel page tables the model keeps for one machine (see
+// spec/pagetable.hpp for what is modelled and why).
+#pragma once
+#include <cstdint>
+#include <string>
+
+namespace hp {
+inline constexpr int MAX_PT_SLOTS = 32;    // vmemmap leaves describing hot-pluggable memory
+inline constexpr int MAX_PT_TABLES = 32;   // page-table pages holding those leaves' entries
+inline constexpr int MAX_PT_PIECES = 16;   // sections whose struct pages share one leaf (x86)
+
+enum class PtArch : std::uint8_t { X86_64, ARM64, PPC64 };
+
+// What a slot's entry is (pmd_none / pmd_large / a PTE table after a split).
+enum PtEntry : std::uint8_t {
+    PT_NONE = 0,   // pmd_none(): not mapped
+    PT_LEAF = 1,   // mapped by one leaf entry (x86 PMD_SIZE page, arm64 block or page, ppc64 vmemmap page)
+    PT_SPLIT = 2,  // x86: PMD split into a PTE table (hugetlb_vmemmap's split_vmemmap_huge_pmd())
+};
+inline constexpr std::uint8_t PT_BACKING_BUDDY = 0xfe;  // vmemmap_alloc_block(): node memory
+inline constexpr std::uint8_t PT_BACKING_BOOT = 0xfd;   // memblock at boot (PageReserved)
+// any other value b: the altmap of hot-pluggable block b (memmap_on_memory)
+
+// HVO state of the one 2 MiB hugetlb page a block can hold (the first pageblock-aligned
+// 2 MiB after its vmemmap pages).
+enum HugetlbState : std::uint8_t {
+    HUGETLB_NONE = 0,
+    HUGETLB_ALLOCATED = 1,  // in the pool, struct pages as they were
+    HUGETLB_OPTIMIZED = 2,  // HPageVmemmapOptimized: 7 tail vmemmap pages remapped to the head one and freed
+};
+
+// Precomputed, concrete description of the slots and tables of one machine (Machine::pt).
+struct PtLayout {
+    bool enabled = false;
+    PtArch arch = PtArch::X86_64;
+    std::uint64_t leaf_bytes = 0;        // bytes of struct pages one leaf maps
+    std::uint64_t first_leaf = 0;        // leaf index (vmemmap offset / leaf_bytes) of slot 0
+    unsigned nr_slots = 0;
+    std::uint64_t entries_per_table = 0;  // leaves per table page
+    std::uint64_t first_table = 0;        // table index of table 0
+    unsigned nr_tables = 0;
+    // Per slot: the first section (absolute section number) whose struct pages are in the
+    // leaf, the number of pieces, and per piece: -1 hole, -2 boot memory, else block * 16 + section-in-block.
+    std::uint64_t first_section[MAX_PT_SLOTS] = {};
+    unsigned nr_pieces[MAX_PT_SLOTS] = {};
+    int piece_owner[MAX_PT_SLOTS][MAX_PT_PIECES] = {};
+    bool slot_boot[MAX_PT_SLOTS] = {};    // boot memory's struct pages are in this leaf: mapped for ever
+    bool table_boot[MAX_PT_TABLES] = {};  // the table also maps boot memory's vmemmap: never empty
+};
+inline constexpr int PT_PIECE_HOLE = -1;
+inline constexpr int PT_PIECE_BOOT = -2;
+
+}  // namespace hp
