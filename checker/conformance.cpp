@@ -10,6 +10,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <sstream>
 
 #include "checker/json_input.hpp"
 #include "spec/action.hpp"
@@ -46,6 +47,7 @@ struct StepRec {
     int seq = 0, step = 0;
     std::string op;
     std::string slot;                 // dimm_add / dimm_eject
+    int node = 0;                     // dimm_add: args.node (the pc-dimm's node property)
     std::uint64_t size_mb = 0;        // dimm_add
     std::int64_t block = -1;          // online* / offline
     int rc = 0;
@@ -58,8 +60,17 @@ struct StepRec {
     std::uint64_t memtotal_kb = 0;
 };
 
+struct ColdplugRec {  // a pc-dimm on QEMU's command line (record.py --coldplug)
+    std::string slot;
+    std::uint64_t size_mb = 0, base_pfn = 0;
+    int node = 0;
+};
+
 struct Header {
     std::string kernel;
+    std::string cmdline;
+    unsigned numa_nodes = 0;          // record.py --numa: number of nodes (0: not given)
+    std::vector<ColdplugRec> coldplug;
     std::uint64_t boot_ram_mb = 0, block_pages = 0;
     std::string memmap_on_memory;
     std::optional<std::string> online_policy, auto_online_blocks, auto_movable_ratio, auto_movable_numa_aware;
@@ -133,6 +144,26 @@ Header parse_header(Parser& p, const json& h) {
     Header r;
     if (p.str(h, "format", "format") != "hpcheck-recording/1") p.fail("format", "expected \"hpcheck-recording/1\"");
     r.kernel = p.str(h, "kernel", "kernel");
+    if (h.contains("cmdline") && h["cmdline"].is_string()) r.cmdline = h["cmdline"].get<std::string>();
+    if (h.contains("numa_node_mb")) {
+        const json& n = h["numa_node_mb"];
+        if (!n.is_array() || n.empty() || n.size() > MAX_NODES)
+            p.fail("numa_node_mb", fmt::format("expected a list of 1..{} sizes", MAX_NODES));
+        r.numa_nodes = static_cast<unsigned>(n.size());
+    }
+    if (h.contains("coldplug")) {
+        const json& c = h["coldplug"];
+        if (!c.is_array() || c.size() > MAX_DIMMS) p.fail("coldplug", fmt::format("expected a list of at most {} DIMMs", MAX_DIMMS));
+        for (size_t i = 0; i < c.size(); ++i) {
+            const std::string f = fmt::format("coldplug[{}]", i);
+            ColdplugRec d;
+            d.slot = p.str(c[i], "slot", f + ".slot");
+            d.size_mb = p.uint(c[i], "size_mb", f + ".size_mb", {1, MAX_BLOCKS * (16u << 10)});
+            d.base_pfn = p.uint(c[i], "base_pfn", f + ".base_pfn", kPfn);
+            d.node = static_cast<int>(p.uint(c[i], "node", f + ".node", {0, MAX_NODES - 1}));
+            r.coldplug.push_back(d);
+        }
+    }
     r.boot_ram_mb = p.uint(h, "boot_ram_mb", "boot_ram_mb", {0, 1u << 22});
     r.block_pages = p.uint(h, "block_pages", "block_pages", {1, 1u << 22});  // blocks up to 16 GiB
     if (p.uint(h, "block_size_bytes", "block_size_bytes", {0, ~0ull}) != r.block_pages * 4096)
@@ -179,6 +210,7 @@ StepRec parse_step(Parser& p, const json& j) {
     if (s.op == "dimm_add" || s.op == "dimm_eject") {
         s.slot = p.str(args, "slot", "args.slot");
         if (s.op == "dimm_add") {
+            if (args.contains("node")) s.node = static_cast<int>(p.uint(args, "node", "args.node", {0, MAX_NODES - 1}));
             // At most MAX_BLOCKS blocks of at most 16 GiB: the model cannot hold more, and the
             // size is checked here, before any table is sized by it.
             s.size_mb = p.uint(args, "size_mb", "args.size_mb", {1, MAX_BLOCKS * (16u << 10)});
@@ -236,6 +268,7 @@ struct Instance {
     std::string slot;
     pfn_t base_pfn = 0;
     unsigned nr_blocks = 0;
+    int node = 0;
 };
 
 struct Model {
@@ -270,7 +303,7 @@ void rebuild(Model& md, const Machine& base, const std::vector<unsigned>& keep, 
     for (const Instance& in : nm.inst) {
         Dimm dm;
         dm.name = in.slot;
-        dm.node = 0;
+        dm.node = in.node;
         dm.base_pfn = in.base_pfn;
         dm.nr_blocks = in.nr_blocks;
         nm.m.dimms.push_back(dm);
@@ -359,6 +392,14 @@ struct Comparer {
             cmp(f + ".state", k->second.state, std::string(block_state_name(md.s.blocks[b].state)));
             cmp(f + ".valid_zones", k->second.valid_zones, valid_zones(md.m, ops, md.s, b));
         }
+        // Nodes: /proc/zoneinfo lists the zones of online nodes only (for_each_online_pgdat), so
+        // a node that try_online_node() brought up with its first DIMM appears, and one that
+        // try_offline_node() took down with its last one disappears.
+        for (int n = 0; n < md.m.nr_nodes; ++n) {
+            bool listed = false;
+            for (const ZoneRec& kz : st.zones) listed = listed || kz.node == n;
+            cmp(fmt::format("node {}.online", n), listed ? "yes" : "no", md.s.nodes[n].online ? "yes" : "no");
+        }
         // Zones.
         const std::uint64_t kb_per_page = md.m.geo.page_size / 1024;
         for (const ZoneRec& kz : st.zones) {
@@ -395,6 +436,66 @@ struct Comparer {
 };
 
 std::string model_err_name(int rc) { return rc == 0 ? "ok" : std::string(errno_name(rc)); }
+
+// memparse()-style size ("256M", "3584M", "4G", plain bytes) in 4 KiB pages; nullopt for
+// forms not modelled ("mirror", "nn%").
+std::optional<std::uint64_t> cmdline_pages(const std::string& v) {
+    if (v.empty() || v.back() == '%' || v == "mirror") return std::nullopt;
+    size_t i = 0;
+    while (i < v.size() && std::isdigit(static_cast<unsigned char>(v[i]))) ++i;
+    if (i == 0 || i + 1 < v.size()) return std::nullopt;
+    std::uint64_t n = std::stoull(v.substr(0, i));
+    if (i < v.size()) {
+        const char u = static_cast<char>(std::toupper(static_cast<unsigned char>(v[i])));
+        const int shift = u == 'K' ? 10 : u == 'M' ? 20 : u == 'G' ? 30 : u == 'T' ? 40 : -1;
+        if (shift < 0 || n > (1ull << (63 - shift))) return std::nullopt;
+        n <<= shift;
+    }
+    return n / 4096;
+}
+
+// The boot half of issue 13: spec/boot.cpp's find_zone_movable_pfns_for_nodes() on the
+// recorded boot RAM, with kernelcore= / movablecore= / movable_node from the recorded command
+// line, must put ZONE_MOVABLE where the kernel did (/proc/zoneinfo at boot). memblock.memory is
+// rebuilt from the boot zones: below 4 GiB only the page count matters (the walk counts those
+// pages as kernel memory), so a zone is one range of `present` pages; above it the span.
+void compare_boot_layout(const Header& h, const Machine& base, ReplayResult& res) {
+    BootInput in;
+    std::istringstream words(h.cmdline);
+    std::string w;
+    bool any = false;
+    while (words >> w) {
+        const auto eq = w.find('=');
+        const std::string key = w.substr(0, eq), val = eq == std::string::npos ? "" : w.substr(eq + 1);
+        if (key == "movable_node") in.movable_node = any = true;
+        if (key != "kernelcore" && key != "movablecore") continue;
+        const auto pages = cmdline_pages(val);
+        if (!pages) {
+            res.not_predicted.push_back(fmt::format("boot ZONE_MOVABLE for {} (form not modelled)", w));
+            return;
+        }
+        (key == "kernelcore" ? in.kernelcore_pages : in.movablecore_pages) = *pages;
+        any = true;
+    }
+    if (!any) return;
+    for (const ZoneRec& z : h.boot_zones) {
+        if (!z.start_pfn || !z.present) continue;
+        const std::uint64_t end = *z.start_pfn < (1ull << 20) ? *z.start_pfn + z.present : *z.start_pfn + z.spanned;
+        in.memory.push_back({z.node, *z.start_pfn, end, false, z.zone});
+    }
+    std::sort(in.memory.begin(), in.memory.end(), [](const MemblockRegion& a, const MemblockRegion& b) { return a.base_pfn < b.base_pfn; });
+    const BootResult r = memblock_boot(in, base.nr_nodes);
+    for (int n = 0; n < base.nr_nodes; ++n) {
+        std::optional<std::uint64_t> kernel;
+        for (const ZoneRec& z : h.boot_zones)
+            if (z.node == n && z.zone == "Movable" && z.present) kernel = z.start_pfn;
+        const std::uint64_t model = r.zone_movable_pfn[n];
+        ++res.fields;
+        const std::string k = kernel ? std::to_string(*kernel) : "none", m = model ? std::to_string(model) : "none";
+        if (k != m)
+            res.mismatches.push_back({res.file, 0, -1, "boot (" + h.cmdline + ")", fmt::format("zone_movable_pfn[{}]", n), k, m, ""});
+    }
+}
 
 }  // namespace
 
@@ -498,8 +599,15 @@ ReplayResult replay_recording(const std::string& path, const ReplayOptions& opt)
         if (t < 0) throw RecordingError(path, 1, "auto_online_blocks", fmt::format("unknown value '{}'", *h.auto_online_blocks));
         base.params.default_online_type = static_cast<OnlineType>(t);
     }
-    int max_node = 0;
+    // movable_node on the kernel command line (default_zone_for_pfn() prefers ZONE_MOVABLE).
+    {
+        const std::string c = " " + h.cmdline + " ";
+        base.params.movable_node = c.find(" movable_node ") != std::string::npos;
+    }
+    int max_node = static_cast<int>(h.numa_nodes) - 1;
     for (const ZoneRec& z : h.boot_zones) max_node = std::max(max_node, z.node);
+    for (const StepRec& st : steps) max_node = std::max(max_node, st.node);
+    for (const ColdplugRec& c : h.coldplug) max_node = std::max(max_node, c.node);
     base.nr_nodes = max_node + 1;
     if (base.nr_nodes > MAX_NODES) throw RecordingError(path, 1, "boot_zones", "more nodes than the model supports");
     base.cpus_per_node.assign(base.nr_nodes, 0);
@@ -508,7 +616,7 @@ ReplayResult replay_recording(const std::string& path, const ReplayOptions& opt)
         const ZoneRec& z = h.boot_zones[i];
         if (z.spanned == 0) continue;
         const int zi = zone_index(z.zone);
-        if (zi < 0 || zi == ZONE_MOVABLE) {
+        if (zi < 0) {
             res.skipped = true;
             res.skip_reason = fmt::format("boot zone {}/{} is populated; the model has no boot {} zone", z.node, z.zone, z.zone);
             return res;
@@ -522,6 +630,8 @@ ReplayResult replay_recording(const std::string& path, const ReplayOptions& opt)
     } catch (const ScenarioError& e) {
         throw RecordingError(path, 1, "boot_zones", e.what());
     }
+
+    compare_boot_layout(h, base, res);
 
     const Comparer cmp{h, v->ops, [&] {
                            std::uint64_t t = 0;
@@ -540,6 +650,24 @@ ReplayResult replay_recording(const std::string& path, const ReplayOptions& opt)
             md.m = base;
             md.s = initial_state(md.m);
             seq_broken = false;
+            // Cold-plugged pc-dimms are not e820 RAM: the guest's ACPI scan adds them at boot
+            // through acpi_memory_device_add(), the hot-add path (memhp_default_state applies).
+            for (const ColdplugRec& c : h.coldplug) {
+                const std::uint64_t pages = c.size_mb * 256;
+                if (pages == 0 || pages % h.block_pages)
+                    throw RecordingError(path, 1, "coldplug.size_mb", "not a whole number of memory blocks");
+                std::vector<unsigned> keep;
+                for (unsigned d = 0; d < md.inst.size(); ++d) keep.push_back(d);
+                try {
+                    rebuild(md, base, keep, Instance{c.slot, c.base_pfn, static_cast<unsigned>(pages / h.block_pages), c.node},
+                            path);
+                } catch (const ScenarioError& e) {
+                    throw RecordingError(path, 1, "coldplug", e.what());
+                }
+                const Action add{ActionKind::DIMM_ADD, static_cast<std::uint8_t>(md.inst.size() - 1), 1, {}};
+                if (apply_action(md.m, v->ops, md.s, add).rc != 0)
+                    throw RecordingError(path, 1, "coldplug", fmt::format("the model refuses the boot-time add of {}", c.slot));
+            }
         }
         if (seq_broken) {  // after a placement mismatch: counted, not compared
             ++res.abandoned_ops;
@@ -562,7 +690,7 @@ ReplayResult replay_recording(const std::string& path, const ReplayOptions& opt)
             const std::uint64_t pages = st.size_mb * 256;  // 4 KiB pages
             if (pages == 0 || pages % h.block_pages)
                 throw RecordingError(path, st.line, "args.size_mb", "not a whole number of memory blocks");
-            Instance added{st.slot, *st.base_pfn, static_cast<unsigned>(pages / h.block_pages)};
+            Instance added{st.slot, *st.base_pfn, static_cast<unsigned>(pages / h.block_pages), st.node};
             label += fmt::format(" at pfn {}", added.base_pfn);
             std::vector<unsigned> keep;
             for (unsigned d = 0; d < md.inst.size(); ++d)

@@ -25,3 +25,19 @@ if [ "$which" = 6.12 ] || [ "$which" = all ]; then
   $R --kernel 6.12 --memmap-on-memory 1 --random 1 --length 40 --seed 1 -o $out/r612-random-s1.jsonl
   $R --kernel 6.12 --memmap-on-memory 1 --online-policy auto-movable --random 2 --length 25 --seed 3 -o $out/r612-random-s3-automovable.jsonl
 fi
+# Issue 13: NUMA, cold-plugged DIMMs, movable_node, kernelcore=/movablecore=, memhp_default_state,
+# auto-movable with a ratio, on both kernel lines (every sequence with cold-plugged DIMMs boots anew).
+for k in 6.1 6.12; do
+  if [ "$which" != all ] && [ "$which" != "$k" ]; then continue; fi
+  p=r$(echo $k | tr -d .)
+  $R --kernel $k --numa 768,256,0 --steps sequences/numa.json -o $out/$p-numa.jsonl
+  $R --kernel $k --coldplug c1:256 --coldplug c2:128 --steps sequences/coldplug.json -o $out/$p-coldplug.jsonl
+  $R --kernel $k --numa 1024,0 --coldplug c1:256:1 --steps sequences/coldplug.json -o $out/$p-coldplug-numa.jsonl
+  $R --kernel $k --extra-cmdline movable_node --steps sequences/movable-node.json -o $out/$p-movable-node.jsonl
+  $R --kernel $k --extra-cmdline movable_node --random 2 --length 20 --seed 11 -o $out/$p-rnd-movable-node-11.jsonl
+  $R --kernel $k --boot-ram-mb 4096 --extra-cmdline movablecore=256M --random 2 --length 20 --seed 12 -o $out/$p-rnd-movablecore-12.jsonl
+  $R --kernel $k --boot-ram-mb 4096 --extra-cmdline kernelcore=3584M --random 2 --length 20 --seed 13 -o $out/$p-rnd-kernelcore-13.jsonl
+  $R --kernel $k --default-state online_kernel --random 2 --length 20 --seed 14 -o $out/$p-rnd-online_kernel-14.jsonl
+  $R --kernel $k --online-policy auto-movable --extra-cmdline memory_hotplug.auto_movable_ratio=100 --default-state online --random 2 --length 20 --seed 15 -o $out/$p-rnd-automovable-ratio100-15.jsonl
+  $R --kernel $k --numa 512,512 --random-nodes 2 --online-policy auto-movable --random 2 --length 20 --seed 16 -o $out/$p-rnd-numa-automovable-16.jsonl
+done

@@ -133,6 +133,43 @@ def connect_unix(path, timeout):
 
 
 # --------------------------------------------------------------------------------------------
+# Machine options beyond the one-node default.
+def numa_args(cfg):
+    """--numa MB,MB,...: one NUMA node per entry with that much boot RAM (0: a memoryless node,
+    which comes online with its first DIMM). QEMU wants a memdev per node with RAM, summing to -m;
+    the one CPU (-smp 1) is on node 0."""
+    if not cfg.numa:
+        return []
+    out = []
+    for nid, mb in enumerate(cfg.numa):
+        if mb:
+            out += ["-object", "memory-backend-ram,id=ram-node%d,size=%dM" % (nid, mb),
+                    "-numa", "node,nodeid=%d,memdev=ram-node%d" % (nid, nid)]
+        else:
+            out += ["-numa", "node,nodeid=%d" % nid]
+    return out + ["-numa", "cpu,node-id=0,socket-id=0"]
+
+
+def coldplug_args(cfg):
+    """--coldplug SLOT:MB[:NODE]: a pc-dimm present when the machine starts (QEMU -device on the
+    command line). Its memory is not e820 RAM: the guest's ACPI scan adds it at boot
+    (acpi_memory_device_add() -> add_memory(), onlined per memhp_default_state)."""
+    out = []
+    for c in cfg.coldplug:
+        out += ["-object", "memory-backend-ram,id=mem-%s,size=%dM" % (c["slot"], c["size_mb"]),
+                "-device", "pc-dimm,id=%s,memdev=mem-%s%s" % (
+                    c["slot"], c["slot"], ",node=%d" % c["node"] if c.get("node") is not None else "")]
+    return out
+
+
+def parse_coldplug(text):
+    f = text.split(":")
+    if len(f) not in (2, 3) or not f[0] or not f[0][0].isalpha():
+        raise argparse.ArgumentTypeError("expected SLOT:SIZE_MB[:NODE], got %r" % text)
+    return {"slot": f[0], "size_mb": int(f[1]), "node": int(f[2]) if len(f) == 3 else None}
+
+
+# --------------------------------------------------------------------------------------------
 # One QEMU instance with the guest command channel
 class VM:
     def __init__(self, kdesc, cfg, workdir, boot_no):
@@ -154,7 +191,7 @@ class VM:
             "-serial", "chardev:con", "-serial", "chardev:ctl",
             "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path,
             "-kernel", kernel, "-initrd", kdesc["initrd"], "-append", cfg.cmdline,
-        ]
+        ] + numa_args(cfg) + coldplug_args(cfg)
         self.t0 = time.monotonic()
         self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
                                      stdout=open(os.path.join(workdir, "qemu.out"), "ab"),
@@ -307,7 +344,7 @@ SIZE_WEIGHTS = (5, 3, 2, 1)
 MAX_DIMMS = 4
 
 
-def random_sequence(seed, index, length):
+def random_sequence(seed, index, length, nodes=1):
     rng = random.Random("hpcheck-%d-%d" % (seed, index))
     dimms = {}       # slot name -> list of predicted block states ("offline"/"online")
     next_id = 1
@@ -329,7 +366,10 @@ def random_sequence(seed, index, length):
             next_id += 1
             size = rng.choices(SIZES_MB, SIZE_WEIGHTS)[0]
             dimms[slot] = ["offline"] * (size // 128)
-            steps.append({"op": op, "args": {"slot": slot, "size_mb": size}})
+            args = {"slot": slot, "size_mb": size}
+            if nodes > 1:  # drawn only then: one-node sequences stay what they were
+                args["node"] = rng.randrange(nodes)
+            steps.append({"op": op, "args": args})
         elif op == "dimm_eject":
             names = sorted(dimms)
             online = [n for n in names if "online" in dimms[n]]
@@ -365,6 +405,7 @@ class Recorder:
         self.op_ms = {}
         self.dump_ms = []
         self.notes = []
+        self.coldplugged = {}
 
     def log(self, msg):
         if not self.cfg.quiet:
@@ -378,6 +419,7 @@ class Recorder:
         self.boots.append(round(self.vm.boot_s, 3))
         self.log("boot %d: guest ready after %.2f s" % (len(self.boots) - 1, self.vm.boot_s))
         info = self.vm.info()
+        self.coldplugged = self.find_coldplugged()
         blocks, zones, memtotal = self.vm.state()
         boot_zones = [dict(node=int(k.split("/")[0]), zone=k.split("/")[1], **v)
                       for k, v in zones.items()]
@@ -405,7 +447,16 @@ class Recorder:
                 "boot_blocks": boot_blocks,
                 "boot_memtotal_kb": memtotal,
             }
-            self.boot_block_ids = set(blocks)
+            if self.cfg.numa:
+                self.header["numa_node_mb"] = self.cfg.numa
+            if self.cfg.coldplug:
+                self.header["coldplug"] = [dict(slot=c["slot"], size_mb=c["size_mb"], node=c.get("node") or 0,
+                                                base_pfn=self.coldplugged[c["slot"]]["base_pfn"],
+                                                blocks=self.coldplugged[c["slot"]]["block_ids"])
+                                           for c in self.cfg.coldplug]
+            # Blocks of cold-plugged DIMMs are reported per step like hot-plugged ones.
+            cold = {b for c in self.coldplugged.values() for b in c["block_ids"]}
+            self.boot_block_ids = set(blocks) - cold
             self.boot_zones_map = zones
         elif zones != self.boot_zones_map or set(blocks) != self.boot_block_ids:
             self.notes.append("boot %d: boot state differs from boot 0" % (len(self.boots) - 1))
@@ -414,6 +465,28 @@ class Recorder:
     def at_boot_state(self):
         blocks, zones, _ = self.vm.state()
         return set(blocks) == self.boot_block_ids and zones == self.boot_zones_map
+
+    def find_coldplugged(self):
+        """Where QEMU put the --coldplug DIMMs; waits until the guest has their memory blocks."""
+        out = {}
+        if not self.cfg.coldplug:
+            return out
+        ok, devs = self.vm.qmp.cmd("query-memory-devices")
+        for c in self.cfg.coldplug:
+            addr = None
+            for d in devs or []:
+                if d.get("data", {}).get("id") == c["slot"]:
+                    addr = d["data"]["addr"]
+            if addr is None:
+                raise Failure("cold-plugged DIMM %s not in query-memory-devices" % c["slot"])
+            bsz = int(self.vm.info()["block_size_bytes"], 16)
+            first, count = addr // bsz, (c["size_mb"] << 20) // bsz
+            ids = [first + i for i in range(count)]
+            if not self.vm.wait_blocks(ids, True, self.cfg.add_timeout):
+                raise Failure("memory blocks of cold-plugged DIMM %s did not appear" % c["slot"])
+            out[c["slot"]] = {"blocks": (first, count), "size_mb": c["size_mb"], "base_pfn": addr // 4096,
+                              "block_ids": ids}
+        return out
 
     def qemu_version(self):
         try:
@@ -485,7 +558,8 @@ class Recorder:
         ok, res = qmp.cmd("object-add", **{"qom-type": "memory-backend-ram",
                                            "id": "mem-" + slot, "size": size << 20})
         if ok:
-            ok, res = qmp.cmd("device_add", driver="pc-dimm", id=slot, memdev="mem-" + slot)
+            extra = {"node": int(args["node"])} if "node" in args else {}
+            ok, res = qmp.cmd("device_add", driver="pc-dimm", id=slot, memdev="mem-" + slot, **extra)
             if not ok:
                 qmp.cmd("object-del", id="mem-" + slot)
         if not ok:
@@ -574,11 +648,11 @@ class Recorder:
 
     # ---- sequences
     def run_sequence(self, seq, steps):
-        if self.vm is None or self.dirty:
+        if self.vm is None or self.dirty or self.cfg.coldplug:  # cold-plugged DIMMs: every sequence from boot
             self.boot()
             self.dirty = False
             self.seq_in_boot = 0
-        dimms = {}
+        dimms = {slot: {"blocks": c["blocks"], "size_mb": c["size_mb"]} for slot, c in self.coldplugged.items()}
         out = []
         boot_no = len(self.boots) - 1
         for i, step in enumerate(steps):
@@ -666,6 +740,12 @@ def main():
                                            "Debian's; the initramfs is still built by setup.sh (hpcheck conformance "
                                            "--kernel-image checks the CONFIG_ options it needs)")
     ap.add_argument("--boot-ram-mb", type=int, default=1024)
+    ap.add_argument("--numa", type=lambda t: [int(x) for x in t.split(",")], metavar="MB,MB,...",
+                    help="NUMA nodes with this much boot RAM each (0: memoryless); sets --boot-ram-mb to the sum")
+    ap.add_argument("--coldplug", type=parse_coldplug, action="append", default=[], metavar="SLOT:MB[:NODE]",
+                    help="a pc-dimm present at boot (repeatable); every sequence then starts from a fresh boot")
+    ap.add_argument("--random-nodes", type=int, default=1,
+                    help="random sequences: plug DIMMs on nodes 0..N-1 (args.node)")
     ap.add_argument("--memmap-on-memory", choices=("0", "1"), default="1")
     ap.add_argument("--online-policy", choices=("contig-zones", "auto-movable"))
     ap.add_argument("--default-state", help="memhp_default_state (default: offline)")
@@ -688,13 +768,17 @@ def main():
                     help="keep the temporary directory with the console logs")
     ap.add_argument("-q", "--quiet", action="store_true")
     cfg = ap.parse_args()
+    if cfg.numa:
+        cfg.boot_ram_mb = sum(cfg.numa)
 
     if cfg.steps:
         sequences = load_steps(cfg.steps)
         source = {"steps_file": os.path.relpath(os.path.abspath(cfg.steps), HERE)}
     else:
-        sequences = [random_sequence(cfg.seed, i, cfg.length) for i in range(cfg.random)]
+        sequences = [random_sequence(cfg.seed, i, cfg.length, cfg.random_nodes) for i in range(cfg.random)]
         source = {"random": cfg.random, "length": cfg.length, "seed": cfg.seed}
+        if cfg.random_nodes > 1:
+            source["nodes"] = cfg.random_nodes
     if cfg.print_steps:
         json.dump(sequences, sys.stdout, indent=1)
         print()

@@ -25,6 +25,7 @@ const std::vector<Invariant>& all_invariants() {
         inv::register_memory_block_lifetime(v);
         inv::register_vmemmap_pagetables(v);
         inv::register_zone_device(v);
+        inv::register_boot_placement(v);
         return v;
     }();
     return list;

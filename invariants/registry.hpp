@@ -23,4 +23,5 @@ void register_usage_lifetime(std::vector<Invariant>&);
 void register_zone_device(std::vector<Invariant>& v);
 void register_memory_block_lifetime(std::vector<Invariant>&);
 void register_vmemmap_pagetables(std::vector<Invariant>&);
+void register_boot_placement(std::vector<Invariant>&);
 }  // namespace hp::HP_DOMAIN::inv

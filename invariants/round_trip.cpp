@@ -11,8 +11,15 @@
 namespace hp::HP_DOMAIN::inv {
 
 static bool round_trip_holds(const Machine& m, const KernelState& s, Violation* out) {
-    for (unsigned b = 0; b < m.blocks.size(); ++b)
+    for (unsigned b = 0; b < m.blocks.size(); ++b) {
+        const Dimm& d = m.dimms[m.blocks[b].dimm];
+        if (d.coldplug) {  // memory present at boot: back at boot when online in its boot zone again
+            const BlockState& bs = s.blocks[b];
+            if (bs.state != MEM_ONLINE || bs.zone != d.boot_zone || bs.nr_vmemmap_pages != 0u) return true;
+            continue;
+        }
         if (s.blocks[b].state != BLOCK_ABSENT || s.blocks[b].section_valid) return true;  // not back at boot yet
+    }
     KernelState boot = initial_state(m);
     KernelState cmp = s;
     cmp.dimm_plugged = boot.dimm_plugged;

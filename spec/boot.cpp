@@ -1,6 +1,10 @@
 // memblock_boot(): see spec/boot.hpp. Each step names the kernel function it follows.
 #include "spec/boot.hpp"
 
+#include <stdexcept>
+
+#include "spec/boot_place.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -8,71 +12,29 @@
 namespace hp {
 
 namespace {
-struct Range {
-    std::uint64_t start, end;
-};
-
-// Free ranges of memblock.memory minus memblock.reserved, optionally skipping regions as
-// should_skip_region() does (hotpluggable memory under movable_node once SRAT is parsed)
-// and regions of other nodes (nid >= 0).
-std::vector<Range> free_ranges(const BootInput& in, const std::vector<Range>& reserved, bool skip_hotplug, int nid) {
-    std::vector<Range> out;
-    for (const MemblockRegion& r : in.memory) {
-        if (skip_hotplug && r.hotplug) continue;
-        if (nid >= 0 && r.nid != nid) continue;
-        std::uint64_t cur = std::max<std::uint64_t>(r.base_pfn, 1);  // "avoid allocating the first page"
-        for (const Range& res : reserved) {  // reserved is sorted
-            if (res.end <= cur || res.start >= r.end_pfn) continue;
-            if (res.start > cur) out.push_back({cur, std::min(res.start, r.end_pfn)});
-            cur = std::max(cur, res.end);
-        }
-        if (cur < r.end_pfn) out.push_back({cur, r.end_pfn});
-    }
-    return out;
-}
-
-// __memblock_find_range_bottom_up() / __memblock_find_range_top_down() (page alignment).
-bool find_range(const std::vector<Range>& ranges, std::uint64_t pages, bool bottom_up, std::uint64_t& pfn) {
-    if (bottom_up) {
-        for (const Range& r : ranges)
-            if (r.end - r.start >= pages) return pfn = r.start, true;
-    } else {
-        for (auto it = ranges.rbegin(); it != ranges.rend(); ++it)
-            if (it->end - it->start >= pages) return pfn = it->end - pages, true;
-    }
-    return false;
-}
-
 std::uint64_t roundup(std::uint64_t x, std::uint64_t a) { return (x + a - 1) / a * a; }
 }  // namespace
 
 BootResult memblock_boot(const BootInput& in, int nr_nodes) {
     BootResult res;
     res.allocs = in.allocs;
-    std::vector<Range> reserved{{0, 256}};  // x86: the first 1 MiB is reserved early (real mode, BIOS)
-    if (in.kernel_end_pfn > in.kernel_start_pfn) reserved.push_back({in.kernel_start_pfn, in.kernel_end_pfn});
-    auto reserve = [&](std::uint64_t s, std::uint64_t e) {
-        reserved.push_back({s, e});
-        std::sort(reserved.begin(), reserved.end(), [](const Range& a, const Range& b) { return a.start < b.start; });
-    };
-    std::sort(reserved.begin(), reserved.end(), [](const Range& a, const Range& b) { return a.start < b.start; });
-    // setup_arch(): if (movable_node_is_enabled()) memblock_set_bottom_up(true);
+    // The placement itself is spec/boot_place.cpp's memblock_place() (compiled twice: the
+    // prover proves the same function, `hpcheck prove --boot`).
+    if (in.memory.size() > static_cast<size_t>(MB_MAX_REGIONS) || in.allocs.size() > static_cast<size_t>(MB_MAX_ALLOCS))
+        throw std::invalid_argument(fmt::format("memblock: at most {} regions and {} early allocations are modelled",
+                                                MB_MAX_REGIONS, MB_MAX_ALLOCS));
+    MbLayout l;
+    for (const MemblockRegion& r : in.memory) l.region[l.nr_regions++] = {r.base_pfn, r.end_pfn, r.hotplug, r.nid};
+    l.kernel_start = in.kernel_start_pfn;
+    l.kernel_end = in.kernel_end_pfn;
+    for (const EarlyAlloc& a : in.allocs) l.alloc[l.nr_allocs++] = {a.pages, a.before_srat, a.nid, 0, false};
+    l.movable_node = in.movable_node;
+    l.bottom_up_for_movable_node = in.bottom_up_for_movable_node;
+    memblock_place(l);
     res.bottom_up_before_srat = in.movable_node && in.bottom_up_for_movable_node;
-    for (EarlyAlloc& a : res.allocs) {
-        // Before SRAT: the hotplug flags are not set yet, nothing is skipped. After numa_init():
-        // top-down again (memblock_set_bottom_up(false)), hotpluggable regions skipped under
-        // movable_node (should_skip_region()).
-        const bool bottom_up = a.before_srat && res.bottom_up_before_srat;
-        const bool skip = !a.before_srat && in.movable_node;
-        std::uint64_t pfn = 0;
-        bool ok = false;
-        if (a.nid >= 0) ok = find_range(free_ranges(in, reserved, skip, a.nid), a.pages, bottom_up, pfn);
-        if (!ok) ok = find_range(free_ranges(in, reserved, skip, -1), a.pages, bottom_up, pfn);  // any node
-        a.placed = ok;
-        if (ok) {
-            a.pfn = pfn;
-            reserve(pfn, pfn + a.pages);
-        }
+    for (size_t i = 0; i < res.allocs.size(); ++i) {
+        res.allocs[i].placed = l.alloc[i].placed;
+        res.allocs[i].pfn = l.alloc[i].placed ? l.alloc[i].pfn : 0;
     }
 
     // find_zone_movable_pfns_for_nodes() (6.1 mm/page_alloc.c, 6.12 mm/mm_init.c).
@@ -174,6 +136,58 @@ std::string boot_layout_violation(const BootInput& in, const BootResult& r, std:
                                m.what, m.base_pfn, m.end_pfn, m.nid, m.nid, zmp);
     }
     return "";
+}
+
+std::string apply_boot_layout(Machine& m, BootInput in, bool bottom_up_for_movable_node) {
+    in.bottom_up_for_movable_node = bottom_up_for_movable_node;
+    const BootResult r = memblock_boot(in, m.nr_nodes);
+    const std::uint64_t ppb = m.geo.pages_per_block;
+    for (Dimm& d : m.dimms) {
+        if (!d.coldplug) continue;
+        const std::uint64_t end = d.base_pfn + d.nr_blocks * ppb;
+        const std::uint64_t zmp = static_cast<size_t>(d.node) < r.zone_movable_pfn.size() ? r.zone_movable_pfn[d.node] : 0;
+        if (zmp > d.base_pfn && zmp < end)
+            return fmt::format("cold-plugged DIMM {} [{:#x}, {:#x}) straddles zone_movable_pfn[{}] = {:#x}: its blocks "
+                               "would be in two zones (not modelled)", d.name, d.base_pfn, end, d.node, zmp);
+        d.boot_zone = zmp && zmp <= d.base_pfn ? ZONE_MOVABLE : ZONE_NORMAL;
+        d.pinned = 0;
+        d.pinned_by.clear();
+        for (const EarlyAlloc& a : r.allocs) {
+            if (!a.placed || a.pfn >= end || a.pfn + a.pages <= d.base_pfn) continue;
+            const std::uint64_t first = (std::max<std::uint64_t>(a.pfn, d.base_pfn) - d.base_pfn) / ppb;
+            const std::uint64_t last = (std::min<std::uint64_t>(a.pfn + a.pages, end) - 1 - d.base_pfn) / ppb;
+            for (std::uint64_t i = first; i <= last; ++i) d.pinned |= 1u << i;
+            const bool up = a.before_srat && r.bottom_up_before_srat;
+            d.pinned_by += fmt::format("{}'{}' ({} pages at pfn {:#x}, memblock {} {} SRAT)", d.pinned_by.empty() ? "" : ", ",
+                                       a.name, a.pages, a.pfn, up ? "bottom-up" : "top-down",
+                                       a.before_srat ? "before" : "after");
+        }
+    }
+    return "";
+}
+
+void carve_boot_movable(Machine& m, const std::vector<std::uint64_t>& zone_movable_pfn) {
+    std::vector<BootZone> out;
+    for (const BootZone& z : m.boot) {
+        const std::uint64_t zmp = static_cast<size_t>(z.node) < zone_movable_pfn.size() ? zone_movable_pfn[z.node] : 0;
+        if (!zmp || z.zone == ZONE_MOVABLE || z.end_pfn <= zmp) {
+            out.push_back(z);
+            continue;
+        }
+        const std::uint64_t start = std::max<std::uint64_t>(z.start_pfn, zmp), moved = z.end_pfn - start;
+        BootZone mv{z.node, ZONE_MOVABLE, start, z.end_pfn, std::min<std::uint64_t>(moved, z.present),
+                    std::min<std::uint64_t>(moved, z.managed)};
+        if (z.start_pfn < zmp) {  // "ZONE_MOVABLE starting within this range": the zone ends at zmp
+            BootZone keep = z;
+            keep.end_pfn = zmp;
+            keep.present = z.present - mv.present;
+            keep.managed = z.managed - mv.managed;
+            out.push_back(keep);
+        }
+        out.push_back(mv);
+    }
+    std::sort(out.begin(), out.end(), [](const BootZone& a, const BootZone& b) { return a.start_pfn < b.start_pfn; });
+    m.boot = out;
 }
 
 }  // namespace hp

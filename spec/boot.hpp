@@ -19,6 +19,8 @@
 #include <string>
 #include <vector>
 
+#include "spec/machine.hpp"
+
 namespace hp {
 
 struct MemblockRegion {       // one memblock.memory region (e820 RAM split by SRAT)
@@ -67,5 +69,19 @@ BootResult memblock_boot(const BootInput& in, int nr_nodes);
 // has_unmovable_pages() fail offline, even in ZONE_MOVABLE), and every hotpluggable
 // region is inside its node's ZONE_MOVABLE.
 std::string boot_layout_violation(const BootInput& in, const BootResult& r, std::uint64_t pages_per_block);
+
+// Feeds the layout to the explorer's machine (issue 13): every cold-plugged DIMM
+// (Dimm::coldplug, the hotpluggable regions of `in`) gets its boot zone (ZONE_MOVABLE when
+// zone_movable_pfn[nid] is at or below its base, else ZONE_NORMAL) and the blocks that early
+// allocations landed in (Dimm::pinned, pinned_by) under the given allocation direction
+// (Variant::memblock_bottom_up_for_movable_node). "" or an error (a DIMM straddling
+// zone_movable_pfn, whose blocks would be in two zones: not modelled).
+std::string apply_boot_layout(Machine& m, BootInput in, bool bottom_up_for_movable_node);
+
+// The boot zones once ZONE_MOVABLE is carved out of boot RAM, as free_area_init() sizes them
+// (adjust_zone_range_for_zone_movable(), 6.1 mm/page_alloc.c, 6.12 mm/mm_init.c): per node with
+// zone_movable_pfn set, the part of every boot zone at or above it becomes ZONE_MOVABLE (no holes
+// assumed there: present and managed pages move with it). Cold-plugged DIMMs are not boot zones.
+void carve_boot_movable(Machine& m, const std::vector<std::uint64_t>& zone_movable_pfn);
 
 }  // namespace hp

@@ -84,6 +84,7 @@ struct Observation {
         PGTABLE_FREED_IN_USE,   // a page-table page freed while one of its entries still maps something
         ZONE_DEVICE_PAGE_ONLINE,      // pfn_to_online_page() returned a page of a ZONE_DEVICE range (I22)
         ALTMAP_LEAK,                  // memunmap_pages(): pgmap->altmap.alloc != 0 after arch_remove_memory() (I11)
+        EARLY_RESERVED_PAGES,   // has_unmovable_pages() met PG_reserved pages of an early memblock allocation (seed 003)
     };
     Kind kind;
     const char* func;   // the kernel function that did it

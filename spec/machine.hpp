@@ -41,6 +41,18 @@ struct Dimm {
     int node = 0;
     pfn_t base_pfn = 0;
     unsigned nr_blocks = 1;
+    // Cold-plugged (present at boot; [[memblock.coldplug]], spec/boot.hpp): memory SRAT marks
+    // hot pluggable, in memblock.memory, so the kernel initializes and onlines it at boot in
+    // `boot_zone` (ZONE_MOVABLE when find_zone_movable_pfns_for_nodes() put it there). The
+    // ACPI memory device still exists: acpi_memory_device_add() at boot finds the range in use
+    // (add_memory() -EEXIST, info->enabled set), so the DIMM can be ejected like a hot-plugged one.
+    bool coldplug = false;
+    ZoneIdx boot_zone = ZONE_MOVABLE;
+    // Memory blocks (bit i = i-th block of the DIMM) holding an early memblock allocation:
+    // PG_reserved pages that has_unmovable_pages() refuses in every zone, so offline_pages()
+    // fails with -EBUSY for ever. `pinned_by` says which allocation (for the report).
+    std::uint32_t pinned = 0;
+    std::string pinned_by;
 };
 
 // A ZONE_DEVICE range (a pmem namespace: nd_pfn / dax_pmem -> devm_memremap_pages(),
@@ -125,6 +137,13 @@ struct Machine {
     int dev_section_of_pfn(pfn_t pfn) const;
     // Subsection bits of [pfn, pfn + nr_pages) inside its section (subsection_mask_set()).
     u64 subsection_mask(pfn_t pfn, u64 nr_pages) const;
+    // Block b holds an early memblock allocation (Dimm::pinned).
+    bool block_pinned(unsigned b) const { return dimms[blocks[b].dimm].pinned >> blocks[b].index_in_dimm & 1u; }
+    bool has_coldplug() const {
+        for (const Dimm& d : dimms)
+            if (d.coldplug) return true;
+        return false;
+    }
     // Boot zone containing pfn, or nullptr.
     const BootZone* boot_zone_of_pfn(pfn_t pfn) const;
     // Boot present/managed pages of a zone (present_early_pages), 0 if it has no boot memory.

@@ -8,6 +8,7 @@
 #include <toml++/toml.h>
 
 #include "spec/input_check.hpp"
+#include "spec/variant.hpp"
 #include "spec/pagetable.hpp"
 
 namespace hp {
@@ -155,7 +156,6 @@ void validate_machine(const Machine& m, const std::string& file,
         if (z.end_pfn <= z.start_pfn) fail(f + ".end_pfn", "end_pfn must be above start_pfn");
         if (z.present > z.end_pfn - z.start_pfn) fail(f + ".present", "present exceeds the span");
         if (z.managed > z.present) fail(f + ".managed", "managed exceeds present");
-        if (z.zone == ZONE_MOVABLE) fail(f + ".zone", "boot ZONE_MOVABLE (movablecore=) is not modelled yet");
         if (i && z.start_pfn < m.boot[i - 1].end_pfn) fail(f + ".start_pfn", "boot zones overlap");
     }
     const std::uint64_t ppb = m.geo.pages_per_block;
@@ -351,7 +351,7 @@ void parse_threads(const Reader& r, const toml::table& doc, Scenario& sc) {
 
 // [memblock] (seed 003, spec/boot.hpp): memblock.memory is the boot memory (not hotpluggable)
 // plus the [[memblock.coldplug]] regions SRAT marks hot pluggable (cold-plugged DIMMs).
-BootInput read_memblock(const Reader& r, const toml::table& t, const Machine& m) {
+BootInput read_memblock(const Reader& r, const toml::table& t, Machine& m) {
     r.only_keys(t, "memblock", {"kernel_image_mb", "kernelcore_mb", "movablecore_mb", "coldplug", "alloc"});
     BootInput in;
     in.movable_node = m.params.movable_node;
@@ -387,6 +387,21 @@ BootInput read_memblock(const Reader& r, const toml::table& t, const Machine& m)
                 if (reg.base_pfn < d.base_pfn + d.nr_blocks * m.geo.pages_per_block && d.base_pfn < reg.end_pfn)
                     r.fail(*c->get("base_pfn"), f + ".base_pfn", fmt::format("overlaps the hot-plugged DIMM {}", d.name));
             in.memory.push_back(reg);
+            // The same memory as the explorer sees it: a DIMM present at boot (Dimm::coldplug).
+            Dimm d;
+            d.name = reg.what.substr(std::string("cold-plugged DIMM ").size());
+            if (!qemu_id(d.name))
+                r.fail(*c, f + ".name", "a DIMM name is a QEMU id: a letter, then letters, digits, '-', '.' or '_' (at most 64)");
+            d.node = reg.nid;
+            d.base_pfn = reg.base_pfn;
+            const std::uint64_t pages = reg.end_pfn - reg.base_pfn;
+            if (pages % m.geo.pages_per_block || reg.base_pfn % m.geo.pages_per_block)
+                r.fail(*c->get("size_mb"), f + ".size_mb",
+                       fmt::format("a cold-plugged DIMM is whole memory blocks ({} MiB each), block aligned",
+                                   m.geo.pages_to_mib(m.geo.pages_per_block)));
+            d.nr_blocks = static_cast<unsigned>(pages / m.geo.pages_per_block);
+            d.coldplug = true;
+            m.dimms.push_back(d);
         }
     }
     std::sort(in.memory.begin(), in.memory.end(), [](const MemblockRegion& a, const MemblockRegion& b) { return a.base_pfn < b.base_pfn; });
@@ -564,7 +579,7 @@ Scenario load_scenario(const std::string& path) {
             z.node = static_cast<int>(r.uint(*t, "node", f + ".node", node_range).value_or(0));
             const std::string zn = r.str(*t, "zone", f + ".zone").value_or("");
             unsigned zi = 0;
-            if (!parse_zone(zn, zi)) r.fail(*t, f + ".zone", fmt::format("unknown zone '{}' (DMA, DMA32, Normal)", zn));
+            if (!parse_zone(zn, zi)) r.fail(*t, f + ".zone", fmt::format("unknown zone '{}' (DMA, DMA32, Normal, Movable)", zn));
             z.zone = static_cast<ZoneIdx>(zi);
             auto start = r.uint(*t, "start_pfn", f + ".start_pfn", kPfn), end = r.uint(*t, "end_pfn", f + ".end_pfn", kPages);
             if (!start || !end) r.fail(*t, f, "start_pfn and end_pfn are required");
@@ -666,9 +681,24 @@ Scenario load_scenario(const std::string& path) {
                             !m.devices.empty() ? "page tables are not modelled together with [[device]] ranges yet"
                                                : "there are no vmemmap page tables without sparsemem_vmemmap");
     m.finalize();
+    if (const toml::table* mb = r.table(doc, "memblock")) {
+        sc.memblock = read_memblock(r, *mb, m);
+        validate_machine(m, path, [&](const std::string& field) {
+            return r.line_of_path(doc, field.rfind("dimm", 0) == 0 ? "memblock.coldplug" : field);
+        });
+        m.finalize();
+        // Boot zones and pinned blocks of the cold-plugged DIMMs under the scenario's variant
+        // (run_scenario() redoes it when --variant picks another allocation direction).
+        // kernelcore= / movablecore= / movable_node: ZONE_MOVABLE out of boot RAM.
+        carve_boot_movable(m, memblock_boot(*sc.memblock, m.nr_nodes).zone_movable_pfn);
+        m.finalize();
+        const Variant* v = find_variant(sc.variant);
+        sc.boot_bottom_up = v ? v->memblock_bottom_up_for_movable_node : true;
+        if (const std::string e = apply_boot_layout(m, *sc.memblock, sc.boot_bottom_up); !e.empty())
+            throw ScenarioError(path, r.line_of_path(doc, "memblock.coldplug"), "memblock.coldplug", e);
+    }
     if (const std::string why = compute_pt_layout(m, m.params.pagetables); !why.empty())
         throw ScenarioError(path, r.line_of_path(doc, "kernel.pagetables"), "kernel.pagetables", why);
-    if (const toml::table* mb = r.table(doc, "memblock")) sc.memblock = read_memblock(r, *mb, m);
     // [explore]
     if (const toml::table* e = r.table(doc, "explore")) {
         r.only_keys(*e, "explore", {"actions", "faults", "max_depth"});

@@ -48,6 +48,7 @@ struct Scenario {
     std::vector<std::string> tags;        // `hpcheck suite --tag` (docs/scenario-format.md)
     std::vector<LitmusStep> steps;    // non-empty: a litmus test, run exactly
     std::optional<BootInput> memblock;  // [memblock]: the boot layout checked before exploring (spec/boot.hpp)
+    bool boot_bottom_up = true;         // the allocation direction machine's pinned blocks were computed with
     ThreadsConfig threads;            // non-empty: a threaded scenario (docs/interleavings.md)
     std::map<std::string, long> key_lines;  // line of each top-level key, for errors found later
     bool litmus() const { return !steps.empty(); }

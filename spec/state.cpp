@@ -1,5 +1,7 @@
 #include "spec/state.hpp"
 
+#include "spec/ops/base.hpp"
+
 #include <algorithm>
 #include <vector>
 
@@ -94,6 +96,7 @@ KernelState initial_state(const Machine& m) {
         s.dev_sections[i].subsection_map = m.dev_sections[i].boot_map;
         s.dev_sections[i].memmap_mapped = ~u64(0);
     }
+    base::boot_coldplug(m, s);  // memory present at boot in hot-pluggable DIMMs (spec/ops/boot_coldplug.cpp)
     return s;
 }
 

@@ -107,22 +107,59 @@ TEST_CASE("boot: kernelcore= and movablecore= carve ZONE_MOVABLE as find_zone_mo
 #include "checker/run.hpp"
 #include "spec/scenario.hpp"
 #include "spec/variant.hpp"
+#include "spec/variants/registry.hpp"
+#include "spec/geometry.hpp"
 
-TEST_CASE("boot: scenario 49 passes under v6.1, scenario 50 shows the pinning page tables under memblock-top-down") {
+TEST_CASE("boot: scenario 49 passes under v6.1 (every hotpluggable block offlined and removed), scenario 50 shows the pinning page tables as a shortest trace") {
     const std::string dir = std::string(HPCHECK_SOURCE_DIR) + "/spec/scenarios/";
     const Scenario ok = load_scenario(dir + "49-movable-node-boot-bottom-up-explore.toml");
     REQUIRE(ok.memblock);
     CHECK(ok.memblock->memory.size() == 4);  // DMA, DMA32, Normal, the cold-plugged DIMM
+    // The cold-plugged DIMM is a DIMM of the explorer's machine, online at boot in node 1's ZONE_MOVABLE.
+    REQUIRE(ok.machine.dimms.size() == 2);
+    const Dimm& d0 = ok.machine.dimms[1];
+    CHECK(d0.name == "d0");
+    CHECK(d0.coldplug);
+    CHECK(d0.boot_zone == ZONE_MOVABLE);
+    CHECK(d0.pinned == 0u);  // bottom-up: nothing landed in it
+    const KernelState boot = initial_state(ok.machine);
+    CHECK((boot.dimm_plugged >> 1 & 1u) == 1u);
+    CHECK((boot.dimm_enabled >> 1 & 1u) == 1u);
+    for (unsigned b = ok.machine.dimm_first_block[1]; b < ok.machine.dimm_first_block[1] + d0.nr_blocks; ++b) {
+        CHECK(boot.blocks[b].state == MEM_ONLINE);
+        CHECK(boot.blocks[b].zone == ZONE_MOVABLE);
+    }
+    CHECK(boot.zone(1, ZONE_MOVABLE).zone_start_pfn == 0x140000u);
+    CHECK(boot.zone(1, ZONE_MOVABLE).spanned_pages == 0x10000u);  // 256 MiB
+    CHECK(boot.zone(1, ZONE_MOVABLE).present_pages == 0x10000u);
+    CHECK(boot.nodes[1].online == 1u);
+    // The ACPI eject of the cold-plugged DIMM from boot: offline every block, __remove_memory().
+    {
+        KernelState s = boot;
+        const StepResult r = apply_action(ok.machine, variants::ops_of("v6.1"), s, Action{ActionKind::DIMM_EJECT, 1, 1, {}});
+        CHECK(r.rc == 0);
+        CHECK((s.dimm_plugged >> 1 & 1u) == 0u);
+        CHECK(s.zone(1, ZONE_MOVABLE).spanned_pages == 0u);
+        CHECK(s.nodes[1].online == 0u);  // try_offline_node(): no memory, no CPU left on node 1
+    }
     const RunResult a = run_scenario(ok, {});
     CHECK(a.explore.verdict == Verdict::PASS);
-    CHECK(a.explore.states > 1);  // the explorer ran after the boot check
+    CHECK(a.explore.unexpanded_at_bound == 0u);
+    CHECK(a.counters.ok[static_cast<int>(ActionKind::DIMM_EJECT)] > 0);
+    CHECK(a.counters.ok[static_cast<int>(ActionKind::OFFLINE)] > 0);
+
     const Scenario bad = load_scenario(dir + "50-movable-node-boot-top-down-explore.toml");
+    REQUIRE(bad.machine.dimms.size() == 2);
+    CHECK(bad.machine.dimms[1].pinned == 1u << 1);  // the last block of the DIMM, memory41
+    CHECK(bad.machine.dimms[1].pinned_by.find("top-down before SRAT") != std::string::npos);
     const RunResult b = run_scenario(bad, {});
     REQUIRE(b.explore.violation);
     CHECK(b.explore.violation->invariant == "boot-placement");
     CHECK(b.explore.violation->detail.find("'page tables (init_mem_mapping)'") != std::string::npos);
     CHECK(b.explore.violation->detail.find("top-down before SRAT") != std::string::npos);
-    CHECK(b.trace.empty());  // it holds at boot: no hotplug step is needed
+    CHECK(b.explore.violation->detail.find("memory41") != std::string::npos);
+    REQUIRE(b.trace.size() == 1);  // one operation shows it: the eject (or offline) that memory41 refuses
+    CHECK((b.trace[0].kind == ActionKind::DIMM_EJECT || b.trace[0].kind == ActionKind::OFFLINE));
     CHECK(b.matches);
     // The same machine under v6.1 (bottom-up) passes, under memblock-top-down it does not.
     RunOptions o;
@@ -130,8 +167,62 @@ TEST_CASE("boot: scenario 49 passes under v6.1, scenario 50 shows the pinning pa
     CHECK(run_scenario(ok, o).explore.verdict == Verdict::VIOLATION);
     o.variant_override = "v6.1";
     CHECK(run_scenario(bad, o).explore.verdict == Verdict::PASS);
-    // Without movable_node nothing is promised about hotpluggable memory.
+    // Without movable_node nothing is promised about hotpluggable memory: the pinned block
+    // still refuses its offline (EBUSY), but that is no violation.
     Scenario off = bad;
     off.memblock->movable_node = false;
+    off.machine.params.movable_node = false;
     CHECK(run_scenario(off, {}).explore.verdict == Verdict::PASS);
+    KernelState s = initial_state(bad.machine);
+    const unsigned b41 = bad.machine.dimm_first_block[1] + 1;
+    const StepResult r = apply_action(bad.machine, variants::ops_of("memblock-top-down"), s, Action{ActionKind::OFFLINE, static_cast<std::uint8_t>(b41), 1, {}});
+    CHECK(r.rc == -EBUSY);
+    REQUIRE(r.nobs == 1);
+    CHECK(r.obs[0].kind == Observation::EARLY_RESERVED_PAGES);
+}
+
+TEST_CASE("boot: kernelcore= in [memblock] carves a boot ZONE_MOVABLE out of boot RAM") {
+    Machine m;
+    m.geo = *geometry_preset("x86_64");
+    m.boot = {{0, ZONE_DMA, 1, 4096, 3998, 3840}, {0, ZONE_DMA32, 4096, 0xc0000, 0xc0000 - 4096, 0xc0000 - 4096},
+              {0, ZONE_NORMAL, 0x100000, 0x140000, 0x40000, 0x40000}};
+    BootInput in;
+    for (const BootZone& z : m.boot) in.memory.push_back({0, z.start_pfn, z.end_pfn, false, "boot RAM"});
+    in.movablecore_pages = 65536;  // movablecore=256M
+    carve_boot_movable(m, memblock_boot(in, 1).zone_movable_pfn);
+    REQUIRE(m.boot.size() == 4);
+    CHECK(m.boot[2].zone == ZONE_NORMAL);
+    CHECK(m.boot[2].end_pfn == 0x130000u);
+    CHECK(m.boot[2].present == 0x30000u);
+    CHECK(m.boot[3].zone == ZONE_MOVABLE);
+    CHECK(m.boot[3].start_pfn == 0x130000u);
+    CHECK(m.boot[3].present == 0x10000u);
+}
+
+// `hpcheck prove --boot`: the same memblock_place() over Z3 terms. Top-down before SRAT has a
+// counterexample, and it replays through the concrete memblock_boot().
+#include "checker/prover/boot_prover.hpp"
+
+TEST_CASE("boot prover: top-down placement has a counterexample that memblock_boot() reproduces") {
+    hp::prover::BootProveOptions o;
+    o.bottom_up_for_movable_node = false;
+    o.regions = 2;
+    const hp::prover::BootProveResult r = hp::prover::prove_boot(o);
+    REQUIRE(r.verdict == hp::prover::BootProveResult::COUNTEREXAMPLE);
+    REQUIRE(r.cex);
+    BootInput in;
+    for (const auto& g : r.cex->regions) in.memory.push_back({g.nid, g.base, g.end, g.hotplug, "region"});
+    CHECK_FALSE(in.memory[0].hotplug);  // the bounds: the kernel's region is not hotpluggable
+    in.kernel_start_pfn = r.cex->kernel_start;
+    in.kernel_end_pfn = r.cex->kernel_end;
+    for (const auto& a : r.cex->allocs) in.allocs.push_back({a.name, a.pages, a.before_srat, a.nid});
+    in.movable_node = true;
+    in.bottom_up_for_movable_node = false;
+    const BootResult br = memblock_boot(in, 2);
+    for (size_t i = 0; i < br.allocs.size(); ++i) {
+        CHECK(br.allocs[i].placed == r.cex->allocs[i].placed);
+        if (br.allocs[i].placed) CHECK(br.allocs[i].pfn == r.cex->allocs[i].pfn);
+    }
+    CHECK(boot_layout_violation(in, br, 32768).rfind("boot-placement:", 0) == 0);
+    CHECK_THROWS_AS(hp::prover::prove_boot(hp::prover::BootProveOptions{true, 7, 1000}), std::invalid_argument);
 }

@@ -163,6 +163,47 @@ TEST_CASE("conformance replay: a wrong kernel value is reported with step, field
     fs::remove(f);
 }
 
+TEST_CASE("conformance replay: issue 13 configurations (NUMA, cold-plugged DIMMs, movable_node, kernelcore=/movablecore=)") {
+    for (const char* line : {"r61-", "r612-"}) {
+        CAPTURE(line);
+        // The boot ZONE_MOVABLE of movablecore=256M: spec/boot.cpp's find_zone_movable_pfns_for_nodes()
+        // predicts where the kernel put it (one compared field), and the replay follows it.
+        const ReplayResult mc = replay_recording(src(std::string("conformance/recordings/") + line + "rnd-movablecore-12.jsonl"), {});
+        CHECK_FALSE(mc.skipped);
+        CHECK(mc.mismatches.empty());
+        // NUMA with a memoryless node: node 2 comes online with its first DIMM and goes again.
+        const ReplayResult nu = replay_recording(src(std::string("conformance/recordings/") + line + "numa.jsonl"), {});
+        CHECK_FALSE(nu.skipped);
+        CHECK(nu.mismatches.empty());
+        CHECK(nu.operations >= 19u);
+        // Cold-plugged DIMMs (added by the ACPI scan at boot), on a memoryless node too.
+        for (const char* f : {"coldplug.jsonl", "coldplug-numa.jsonl"}) {
+            const ReplayResult c = replay_recording(src(std::string("conformance/recordings/") + line + f), {});
+            CHECK_FALSE(c.skipped);
+            CHECK(c.mismatches.empty());
+        }
+    }
+    // Where the kernel puts ZONE_MOVABLE is compared: another movablecore= is a mismatch at boot.
+    auto lines = read_lines(src("conformance/recordings/r61-rnd-movablecore-12.jsonl"));
+    lines[0] = replace_once(lines[0], "memmap_on_memory=1 movablecore=256M\",\"block_size", "memmap_on_memory=1 movablecore=512M\",\"block_size");
+    const ReplayResult wrong = replay_recording(write_temp("movablecore.jsonl", lines), {});
+    REQUIRE_FALSE(wrong.mismatches.empty());
+    CHECK(wrong.mismatches[0].field == "zone_movable_pfn[0]");
+    CHECK(wrong.mismatches[0].kernel == "1245184");
+    CHECK(wrong.mismatches[0].model == "1179648");
+    // A node listed in /proc/zoneinfo that the model has offline (or the other way) is a mismatch.
+    lines = read_lines(src("conformance/recordings/r61-numa.jsonl"));
+    size_t idx = 0;
+    for (size_t i = 1; i < lines.size(); ++i)
+        if (lines[i].rfind("{\"seq\":1,\"step\":7,", 0) == 0) idx = i;  // the last eject: node 2 goes offline
+    REQUIRE(idx > 0);
+    lines[idx] = replace_once(lines[idx], "\"zones\":{", "\"zones\":{\"2/Normal\":{\"start_pfn\":null,\"spanned\":0,\"present\":0,\"managed\":0},");
+    const ReplayResult node = replay_recording(write_temp("numa.jsonl", lines), {});
+    bool seen = false;
+    for (const Mismatch& m : node.mismatches) seen = seen || (m.field == "node 2.online" && m.kernel == "yes" && m.model == "no");
+    CHECK(seen);
+}
+
 TEST_CASE("conformance replay: a malformed recording names file, line and field") {
     auto lines = read_lines(src("conformance/recordings/r61-basic-mom1.jsonl"));
     lines[3] = replace_once(lines[3], "\"memtotal_kb\":", "\"memtotal_kB\":");

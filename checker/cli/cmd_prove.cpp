@@ -12,9 +12,12 @@
 
 #include "checker/cli/command.hpp"
 #include "checker/output_file.hpp"
+#include "checker/prover/boot_prover.hpp"
 #include "checker/prover/prover.hpp"
 #include "checker/prover/prover_machine.hpp"
 #include "checker/report_text.hpp"
+#include "spec/boot.hpp"
+#include "spec/variant.hpp"
 
 namespace fs = std::filesystem;
 
@@ -27,7 +30,72 @@ struct ProveArgs {
     prover::ProveOptions opt;
     std::string bounds, geometry, emit, dimms, emit_machine;
     std::vector<std::string> invariants;
+    bool boot = false;
+    unsigned boot_regions = 3;
+    unsigned boot_rlimit = 0;
 };
+
+// --boot: seed 003's placement invariant over every memblock layout in bounds
+// (checker/prover/boot_prover.hpp); a counterexample is replayed through spec/boot.cpp's
+// memblock_boot() and boot_layout_violation(), the code the scenarios use.
+int run_prove_boot(const ProveArgs& a) {
+    const Variant* v = find_variant(a.opt.variant);
+    if (!v) {
+        std::cerr << fmt::format("hpcheck prove: unknown variant '{}'\n", a.opt.variant);
+        return EXIT_BAD_INPUT;
+    }
+    prover::BootProveOptions o;
+    o.bottom_up_for_movable_node = v->memblock_bottom_up_for_movable_node;
+    o.regions = a.boot_regions;
+    if (a.boot_rlimit) o.rlimit = a.boot_rlimit;
+    prover::BootProveResult r;
+    try {
+        r = prover::prove_boot(o);
+    } catch (const std::invalid_argument& e) {
+        std::cerr << "hpcheck prove: " << e.what() << "\n";
+        return EXIT_BAD_INPUT;
+    }
+    static const char* const names[] = {"proved", "counterexample", "unknown"};
+    std::cout << fmt::format("variant    {}\n", v->name);
+    std::cout << "model      spec/boot_place.cpp memblock_place(), run over Z3 terms (the function memblock_boot() uses)\n";
+    std::cout << "invariant  boot-placement: with movable_node no early allocation lands in hotpluggable memory\n";
+    std::cout << fmt::format("bounds     {}\n", r.bounds);
+    std::cout << fmt::format("verdict    {}\n", names[r.verdict]);
+    std::cout << fmt::format("search     {} path(s), {} Z3 queries (one per allocation), {:.1f} s CPU\n", r.paths, r.queries,
+                             r.seconds);
+    if (r.verdict == prover::BootProveResult::PROVED) return EXIT_HOLDS;
+    if (r.verdict == prover::BootProveResult::UNKNOWN) return EXIT_INCOMPLETE;
+    const prover::BootLayoutValues& c = *r.cex;
+    BootInput in;
+    std::cout << "layout\n";
+    for (const auto& g : c.regions) {
+        in.memory.push_back({g.nid, g.base, g.end, g.hotplug, fmt::format("region of node {}", g.nid)});
+        std::cout << fmt::format("  node {} [{:#x}, {:#x}){}\n", g.nid, g.base, g.end, g.hotplug ? " hotpluggable" : "");
+    }
+    std::cout << fmt::format("  kernel image [{:#x}, {:#x})\n", c.kernel_start, c.kernel_end);
+    in.kernel_start_pfn = c.kernel_start;
+    in.kernel_end_pfn = c.kernel_end;
+    for (const auto& al : c.allocs) {
+        in.allocs.push_back({al.name, al.pages, al.before_srat, al.nid});
+        std::cout << fmt::format("  {:<34} {:>8} pages {} SRAT -> {}\n", al.name, al.pages, al.before_srat ? "before" : "after ",
+                                 al.placed ? fmt::format("pfn {:#x}", al.pfn) : std::string("not placed"));
+    }
+    in.movable_node = true;
+    in.bottom_up_for_movable_node = v->memblock_bottom_up_for_movable_node;
+    const BootResult br = memblock_boot(in, static_cast<int>(c.regions.size()));
+    bool same = true;
+    for (size_t i = 0; i < br.allocs.size(); ++i)
+        same = same && br.allocs[i].placed == c.allocs[i].placed && (!br.allocs[i].placed || br.allocs[i].pfn == c.allocs[i].pfn);
+    const std::string viol = boot_layout_violation(in, br, 32768);
+    const bool replayed = same && viol.rfind("boot-placement:", 0) == 0;
+    std::cout << fmt::format("replay     memblock_boot(): {} — {}\n", replayed ? "same violation" : "DID NOT REPRODUCE",
+                             viol.empty() ? "no violation" : viol);
+    if (!replayed) {
+        std::cerr << "hpcheck prove: internal error: the symbolic and the explicit boot placement disagree\n";
+        return EXIT_INTERNAL_ERROR;
+    }
+    return EXIT_VIOLATION;
+}
 
 void print_counterexample(const prover::ProveOptions& opt, const prover::Counterexample& cx, const std::string& emit) {
     using namespace hp::prover;
@@ -63,6 +131,7 @@ void print_counterexample(const prover::ProveOptions& opt, const prover::Counter
 
 int run_prove(ProveArgs& a) {
     using namespace hp::prover;
+    if (a.boot) return run_prove_boot(a);
     ProveOptions opt = a.opt;
     ProveResult r;
     std::optional<Geometry> pinned;
@@ -146,6 +215,11 @@ static void add_prove_command(CLI::App& app, Registry& r, Context&) {
     sub->add_option("--max-states", a.opt.max_states, "stop after this many symbolic states: 'unknown'");
     sub->add_option("--rlimit", a.opt.rlimit, "Z3 resource limit per query (deterministic; default 2000000)");
     sub->add_option("--emit-scenario", a.emit, "write the counterexample as a scenario TOML for `hpcheck check`");
+    sub->add_flag("--boot", a.boot,
+                  "prove seed 003's boot placement invariant (with movable_node no early memblock allocation lands in "
+                  "hotpluggable memory) for every memblock layout in bounds, under the variant's allocation direction");
+    sub->add_option("--boot-regions", a.boot_regions, "--boot: memblock regions (2..4, default 3)");
+    sub->add_option("--boot-rlimit", a.boot_rlimit, "--boot: Z3 resource limit per query (default 50000000)");
     r.push_back({sub, [] { return run_prove(a); }});
 }
 

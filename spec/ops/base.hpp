@@ -146,6 +146,9 @@ struct MemHotplugScope {
     MemHotplugScope& operator=(const MemHotplugScope&) = delete;
 };
 
+// ops/boot_coldplug.cpp: cold-plugged DIMMs online in their boot zone (called by initial_state())
+void boot_coldplug(const Machine& m, KernelState& s);
+
 // The complete baseline table.
 KernelOps ops();
 

@@ -53,7 +53,17 @@ int offline_pages(Kernel& k, pfn_t start_pfn, u64 nr_pages, int nid, unsigned zo
     }
     {
         KCALL(k, "start_isolate_page_range");
-        // has_unmovable_pages(): never in ZONE_MOVABLE; in a kernel zone unmovable
+        // has_unmovable_pages() (mm/page_isolation.c 6.1): `if (PageReserved(page)) return
+        // page;` comes before the ZONE_MOVABLE shortcut, so the PG_reserved pages of an early
+        // memblock allocation (memblock_free_all() never frees reserved ranges) refuse the
+        // isolation in every zone (seed 003; Machine::block_pinned()).
+        const int pb = k.m.block_of_pfn(start_pfn);
+        if (pb >= 0 && k.m.block_pinned(static_cast<unsigned>(pb))) {
+            k.observe(Observation::EARLY_RESERVED_PAGES, "has_unmovable_pages", start_pfn, nr_pages);
+            k.say("failure to isolate range: PageReserved (early memblock allocation)");
+            return -EBUSY;
+        }
+        // Otherwise never in ZONE_MOVABLE; in a kernel zone unmovable
         // allocations may have landed (seen on a real 6.1 for the first Normal block).
         if (zone != ZONE_MOVABLE && k.fault.kind == FaultKind::UNMOVABLE_PAGES &&
             k.m.block_of_pfn(start_pfn) == k.fault.index) {
