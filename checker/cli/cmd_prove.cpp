@@ -28,7 +28,7 @@ inline constexpr int EXIT_INTERNAL_ERROR = 4;
 namespace {
 struct ProveArgs {
     prover::ProveOptions opt;
-    std::string bounds, geometry, emit, dimms, emit_machine;
+    std::string bounds, geometry, emit, dimms, emit_machine, engine = "classes";
     std::vector<std::string> invariants;
     bool boot = false;
     unsigned boot_regions = 3;
@@ -137,6 +137,9 @@ int run_prove(ProveArgs& a) {
     std::optional<Geometry> pinned;
     try {
         opt.invariants = a.invariants;
+        if (a.engine == "classes") opt.engine = Engine::CLASSES;
+        else if (a.engine == "paths") opt.engine = Engine::PATHS;
+        else throw std::invalid_argument(fmt::format("--engine: '{}' is not classes or paths", a.engine));
         if (!a.dimms.empty()) opt.layout.dimm_blocks = ProverLayout::parse_dimms(a.dimms);
         if (opt.layout.nodes < 1 || opt.layout.nodes > 4) throw std::invalid_argument("--nodes: 1..4");
         if (!a.geometry.empty()) {
@@ -153,6 +156,8 @@ int run_prove(ProveArgs& a) {
             if (!a.geometry.empty()) throw std::invalid_argument("--geometry and --geometry-bounds exclude each other");
             opt.bounds = GeometryBounds::parse(a.bounds);
         }
+        if (::isatty(STDERR_FILENO))  // a long proof shows it is moving; logs and pipes get the result only
+            opt.progress = [](const std::string& line) { std::cerr << "prove: " << line << "\n"; };
         r = prove(opt);  // validates the variant and invariants before anything is written
         if (!a.emit_machine.empty())
             write_file_atomically(a.emit_machine, explore_scenario_toml(prover_machine(*pinned, opt.layout), opt.variant));
@@ -170,13 +175,23 @@ int run_prove(ProveArgs& a) {
     std::cout << fmt::format("bounds     {}\n", opt.bounds.describe());
     std::cout << fmt::format("verdict    {}\n", verdict_name(r.verdict));
     std::cout << fmt::format("scope      {}\n", r.scope);
-    std::cout << fmt::format("search     {} symbolic states, {} transitions, {} paths, {} decisions, {} Z3 queries "
-                             "({} cached, {} undecided), depth {}, {:.1f} s CPU\n",
-                             s.states, s.transitions, s.paths, s.decisions, s.queries, s.cache_hits, s.unknown,
-                             s.depth_done, r.seconds);
-    if (r.verdict == prover::Verdict::PROVED) {
-        std::cout << "invariant  the reachable set is the inductive invariant; its geometry classes:\n";
-        for (const std::string& c : s.classes) std::cout << "           " << c << "\n";
+    if (opt.engine == Engine::CLASSES)
+        std::cout << fmt::format("search     {} geometry class(es), {} states, {} transitions, {} geometry-dependent "
+                                 "decisions, {} Z3 queries, depth {}, {:.1f} s CPU\n",
+                                 s.classes.size(), s.states, s.transitions, s.decisions, s.queries, s.depth_done,
+                                 r.seconds);
+    else
+        std::cout << fmt::format("search     {} symbolic states, {} transitions, {} paths, {} decisions, {} Z3 queries "
+                                 "({} cached, {} undecided), depth {}, {:.1f} s CPU\n",
+                                 s.states, s.transitions, s.paths, s.decisions, s.queries, s.cache_hits, s.unknown,
+                                 s.depth_done, r.seconds);
+    if (r.verdict == prover::Verdict::PROVED || (opt.engine == Engine::CLASSES && !s.classes.empty())) {
+        std::cout << (r.verdict == prover::Verdict::PROVED
+                          ? "invariant  the reachable set is the inductive invariant; its geometry classes:\n"
+                          : "classes    finished before it stopped:\n");
+        constexpr size_t shown = 16;  // the rest is a count: hundreds of lines would bury the verdict
+        for (size_t i = 0; i < s.classes.size() && i < shown; ++i) std::cout << "           " << s.classes[i] << "\n";
+        if (s.classes.size() > shown) std::cout << fmt::format("           ... and {} more\n", s.classes.size() - shown);
     }
     if (r.cex) print_counterexample(opt, *r.cex, a.emit);
     switch (r.verdict) {
@@ -213,6 +228,10 @@ static void add_prove_command(CLI::App& app, Registry& r, Context&) {
     sub->add_option("--nodes", a.opt.layout.nodes, "NUMA nodes; DIMM d sits on node d % nodes (default 1)");
     sub->add_option("--max-depth", a.opt.max_depth, "stop after sequences of this many operations: 'bounded'");
     sub->add_option("--max-states", a.opt.max_states, "stop after this many symbolic states: 'unknown'");
+    sub->add_option("--engine", a.engine,
+                    "classes (default): one geometry class at a time, each searched at a concrete geometry with every "
+                    "geometry-dependent decision recorded, until Z3 finds no geometry left; paths: every geometry at "
+                    "once, forking where Z3 says a branch can go both ways");
     sub->add_option("--rlimit", a.opt.rlimit, "Z3 resource limit per query (deterministic; default 2000000)");
     sub->add_option("--emit-scenario", a.emit, "write the counterexample as a scenario TOML for `hpcheck check`");
     sub->add_flag("--boot", a.boot,

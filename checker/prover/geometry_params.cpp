@@ -7,6 +7,12 @@
 
 namespace hp::prover {
 
+std::string params_text(const GeoParams& p) {
+    return fmt::format("page_shift={} section_bits={} sections_per_block={} pageblock_order={} pmd_bits={} struct_page={}",
+                       p.page_shift, p.section_bits, 1u << p.spb_log, p.pageblock_order, p.pmd_order + p.page_shift,
+                       p.struct_page);
+}
+
 GeometryBounds GeometryBounds::parse(const std::string& spec) {
     GeometryBounds b;
     std::stringstream ss(spec);

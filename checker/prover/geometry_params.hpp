@@ -13,6 +13,8 @@ struct GeoParams {
     unsigned page_shift = 12, section_bits = 27, spb_log = 0, pageblock_order = 9, pmd_order = 9, struct_page = 64;
     bool operator==(const GeoParams&) const = default;
 };
+// "page_shift=12 section_bits=27 sections_per_block=1 pageblock_order=9 pmd_bits=21 struct_page=64"
+std::string params_text(const GeoParams& p);
 
 struct Range {
     unsigned lo, hi;

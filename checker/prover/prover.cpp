@@ -81,16 +81,21 @@ ProveResult prove(const ProveOptions& opt) {
     so.max_depth = opt.max_depth;
     so.max_states = opt.max_states;
     so.rlimit = opt.rlimit;
+    so.progress = opt.progress;
     ProveResult r;
-    r.search = symbolic_search(so);
+    r.search = opt.engine == Engine::CLASSES ? class_search(so) : symbolic_search(so);
     const SearchResult& s = r.search;
     const std::string where = fmt::format("on every geometry with {}, {}", opt.bounds.describe(), opt.layout.describe());
     switch (s.outcome) {
         case SearchResult::Outcome::FIXPOINT:
             r.verdict = Verdict::PROVED;
-            r.scope = fmt::format("every sequence of operations (any length: the {} reachable symbolic states are "
-                                  "closed under every operation) {}",
-                                  s.states, where);
+            r.scope = opt.engine == Engine::CLASSES
+                          ? fmt::format("every sequence of operations (any length: in each of the {} geometry classes "
+                                        "the reachable states are closed under every operation) {}",
+                                        s.classes.size(), where)
+                          : fmt::format("every sequence of operations (any length: the {} reachable symbolic states are "
+                                        "closed under every operation) {}",
+                                        s.states, where);
             break;
         case SearchResult::Outcome::LIMIT:
             r.verdict = opt.max_depth && s.limit.rfind("--max-depth", 0) == 0 ? Verdict::BOUNDED : Verdict::UNKNOWN;

@@ -8,14 +8,19 @@
 //   unknown         a limit ran out first (which one is said);
 // and a counterexample that does not replay in the explicit model is an internal error.
 #pragma once
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "checker/prover/geometry_params.hpp"
-#include "checker/prover/symbolic_search.hpp"
+#include "checker/prover/class_search.hpp"
 
 namespace hp::prover {
+
+// How the geometries in bounds are covered: one concrete geometry class after another
+// (class_search.hpp; the default), or all at once with path forking (symbolic_search.hpp).
+enum class Engine { CLASSES, PATHS };
 
 enum class Verdict { PROVED, BOUNDED, COUNTEREXAMPLE, UNKNOWN, INTERNAL_ERROR };
 const char* verdict_name(Verdict v);
@@ -31,6 +36,8 @@ struct ProveOptions {
     unsigned max_depth = 0;                // 0: until the fixpoint
     std::uint64_t max_states = 200000;
     unsigned rlimit = 2000000;
+    Engine engine = Engine::CLASSES;
+    std::function<void(const std::string&)> progress;  // see SearchOptions
 };
 
 struct Counterexample {

@@ -10,6 +10,7 @@
 #include <unordered_map>
 
 #include "checker/prover/path_executor.hpp"
+#include "checker/prover/symbolic_machine.hpp"
 #include "invariants/invariant.hpp"
 #include "spec/state.hpp"
 #include "spec/variant.hpp"
@@ -20,111 +21,6 @@ namespace S = hp::sym;
 using symbolic::Word;
 
 namespace {
-
-// The free geometry parameters and the geometry built from them.
-struct SymbolicGeometry {
-    z3::expr page_shift, section_bits, spb_log, pageblock_order, pmd_bits, struct_page;
-    z3::expr constraints;
-
-        // A parameter whose bounds pin it is a numeral, not a variable: terms over it then
-    // fold to numbers and equal states get equal terms.
-    SymbolicGeometry(z3::context& c, const GeometryBounds& b)
-        : page_shift(param(c, "page_shift", b.page_shift)),
-          section_bits(param(c, "section_bits", b.section_bits)),
-          spb_log(param(c, "spb_log", {log2_ceil(b.sections_per_block.lo), log2_floor(b.sections_per_block.hi)})),
-          pageblock_order(param(c, "pageblock_order", b.pageblock_order)),
-          pmd_bits(param(c, "pmd_bits", b.pmd_bits)),
-          struct_page(param(c, "struct_page", b.struct_page)),
-          constraints(c.bool_val(true)) {}
-
-    static unsigned log2_floor(unsigned v) {
-        unsigned l = 0;
-        while ((2u << l) <= v) ++l;
-        return l;
-    }
-    static unsigned log2_ceil(unsigned v) {
-        unsigned l = 0;
-        while ((1u << l) < v) ++l;
-        return l;
-    }
-    static z3::expr param(z3::context& c, const char* name, Range r) {
-        return r.lo == r.hi ? c.bv_val(r.lo, 64) : c.bv_const(name, 64);
-    }
-
-    GeoParams evaluate(const z3::model& m) const {
-        auto v = [&](const z3::expr& e) { return static_cast<unsigned>(m.eval(e, true).get_numeral_uint64()); };
-        GeoParams p;
-        p.page_shift = v(page_shift);
-        p.section_bits = v(section_bits);
-        p.spb_log = v(spb_log);
-        p.pageblock_order = v(pageblock_order);
-        p.pmd_order = v(pmd_bits) - p.page_shift;
-        p.struct_page = v(struct_page);
-        return p;
-    }
-};
-
-// Bounds as constraints, and every limit the explicit model and validate_geometry() put
-// on a geometry, so that each model of a path condition is a geometry `hpcheck check`
-// accepts.
-S::Geometry build_geometry(z3::context& c, SymbolicGeometry& sg, const GeometryBounds& b) {
-    auto k = [&](std::uint64_t v) { return c.bv_val(v, 64); };
-    auto in = [&](const z3::expr& v, unsigned lo, unsigned hi) { return z3::uge(v, k(lo)) && z3::ule(v, k(hi)); };
-    z3::expr pages_per_section_log = sg.section_bits - sg.page_shift;
-    z3::expr block_log = pages_per_section_log + sg.spb_log;
-    z3::expr cs = in(sg.page_shift, b.page_shift.lo, b.page_shift.hi) &&
-                  in(sg.section_bits, std::max(21u, b.section_bits.lo), b.section_bits.hi) &&
-                  in(sg.spb_log, SymbolicGeometry::log2_ceil(b.sections_per_block.lo), SymbolicGeometry::log2_floor(b.sections_per_block.hi)) &&
-                  in(sg.pageblock_order, b.pageblock_order.lo, b.pageblock_order.hi) &&
-                  z3::ule(sg.pageblock_order, pages_per_section_log) &&
-                  in(sg.pmd_bits, b.pmd_bits.lo, b.pmd_bits.hi) && z3::uge(sg.pmd_bits, sg.page_shift) &&
-                  in(sg.struct_page, std::max(8u, b.struct_page.lo), b.struct_page.hi) &&
-                  z3::urem(sg.struct_page, k(8)) == k(0);
-    S::Geometry g;
-    g.preset = "symbolic";
-    g.page_size = Word::pow2(sg.page_shift);
-    g.pages_per_subsection = Word::pow2(k(21) - sg.page_shift);
-    g.pages_per_section = Word::pow2(pages_per_section_log);
-    g.pages_per_block = Word::pow2(block_log);
-    g.pageblock_nr_pages = Word::pow2(sg.pageblock_order);
-    g.pmd_pages = Word::pow2(sg.pmd_bits - sg.page_shift);
-    g.struct_page_size = Word(sg.struct_page);
-    // the memmap of a block fits in the block and in nr_vmemmap_pages (u16)
-    const z3::expr vmemmap_pages = g.memory_block_memmap_pages().term();
-    cs = cs && z3::ult(vmemmap_pages, g.pages_per_block.term()) && z3::ule(vmemmap_pages, k(0xffff));
-    sg.constraints = cs;
-    return g;
-}
-
-// The twin of prover_machine() (prover_machine.cpp) over terms.
-S::Machine build_machine(z3::context& c, SymbolicGeometry& sg, const S::Geometry& g, const ProverLayout& layout) {
-    auto k = [&](std::uint64_t v) { return c.bv_val(v, 64); };
-    S::Machine m;
-    m.geo = g;
-    m.nr_nodes = static_cast<int>(layout.nodes);
-    m.cpus_per_node.assign(layout.nodes, 0);
-    m.cpus_per_node[0] = 1;
-    m.boot.push_back({0, ZONE_DMA32, Word(16), Word(4096), Word(4096 - 16), Word(4096 - 16)});
-    m.params.memmap_on_memory = MemmapMode::ENABLE;
-    // max(4 GiB / PAGE_SIZE, one block): both powers of two
-    const z3::expr four_gib_log = k(32) - sg.page_shift;
-    const z3::expr block_log = *g.pages_per_block.log2;
-    const z3::expr base_log = z3::ite(z3::ult(four_gib_log, block_log), block_log, four_gib_log);
-    Word base = Word::pow2(base_log);
-    for (unsigned i = 0; i < layout.dimm_blocks.size(); ++i) {
-        S::Dimm d;
-        d.name = fmt::format("dimm{}", i);
-        d.node = static_cast<int>(i % layout.nodes);
-        d.base_pfn = base;
-        d.nr_blocks = layout.dimm_blocks[i];
-        base = base + d.nr_blocks * g.pages_per_block;
-        m.dimms.push_back(d);
-    }
-    // every pfn fits the model's 32-bit pfn fields
-    sg.constraints = sg.constraints && z3::ult(base.term(), k(1ull << 32));
-    m.finalize();
-    return m;
-}
 
 // A symbolic state's identity: the Z3 ids of its (simplified) field terms.
 using Key = std::vector<unsigned>;

@@ -9,6 +9,7 @@
 // in bounds, and every invariant was checked in each of them — an unbounded proof.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -27,6 +28,7 @@ struct SearchOptions {
     unsigned max_depth = 0;                // 0: until the fixpoint
     std::uint64_t max_states = 200000;     // symbolic states
     unsigned rlimit = 2000000;             // Z3 resource limit per query (deterministic)
+    std::function<void(const std::string&)> progress;  // a line per finished geometry class (may be empty)
 };
 
 struct SymbolicViolation {

@@ -1,0 +1,316 @@
+// Geometry-class enumeration (class_search.hpp). This translation unit sees the kernel model
+// in its symbolic build: hp::sym::Kernel, the variants and invariants over Z3 terms.
+#define HP_SYMBOLIC 1
+#include "checker/prover/class_search.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <stdexcept>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "checker/prover/path_executor.hpp"
+#include "checker/prover/symbolic_machine.hpp"
+#include "invariants/invariant.hpp"
+#include "spec/state.hpp"
+#include "spec/variant.hpp"
+
+namespace hp::prover {
+
+using symbolic::Word;
+
+namespace {
+
+// Decides every branch on a geometry-dependent condition by evaluating it at one geometry
+// (a Z3 model of the parameters), and records the condition the way it was taken.
+class AtGeometry : public symbolic::Decider {
+public:
+    AtGeometry(z3::context& c, z3::model m) : c_(c), m_(std::move(m)) {}
+
+    bool decide(const z3::expr& condition) override {
+        ++decisions_;
+        if (auto it = decided_.find(condition.id()); it != decided_.end()) return it->second;
+        const z3::expr v = m_.eval(condition, true);
+        if (!v.is_true() && !v.is_false())
+            throw std::logic_error("a branch condition does not evaluate to true or false at the class's geometry");
+        const bool taken = v.is_true();
+        keep_.push_back(condition);  // its id stays this term's as long as the term lives
+        decided_.emplace(condition.id(), taken);
+        record(taken ? condition : !condition);
+        return taken;
+    }
+    z3::context& ctx() override { return c_; }
+
+    // The value of a field at this geometry.
+    std::uint64_t value(const Word& w) {
+        if (w.k) return *w.k;
+        const z3::expr& t = w.term();
+        if (auto it = values_.find(t.id()); it != values_.end()) return it->second;
+        std::uint64_t v = 0;
+        if (!m_.eval(t, true).is_numeral_u64(v))
+            throw std::logic_error("a state field does not evaluate to a number at the class's geometry");
+        keep_.push_back(t);
+        values_.emplace(t.id(), v);
+        return v;
+    }
+
+    // Something every geometry of the class must satisfy (it holds here).
+    void record(const z3::expr& literal) {
+        if (literal.is_true()) return;
+        if (ids_.insert(literal.id()).second) literals_.push_back(literal);
+    }
+
+    z3::expr condition() const {
+        if (literals_.empty()) return c_.bool_val(true);
+        z3::expr_vector v(c_);
+        for (const z3::expr& l : literals_) v.push_back(l);
+        return z3::mk_and(v);
+    }
+    size_t literals() const { return literals_.size(); }
+    std::uint64_t decisions() const { return decisions_; }
+
+private:
+    z3::context& c_;
+    z3::model m_;
+    std::vector<z3::expr> keep_;
+    std::unordered_map<unsigned, bool> decided_;
+    std::unordered_map<unsigned, std::uint64_t> values_;
+    std::vector<z3::expr> literals_;
+    std::unordered_set<unsigned> ids_;
+    std::uint64_t decisions_ = 0;
+};
+
+struct KeyHash {
+    size_t operator()(const std::vector<std::uint64_t>& k) const {
+        size_t h = 1469598103934665603ull;
+        for (std::uint64_t x : k) h = (h ^ x) * 1099511628211ull;
+        return h;
+    }
+};
+
+struct Node {
+    S::KernelState s;
+    int parent;
+    int action;
+    unsigned depth;
+};
+
+// The breadth-first search of one class, at its representative geometry.
+struct ClassRun {
+    const SearchOptions& opt;
+    const S::Machine& m;
+    const S::Variant& variant;
+    const std::vector<const S::Invariant*>& state_invs;
+    const std::vector<const S::Invariant*>& step_invs;
+    AtGeometry& at;
+    std::uint64_t states_budget;  // what is left of --max-states
+
+    std::vector<Node> nodes;
+    std::unordered_map<std::vector<std::uint64_t>, int, KeyHash> seen;
+    std::uint64_t transitions = 0;
+    unsigned depth_done = 0;
+    std::string limit;  // set when a limit stopped this class
+    std::optional<SymbolicViolation> violation;
+
+    std::vector<const Word*> fields(const S::KernelState& s) const {
+        std::vector<const Word*> f;
+        for_each_field(m, s, [&](const std::string&, const auto& field) { f.push_back(&field.word()); });
+        return f;
+    }
+
+    // A new state, unless one with the same values at this geometry exists; then the two
+    // are merged, and every geometry of the class must see them equal too.
+    void add(S::KernelState s, int parent, int action, unsigned depth) {
+        const std::vector<const Word*> f = fields(s);
+        std::vector<std::uint64_t> key;
+        key.reserve(f.size());
+        for (const Word* w : f) key.push_back(at.value(*w));
+        const auto [it, fresh] = seen.try_emplace(std::move(key), static_cast<int>(nodes.size()));
+        if (!fresh) {
+            const std::vector<const Word*> old = fields(nodes[it->second].s);
+            for (size_t i = 0; i < f.size(); ++i) {
+                if (f[i]->k && old[i]->k) continue;  // the same number (the keys are equal)
+                if (!f[i]->k && !old[i]->k && f[i]->term().id() == old[i]->term().id()) continue;
+                at.record((f[i]->term() == old[i]->term()).simplify());
+            }
+            return;
+        }
+        nodes.push_back(Node{std::move(s), parent, action, depth});
+    }
+
+    std::vector<Action> trace_to(int i, const Action* last) const {
+        std::vector<Action> t;
+        if (last) t.push_back(*last);
+        for (; nodes[i].parent >= 0; i = nodes[i].parent) t.push_back(opt.alphabet[nodes[i].action]);
+        return {t.rbegin(), t.rend()};
+    }
+
+    void found(int node, const Action* last, const S::Violation& v) {
+        SymbolicViolation out;
+        out.trace = trace_to(node, last);
+        out.invariant = v.invariant;
+        out.conjunct = v.conjunct;
+        out.detail = v.detail;
+        violation = std::move(out);
+    }
+
+    bool check_state(int i) {
+        S::Violation v;
+        for (const S::Invariant* inv : state_invs)
+            if (!inv->holds_in(m, nodes[i].s, &v)) {
+                found(i, nullptr, v);
+                return false;
+            }
+        return true;
+    }
+
+    bool expand(int i) {
+        for (unsigned ai = 0; ai < opt.alphabet.size(); ++ai) {
+            const Action& a = opt.alphabet[ai];
+            S::KernelState out;
+            {
+                const S::KernelState& before = nodes[i].s;  // add() below may move the nodes
+                if (!S::action_enabled(m, before, a)) continue;
+                out = before;
+                const S::StepResult res = S::apply_action(m, variant.ops, out, a);
+                if (a.fault.kind != FaultKind::NONE && !res.fault_fired) continue;
+                ++transitions;
+                const S::Step st{m, before, out, a, res};
+                S::Violation v;
+                for (const S::Invariant* inv : step_invs)
+                    if (!inv->holds_on(st, &v)) {
+                        found(i, &a, v);
+                        return false;
+                    }
+            }
+            add(std::move(out), i, static_cast<int>(ai), nodes[i].depth + 1);
+        }
+        return true;
+    }
+
+    void run() {
+        add(S::initial_state(m), -1, -1, 0);
+        for (size_t i = 0; i < nodes.size(); ++i) {
+            const unsigned depth = nodes[i].depth;
+            if (i > 0 && nodes[i - 1].depth < depth) depth_done = depth - 1;
+            if (!check_state(static_cast<int>(i))) return;
+            if (opt.max_depth && depth >= opt.max_depth) {
+                limit = fmt::format("--max-depth {}", opt.max_depth);
+                depth_done = opt.max_depth;
+                continue;
+            }
+            if (nodes.size() > states_budget) {
+                limit = fmt::format("--max-states {} symbolic states", opt.max_states);
+                return;
+            }
+            if (!expand(static_cast<int>(i))) return;
+        }
+        if (limit.empty()) depth_done = nodes.empty() ? 0 : nodes.back().depth;
+    }
+};
+
+// Z3's rlimit counts over a solver's life: allow each check `per_check` more than so far.
+z3::check_result check_within(z3::context& c, z3::solver& s, std::uint64_t& used, unsigned per_check) {
+    z3::params p(c);
+    p.set("rlimit", static_cast<unsigned>(std::min<std::uint64_t>(used + per_check, 0xffffffffu)));
+    s.set(p);
+    const z3::check_result r = s.check();
+    const z3::stats st = s.statistics();
+    for (unsigned i = 0; i < st.size(); ++i)
+        if (st.key(i) == "rlimit count") used = st.is_uint(i) ? st.uint_value(i) : static_cast<std::uint64_t>(st.double_value(i));
+    return r;
+}
+
+}  // namespace
+
+SearchResult class_search(const SearchOptions& opt) {
+    const S::Variant* variant = S::find_variant(opt.variant);
+    if (!variant) throw std::invalid_argument(fmt::format("unknown variant '{}'", opt.variant));
+    std::vector<const S::Invariant*> state_invs, step_invs;
+    if (opt.invariants.empty()) {
+        for (const S::Invariant& inv : S::all_invariants()) (inv.holds_in ? state_invs : step_invs).push_back(&inv);
+    } else {
+        for (const std::string& n : opt.invariants) {
+            const S::Invariant* inv = S::find_invariant(n);
+            if (!inv) throw std::invalid_argument(fmt::format("unknown invariant '{}'", n));
+            (inv->holds_in ? state_invs : step_invs).push_back(inv);
+        }
+    }
+    SearchResult r;
+    for (const auto* i : state_invs) r.checked.push_back(i->name);
+    for (const auto* i : step_invs) r.checked.push_back(i->name);
+
+    z3::context c;
+    SymbolicGeometry sg(c, opt.bounds);
+    struct Bootstrap : symbolic::Decider {  // building the machine decides nothing
+        z3::context& c;
+        explicit Bootstrap(z3::context& ctx) : c(ctx) {}
+        bool decide(const z3::expr&) override { throw std::logic_error("a decision while building the machine"); }
+        z3::context& ctx() override { return c; }
+    } boot(c);
+    std::optional<S::Machine> machine;
+    {
+        DeciderScope scope(boot);
+        const S::Geometry g = build_geometry(c, sg, opt.bounds);
+        machine.emplace(build_machine(c, sg, g, opt.layout));
+    }
+
+    z3::solver uncovered(c);  // the geometries in bounds that no finished class covers
+    uncovered.add(sg.constraints);
+    std::uint64_t rlimit_used = 0;
+    unsigned min_depth = ~0u, max_depth = 0;
+    for (;;) {
+        ++r.queries;
+        const z3::check_result cr = check_within(c, uncovered, rlimit_used, opt.rlimit);
+        if (cr == z3::unsat) break;
+        if (cr == z3::unknown) {
+            r.limit = fmt::format("--rlimit {}: Z3 could not decide whether a geometry outside the {} finished "
+                                  "class(es) remains",
+                                  opt.rlimit, r.classes.size());
+            break;
+        }
+        const z3::model model = uncovered.get_model();
+        const GeoParams g = sg.evaluate(model);
+        AtGeometry at(c, model);
+        ClassRun run{opt, *machine, *variant, state_invs, step_invs, at, opt.max_states - std::min(opt.max_states, r.states),
+                     {}, {}, 0, 0, {}, {}};
+        {
+            DeciderScope scope(at);
+            run.run();
+        }
+        r.states += run.nodes.size();
+        r.transitions += run.transitions;
+        r.decisions += at.decisions();
+        if (run.violation) {
+            run.violation->geometry = g;
+            run.violation->condition = fmt::format("the class of {} ({} conditions on the geometry)", params_text(g), at.literals());
+            r.violation = std::move(run.violation);
+            r.outcome = SearchResult::Outcome::VIOLATION;
+            r.depth_done = run.depth_done;
+            return r;
+        }
+        r.classes.push_back(fmt::format("class {}: {} state(s), {} transition(s), depth {}, at {} ({} conditions on the geometry)",
+                                        r.classes.size() + 1, run.nodes.size(), run.transitions, run.depth_done,
+                                        params_text(g), at.literals()));
+        if (opt.progress) opt.progress(r.classes.back());
+        min_depth = std::min(min_depth, run.depth_done);
+        max_depth = std::max(max_depth, run.depth_done);
+        if (!run.limit.empty()) {
+            r.limit = run.limit;
+            if (run.limit.rfind("--max-depth", 0) != 0) break;  // --max-states: nothing more is covered
+        }
+        uncovered.add(!at.condition());
+    }
+    r.paths = r.classes.size();
+    if (r.limit.empty()) {
+        r.outcome = SearchResult::Outcome::FIXPOINT;
+        r.depth_done = max_depth;
+    } else {
+        r.outcome = SearchResult::Outcome::LIMIT;
+        r.depth_done = r.classes.empty() || r.limit.rfind("--max-depth", 0) != 0 ? 0 : min_depth;
+    }
+    return r;
+}
+
+}  // namespace hp::prover
