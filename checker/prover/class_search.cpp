@@ -41,6 +41,7 @@ public:
         return taken;
     }
     z3::context& ctx() override { return c_; }
+    z3::expr simplify(const z3::expr& e) override { return simplified_(e); }
 
     // The value of a field at this geometry.
     std::uint64_t value(const Word& w) {
@@ -73,6 +74,7 @@ public:
 private:
     z3::context& c_;
     z3::model m_;
+    symbolic::SimplifyCache simplified_;
     std::vector<z3::expr> keep_;
     std::unordered_map<unsigned, bool> decided_;
     std::unordered_map<unsigned, std::uint64_t> values_;
@@ -132,7 +134,7 @@ struct ClassRun {
             for (size_t i = 0; i < f.size(); ++i) {
                 if (f[i]->k && old[i]->k) continue;  // the same number (the keys are equal)
                 if (!f[i]->k && !old[i]->k && f[i]->term().id() == old[i]->term().id()) continue;
-                at.record((f[i]->term() == old[i]->term()).simplify());
+                at.record(at.simplify(f[i]->term() == old[i]->term()));
             }
             return;
         }

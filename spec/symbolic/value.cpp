@@ -18,6 +18,13 @@ Decider& decider() {
     return *g_decider;
 }
 void set_decider(Decider* d) { g_decider = d; }
+
+z3::expr SimplifyCache::operator()(const z3::expr& e) {
+    if (auto it = done_.find(e.id()); it != done_.end()) return it->second.second;
+    z3::expr s = e.simplify();
+    done_.emplace(e.id(), std::make_pair(e, s));
+    return s;
+}
 Decider* current_decider() { return g_decider; }
 
 // Known operands fold in C++ with SMT-LIB's bit-vector semantics (what Z3 would simplify
@@ -29,7 +36,7 @@ std::uint64_t shl64(std::uint64_t a, std::uint64_t n) { return n >= 64 ? 0 : a <
 std::uint64_t shr64(std::uint64_t a, std::uint64_t n) { return n >= 64 ? 0 : a >> n; }
 // A folded power of two keeps its exponent (callers may go on dividing by it).
 Word with_log2(Word w, std::optional<z3::expr> l) {
-    if (l) w.log2 = l->simplify();
+    if (l) w.log2 = decider().simplify(*l);
     return w;
 }
 }  // namespace
@@ -95,7 +102,7 @@ Flag flag_or(const Flag& a, const Flag& b) {
 
 Word truncate(const Word& w, unsigned bits) {
     if (w.k) return Word::known(*w.k & ((std::uint64_t{1} << bits) - 1));
-    return Word(z3::zext(w.term().extract(bits - 1, 0), 64 - bits).simplify());
+    return Word(decider().simplify(z3::zext(w.term().extract(bits - 1, 0), 64 - bits)));
 }
 
 std::string to_string(const Word& w) {

@@ -26,10 +26,23 @@
 #include <optional>
 #include <string>
 #include <type_traits>
+#include <unordered_map>
+#include <utility>
 
 #include <fmt/format.h>
 
 namespace hp::symbolic {
+
+// Z3's simplify(), remembered by term id for as long as the cache lives (its context must
+// outlive it). Simplifying is the symbolic model's main cost: every store into a u8/u16/u32
+// field simplifies its truncation, and the same terms are stored again and again.
+class SimplifyCache {
+public:
+    z3::expr operator()(const z3::expr& e);
+
+private:
+    std::unordered_map<unsigned, std::pair<z3::expr, z3::expr>> done_;  // keeps e alive: its id stays e's
+};
 
 // Who answers "which way does this branch go?" (one per thread; set by the executor).
 class Decider {
@@ -37,6 +50,8 @@ public:
     virtual ~Decider() = default;
     virtual bool decide(const z3::expr& condition) = 0;
     virtual z3::context& ctx() = 0;
+    // e.simplify(), or a cached answer (a decider that owns a SimplifyCache).
+    virtual z3::expr simplify(const z3::expr& e) { return e.simplify(); }
 };
 Decider& decider();                 // the current one; throws if none is installed
 void set_decider(Decider* d);       // nullptr to uninstall
@@ -87,7 +102,7 @@ public:
     static Word known(std::uint64_t v) { return Word(v); }
     // 1 << exponent, remembering the exponent.
     static Word pow2(const z3::expr& exponent) {
-        return Word(z3::shl(decider().ctx().bv_val(1, 64), exponent).simplify(), exponent);
+        return Word(decider().simplify(z3::shl(decider().ctx().bv_val(1, 64), exponent)), exponent);
     }
     // The 64-bit bit-vector term (a numeral built on first use for a known value).
     const z3::expr& term() const {
