@@ -137,6 +137,12 @@ TEST_CASE("review: prove --engine chooses how geometries are covered; anything e
     const Run paths = hpcheck("prove --variant v6.1 --geometry x86_64 --engine paths");
     CHECK(paths.rc == 0);
     CHECK(has(paths.out, "771 symbolic states"));
+    // a preset with one parameter freed: x86_64 for sizeof(struct page) 56 and 64
+    const Run freed = hpcheck("prove --variant v6.1 --geometry x86_64 --geometry-bounds struct_page=56..64");
+    CHECK(freed.rc == 0);
+    CHECK(has(freed.out, "struct_page=56..64"));
+    CHECK(has(freed.out, "section_bits=27 "));
+    CHECK(has(freed.out, "2 geometry class(es)"));
     const Run bad = hpcheck("prove --variant v6.1 --geometry x86_64 --engine fastest");
     CHECK(bad.rc == 2);
     CHECK(has(bad.out, "--engine: 'fastest' is not classes or paths"));

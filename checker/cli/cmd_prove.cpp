@@ -152,9 +152,10 @@ int run_prove(ProveArgs& a) {
         } else if (!a.emit_machine.empty()) {
             throw std::invalid_argument("--emit-machine needs a pinned --geometry (the explorer runs one geometry)");
         }
-        if (!a.bounds.empty()) {
-            if (!a.geometry.empty()) throw std::invalid_argument("--geometry and --geometry-bounds exclude each other");
-            opt.bounds = GeometryBounds::parse(a.bounds);
+        if (!a.bounds.empty()) {  // on top of --geometry's preset, if given: "x86_64, but every section size"
+            if (!a.emit_machine.empty())
+                throw std::invalid_argument("--emit-machine needs a pinned --geometry without --geometry-bounds");
+            opt.bounds = GeometryBounds::parse(a.bounds, opt.bounds);
         }
         if (::isatty(STDERR_FILENO))  // a long proof shows it is moving; logs and pipes get the result only
             opt.progress = [](const std::string& line) { std::cerr << "prove: " << line << "\n"; };
@@ -219,7 +220,7 @@ static void add_prove_command(CLI::App& app, Registry& r, Context&) {
     sub->add_option("--invariant", a.invariants, "invariant to prove (repeatable; default: all of them)");
     sub->add_option("--geometry-bounds", a.bounds,
                     "NAME=LO..HI,... over page_shift, section_bits, sections_per_block, pageblock_order, pmd_bits, "
-                    "struct_page");
+                    "struct_page; the others keep their defaults, or --geometry's values if it is given");
     sub->add_option("--emit-machine", a.emit_machine,
                     "write the prover's machine on the pinned --geometry as an explore scenario for `hpcheck check` "
                     "(the explicit model's answer to the same question)");

@@ -13,8 +13,8 @@ std::string params_text(const GeoParams& p) {
                        p.struct_page);
 }
 
-GeometryBounds GeometryBounds::parse(const std::string& spec) {
-    GeometryBounds b;
+GeometryBounds GeometryBounds::parse(const std::string& spec, const GeometryBounds& base) {
+    GeometryBounds b = base;
     std::stringstream ss(spec);
     std::string item;
     while (std::getline(ss, item, ',')) {

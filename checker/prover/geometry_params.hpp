@@ -29,8 +29,10 @@ struct GeometryBounds {
     Range pageblock_order{0, 13};    // and pageblock <= section
     Range pmd_bits{21, 30};          // PMD_SIZE 2 MiB .. 1 GiB (every MMU modelled: >= 2 MiB)
     Range struct_page{8, 256};       // sizeof(struct page), a multiple of 8
-    // "section_bits=21..27,struct_page=64..64,...": throws std::invalid_argument on bad input.
-    static GeometryBounds parse(const std::string& spec);
+    // "section_bits=21..27,struct_page=64..64,...": the named parameters' ranges, the others
+    // as in `base`; throws std::invalid_argument on bad input.
+    static GeometryBounds parse(const std::string& spec, const GeometryBounds& base);
+    static GeometryBounds parse(const std::string& spec) { return parse(spec, GeometryBounds{}); }
     static GeometryBounds exactly(const GeoParams& p);
     std::string describe() const;
 };
