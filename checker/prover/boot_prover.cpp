@@ -7,6 +7,7 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "checker/prover/bitblast.hpp"
 #include "checker/prover/path_executor.hpp"
 #include "spec/boot_place.hpp"
 
@@ -92,10 +93,11 @@ BootProveResult prove_boot(const BootProveOptions& opt) {
             // Each allocation separately (the invariant is their conjunction): proved when every
             // query is unsat; the first sat one is the counterexample.
             std::optional<z3::expr> bad;
+            std::optional<z3::model> model;
             bool unknown = false;
             for (const z3::expr& ok : ok_terms) {
                 const z3::expr q = pc.conjunction(c) && !ok;
-                const z3::check_result r = ex.check(q);
+                const z3::check_result r = check_by_bitblasting(c, bg, q, opt.rlimit, &model);
                 ++res.queries;
                 if (r == z3::sat) {
                     bad = q;
@@ -108,7 +110,7 @@ BootProveResult prove_boot(const BootProveOptions& opt) {
                 else if (res.paths == 1 || res.verdict == BootProveResult::PROVED) res.verdict = BootProveResult::PROVED;
                 return;
             }
-            const z3::model mdl = ex.model_of(*bad);
+            const z3::model& mdl = *model;
             auto val = [&](const z3::expr& e) { return mdl.eval(e, true).get_numeral_uint64(); };
             BootLayoutValues v;
             for (unsigned i = 0; i < R; ++i)

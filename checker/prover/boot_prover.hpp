@@ -25,7 +25,7 @@ namespace hp::prover {
 
 struct BootProveOptions {
     bool bottom_up_for_movable_node = true;  // the variant's memblock direction
-    unsigned regions = 3;                    // 2..4
+    unsigned regions = 2;                    // 2..4 (3: the bottom-up proof needs more than the default rlimit)
     unsigned rlimit = 50000000;              // Z3 resource limit per query (deterministic)
 };
 

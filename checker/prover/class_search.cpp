@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "checker/prover/bitblast.hpp"
 #include "checker/prover/path_executor.hpp"
 #include "checker/prover/symbolic_machine.hpp"
 #include "invariants/invariant.hpp"
@@ -258,14 +259,9 @@ SearchResult class_search(const SearchOptions& opt) {
         machine.emplace(build_machine(c, sg, g, opt.layout));
     }
 
-    // The geometries in bounds that no finished class covers. The classes' conditions are
-    // thousands of comparisons of 64-bit terms over six small parameters: bit-blasting them
-    // after simplification and equation solving takes Z3 1.3 s where its incremental SMT core
-    // takes 9 s (measured on the third query of `prove --variant v6.1 --invariant zone-span`).
-    const z3::tactic enumerate = z3::tactic(c, "simplify") & z3::tactic(c, "propagate-values") &
-                                 z3::tactic(c, "solve-eqs") & z3::tactic(c, "simplify") & z3::tactic(c, "bit-blast") &
-                                 z3::tactic(c, "sat");
-    z3::solver uncovered = enumerate.mk_solver();
+    // The geometries in bounds that no finished class covers: thousands of comparisons of
+    // 64-bit terms over six small parameters, which bitblast.hpp's tactic answers best.
+    z3::solver uncovered = bitblast_tactic(c).mk_solver();
     uncovered.add(sg.constraints);
     std::uint64_t rlimit_used = 0;
     unsigned min_depth = ~0u, max_depth = 0;
