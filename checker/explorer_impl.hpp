@@ -395,7 +395,7 @@ ExploreResult explore(M& model, const Limits& lim, Progress* progress = nullptr)
     if (model.action_count() > 0xffff) throw std::length_error("explorer: more than 65535 actions");
     // Narrow codes only pay when there is a tree to shorten (more than 2 words).
     const unsigned words = model.packed_words();
-    return detail::explore_levels(model, lim, progress, std::vector<std::uint8_t>(words, words > 2 ? 4 : 32), t0);
+    return detail::explore_levels(model, lim, progress, std::vector<std::uint8_t>(words, words > 2 ? WordCoder::kStartWidth : 32), t0);
 }
 
 }  // namespace hp

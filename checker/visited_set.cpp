@@ -30,7 +30,7 @@ struct SpinGuard {
 };
 }  // namespace
 
-SharedPairTable::SharedPairTable(bool single_words) : single_(single_words) {
+SharedPairTable::SharedPairTable(bool single_words, bool keyed) : single_(single_words), keyed_(keyed) {
     for (Segment& s : segs_) {
         s.pub_slots.store(s.slots.data());
         s.pub_mask.store(s.mask);
@@ -107,7 +107,8 @@ std::uint32_t SharedPairTable::intern_pair(std::uint32_t a, std::uint32_t b, boo
         if (*slot_of(s, slot - 1) == pair) {
             inserted = false;
             const std::uint32_t local = slot - 1;
-            if (local >= s.level_base && key < s.level_keys[local - s.level_base]) s.level_keys[local - s.level_base] = key;
+            if (keyed_ && local >= s.level_base && key < s.level_keys[local - s.level_base])
+                s.level_keys[local - s.level_base] = key;
             return seg << kLocalBits | local;
         }
         h = (h + 1) & s.mask;
@@ -120,7 +121,7 @@ std::uint32_t SharedPairTable::intern_pair(std::uint32_t a, std::uint32_t b, boo
     *slot_of(s, local) = pair;
     s.slots[h] = local + 1;
     ++s.size;
-    s.level_keys.push_back(key);
+    if (keyed_) s.level_keys.push_back(key);
     inserted = true;
     if (s.size * 8 > s.slots.size() * 5) grow(s);  // load factor <= 5/8
     return seg << kLocalBits | local;
@@ -237,7 +238,7 @@ void SharedPairTable::new_entries(std::vector<std::pair<std::uint64_t, std::uint
                                out.begin() + runs[std::min<std::size_t>(r + 2 * width, kSegments)]);
 }
 
-VisitedSet::VisitedSet(unsigned words) : words_(words), leaves_(2), roots_(words == 1) {
+VisitedSet::VisitedSet(unsigned words) : words_(words), leaves_(2), nodes_(false, false), roots_(words == 1) {
     while (leaves_ < words) leaves_ *= 2;
     unsigned off = 0;
     for (unsigned n = leaves_ / 2; n >= 2; n /= 2) {

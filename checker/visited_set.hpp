@@ -44,7 +44,8 @@ public:
     static constexpr unsigned kLocalBits = 32 - kSegBits;
 
     // `single_words`: a set of words (b always 0) whose ids are the words themselves.
-    explicit SharedPairTable(bool single_words = false);
+    // `keyed`: keep discovery keys (the roots table; the inner nodes need none).
+    explicit SharedPairTable(bool single_words = false, bool keyed = true);
     // The id of (a, b), inserting it if new. `key` (roots only): offered discovery key,
     // kept as the minimum for entries inserted since begin_level().
     std::uint32_t intern(std::uint32_t a, std::uint32_t b, bool& inserted, std::uint64_t key = ~0ull) {
@@ -113,7 +114,7 @@ private:
     bool may_grow(Segment& s);
     void grow(Segment& s);
     std::array<Segment, kSegments> segs_;
-    bool single_ = false, keys_increasing_ = false;
+    bool single_ = false, keyed_ = true, keys_increasing_ = false;
     std::vector<std::pair<std::uint64_t, std::uint32_t>> ordered_;  // word set, keys increasing: (key, word)
     bool concurrent_ = false;
     std::size_t budget_ = 0;

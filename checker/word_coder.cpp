@@ -1,5 +1,6 @@
 #include "checker/word_coder.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "checker/hash.hpp"
@@ -11,7 +12,8 @@ WordCoder::WordCoder(std::vector<std::uint8_t> widths) : widths_(std::move(width
     for (std::size_t p = 0; p < widths_.size(); ++p) {
         const unsigned w = widths_[p];
         if (bit % 32 + w > 32) bit = (bit + 31) / 32 * 32;  // a code never straddles two words
-        pos_.push_back({bit / 32, bit % 32, w, w == 32 ? ~0u : (1u << w) - 1});
+        if (w == 0) pos_.push_back({0, 0, 0, 0});  // no bits: any word will do
+        else pos_.push_back({bit / 32, bit % 32, w, w == 32 ? ~0u : (1u << w) - 1});
         bit += w;
         if (w == 32) continue;
         identity_ = false;
@@ -21,7 +23,7 @@ WordCoder::WordCoder(std::vector<std::uint8_t> widths) : widths_(std::move(width
         d.index = std::make_unique<std::atomic<std::uint64_t>[]>(2 * d.capacity);
         d.values = std::make_unique<std::atomic<std::uint32_t>[]>(d.capacity);
     }
-    coded_words_ = (bit + 31) / 32;
+    coded_words_ = std::max(1u, (bit + 31) / 32);
 }
 
 std::uint32_t WordCoder::code_of(unsigned p, std::uint32_t value) {
@@ -81,9 +83,14 @@ void WordCoder::decode(const std::uint32_t* coded, std::uint32_t* raw) const {
 
 std::vector<std::uint8_t> WordCoder::widened() const {
     std::vector<std::uint8_t> w = widths_;
-    for (std::size_t p = 0; p < w.size(); ++p)
-        if (dict_[p].full || (w[p] < 32 && dict_[p].count * 4 >= dict_[p].capacity * 3))  // full, or nearly: spare a pass
+    for (std::size_t p = 0; p < w.size(); ++p) {
+        // Below 4 bits a position holds exactly the values it has (a flag, a block state: most
+        // positions stay at 0-2 bits); from 4 bits on, a nearly full one is widened too (to
+        // spare a pass), and by doubling.
+        if (w[p] < 4 && dict_[p].full) w[p] = static_cast<std::uint8_t>(w[p] + 1);
+        else if (w[p] >= 4 && w[p] < 32 && (dict_[p].full || dict_[p].count * 4 >= dict_[p].capacity * 3))
             w[p] = static_cast<std::uint8_t>(w[p] * 2);
+    }
     return w;
 }
 
