@@ -59,12 +59,21 @@ bool WordCoder::encode(const std::uint32_t* raw, const std::uint32_t* base_raw, 
     }
     if (base_raw) std::memcpy(coded, base_coded, coded_words_ * 4);
     else std::memset(coded, 0, coded_words_ * 4);
-    for (unsigned p = 0, n = raw_words(); p < n; ++p) {
-        if (base_raw && raw[p] == base_raw[p]) continue;
-        const Pos& q = pos_[p];
-        std::uint32_t code = raw[p];
-        if (q.width != 32 && (code = code_of(p, raw[p])) == kFull) return false;
-        coded[q.word] = (coded[q.word] & ~(q.mask << q.shift)) | code << q.shift;
+    constexpr unsigned kRun = 8;  // a successor differs from its parent in a few runs of positions
+    for (unsigned r = 0, n = raw_words(); r < n; r += kRun) {
+        const unsigned e = std::min(n, r + kRun);
+        if (base_raw) {
+            std::uint32_t diff = 0;
+            for (unsigned p = r; p < e; ++p) diff |= raw[p] ^ base_raw[p];
+            if (!diff) continue;
+        }
+        for (unsigned p = r; p < e; ++p) {
+            if (base_raw && raw[p] == base_raw[p]) continue;
+            const Pos& q = pos_[p];
+            std::uint32_t code = raw[p];
+            if (q.width != 32 && (code = code_of(p, raw[p])) == kFull) return false;
+            coded[q.word] = (coded[q.word] & ~(q.mask << q.shift)) | code << q.shift;
+        }
     }
     return true;
 }
