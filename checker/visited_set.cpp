@@ -50,7 +50,7 @@ void SharedPairTable::prefetch(std::uint32_t a, std::uint32_t b, bool entry) con
         __builtin_prefetch(slots + h);
         return;
     }
-    if (const std::uint32_t slot = slots[h]) __builtin_prefetch(slot_of(s, slot - 1));
+    if (const std::uint32_t slot = slots[h]) __builtin_prefetch(slot_of(s, (slot & kLocalMask) - 1));
 }
 
 const std::uint64_t* SharedPairTable::slot_of(const Segment& s, std::uint32_t local) {
@@ -85,9 +85,10 @@ void SharedPairTable::grow(Segment& s) {
         }
     } else {
         for (std::uint32_t i = 0; i < s.size; ++i) {
-            std::uint64_t h = mix64(*slot_of(s, i)) & mask;
+            const std::uint64_t hash = mix64(*slot_of(s, i));
+            std::uint64_t h = hash & mask;
             while (bigger[h]) h = (h + 1) & mask;
-            bigger[h] = i + 1;
+            bigger[h] = pair_slot(hash, i);
         }
     }
     s.slots.swap(bigger);
@@ -103,10 +104,12 @@ std::uint32_t SharedPairTable::intern_pair(std::uint32_t a, std::uint32_t b, boo
     Segment& s = segs_[seg];
     SpinGuard guard(s.lock, concurrent_);
     std::uint64_t h = hash & s.mask;
+    const std::uint32_t tag = pair_slot(hash, 0) & ~kLocalMask;
     while (std::uint32_t slot = s.slots[h]) {
-        if (*slot_of(s, slot - 1) == pair) {
+        // Only an entry whose hash bits match is read: most collisions cost no cache miss.
+        if ((slot & ~kLocalMask) == tag && *slot_of(s, (slot & kLocalMask) - 1) == pair) {
             inserted = false;
-            const std::uint32_t local = slot - 1;
+            const std::uint32_t local = (slot & kLocalMask) - 1;
             if (keyed_ && local >= s.level_base && key < s.level_keys[local - s.level_base])
                 s.level_keys[local - s.level_base] = key;
             return seg << kLocalBits | local;
@@ -114,12 +117,12 @@ std::uint32_t SharedPairTable::intern_pair(std::uint32_t a, std::uint32_t b, boo
         h = (h + 1) & s.mask;
     }
     const std::uint32_t local = s.size;
-    if (local > kLocalMask) throw std::length_error("visited set: a segment is full (2^28 entries)");
+    if (local >= kLocalMask) throw std::length_error("visited set: a segment is full (2^28 - 1 entries)");
     const std::uint32_t x = local + (1u << kChunk0Bits);
     const unsigned k = std::bit_width(x) - 1 - kChunk0Bits;
     if (!s.chunks[k]) s.chunks[k] = std::make_unique<std::uint64_t[]>(std::size_t{1u << kChunk0Bits} << k);
     *slot_of(s, local) = pair;
-    s.slots[h] = local + 1;
+    s.slots[h] = pair_slot(hash, local);
     ++s.size;
     if (keyed_) s.level_keys.push_back(key);
     inserted = true;

@@ -86,6 +86,11 @@ public:
 
 private:
     static constexpr std::uint32_t kLocalMask = (1u << kLocalBits) - 1;
+    // A pair table's index slot: local index + 1 in the low 28 bits (0 = empty), and 4 bits
+    // of the pair's hash (below the segment bits) on top, compared before the pair is read.
+    static std::uint32_t pair_slot(std::uint64_t hash, std::uint32_t local) {
+        return static_cast<std::uint32_t>(hash >> (64 - kSegBits - 4) & 0xf) << kLocalBits | (local + 1);
+    }
     static constexpr unsigned kChunk0Bits = 6;  // chunk k holds 64 << k entries: small scenarios stay small
     static constexpr unsigned kChunks = kLocalBits - kChunk0Bits + 1;
     struct alignas(64) Segment {
