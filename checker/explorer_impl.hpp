@@ -57,6 +57,11 @@ void reset_counters(M& m) {
     if constexpr (requires { m.reset_counters(); }) m.reset_counters();
 }
 
+// A successor equal to its parent (a self-loop); a one-word state without a library call.
+inline bool same_words(const std::uint32_t* a, const std::uint32_t* b, unsigned n) {
+    return n == 1 ? *a == *b : std::memcmp(a, b, n * 4) == 0;
+}
+
 inline void lower_to(std::atomic<std::uint64_t>& a, std::uint64_t v) {
     std::uint64_t cur = a.load(std::memory_order_relaxed);
     while (v < cur && !a.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {
@@ -80,6 +85,7 @@ ExploreResult explore_levels(M& model, const Limits& lim, Progress* progress, st
     auto coder = std::make_unique<WordCoder>(std::move(widths));
     auto store = std::make_unique<VisitedSet>(coder->coded_words());
     store->set_concurrent(nthreads > 1);
+    store->roots().set_keys_increasing(nthreads == 1);  // one thread offers a level's keys in order
     const std::size_t budget = static_cast<std::size_t>(lim.max_memory_mb) << 20;
     store->set_budget(budget);
     const unsigned raw_words = coder->raw_words();
@@ -234,11 +240,16 @@ ExploreResult explore_levels(M& model, const Limits& lim, Progress* progress, st
                             continue;
                         }
                         W.model.pack(W.next, W.raw2.data());
-                        if (std::memcmp(W.raw2.data(), W.raw.data(), raw_words * 4) == 0) continue;  // a self-loop
+                        if (same_words(W.raw2.data(), W.raw.data(), raw_words)) continue;  // a self-loop
                         const unsigned si = W.nsucc;
                         if (!coder->encode(W.raw2.data(), W.raw.data(), pw, W.sw(si)))
                             return request_stop("out of codes");  // explore() starts again, wider
-                        W.jobs[si] = InsertJob{W.sw(si), pw, W.pt(pi), W.st(si), key};
+                        InsertJob& job = W.jobs[si];  // field by field: its scratch array stays as it is
+                        job.words = W.sw(si);
+                        job.base_words = pw;
+                        job.base_tree = W.pt(pi);
+                        job.tree = W.st(si);
+                        job.key = key;
                         ++W.nsucc;
                     }
                     if (W.nsucc >= W.kBatchSuccessors || W.nparents == W.kBatchParents) flush();
@@ -260,6 +271,7 @@ ExploreResult explore_levels(M& model, const Limits& lim, Progress* progress, st
             auto wider = std::make_unique<WordCoder>(coder->widened());
             auto bigger = std::make_unique<VisitedSet>(wider->coded_words());
             bigger->set_concurrent(nthreads > 1);
+            bigger->roots().set_keys_increasing(nthreads == 1);
             bigger->set_budget(budget);
             std::vector<std::uint32_t> raw(raw_words), cw(store->padded_words(), 0), ct(store->tree_size() + 2),
                 nw(bigger->padded_words(), 0), nt(bigger->tree_size() + 2);
@@ -383,7 +395,7 @@ ExploreResult explore(M& model, const Limits& lim, Progress* progress = nullptr)
     if (model.action_count() > 0xffff) throw std::length_error("explorer: more than 65535 actions");
     // Narrow codes only pay when there is a tree to shorten (more than 2 words).
     const unsigned words = model.packed_words();
-    return detail::explore_levels(model, lim, progress, std::vector<std::uint8_t>(words, words > 2 ? 4 : 32), t0);
+    return detail::explore_levels(model, lim, progress, std::vector<std::uint8_t>(words, words > 2 ? WordCoder::kStartWidth : 32), t0);
 }
 
 }  // namespace hp

@@ -124,6 +124,19 @@ KernelModel::KernelModel(const Machine& m, const Variant& v, std::vector<Action>
                          std::vector<const Invariant*> invs)
     : m_(m), v_(v), actions_(std::move(actions)), words_(hp::packed_words(m)), initial_(initial_state(m)) {
     for (const Invariant* i : invs) (i->holds_in ? state_invs_ : step_invs_).push_back(i);
+    base_.assign(actions_.size(), -1);
+    has_faults_.assign(actions_.size(), false);
+    for (std::size_t i = 0; i < actions_.size(); ++i) {
+        if (actions_[i].fault.kind == FaultKind::NONE) continue;
+        Action plain = actions_[i];
+        plain.fault = {};
+        for (std::size_t j = i; j-- > 0;)
+            if (actions_[j] == plain) {
+                base_[i] = static_cast<int>(j);
+                has_faults_[j] = true;
+                break;
+            }
+    }
 }
 
 bool KernelModel::check_state(const State& s, Violation* v) const {
@@ -144,8 +157,15 @@ void KernelModel::merge_counters_from(KernelModel& other) {
 StepOutcome KernelModel::step(const State& s, unsigned ai, State& out, Violation* v) {
     const Action& a = actions_[ai];
     if (!action_enabled(m_, s, a)) return StepOutcome::DISABLED;
+    if (base_[ai] >= 0 && base_[ai] == reach_action_ && !reach_.reaches(a.fault) && s == reach_state_)
+        return StepOutcome::SKIPPED;  // the unfaulted run on this state never reached the fault point
     out = s;
     const StepResult r = apply_action(m_, v_.ops, out, a);
+    if (has_faults_[ai]) {
+        reach_action_ = static_cast<int>(ai);
+        reach_state_ = s;
+        reach_ = r.reach;
+    }
     if (a.fault.kind != FaultKind::NONE) {
         if (!r.fault_fired) return StepOutcome::SKIPPED;
         ++counters_.fired[static_cast<int>(a.fault.kind)];

@@ -70,6 +70,16 @@ private:
     State initial_;
     Counters counters_;
     int last_rc_ = 0;
+    // Faulted actions whose fault point the unfaulted run never reaches (FaultReach): the
+    // alphabet lists an action's fault choices right after it, so the unfaulted run on the
+    // same state is the step just before. base_[i]: the unfaulted action of fault choice i
+    // (-1 for an unfaulted action); the last unfaulted run with fault choices after it is
+    // remembered with its state, which is compared in full before its reach is trusted.
+    std::vector<int> base_;
+    std::vector<bool> has_faults_;
+    int reach_action_ = -1;
+    State reach_state_{};
+    FaultReach reach_;
 };
 static_assert(TransitionSystem<KernelModel>);
 

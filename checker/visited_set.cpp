@@ -30,7 +30,7 @@ struct SpinGuard {
 };
 }  // namespace
 
-SharedPairTable::SharedPairTable() {
+SharedPairTable::SharedPairTable(bool single_words, bool keyed) : single_(single_words), keyed_(keyed) {
     for (Segment& s : segs_) {
         s.pub_slots.store(s.slots.data());
         s.pub_mask.store(s.mask);
@@ -42,11 +42,15 @@ void SharedPairTable::prefetch(std::uint32_t a, std::uint32_t b, bool entry) con
     const Segment& s = segs_[hash >> (64 - kSegBits)];
     const std::uint32_t* slots = s.pub_slots.load(std::memory_order_relaxed);
     const std::uint64_t h = hash & s.pub_mask.load(std::memory_order_relaxed);
+    if (single_) {  // the word is in the slot: nothing behind it
+        if (!entry) __builtin_prefetch(slots + h);
+        return;
+    }
     if (!entry || concurrent_) {
         __builtin_prefetch(slots + h);
         return;
     }
-    if (const std::uint32_t slot = slots[h]) __builtin_prefetch(slot_of(s, slot - 1));
+    if (const std::uint32_t slot = slots[h]) __builtin_prefetch(slot_of(s, (slot & kLocalMask) - 1));
 }
 
 const std::uint64_t* SharedPairTable::slot_of(const Segment& s, std::uint32_t local) {
@@ -58,19 +62,34 @@ std::uint64_t* SharedPairTable::slot_of(Segment& s, std::uint32_t local) {
     return const_cast<std::uint64_t*>(slot_of(static_cast<const Segment&>(s), local));
 }
 
-void SharedPairTable::grow(Segment& s) {
+bool SharedPairTable::may_grow(Segment& s) {
     const std::size_t extra = s.slots.size() * 8;  // the doubled index, while the old one is still alive
     if (budget_ && resident_bytes() + extra > budget_) {
         // Do not pass the limit: fill the index further and let the explorer stop.
         exhausted_.store(true, std::memory_order_relaxed);
-        if (s.size * 16 < s.slots.size() * 15) return;  // room left at load <= 15/16
+        if (s.size * 16 < s.slots.size() * 15) return false;  // room left at load <= 15/16
     }
-    std::vector<std::uint32_t> bigger(s.slots.size() * 2, 0);
+    return true;
+}
+
+void SharedPairTable::grow(Segment& s) {
+    if (!may_grow(s)) return;
+    HugeVector<std::uint32_t> bigger(s.slots.size() * 2, 0);
     const std::uint64_t mask = bigger.size() - 1;
-    for (std::uint32_t i = 0; i < s.size; ++i) {
-        std::uint64_t h = mix64(*slot_of(s, i)) & mask;
-        while (bigger[h]) h = (h + 1) & mask;
-        bigger[h] = i + 1;
+    if (single_) {
+        for (const std::uint32_t w : s.slots) {
+            if (!w) continue;
+            std::uint64_t h = mix64(w) & mask;
+            while (bigger[h]) h = (h + 1) & mask;
+            bigger[h] = w;
+        }
+    } else {
+        for (std::uint32_t i = 0; i < s.size; ++i) {
+            const std::uint64_t hash = mix64(*slot_of(s, i));
+            std::uint64_t h = hash & mask;
+            while (bigger[h]) h = (h + 1) & mask;
+            bigger[h] = pair_slot(hash, i);
+        }
     }
     s.slots.swap(bigger);
     s.mask = mask;
@@ -78,34 +97,98 @@ void SharedPairTable::grow(Segment& s) {
     s.pub_mask.store(mask, std::memory_order_relaxed);
 }
 
-std::uint32_t SharedPairTable::intern(std::uint32_t a, std::uint32_t b, bool& inserted, std::uint64_t key) {
+std::uint32_t SharedPairTable::intern_pair(std::uint32_t a, std::uint32_t b, bool& inserted, std::uint64_t key) {
     const std::uint64_t pair = static_cast<std::uint64_t>(a) << 32 | b;
     const std::uint64_t hash = mix64(pair);
     const unsigned seg = static_cast<unsigned>(hash >> (64 - kSegBits));
     Segment& s = segs_[seg];
     SpinGuard guard(s.lock, concurrent_);
     std::uint64_t h = hash & s.mask;
+    const std::uint32_t tag = pair_slot(hash, 0) & ~kLocalMask;
     while (std::uint32_t slot = s.slots[h]) {
-        if (*slot_of(s, slot - 1) == pair) {
+        // Only an entry whose hash bits match is read: most collisions cost no cache miss.
+        if ((slot & ~kLocalMask) == tag && *slot_of(s, (slot & kLocalMask) - 1) == pair) {
             inserted = false;
-            const std::uint32_t local = slot - 1;
-            if (local >= s.level_base && key < s.level_keys[local - s.level_base]) s.level_keys[local - s.level_base] = key;
+            const std::uint32_t local = (slot & kLocalMask) - 1;
+            if (keyed_ && local >= s.level_base && key < s.level_keys[local - s.level_base])
+                s.level_keys[local - s.level_base] = key;
             return seg << kLocalBits | local;
         }
         h = (h + 1) & s.mask;
     }
     const std::uint32_t local = s.size;
-    if (local > kLocalMask) throw std::length_error("visited set: a segment is full (2^28 entries)");
+    if (local >= kLocalMask) throw std::length_error("visited set: a segment is full (2^28 - 1 entries)");
     const std::uint32_t x = local + (1u << kChunk0Bits);
     const unsigned k = std::bit_width(x) - 1 - kChunk0Bits;
     if (!s.chunks[k]) s.chunks[k] = std::make_unique<std::uint64_t[]>(std::size_t{1u << kChunk0Bits} << k);
     *slot_of(s, local) = pair;
-    s.slots[h] = local + 1;
+    s.slots[h] = pair_slot(hash, local);
     ++s.size;
-    s.level_keys.push_back(key);
+    if (keyed_) s.level_keys.push_back(key);
     inserted = true;
     if (s.size * 8 > s.slots.size() * 5) grow(s);  // load factor <= 5/8
     return seg << kLocalBits | local;
+}
+
+// The level index of a word set: open addressing over positions in level_words (+1, 0 =
+// empty), at most half full. Returns the slot holding `w`, or the empty slot it would take.
+std::uint32_t* SharedPairTable::level_slot(Segment& s, std::uint32_t w) const {
+    const std::size_t mask = s.level_index.size() - 1;
+    for (std::size_t h = mix64(w) & mask;; h = (h + 1) & mask) {
+        std::uint32_t& e = s.level_index[h];
+        if (!e || s.level_words[e - 1] == w) return &e;
+    }
+}
+
+void SharedPairTable::index_level_word(Segment& s, std::uint32_t pos) const {
+    if (s.level_words.size() * 2 > s.level_index.size()) {  // rebuild twice as large
+        s.level_index.assign(std::max<std::size_t>(64, s.level_index.size() * 2), 0);
+        for (std::uint32_t p = 0; p + 1 < s.level_words.size(); ++p) *level_slot(s, s.level_words[p]) = p + 1;
+    }
+    *level_slot(s, s.level_words[pos]) = pos + 1;
+}
+
+std::uint32_t SharedPairTable::intern_word(std::uint32_t w, bool& inserted, std::uint64_t key) {
+    const std::uint64_t hash = mix64(w);
+    Segment& s = segs_[hash >> (64 - kSegBits)];
+    SpinGuard guard(s.lock, concurrent_);
+    std::uint64_t h = hash & s.mask;
+    bool seen = w == 0 && s.has_zero;
+    if (w != 0)
+        for (; s.slots[h] && !seen; h = (h + 1) & s.mask) seen = s.slots[h] == w;
+    if (seen) {
+        inserted = false;
+        if (!keys_increasing_ && !s.level_index.empty())  // new in this level: keep the smallest key
+            if (const std::uint32_t pos = *level_slot(s, w); pos && key < s.level_keys[pos - 1]) s.level_keys[pos - 1] = key;
+        return w;
+    }
+    if (s.size == ~0u) throw std::length_error("visited set: a segment is full (2^32 words)");
+    if (w == 0) s.has_zero = true;
+    else s.slots[h] = w;
+    ++s.size;
+    inserted = true;
+    if (keys_increasing_) {
+        ordered_.emplace_back(key, w);
+    } else {
+        s.level_keys.push_back(key);
+        s.level_words.push_back(w);
+        index_level_word(s, static_cast<std::uint32_t>(s.level_words.size() - 1));
+    }
+    if (s.size * 8 > s.slots.size() * 5) grow(s);  // load factor <= 5/8
+    return w;
+}
+
+std::uint64_t SharedPairTable::word_key_of(std::uint32_t w) const {
+    for (const auto& [key, word] : ordered_)
+        if (word == w) return key;
+    Segment& s = const_cast<Segment&>(segs_[mix64(w) >> (64 - kSegBits)]);
+    if (!s.level_index.empty()) {
+        const std::uint32_t pos = *level_slot(s, w);
+        return pos ? s.level_keys[pos - 1] : ~0ull;
+    }
+    for (std::size_t p = 0; p < s.level_words.size(); ++p)  // keys in increasing order: no index kept
+        if (s.level_words[p] == w) return s.level_keys[p];
+    return ~0ull;
 }
 
 std::size_t SharedPairTable::size() const {
@@ -117,27 +200,38 @@ std::size_t SharedPairTable::size() const {
 std::size_t SharedPairTable::bytes() const {
     std::size_t n = 0;
     for (const Segment& s : segs_) {
-        n += s.slots.capacity() * 4 + s.level_keys.capacity() * 8;
+        n += s.slots.capacity() * 4 + s.level_keys.capacity() * 8 + s.level_words.capacity() * 4 +
+             s.level_index.capacity() * 4;
         for (unsigned k = 0; k < kChunks && s.chunks[k]; ++k) n += (std::size_t{8} << kChunk0Bits) << k;
     }
-    return n;
+    return n + ordered_.capacity() * sizeof(ordered_[0]);
 }
 
 void SharedPairTable::begin_level() {
+    ordered_.clear();
     for (Segment& s : segs_) {
         s.level_base = s.size;
         s.level_keys.clear();
+        s.level_words.clear();
+        std::fill(s.level_index.begin(), s.level_index.end(), 0);
     }
 }
 
 void SharedPairTable::new_entries(std::vector<std::pair<std::uint64_t, std::uint32_t>>& out) const {
     // Each segment's entries are nearly in key order already (exactly, with one thread:
     // keys grow as the level is expanded), so sort each run if needed and merge the runs.
+    if (single_ && keys_increasing_) {
+        out.insert(out.end(), ordered_.begin(), ordered_.end());
+        return;
+    }
     std::vector<std::size_t> runs{out.size()};
     for (unsigned g = 0; g < kSegments; ++g) {
         const Segment& s = segs_[g];
-        for (std::uint32_t i = s.level_base; i < s.size; ++i)
-            out.emplace_back(s.level_keys[i - s.level_base], g << kLocalBits | i);
+        if (single_)
+            for (std::size_t i = 0; i < s.level_words.size(); ++i) out.emplace_back(s.level_keys[i], s.level_words[i]);
+        else
+            for (std::uint32_t i = s.level_base; i < s.size; ++i)
+                out.emplace_back(s.level_keys[i - s.level_base], g << kLocalBits | i);
         if (!std::is_sorted(out.begin() + runs.back(), out.end())) std::sort(out.begin() + runs.back(), out.end());
         runs.push_back(out.size());
     }
@@ -147,7 +241,7 @@ void SharedPairTable::new_entries(std::vector<std::pair<std::uint64_t, std::uint
                                out.begin() + runs[std::min<std::size_t>(r + 2 * width, kSegments)]);
 }
 
-VisitedSet::VisitedSet(unsigned words) : words_(words), leaves_(2) {
+VisitedSet::VisitedSet(unsigned words) : words_(words), leaves_(2), nodes_(false, false), roots_(words == 1) {
     while (leaves_ < words) leaves_ *= 2;
     unsigned off = 0;
     for (unsigned n = leaves_ / 2; n >= 2; n /= 2) {

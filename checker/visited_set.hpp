@@ -8,6 +8,10 @@
 // - Both interning tables (inner nodes, roots) are split into segments chosen by the
 //   pair's hash; each segment has its own small lock, index and storage, so two threads
 //   rarely meet. With one thread the locks are not taken at all.
+// - A state of one word needs no tree: the word is its own id, and the roots table keeps
+//   just the set of words, stored in the index slots themselves (4 bytes a slot, no entry
+//   behind it: one cache miss a lookup instead of two). The SPIN anchor model is such a
+//   state (bench/toy_model.hpp).
 // - Entries are never moved (storage grows by adding chunks), so a thread may decompress
 //   any state stored before the current BFS level while others insert.
 // - Ids are not dense: an id is (segment, index in segment). The explorer keeps its own
@@ -23,10 +27,15 @@
 #include <utility>
 #include <vector>
 
+#include "checker/huge_pages.hpp"
+
 namespace hp {
 
 // Process memory: resident set size in bytes (from /proc/self/statm), 0 if unknown.
 std::size_t resident_bytes();
+
+template <class T>
+using HugeVector = std::vector<T, HugePageAllocator<T>>;
 
 class SharedPairTable {
 public:
@@ -34,11 +43,16 @@ public:
     static constexpr unsigned kSegments = 1u << kSegBits;
     static constexpr unsigned kLocalBits = 32 - kSegBits;
 
-    SharedPairTable();
+    // `single_words`: a set of words (b always 0) whose ids are the words themselves.
+    // `keyed`: keep discovery keys (the roots table; the inner nodes need none).
+    explicit SharedPairTable(bool single_words = false, bool keyed = true);
     // The id of (a, b), inserting it if new. `key` (roots only): offered discovery key,
     // kept as the minimum for entries inserted since begin_level().
-    std::uint32_t intern(std::uint32_t a, std::uint32_t b, bool& inserted, std::uint64_t key = ~0ull);
+    std::uint32_t intern(std::uint32_t a, std::uint32_t b, bool& inserted, std::uint64_t key = ~0ull) {
+        return single_ ? intern_word(a, inserted, key) : intern_pair(a, b, inserted, key);
+    }
     std::pair<std::uint32_t, std::uint32_t> at(std::uint32_t id) const {
+        if (single_) return {id, 0};
         const std::uint64_t v = *slot_of(segs_[id >> kLocalBits], id & kLocalMask);
         return {static_cast<std::uint32_t>(v >> 32), static_cast<std::uint32_t>(v)};
     }
@@ -56,8 +70,14 @@ public:
 
     // Discovery keys of the current level (roots table).
     void begin_level();
+    // The caller (one thread) offers the keys of a level in increasing order: the first
+    // offer is the smallest, so a word set need not find the entry of a repeat, and keeps
+    // its new words in one list that is already in key order (key_of() then searches, for
+    // the rare violation only).
+    void set_keys_increasing(bool on) { keys_increasing_ = on; }
     // The smallest key offered for an entry inserted since begin_level().
     std::uint64_t key_of(std::uint32_t id) const {
+        if (single_) return word_key_of(id);
         const Segment& s = segs_[id >> kLocalBits];
         return s.level_keys[(id & kLocalMask) - s.level_base];
     }
@@ -66,23 +86,41 @@ public:
 
 private:
     static constexpr std::uint32_t kLocalMask = (1u << kLocalBits) - 1;
+    // A pair table's index slot: local index + 1 in the low 28 bits (0 = empty), and 4 bits
+    // of the pair's hash (below the segment bits) on top, compared before the pair is read.
+    static std::uint32_t pair_slot(std::uint64_t hash, std::uint32_t local) {
+        return static_cast<std::uint32_t>(hash >> (64 - kSegBits - 4) & 0xf) << kLocalBits | (local + 1);
+    }
     static constexpr unsigned kChunk0Bits = 6;  // chunk k holds 64 << k entries: small scenarios stay small
     static constexpr unsigned kChunks = kLocalBits - kChunk0Bits + 1;
     struct alignas(64) Segment {
         std::atomic<bool> lock{false};
         std::uint32_t size = 0, level_base = 0;
         std::uint64_t mask = 63;
-        std::vector<std::uint32_t> slots = std::vector<std::uint32_t>(64, 0);  // local index + 1, 0 = empty
+        HugeVector<std::uint32_t> slots = HugeVector<std::uint32_t>(64, 0);  // local index + 1, 0 = empty
         std::array<std::unique_ptr<std::uint64_t[]>, kChunks> chunks;
         std::vector<std::uint64_t> level_keys;  // keys of entries level_base.. size
+        // Word sets: the slots hold the words (0 = empty; word 0 is `has_zero`), the level's
+        // new words beside level_keys, and (unless keys come in increasing order) an index
+        // word -> position in level_words, to lower the key of a repeat.
+        bool has_zero = false;
+        std::vector<std::uint32_t> level_words, level_index;
         // The index as prefetch() may read it without the lock (a stale one is harmless).
         std::atomic<const std::uint32_t*> pub_slots{nullptr};
         std::atomic<std::uint64_t> pub_mask{0};
     };
     static const std::uint64_t* slot_of(const Segment& s, std::uint32_t local);
     static std::uint64_t* slot_of(Segment& s, std::uint32_t local);
+    std::uint32_t intern_pair(std::uint32_t a, std::uint32_t b, bool& inserted, std::uint64_t key);
+    std::uint32_t intern_word(std::uint32_t w, bool& inserted, std::uint64_t key);
+    std::uint64_t word_key_of(std::uint32_t w) const;
+    std::uint32_t* level_slot(Segment& s, std::uint32_t w) const;
+    void index_level_word(Segment& s, std::uint32_t pos) const;
+    bool may_grow(Segment& s);
     void grow(Segment& s);
     std::array<Segment, kSegments> segs_;
+    bool single_ = false, keyed_ = true, keys_increasing_ = false;
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> ordered_;  // word set, keys increasing: (key, word)
     bool concurrent_ = false;
     std::size_t budget_ = 0;
     std::atomic<bool> exhausted_{false};
@@ -125,6 +163,7 @@ public:
     std::size_t bytes() const { return nodes_.bytes() + roots_.bytes(); }
     std::size_t node_count() const { return nodes_.size(); }
 
+    // The roots table (for a one-word state, the set of words: see above).
     SharedPairTable& roots() { return roots_; }
     const SharedPairTable& roots() const { return roots_; }
     void set_concurrent(bool on) {

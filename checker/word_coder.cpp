@@ -1,5 +1,6 @@
 #include "checker/word_coder.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "checker/hash.hpp"
@@ -11,7 +12,8 @@ WordCoder::WordCoder(std::vector<std::uint8_t> widths) : widths_(std::move(width
     for (std::size_t p = 0; p < widths_.size(); ++p) {
         const unsigned w = widths_[p];
         if (bit % 32 + w > 32) bit = (bit + 31) / 32 * 32;  // a code never straddles two words
-        pos_.push_back({bit / 32, bit % 32, w, w == 32 ? ~0u : (1u << w) - 1});
+        if (w == 0) pos_.push_back({0, 0, 0, 0});  // no bits: any word will do
+        else pos_.push_back({bit / 32, bit % 32, w, w == 32 ? ~0u : (1u << w) - 1});
         bit += w;
         if (w == 32) continue;
         identity_ = false;
@@ -21,7 +23,7 @@ WordCoder::WordCoder(std::vector<std::uint8_t> widths) : widths_(std::move(width
         d.index = std::make_unique<std::atomic<std::uint64_t>[]>(2 * d.capacity);
         d.values = std::make_unique<std::atomic<std::uint32_t>[]>(d.capacity);
     }
-    coded_words_ = (bit + 31) / 32;
+    coded_words_ = std::max(1u, (bit + 31) / 32);
 }
 
 std::uint32_t WordCoder::code_of(unsigned p, std::uint32_t value) {
@@ -57,12 +59,21 @@ bool WordCoder::encode(const std::uint32_t* raw, const std::uint32_t* base_raw, 
     }
     if (base_raw) std::memcpy(coded, base_coded, coded_words_ * 4);
     else std::memset(coded, 0, coded_words_ * 4);
-    for (unsigned p = 0, n = raw_words(); p < n; ++p) {
-        if (base_raw && raw[p] == base_raw[p]) continue;
-        const Pos& q = pos_[p];
-        std::uint32_t code = raw[p];
-        if (q.width != 32 && (code = code_of(p, raw[p])) == kFull) return false;
-        coded[q.word] = (coded[q.word] & ~(q.mask << q.shift)) | code << q.shift;
+    constexpr unsigned kRun = 8;  // a successor differs from its parent in a few runs of positions
+    for (unsigned r = 0, n = raw_words(); r < n; r += kRun) {
+        const unsigned e = std::min(n, r + kRun);
+        if (base_raw) {
+            std::uint32_t diff = 0;
+            for (unsigned p = r; p < e; ++p) diff |= raw[p] ^ base_raw[p];
+            if (!diff) continue;
+        }
+        for (unsigned p = r; p < e; ++p) {
+            if (base_raw && raw[p] == base_raw[p]) continue;
+            const Pos& q = pos_[p];
+            std::uint32_t code = raw[p];
+            if (q.width != 32 && (code = code_of(p, raw[p])) == kFull) return false;
+            coded[q.word] = (coded[q.word] & ~(q.mask << q.shift)) | code << q.shift;
+        }
     }
     return true;
 }
@@ -81,9 +92,14 @@ void WordCoder::decode(const std::uint32_t* coded, std::uint32_t* raw) const {
 
 std::vector<std::uint8_t> WordCoder::widened() const {
     std::vector<std::uint8_t> w = widths_;
-    for (std::size_t p = 0; p < w.size(); ++p)
-        if (dict_[p].full || (w[p] < 32 && dict_[p].count * 4 >= dict_[p].capacity * 3))  // full, or nearly: spare a pass
+    for (std::size_t p = 0; p < w.size(); ++p) {
+        // Below 4 bits a position holds exactly the values it has (a flag, a block state: most
+        // positions stay at 0-2 bits); from 4 bits on, a nearly full one is widened too (to
+        // spare a pass), and by doubling.
+        if (w[p] < 4 && dict_[p].full) w[p] = static_cast<std::uint8_t>(w[p] + 1);
+        else if (w[p] >= 4 && w[p] < 32 && (dict_[p].full || dict_[p].count * 4 >= dict_[p].capacity * 3))
             w[p] = static_cast<std::uint8_t>(w[p] * 2);
+    }
     return w;
 }
 

@@ -21,8 +21,10 @@ namespace hp {
 
 class WordCoder {
 public:
-    // widths[p]: 4, 8, 16 or 32 (32 = stored as is, no dictionary).
+    // widths[p]: 0-4, 8, 16 or 32 bits (32 = stored as is, no dictionary; 0 = one value).
     explicit WordCoder(std::vector<std::uint8_t> widths);
+    // The width every position of a state of more than two words starts with.
+    static constexpr std::uint8_t kStartWidth = 0;
     unsigned raw_words() const { return static_cast<unsigned>(pos_.size()); }
     unsigned coded_words() const { return coded_words_; }
     bool identity() const { return identity_; }

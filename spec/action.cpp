@@ -98,6 +98,7 @@ StepResult apply_action(const Machine& m, const KernelOps& ops, KernelState& s, 
     StepResult r;
     r.rc = rc;
     r.fault_fired = k.fault_fired;
+    r.reach = k.reach;
     r.error_leaves_changes = k.error_leaves_changes;
     r.nobs = k.nobs;
     for (int i = 0; i < k.nobs; ++i) r.obs[i] = k.obs[i];

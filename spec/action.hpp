@@ -48,6 +48,7 @@ bool action_enabled(const Machine& m, const KernelState& s, const Action& a);
 struct StepResult {
     int rc = 0;
     bool fault_fired = false;
+    FaultReach reach;  // the fault points the run passed
     const char* error_leaves_changes = nullptr;
     Observation obs[Kernel::kMaxObs];
     std::uint8_t nobs = 0;

@@ -36,6 +36,19 @@ struct Fault {
     bool operator==(const Fault&) const = default;
 };
 
+// The fault points one run of an action passed. A run with fault f behaves exactly like
+// the run without it up to the visit where f fires, so if the run without it never makes
+// that visit (!reaches(f)), the faulted run is that same run and f never fires: the
+// explorer skips it without running it (KernelModel::step).
+struct FaultReach {
+    std::uint32_t visits[static_cast<int>(FaultKind::COUNT)] = {};  // Kernel::inject() calls per kind
+    std::uint32_t unmovable_blocks = 0;  // bit b: offline_pages() isolated block b in a kernel zone
+    bool reaches(const Fault& f) const {
+        if (f.kind == FaultKind::UNMOVABLE_PAGES) return f.index < 32 && (unmovable_blocks >> f.index & 1);
+        return visits[static_cast<int>(f.kind)] > f.index;
+    }
+};
+
 // Narrative of one step for reporters: which kernel functions ran, in order and nested,
 // and what the kernel printed (WARN / pr_warn). Only filled when a reporter asks.
 // Interleaving points (docs/interleavings.md): where a kernel path can be observed by
@@ -236,7 +249,7 @@ struct Kernel {
     const KernelOps& ops;
     KernelState& s;
     Fault fault{};
-    std::uint8_t fault_visits = 0;
+    FaultReach reach{};
     bool fault_fired = false;
     CallLog* log = nullptr;
 
@@ -261,8 +274,18 @@ struct Kernel {
 
     // Fault point: true if this visit of fault point `kind` is the one that must fail.
     bool inject(FaultKind kind) {
-        if (fault.kind != kind) return false;
-        if (fault_visits++ != fault.index) return false;
+        const std::uint32_t visit = reach.visits[static_cast<int>(kind)]++;
+        if (fault.kind != kind || visit != fault.index) return false;
+        fault_fired = true;
+        return true;
+    }
+    // Fault point UNMOVABLE_PAGES: unmovable pages in the block of `pfn` (fault.index names
+    // the block) make the isolation fail.
+    bool inject_unmovable(const pfn_t& pfn) {
+        if (kSymbolic && fault.kind != FaultKind::UNMOVABLE_PAGES) return false;  // no block lookup of a term
+        const int b = m.block_of_pfn(pfn);
+        if (b >= 0 && b < 32) reach.unmovable_blocks |= 1u << b;
+        if (fault.kind != FaultKind::UNMOVABLE_PAGES || b != fault.index) return false;
         fault_fired = true;
         return true;
     }

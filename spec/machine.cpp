@@ -1,5 +1,7 @@
 #include "spec/machine.hpp"
 
+#include <bit>
+
 #include <algorithm>
 
 namespace hp::HP_DOMAIN {
@@ -54,6 +56,8 @@ void Machine::finalize() {
     // A direct lookup table for block_of_pfn(), which every pfn query uses.
     block_index.clear();
 #if !HP_SYMBOLIC  // pfns are terms there: block_of_pfn() compares ranges
+    block_shift = std::has_single_bit(geo.pages_per_block) ? std::countr_zero(geo.pages_per_block) : 0;
+    section_shift = std::has_single_bit(geo.pages_per_section) ? std::countr_zero(geo.pages_per_section) : 0;
     if (!blocks.empty()) {
         hotplug_base = blocks[0].start_pfn;
         pfn_t end = 0;
@@ -74,7 +78,7 @@ int Machine::block_of_pfn(pfn_t pfn) const {
 #if !HP_SYMBOLIC
     if (!block_index.empty()) {
         if (pfn < hotplug_base) return -1;
-        const pfn_t i = (pfn - hotplug_base) / geo.pages_per_block;
+        const pfn_t i = block_shift ? (pfn - hotplug_base) >> block_shift : (pfn - hotplug_base) / geo.pages_per_block;
         return i < block_index.size() ? block_index[i] : -1;
     }
 #endif

@@ -125,6 +125,10 @@ struct Machine {
     std::vector<unsigned> dimm_first_block;  // index into blocks
     pfn_t hotplug_base = 0;                  // lowest DIMM pfn
     std::vector<int> block_index;            // (pfn - hotplug_base) / block -> block or -1
+    // log2 of the block and section sizes in pages when they are powers of two (always, on
+    // the architectures modelled), else 0: the hot pfn lookups shift instead of dividing.
+    // Concrete build only; the symbolic one divides.
+    unsigned block_shift = 0, section_shift = 0;
     PtLayout pt;                             // kernel page tables (params.pagetables; spec/pagetable.cpp)
     std::vector<Device> devices;             // ZONE_DEVICE ranges ([[device]]), disjoint from RAM and DIMMs
     std::vector<DevSectionInfo> dev_sections;  // derived by finalize(), in pfn order

@@ -20,6 +20,9 @@ PfnProbe probe_pfn(const Machine& m, const KernelState& s, const pfn_t& pfn);
 
 // The section index of `pfn` inside its block.
 inline u64 section_in_block(const Machine& m, unsigned block, const pfn_t& pfn) {
+#if !HP_SYMBOLIC
+    if (m.section_shift) return (pfn - m.blocks[block].start_pfn) >> m.section_shift;  // no division
+#endif
     return (pfn - m.blocks[block].start_pfn) / m.geo.pages_per_section;
 }
 

@@ -121,7 +121,7 @@ ExploreResult explore_mpi(M& model, const Limits& lim, MPI_Comm comm) {
     const unsigned W = model.packed_words(), rec = W + 2;  // a record: key (2 words), packed state
     const std::size_t budget = static_cast<std::size_t>(lim.max_memory_mb) << 20;
 
-    auto coder = std::make_unique<WordCoder>(std::vector<std::uint8_t>(W, W > 2 ? 4 : 32));
+    auto coder = std::make_unique<WordCoder>(std::vector<std::uint8_t>(W, W > 2 ? WordCoder::kStartWidth : 32));
     auto store = std::make_unique<VisitedSet>(coder->coded_words());
     store->set_budget(budget);
     std::vector<std::uint32_t> cw(store->padded_words(), 0), tree(store->tree_size() + 2);

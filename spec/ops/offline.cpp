@@ -65,9 +65,7 @@ int offline_pages(Kernel& k, pfn_t start_pfn, u64 nr_pages, int nid, unsigned zo
         }
         // Otherwise never in ZONE_MOVABLE; in a kernel zone unmovable
         // allocations may have landed (seen on a real 6.1 for the first Normal block).
-        if (zone != ZONE_MOVABLE && k.fault.kind == FaultKind::UNMOVABLE_PAGES &&
-            k.m.block_of_pfn(start_pfn) == k.fault.index) {
-            k.fault_fired = true;
+        if (zone != ZONE_MOVABLE && k.inject_unmovable(start_pfn)) {
             k.say("failure to isolate range: unmovable page");
             return -EBUSY;
         }
