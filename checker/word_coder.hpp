@@ -23,8 +23,11 @@ class WordCoder {
 public:
     // widths[p]: 0-4, 8, 16 or 32 bits (32 = stored as is, no dictionary; 0 = one value).
     explicit WordCoder(std::vector<std::uint8_t> widths);
-    // The width every position of a state of more than two words starts with.
-    static constexpr std::uint8_t kStartWidth = 0;
+    // The width every position of a state of more than two words starts with. 0 codes the
+    // 5-DIMM kernel state into 4 words (1.64 interns per lookup, ~10% less CPU) but nearly
+    // every pair of words is then unique: 27.2 B/state at 5 DIMMs, 53.4 at 4. 4 keeps the
+    // kernel model at 23.8 B/state (34.9 at 4 DIMMs), the issue's <= 24 (bench/README.md).
+    static constexpr std::uint8_t kStartWidth = 4;
     unsigned raw_words() const { return static_cast<unsigned>(pos_.size()); }
     unsigned coded_words() const { return coded_words_; }
     bool identity() const { return identity_; }
