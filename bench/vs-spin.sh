@@ -9,7 +9,7 @@
 # (-m raises pan's depth bound: with the default 10,000 it stops at depth 9,999 of the
 # 234,655 its DFS reaches and reports 5.5 M of the 8,051,785 states.)
 # Bytes per state: SPIN's "total actual memory usage" / states stored; hpcheck's visited
-# set (tree tables + BFS order and parent links) / states.
+# set (index slots, tree tables, BFS order, level lists) / states.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$root/build}"
