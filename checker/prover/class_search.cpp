@@ -230,34 +230,11 @@ z3::check_result check_within(z3::context& c, z3::solver& s, std::uint64_t& used
 SearchResult class_search(const SearchOptions& opt) {
     const S::Variant* variant = S::find_variant(opt.variant);
     if (!variant) throw std::invalid_argument(fmt::format("unknown variant '{}'", opt.variant));
-    std::vector<const S::Invariant*> state_invs, step_invs;
-    if (opt.invariants.empty()) {
-        for (const S::Invariant& inv : S::all_invariants()) (inv.holds_in ? state_invs : step_invs).push_back(&inv);
-    } else {
-        for (const std::string& n : opt.invariants) {
-            const S::Invariant* inv = S::find_invariant(n);
-            if (!inv) throw std::invalid_argument(fmt::format("unknown invariant '{}'", n));
-            (inv->holds_in ? state_invs : step_invs).push_back(inv);
-        }
-    }
     SearchResult r;
-    for (const auto* i : state_invs) r.checked.push_back(i->name);
-    for (const auto* i : step_invs) r.checked.push_back(i->name);
-
+    const CheckedInvariants invs = select_invariants(opt.invariants, r.checked);
     z3::context c;
     SymbolicGeometry sg(c, opt.bounds);
-    struct Bootstrap : symbolic::Decider {  // building the machine decides nothing
-        z3::context& c;
-        explicit Bootstrap(z3::context& ctx) : c(ctx) {}
-        bool decide(const z3::expr&) override { throw std::logic_error("a decision while building the machine"); }
-        z3::context& ctx() override { return c; }
-    } boot(c);
-    std::optional<S::Machine> machine;
-    {
-        DeciderScope scope(boot);
-        const S::Geometry g = build_geometry(c, sg, opt.bounds);
-        machine.emplace(build_machine(c, sg, g, opt.layout));
-    }
+    const S::Machine machine = build_prover_machine(c, sg, opt.bounds, opt.layout);
 
     // The geometries in bounds that no finished class covers: thousands of comparisons of
     // 64-bit terms over six small parameters, which bitblast.hpp's tactic answers best.
@@ -279,7 +256,7 @@ SearchResult class_search(const SearchOptions& opt) {
         const z3::model model = uncovered.get_model();
         const GeoParams g = sg.evaluate(model);
         AtGeometry at(c, model);
-        ClassRun run{opt, *machine, *variant, state_invs, step_invs, at, opt.max_states - std::min(opt.max_states, r.states),
+        ClassRun run{opt, machine, *variant, invs.state, invs.step, at, opt.max_states - std::min(opt.max_states, r.states),
                      {}, {}, 0, 0, {}, {}};
         {
             DeciderScope scope(at);

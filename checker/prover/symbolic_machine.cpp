@@ -4,6 +4,10 @@
 
 #include <fmt/format.h>
 
+#include <stdexcept>
+
+#include "checker/prover/path_executor.hpp"
+
 namespace hp::prover {
 
 using symbolic::Word;
@@ -68,6 +72,35 @@ S::Machine build_machine(z3::context& c, SymbolicGeometry& sg, const S::Geometry
     sg.constraints = sg.constraints && z3::ult(base.term(), k(1ull << 32));
     m.finalize();
     return m;
+}
+
+S::Machine build_prover_machine(z3::context& c, SymbolicGeometry& sg, const GeometryBounds& bounds,
+                                const ProverLayout& layout) {
+    struct Bootstrap : symbolic::Decider {
+        z3::context& c;
+        explicit Bootstrap(z3::context& ctx) : c(ctx) {}
+        bool decide(const z3::expr&) override { throw std::logic_error("a decision while building the machine"); }
+        z3::context& ctx() override { return c; }
+    } boot(c);
+    DeciderScope scope(boot);
+    const S::Geometry g = build_geometry(c, sg, bounds);
+    return build_machine(c, sg, g, layout);
+}
+
+CheckedInvariants select_invariants(const std::vector<std::string>& names, std::vector<std::string>& checked) {
+    CheckedInvariants out;
+    if (names.empty()) {
+        for (const S::Invariant& inv : S::all_invariants()) (inv.holds_in ? out.state : out.step).push_back(&inv);
+    } else {
+        for (const std::string& n : names) {
+            const S::Invariant* inv = S::find_invariant(n);
+            if (!inv) throw std::invalid_argument(fmt::format("unknown invariant '{}'", n));
+            (inv->holds_in ? out.state : out.step).push_back(inv);
+        }
+    }
+    for (const auto* i : out.state) checked.push_back(i->name);
+    for (const auto* i : out.step) checked.push_back(i->name);
+    return out;
 }
 
 }  // namespace hp::prover

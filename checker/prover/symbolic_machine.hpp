@@ -9,8 +9,11 @@
 #include <z3++.h>
 
 #include <algorithm>
+#include <string>
+#include <vector>
 
 #include "checker/prover/geometry_params.hpp"
+#include "invariants/invariant.hpp"
 #include "spec/machine.hpp"
 
 namespace hp::prover {
@@ -67,5 +70,17 @@ S::Geometry build_geometry(z3::context& c, SymbolicGeometry& sg, const GeometryB
 
 // The twin of prover_machine() (prover_machine.cpp) over terms; adds its limits to sg.constraints.
 S::Machine build_machine(z3::context& c, SymbolicGeometry& sg, const S::Geometry& g, const ProverLayout& layout);
+
+// The prover's whole machine for `bounds` and `layout`: geometry and machine built with a
+// decider installed that refuses every decision (building the machine decides nothing).
+S::Machine build_prover_machine(z3::context& c, SymbolicGeometry& sg, const GeometryBounds& bounds,
+                                const ProverLayout& layout);
+
+// The invariants to check (every registered one if `names` is empty), split into state and
+// transition invariants; their names go to `checked`. Throws std::invalid_argument.
+struct CheckedInvariants {
+    std::vector<const S::Invariant*> state, step;
+};
+CheckedInvariants select_invariants(const std::vector<std::string>& names, std::vector<std::string>& checked);
 
 }  // namespace hp::prover

@@ -199,34 +199,13 @@ SearchResult symbolic_search(const SearchOptions& opt) {
     if (!variant) throw std::invalid_argument(fmt::format("unknown variant '{}'", opt.variant));
     z3::context c;
     SymbolicGeometry sg(c, opt.bounds);
-    // Geometry terms are built with the executor installed (symbolic values need a
-    // context); its background constraints are the geometry's, set right after.
-    struct Bootstrap : symbolic::Decider {
-        z3::context& c;
-        explicit Bootstrap(z3::context& ctx) : c(ctx) {}
-        bool decide(const z3::expr&) override { throw std::logic_error("a decision while building the machine"); }
-        z3::context& ctx() override { return c; }
-    } boot(c);
-    std::optional<S::Machine> machine;
-    {
-        DeciderScope scope(boot);
-        const S::Geometry g = build_geometry(c, sg, opt.bounds);
-        machine.emplace(build_machine(c, sg, g, opt.layout));
-    }
+    const S::Machine machine = build_prover_machine(c, sg, opt.bounds, opt.layout);
     PathExecutor ex(c, sg.constraints, opt.rlimit);
     DeciderScope scope(ex);
-    Search s{opt, c, sg, ex, *machine, *variant, {}, {}, {}, {}, {}};
-    if (opt.invariants.empty()) {
-        for (const S::Invariant& inv : S::all_invariants()) (inv.holds_in ? s.state_invs : s.step_invs).push_back(&inv);
-    } else {
-        for (const std::string& n : opt.invariants) {
-            const S::Invariant* inv = S::find_invariant(n);
-            if (!inv) throw std::invalid_argument(fmt::format("unknown invariant '{}'", n));
-            (inv->holds_in ? s.state_invs : s.step_invs).push_back(inv);
-        }
-    }
-    for (const auto* i : s.state_invs) s.r.checked.push_back(i->name);
-    for (const auto* i : s.step_invs) s.r.checked.push_back(i->name);
+    Search s{opt, c, sg, ex, machine, *variant, {}, {}, {}, {}, {}};
+    CheckedInvariants invs = select_invariants(opt.invariants, s.r.checked);
+    s.state_invs = std::move(invs.state);
+    s.step_invs = std::move(invs.step);
     try {
         s.run();
     } catch (const Undecided&) {
