@@ -75,10 +75,12 @@ std::vector<Action> expand_alphabet(const Machine& m, const std::vector<ActionKi
             case ActionKind::DIMM_ADD:
             case ActionKind::DIMM_EJECT:
                 for (unsigned d = 0; d < m.dimms.size(); ++d)
-                    add_with_faults(m, out, Action{k, static_cast<std::uint8_t>(d), 1, {}}, faults);
+                    if (!m.dimms[d].boot_ram)  // boot RAM has no ACPI memory device
+                        add_with_faults(m, out, Action{k, static_cast<std::uint8_t>(d), 1, {}}, faults);
                 break;
             case ActionKind::REMOVE_MEMORY:
                 for (unsigned d = 0; d < m.dimms.size(); ++d) {
+                    if (m.dimms[d].boot_ram) continue;  // early sections: not modelled (free_map_bootmem())
                     const unsigned first = m.dimm_first_block[d], n = m.dimms[d].nr_blocks;
                     for (unsigned i = 0; i < n; ++i)
                         for (unsigned c = 1; i + c <= n; ++c)

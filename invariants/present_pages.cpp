@@ -43,6 +43,9 @@ static bool present_pages_holds(const Machine& m, const KernelState& s, Violatio
     }
     for (unsigned d = 0; d < m.dimms.size(); ++d) {
         const GroupState& g = s.groups[d];
+        if (m.dimms[d].boot_ram) {  // boot memory belongs to no memory group: nothing may count it
+            group_kernel[d] = group_movable[d] = 0;
+        }
         if (g.present_kernel_pages == group_kernel[d] && g.present_movable_pages == group_movable[d]) continue;
         *out = {"present-pages", "memory group present_kernel/movable_pages = its online pages by zone kind",
                 fmt::format("group of {}: present_kernel_pages={} present_movable_pages={} but its online pages are "

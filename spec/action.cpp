@@ -56,9 +56,11 @@ namespace hp::HP_DOMAIN {
 
 bool action_enabled(const Machine& m, const KernelState& s, const Action& a) {
     switch (a.kind) {
-        case ActionKind::DIMM_ADD: return !(s.dimm_plugged >> a.target & 1);
-        case ActionKind::DIMM_EJECT: return (s.dimm_plugged >> a.target & 1) != 0;
+        // Boot RAM (Dimm::boot_ram) has no ACPI device and is never removed.
+        case ActionKind::DIMM_ADD: return !m.dimms[a.target].boot_ram && !(s.dimm_plugged >> a.target & 1);
+        case ActionKind::DIMM_EJECT: return !m.dimms[a.target].boot_ram && (s.dimm_plugged >> a.target & 1) != 0;
         case ActionKind::REMOVE_MEMORY:
+            if (m.dimms[m.blocks[a.target].dimm].boot_ram) return false;
             for (unsigned b = a.target; b < a.target + a.count; ++b)
                 if (s.blocks[b].state == BLOCK_ABSENT) return false;
             return true;

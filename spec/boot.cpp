@@ -204,10 +204,10 @@ std::string apply_boot_layout(Machine& m, BootInput in, bool bottom_up_for_movab
         if (!d.coldplug) continue;
         const std::uint64_t end = d.base_pfn + d.nr_blocks * ppb;
         const std::uint64_t zmp = static_cast<size_t>(d.node) < r.zone_movable_pfn.size() ? r.zone_movable_pfn[d.node] : 0;
-        if (zmp > d.base_pfn && zmp < end)
+        if (zmp > d.base_pfn && zmp < end && !d.boot_ram)
             return fmt::format("cold-plugged DIMM {} [{:#x}, {:#x}) straddles zone_movable_pfn[{}] = {:#x}: its blocks "
                                "would be in two zones (not modelled)", d.name, d.base_pfn, end, d.node, zmp);
-        d.boot_zone = zmp && zmp <= d.base_pfn ? ZONE_MOVABLE : ZONE_NORMAL;
+        if (!d.boot_ram) d.boot_zone = zmp && zmp <= d.base_pfn ? ZONE_MOVABLE : ZONE_NORMAL;  // boot RAM: its piece's zone
         d.pinned = 0;
         d.pinned_by.clear();
         for (const EarlyAlloc& a : r.allocs) {
@@ -302,6 +302,48 @@ void carve_boot_movable(Machine& m, const BootResult& r, const BootInput& in) {
     m.boot = out;
 }
 
+std::string carve_boot_blocks(Machine& m) {
+    std::erase_if(m.dimms, [](const Dimm& d) { return d.boot_ram; });
+    const std::uint64_t ppb = m.geo.pages_per_block;
+    for (const std::uint64_t id : m.boot_block_ids) {
+        const std::uint64_t lo = id * ppb, hi = lo + ppb;
+        size_t at = m.boot.size();
+        for (size_t i = 0; i < m.boot.size(); ++i)
+            if (!m.boot[i].span_only && m.boot[i].start_pfn <= lo && hi <= m.boot[i].end_pfn) at = i;
+        if (at == m.boot.size())
+            return fmt::format("memory{} [{:#x}, {:#x}) is not inside one boot zone", id, lo, hi);
+        const BootZone z = m.boot[at];
+        if (z.present != z.end_pfn - z.start_pfn)
+            return fmt::format("memory{} lies in boot memory with holes (node {} {} [{:#x}, {:#x}): present {} < spanned {}): "
+                               "which of its pages are present is not modelled",
+                               id, z.node, zone_name(z.zone), z.start_pfn, z.end_pfn, z.present, z.end_pfn - z.start_pfn);
+        if (z.managed < ppb)
+            return fmt::format("memory{}: its boot zone piece has fewer managed pages ({}) than the block", id, z.managed);
+        BootZone below = z, above = z;
+        below.end_pfn = lo;
+        above.start_pfn = hi;
+        below.present = lo - z.start_pfn;
+        above.present = z.end_pfn - hi;
+        std::uint64_t managed = z.managed - ppb;  // the block comes back through online_pages(): all managed
+        above.managed = std::min<std::uint64_t>(above.present, managed);
+        below.managed = std::min<std::uint64_t>(below.present, managed - above.managed);
+        m.boot.erase(m.boot.begin() + static_cast<std::ptrdiff_t>(at));
+        if (below.present) m.boot.push_back(below);
+        if (above.present) m.boot.push_back(above);
+        std::stable_sort(m.boot.begin(), m.boot.end(), [](const BootZone& a, const BootZone& b) { return a.start_pfn < b.start_pfn; });
+        Dimm d;
+        d.name = fmt::format("memory{}", id);
+        d.node = z.node;
+        d.base_pfn = lo;
+        d.nr_blocks = 1;
+        d.coldplug = d.boot_ram = true;
+        d.boot_zone = z.zone;
+        m.dimms.push_back(d);
+    }
+    m.finalize();
+    return "";
+}
+
 std::string layout_boot(Machine& m, const std::vector<BootZone>& boot, BootInput in, bool bottom_up_for_movable_node,
                         bool mirror_needs_mirrored_memory) {
     in.bottom_up_for_movable_node = bottom_up_for_movable_node;
@@ -310,6 +352,7 @@ std::string layout_boot(Machine& m, const std::vector<BootZone>& boot, BootInput
     m.finalize();
     carve_boot_movable(m, memblock_boot(in, m.nr_nodes), in);
     m.finalize();
+    if (std::string e = carve_boot_blocks(m); !e.empty()) return e;
     return apply_boot_layout(m, in, bottom_up_for_movable_node);
 }
 

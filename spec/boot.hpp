@@ -108,6 +108,14 @@ std::string apply_boot_layout(Machine& m, BootInput in, bool bottom_up_for_movab
 // spans overlap: BootZone::span_only pieces carry ZONE_NORMAL's span over them).
 void carve_boot_movable(Machine& m, const BootResult& r, const BootInput& in);
 
+// Boot RAM blocks that take part in the explorer's sysfs operations (Machine::boot_block_ids,
+// scenario key `boot_blocks`): each memory block must lie inside one boot zone piece without
+// holes; it is cut out of the piece (its present pages, and as many managed pages, leave it)
+// and becomes a Dimm::boot_ram entry after the DIMMs, which the boot onlines into that zone
+// through the hotplug functions (spec/ops/boot_coldplug.cpp), so every boot counter is as
+// before. The blocks of an earlier call are dropped first. "" or an error naming the block.
+std::string carve_boot_blocks(Machine& m);
+
 // The boot layout of a scenario under a variant: carves the boot ZONE_MOVABLE out of `boot`
 // (the scenario's boot zones before any carving), then the cold-plugged DIMMs' boot zones and
 // pinned blocks (apply_boot_layout()). "" or an error as apply_boot_layout().

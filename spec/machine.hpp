@@ -59,7 +59,15 @@ struct Dimm {
     // fails with -EBUSY for ever. `pinned_by` says which allocation (for the report).
     std::uint32_t pinned = 0;
     std::string pinned_by;
+    // Boot RAM, not a DIMM (`boot_blocks = [...]`, spec/boot.hpp carve_boot_blocks()): one memory
+    // block of boot memory that takes part in the sysfs operations. memory_dev_init() registers
+    // it online at boot with no memory group (mem->group NULL); there is no ACPI device, so it is
+    // never added, ejected or removed. Also `coldplug` (online at boot in `boot_zone`).
+    bool boot_ram = false;
 };
+
+// mem->group of a boot memory block: none (group_of_block()).
+inline constexpr unsigned NO_GROUP = ~0u;
 
 // A ZONE_DEVICE range (a pmem namespace: nd_pfn / dax_pmem -> devm_memremap_pages(),
 // one dev_pagemap with one range). Any subsection-aligned size; it may share sections with
@@ -137,6 +145,9 @@ struct Machine {
     unsigned block_shift = 0, section_shift = 0;
     PtLayout pt;                             // kernel page tables (params.pagetables; spec/pagetable.cpp)
     std::vector<Device> devices;             // ZONE_DEVICE ranges ([[device]]), disjoint from RAM and DIMMs
+    // Memory block ids (memoryN) of boot RAM that the explorer offlines and onlines
+    // (`boot_blocks`): carved out of `boot` into Dimm::boot_ram entries after the boot layout.
+    std::vector<std::uint64_t> boot_block_ids;
     std::vector<DevSectionInfo> dev_sections;  // derived by finalize(), in pfn order
 
     void finalize();

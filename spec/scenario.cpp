@@ -480,7 +480,7 @@ Scenario load_scenario(const std::string& path) {
     }
     r.only_keys(doc, "", {"name", "description", "variant", "expect", "invariants", "geometry", "kernel", "nodes",
                           "cpus_per_node", "boot_ram_mb", "boot", "dimm", "device", "explore", "step", "tags", "memblock",
-                          "setup", "threads"});
+                          "setup", "threads", "boot_blocks"});
     Scenario sc;
     sc.path = path;
     for (auto&& [k, v] : doc) sc.key_lines[std::string(k.str())] = r.line_of(v);
@@ -704,6 +704,22 @@ Scenario load_scenario(const std::string& path) {
         throw ScenarioError(path, r.line_of_path(doc, "kernel.pagetables"), "kernel.pagetables",
                             !m.devices.empty() ? "page tables are not modelled together with [[device]] ranges yet"
                                                : "there are no vmemmap page tables without sparsemem_vmemmap");
+    // boot_blocks: boot RAM memory blocks the explorer offlines and onlines (spec/boot.hpp).
+    if (const toml::node* n = doc.get("boot_blocks")) {
+        const toml::array* a = n->as_array();
+        if (!a) r.fail(*n, "boot_blocks", "expected an array of memory block ids (memoryN)");
+        if (m.params.online_policy == OnlinePolicy::AUTO_MOVABLE)
+            r.fail(*n, "boot_blocks", "not modelled with online_policy=auto-movable (zone->present_early_pages of boot memory)");
+        for (size_t i = 0; i < a->size(); ++i) {
+            const auto id = (*a)[i].value<std::int64_t>();
+            if (!id || *id < 0) r.fail((*a)[i], fmt::format("boot_blocks[{}]", i), "expected a memory block id (memoryN)");
+            for (std::uint64_t o : m.boot_block_ids)
+                if (o == static_cast<std::uint64_t>(*id)) r.fail((*a)[i], fmt::format("boot_blocks[{}]", i), "listed twice");
+            m.boot_block_ids.push_back(static_cast<std::uint64_t>(*id));
+        }
+        if (m.dimms.size() + m.boot_block_ids.size() > MAX_DIMMS)
+            r.fail(*n, "boot_blocks", fmt::format("at most {} DIMMs and boot blocks together", MAX_DIMMS));
+    }
     m.finalize();
     if (const toml::table* mb = r.table(doc, "memblock")) {
         sc.memblock = read_memblock(r, *mb, m);
@@ -723,6 +739,8 @@ Scenario load_scenario(const std::string& path) {
             !e.empty())
             throw ScenarioError(path, r.line_of_path(doc, "memblock.coldplug"), "memblock.coldplug", e);
     }
+    if (!sc.memblock && !m.boot_block_ids.empty())  // with [memblock], layout_boot() carved them
+        if (const std::string e = carve_boot_blocks(m); !e.empty()) r.fail(*doc.get("boot_blocks"), "boot_blocks", e);
     if (const std::string why = compute_pt_layout(m, m.params.pagetables); !why.empty())
         throw ScenarioError(path, r.line_of_path(doc, "kernel.pagetables"), "kernel.pagetables", why);
     // [explore]

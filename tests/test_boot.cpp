@@ -3,6 +3,11 @@
 #include <doctest/doctest.h>
 
 #include "spec/boot.hpp"
+#include <filesystem>
+#include <fstream>
+
+#include "spec/action.hpp"
+#include "spec/kernel.hpp"
 
 using namespace hp;
 
@@ -327,4 +332,60 @@ TEST_CASE("boot: kernelcore=mirror zones overlap: ZONE_NORMAL keeps its span, it
     CHECK(m.boot_zone_of_pfn(0x1c0000)->zone == ZONE_MOVABLE);
     REQUIRE(m.boot_zone_of_pfn(0x220000) != nullptr);
     CHECK(m.boot_zone_of_pfn(0x220000)->zone == ZONE_NORMAL);
+}
+
+TEST_CASE("boot: boot_blocks put boot RAM blocks into the explorer's operations with every boot counter unchanged") {
+    const std::string file = std::string(HPCHECK_SOURCE_DIR) + "/spec/scenarios/60-boot-blocks-kernelcore-explore.toml";
+    const Scenario sc = load_scenario(file);
+    // The same machine without boot_blocks: the boot state must be identical field by field
+    // (the carved blocks come back through the boot's online_pages()).
+    std::ifstream in(file);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto at = text.find("boot_blocks = [35, 37, 39]\n");
+    REQUIRE(at != std::string::npos);
+    text.erase(at, std::string("boot_blocks = [35, 37, 39]\n").size());
+    const std::string plain_file = (std::filesystem::temp_directory_path() / "hpcheck-boot-blocks-plain.toml").string();
+    std::ofstream(plain_file) << text;
+    const Scenario plain = load_scenario(plain_file);
+    std::filesystem::remove(plain_file);
+    const KernelState s = initial_state(sc.machine), p = initial_state(plain.machine);
+    for (unsigned zi = 0; zi < MAX_NR_ZONES; ++zi) {
+        CAPTURE(zi);
+        CHECK(s.nodes[0].zones[zi].zone_start_pfn == p.nodes[0].zones[zi].zone_start_pfn);
+        CHECK(s.nodes[0].zones[zi].spanned_pages == p.nodes[0].zones[zi].spanned_pages);
+        CHECK(s.nodes[0].zones[zi].present_pages == p.nodes[0].zones[zi].present_pages);
+        CHECK(s.nodes[0].zones[zi].managed_pages == p.nodes[0].zones[zi].managed_pages);
+    }
+    CHECK(s.nodes[0].node_present_pages == p.nodes[0].node_present_pages);
+    // memory35 (ZONE_NORMAL), memory37 and memory39 (boot ZONE_MOVABLE): online at boot, no group.
+    int b35 = -1, b39 = -1;
+    for (unsigned b = 0; b < sc.machine.blocks.size(); ++b) {
+        const Dimm& d = sc.machine.dimms[sc.machine.blocks[b].dimm];
+        if (!d.boot_ram) continue;
+        CHECK(s.blocks[b].state == MEM_ONLINE);
+        CHECK(group_of_block(sc.machine, b) == NO_GROUP);
+        if (d.name == "memory35") {
+            b35 = static_cast<int>(b);
+            CHECK(s.blocks[b].zone == ZONE_NORMAL);
+        }
+        if (d.name == "memory39") {
+            b39 = static_cast<int>(b);
+            CHECK(s.blocks[b].zone == ZONE_MOVABLE);
+        }
+    }
+    REQUIRE(b35 >= 0);
+    REQUIRE(b39 >= 0);
+    const Variant& v = *find_variant("v6.1");
+    // Offlining memory35 takes its pages out of ZONE_NORMAL; memory39 holds memblock's
+    // top-down allocations (PG_reserved): -EBUSY.
+    KernelState t = s;
+    CHECK(apply_action(sc.machine, v.ops, t, Action{ActionKind::OFFLINE, static_cast<std::uint8_t>(b35), 1, {}}, nullptr).rc == 0);
+    CHECK(t.nodes[0].zones[ZONE_NORMAL].present_pages + 32768u == s.nodes[0].zones[ZONE_NORMAL].present_pages);
+    CHECK(sc.machine.block_pinned(static_cast<unsigned>(b39)));
+    KernelState u = s;
+    CHECK(apply_action(sc.machine, v.ops, u, Action{ActionKind::OFFLINE, static_cast<std::uint8_t>(b39), 1, {}}, nullptr).rc != 0);
+    // No ACPI device: no add, eject or remove of boot RAM.
+    const unsigned d35 = sc.machine.blocks[b35].dimm;
+    CHECK_FALSE(action_enabled(sc.machine, s, Action{ActionKind::DIMM_EJECT, static_cast<std::uint8_t>(d35), 1, {}}));
+    CHECK_FALSE(action_enabled(sc.machine, s, Action{ActionKind::REMOVE_MEMORY, static_cast<std::uint8_t>(b35), 1, {}}));
 }

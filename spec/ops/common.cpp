@@ -39,7 +39,9 @@ u8 read_memmap(Kernel& k, const pfn_t& pfn, const char* func) {
     return p.memmap;
 }
 
-unsigned group_of_block(const Machine& m, unsigned block) { return m.blocks[block].dimm; }
+unsigned group_of_block(const Machine& m, unsigned block) {
+    return m.dimms[m.blocks[block].dimm].boot_ram ? NO_GROUP : m.blocks[block].dimm;  // boot memory: mem->group NULL
+}
 
 bool blocks_of_range(const Machine& m, const pfn_t& start, const u64& nr_pages, unsigned& first, unsigned& count) {
     const u64 ppb = m.geo.pages_per_block;

@@ -32,7 +32,8 @@ unsigned zone_for_pfn_range(Kernel& k, OnlineType type, int nid, pfn_t start, u6
     if (type == MMOP_ONLINE_MOVABLE) return ZONE_MOVABLE;
     if (k.m.params.online_policy == OnlinePolicy::AUTO_MOVABLE) {
         const int b = k.m.block_of_pfn(start);  // mem->group: the DIMM's static group
-        return auto_movable_zone_for_pfn(k, nid, b < 0 ? -1 : static_cast<int>(group_of_block(k.m, b)), start, nr_pages);
+        const unsigned g = b < 0 ? NO_GROUP : group_of_block(k.m, b);
+        return auto_movable_zone_for_pfn(k, nid, g == NO_GROUP ? -1 : static_cast<int>(g), start, nr_pages);
     }
     return default_zone_for_pfn(k, nid, start, nr_pages);  // online_policy=contig-zones
 }
@@ -144,6 +145,7 @@ void adjust_present_page_count(Kernel& k, pfn_t pfn, unsigned group, i64 nr_page
     // Hot-added sections are never early: present_early_pages does not move.
     k.s.zone(nid, zone).present_pages += static_cast<u32>(nr_pages);
     k.s.nodes[nid].node_present_pages += static_cast<u32>(nr_pages);
+    if (group == NO_GROUP) return;  // boot memory: no memory group
     GroupState& grp = k.s.groups[group];
     if (zone == ZONE_MOVABLE) grp.present_movable_pages += static_cast<u32>(nr_pages);
     else grp.present_kernel_pages += static_cast<u32>(nr_pages);
