@@ -36,7 +36,7 @@ static void init_pagetables(const Machine& m, PageTableState& pt) {
         for (unsigned p = 0; p < l.nr_pieces[i]; ++p) {
             if (l.piece_owner[i][p] == PT_PIECE_BOOT) continue;
             const bool after_tail = tail_deferred && (l.first_leaf + i) == tail_va / l.leaf_bytes &&
-                                    l.first_section[i] + p >= last_boot_section_end;
+                                    l.piece_lo[i][p] / pps >= last_boot_section_end;
             if (!after_tail) pt.unused[i] = static_cast<u16>(pt.unused[i] | (1u << p));
         }
     }

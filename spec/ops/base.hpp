@@ -94,6 +94,7 @@ void vmemmap_flush_unused_pmd(Kernel&);
 }  // namespace x86
 namespace arm64 {
 int vmemmap_populate(Kernel&, pfn_t pfn, u64 nr_pages, int nid, VmemAltmap* altmap);
+int vmemmap_populate_hugepages(Kernel&, pfn_t pfn, u64 nr_pages, int nid, VmemAltmap* altmap);
 void vmemmap_free(Kernel&, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
 void free_empty_tables(Kernel&, u64 addr, u64 end, u64 floor, u64 ceiling);
 }  // namespace arm64
