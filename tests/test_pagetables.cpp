@@ -225,7 +225,7 @@ TEST_CASE("pagetables: the page-table scenarios pass under v6.1 and the bug vari
     CHECK(verdict_as("90-arm64-vmemmap-table-free-explore.toml", "arm64-vmemmap-keep-tables") ==
           "violation: vmemmap-pagetables");
     CHECK(verdict_as("90-arm64-vmemmap-table-free-explore.toml", "arm64-v7-free-empty-tables") == "pass");
-    CHECK(verdict_as("91-x86-pagetables-devices-explore.toml", "v6.1") == "pass");
+    CHECK(verdict_as("95-x86-pagetables-devices-explore.toml", "v6.1") == "pass");
     CHECK(verdict_as("bug-d4234d131b0a-arm64-subsection-pmd-shared.toml", "v6.1") == "pass");
     CHECK(verdict_as("bug-d4234d131b0a-arm64-subsection-pmd-shared.toml", "bug-d4234d131b0a") == "violation: vmemmap-free");
 }
@@ -253,7 +253,7 @@ TEST_CASE("pagetables: with devices a leaf's pieces follow the subsection runs o
     CHECK(pt_piece_device(l.piece_owner[0][2]) == 1);
     CHECK(pt_piece_device(PT_PIECE_BOOT) == -1);
     // a section holding boot memory stays one boot piece (sparse_init() mapped all of it)
-    const Scenario x86 = load_scenario(scenario_path("91-x86-pagetables-devices-explore.toml"));
+    const Scenario x86 = load_scenario(scenario_path("95-x86-pagetables-devices-explore.toml"));
     CHECK(x86.machine.pt.enabled);
     CHECK(x86.machine.pt.nr_slots == 3);  // sections 32 (dimm0), 33, 34
 }
@@ -288,7 +288,7 @@ TEST_CASE("pagetables: arm64 6.1 maps sub-section ranges with base pages; before
 }
 
 TEST_CASE("pagetables: x86 6.1 gives a device's sub-section chunk base pages and its whole sections a PMD") {
-    Runner r("91-x86-pagetables-devices-explore.toml");
+    Runner r("95-x86-pagetables-devices-explore.toml");
     const unsigned s33 = r.slot(33), s34 = r.slot(34);
     REQUIRE(r.act(ActionKind::DEV_MAP, 0) == 0);
     CHECK(r.s.pt.entry[s33] == PT_LEAF);  // vmemmap_populate_hugepages() from the namespace's altmap
