@@ -79,6 +79,12 @@ bool find_memory_block_by_id(Kernel&, unsigned block, MemoryBlockRef taker);  //
 void device_unregister(Kernel&, unsigned block);
 void remove_memory_block(Kernel&, unsigned block);  // put_device() of the caller's find + device_unregister()
 void remove_memory_block_devices(Kernel&, pfn_t start, u64 nr_pages);
+// 6.6+ mem->altmap object of a block (BlockState::altmap_obj; ops/memory_block.cpp)
+void altmap_kmemdup(Kernel&, unsigned block);
+void altmap_kfree(Kernel&, unsigned block);
+void altmap_attach(Kernel&, unsigned block);   // mem->altmap = altmap
+void altmap_detach(Kernel&, unsigned block);   // mem->altmap = NULL
+void altmap_read(Kernel&, unsigned block, const char* func);
 
 // ops/pagetables.cpp (+ _x86, _arm64, _ppc64): kernel page tables, only with [kernel] pagetables
 int vmemmap_populate(Kernel&, pfn_t pfn, u64 nr_pages, int nid, VmemAltmap* altmap);
