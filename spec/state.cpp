@@ -167,8 +167,7 @@ void pack(const Machine& m, const KernelState& s, std::uint32_t* out) {
     out[0] = s.dimm_plugged;
     out[1] = s.dimm_enabled;
     if (m.pt.enabled) std::memcpy(out + 2, &s.pt, sizeof s.pt);
-    // Page tables and devices are never both kept (scenario.cpp refuses it), but the layout
-    // does not rely on that: devices follow the page tables.
+    // Devices follow the page tables.
     if (!m.devices.empty()) pack_devices(m, s, out + 2 + (m.pt.enabled ? kPtWords : 0));
 }
 
