@@ -170,7 +170,7 @@ void remove_memory_blocks_and_altmaps_no_kfree(Kernel& k, pfn_t start, u64 nr_pa
     variants::ops_of("v6.8").remove_memory_blocks_and_altmaps(k, start, nr_pages);
     for (unsigned b = 0; b < k.m.blocks.size(); ++b)
         if (k.m.blocks[b].start_pfn >= start && k.m.blocks[b].start_pfn < start + nr_pages)
-            k.s.blocks[b].altmap_obj = static_cast<u16>(ALTMAP_OBJ_DETACHED);  // still allocated, nothing points at it
+            k.s.blocks[b].altmap_obj = static_cast<u8>(ALTMAP_OBJ_DETACHED);  // still allocated, nothing points at it
 }
 // memory_block_online() after a kfree(mem->altmap) that left the pointer behind.
 int memory_block_online_after_kfree(Kernel& k, unsigned b, OnlineType type) {
