@@ -55,6 +55,35 @@ static bool vmemmap_pagetables_hold(const Machine& m, const KernelState& s, Viol
             }
         }
     }
+    // Sub-section hot-add (ZONE_DEVICE): every present subsection of a section that holds no
+    // boot memory has its struct pages mapped — by a leaf, or by the PTEs of its piece of a
+    // PTE-mapped leaf. (An early section's memmap is boot memory's, mapped for ever.)
+    const std::uint64_t ppss = m.geo.pages_per_subsection;
+    for (unsigned si = 0; si < m.dev_sections.size(); ++si) {
+        const DevSectionState& ms = s.dev_sections[si];
+        if (m.dev_sections[si].early || !(ms.flags & SEC_USAGE)) continue;
+        for (std::uint64_t pfn = m.dev_sections[si].start_pfn; pfn < m.dev_sections[si].start_pfn + pps; pfn += ppss) {
+            if (!(ms.subsection_map & m.subsection_mask(pfn, ppss))) continue;
+            const std::uint64_t lo = leaf_of(m, pfn), hi = ((pfn + ppss) * sps - 1) / l.leaf_bytes;
+            for (std::uint64_t leaf = lo; leaf <= hi; ++leaf) {
+                const unsigned slot = static_cast<unsigned>(leaf - l.first_leaf);
+                live[slot] = true;
+                bool mapped = s.pt.entry[slot] != PT_NONE;
+                if (s.pt.entry[slot] == PT_SPLIT)
+                    for (unsigned p = 0; p < l.nr_pieces[slot]; ++p)
+                        if (l.piece_lo[slot][p] <= pfn && pfn < l.piece_hi[slot][p] && ((s.pt.unused[slot] >> p) & 1))
+                            mapped = false;
+                if (!mapped) {
+                    *out = {"vmemmap-pagetables", "a section in use has its struct pages mapped",
+                            fmt::format("the subsection at pfn {:#x} is present (ms->usage->subsection_map) but its "
+                                        "struct pages in vmemmap leaf {} (vmemmap offset {:#x}) are not mapped: they "
+                                        "are unreachable",
+                                        pfn, leaf, leaf * l.leaf_bytes)};
+                    return false;
+                }
+            }
+        }
+    }
     for (unsigned i = 0; i < l.nr_slots; ++i) {
         if (s.pt.entry[i] == PT_NONE || live[i]) continue;
         *out = {"vmemmap-pagetables", "a vmemmap leaf no section uses is freed (no leak)",
@@ -66,6 +95,8 @@ static bool vmemmap_pagetables_hold(const Machine& m, const KernelState& s, Viol
                             s.pt.backing[i] == PT_BACKING_BUDDY ? std::string("node memory")
                             : s.pt.backing[i] == PT_BACKING_BOOT
                                 ? std::string("boot memory")
+                                : s.pt.backing[i] >= PT_BACKING_DEVICE
+                                ? fmt::format("altmap of {}", m.devices[s.pt.backing[i] - PT_BACKING_DEVICE].name)
                                 : fmt::format("altmap of memory{}", m.blocks[s.pt.backing[i]].memory_block_id),
                             l.leaf_bytes >> 10)};
         return false;

@@ -98,6 +98,9 @@ struct Observation {
         ZONE_DEVICE_PAGE_ONLINE,      // pfn_to_online_page() returned a page of a ZONE_DEVICE range (I22)
         ALTMAP_LEAK,                  // memunmap_pages(): pgmap->altmap.alloc != 0 after arch_remove_memory() (I11)
         EARLY_RESERVED_PAGES,   // has_unmovable_pages() met PG_reserved pages of an early memblock allocation (seed 003)
+        // 6.6+ mem->altmap object (BlockState::altmap_obj; I18 memory-block-lifetime). pfn: the block's first pfn.
+        ALTMAP_OBJ_USE_AFTER_FREE,        // a read of mem->altmap after kfree(altmap)
+        MEMORY_BLOCK_RELEASED_WITH_ALTMAP,  // memory_block_release() with mem->altmap set: WARN_ON(mem->altmap)
     };
     Kind kind;
     const char* func;   // the kernel function that did it

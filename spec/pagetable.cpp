@@ -61,7 +61,7 @@ std::string compute_pt_layout(Machine& m, bool enabled) {
     // table has RADIX_PMD_INDEX_SIZE = 9 bits.
     l.entries_per_table = l.arch == PtArch::PPC64 ? 512 : g.page_size / 8;
     l.enabled = true;
-    if (m.blocks.empty()) {
+    if (m.blocks.empty() && m.devices.empty()) {
         m.pt = l;
         return {};
     }
@@ -70,6 +70,12 @@ std::string compute_pt_layout(Machine& m, bool enabled) {
     for (unsigned b = 0; b < m.blocks.size(); ++b) {
         lo = std::min<std::uint64_t>(lo, m.blocks[b].start_pfn * sps / l.leaf_bytes);
         hi = std::max<std::uint64_t>(hi, (m.block_end_pfn(b) * sps - 1) / l.leaf_bytes);
+    }
+    // ZONE_DEVICE ranges: memremap_pages() -> arch_add_memory() populates their struct pages
+    // per section chunk (sub-section ranges too: __populate_section_memmap()).
+    for (const Device& d : m.devices) {
+        lo = std::min<std::uint64_t>(lo, d.base_pfn * sps / l.leaf_bytes);
+        hi = std::max<std::uint64_t>(hi, ((d.base_pfn + d.nr_pages) * sps - 1) / l.leaf_bytes);
     }
     if (hi - lo + 1 > static_cast<std::uint64_t>(MAX_PT_SLOTS))
         return fmt::format("the hot-pluggable memory's struct pages span {} vmemmap leaves of {} KiB; the model keeps "
@@ -82,21 +88,53 @@ std::string compute_pt_layout(Machine& m, bool enabled) {
     for (unsigned i = 0; i < l.nr_slots; ++i) {
         const std::uint64_t leaf = lo + i, va_lo = leaf * l.leaf_bytes, va_hi = va_lo + l.leaf_bytes;
         const std::uint64_t first = va_lo / secmem, last = (va_hi - 1) / secmem;
-        if (l.arch == PtArch::X86_64 && last - first + 1 > static_cast<std::uint64_t>(MAX_PT_PIECES))
-            return fmt::format("{} sections share one vmemmap PMD; the model tracks PAGE_UNUSED for at most {}",
-                               last - first + 1, MAX_PT_PIECES);
         l.first_section[i] = first;
-        l.nr_pieces[i] = static_cast<unsigned>(std::min<std::uint64_t>(last - first + 1, MAX_PT_PIECES));
-        for (unsigned q = 0; q < l.nr_pieces[i]; ++q) {
-            const std::uint64_t sec = first + q;
-            int owner = PT_PIECE_HOLE;
-            if (section_has_boot_memory(m, sec)) {
-                owner = PT_PIECE_BOOT;
-            } else if (const int b = m.block_of_pfn(sec * pps); b >= 0) {
-                owner = b * MAX_SECTIONS_PER_BLOCK + static_cast<int>((sec * pps - m.blocks[b].start_pfn) / pps);
+        unsigned n = 0;
+        bool too_many = false;
+        auto add_piece = [&](int owner, std::uint64_t plo, std::uint64_t phi) {
+            if (n > 0 && l.piece_owner[i][n - 1] == owner && l.piece_hi[i][n - 1] == plo &&
+                plo % pps != 0) {  // one owner's run of subsections inside a section
+                l.piece_hi[i][n - 1] = phi;
+                return;
             }
-            l.piece_owner[i][q] = owner;
+            if (n >= static_cast<unsigned>(MAX_PT_PIECES)) {
+                too_many = true;
+                return;
+            }
+            l.piece_owner[i][n] = owner;
+            l.piece_lo[i][n] = plo;
+            l.piece_hi[i][n] = phi;
+            ++n;
+        };
+        for (std::uint64_t sec = first; sec <= last; ++sec) {
+            const std::uint64_t spfn = sec * pps;
+            if (section_has_boot_memory(m, sec)) {
+                // An early section: sparse_init() populated its whole memmap at boot, device
+                // subsections in it included (they reuse it: section_activate()).
+                add_piece(PT_PIECE_BOOT, spfn, spfn + pps);
+            } else if (const int b = m.block_of_pfn(spfn); b >= 0) {
+                add_piece(b * MAX_SECTIONS_PER_BLOCK + static_cast<int>((spfn - m.blocks[b].start_pfn) / pps), spfn,
+                          spfn + pps);
+            } else if (m.dev_section_of_pfn(spfn) >= 0) {
+                // Sub-section hot-add: a piece per run of subsections of one device (or none)
+                // whose struct pages are in this leaf.
+                const std::uint64_t ppss = g.pages_per_subsection;
+                for (std::uint64_t p = spfn; p < spfn + pps; p += ppss) {
+                    if (p * sps >= va_hi || (p + ppss) * sps <= va_lo) continue;
+                    int owner = PT_PIECE_HOLE;
+                    for (unsigned d = 0; d < m.devices.size(); ++d)
+                        if (p >= m.devices[d].base_pfn && p < m.devices[d].base_pfn + m.devices[d].nr_pages)
+                            owner = PT_PIECE_DEVICE - static_cast<int>(d);
+                    add_piece(owner, p, p + ppss);
+                }
+            } else {
+                add_piece(PT_PIECE_HOLE, spfn, spfn + pps);
+            }
         }
+        if (too_many && (l.arch == PtArch::X86_64 || !m.devices.empty()))
+            return fmt::format("more than {} sections or device subsection runs share one vmemmap leaf; the model "
+                               "tracks at most {}", MAX_PT_PIECES, MAX_PT_PIECES);
+        l.nr_pieces[i] = n;
         l.slot_boot[i] = boot_memmap_intersects(m, va_lo, va_hi);
     }
     for (unsigned t = 0; t < l.nr_tables; ++t) {

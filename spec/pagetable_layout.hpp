@@ -19,7 +19,8 @@ enum PtEntry : std::uint8_t {
 };
 inline constexpr std::uint8_t PT_BACKING_BUDDY = 0xfe;  // vmemmap_alloc_block(): node memory
 inline constexpr std::uint8_t PT_BACKING_BOOT = 0xfd;   // memblock at boot (PageReserved)
-// any other value b: the altmap of hot-pluggable block b (memmap_on_memory)
+inline constexpr std::uint8_t PT_BACKING_DEVICE = 0xf0;  // + d: the altmap of ZONE_DEVICE range d (pgmap->altmap)
+// any other value b < PT_BACKING_DEVICE: the altmap of hot-pluggable block b (memmap_on_memory)
 
 // HVO state of the one 2 MiB hugetlb page a block can hold (the first pageblock-aligned
 // 2 MiB after its vmemmap pages).
@@ -40,14 +41,23 @@ struct PtLayout {
     std::uint64_t first_table = 0;        // table index of table 0
     unsigned nr_tables = 0;
     // Per slot: the first section (absolute section number) whose struct pages are in the
-    // leaf, the number of pieces, and per piece: -1 hole, -2 boot memory, else block * 16 + section-in-block.
+    // leaf, the number of pieces, and per piece: -1 hole, -2 boot memory, -3 - d device d,
+    // else block * 16 + section-in-block. A piece is one section's part of the leaf, except
+    // in a section a device touches that holds no boot memory: there a piece is a run of
+    // subsections with one owner (a device, or a hole), since sub-section hot-add populates
+    // and frees them separately. [piece_lo, piece_hi): the pfns whose struct pages it holds,
+    // clipped to the leaf.
     std::uint64_t first_section[MAX_PT_SLOTS] = {};
     unsigned nr_pieces[MAX_PT_SLOTS] = {};
     int piece_owner[MAX_PT_SLOTS][MAX_PT_PIECES] = {};
+    std::uint64_t piece_lo[MAX_PT_SLOTS][MAX_PT_PIECES] = {};
+    std::uint64_t piece_hi[MAX_PT_SLOTS][MAX_PT_PIECES] = {};
     bool slot_boot[MAX_PT_SLOTS] = {};    // boot memory's struct pages are in this leaf: mapped for ever
     bool table_boot[MAX_PT_TABLES] = {};  // the table also maps boot memory's vmemmap: never empty
 };
 inline constexpr int PT_PIECE_HOLE = -1;
 inline constexpr int PT_PIECE_BOOT = -2;
+inline constexpr int PT_PIECE_DEVICE = -3;  // device d's piece: PT_PIECE_DEVICE - d
+inline constexpr int pt_piece_device(int owner) { return owner <= PT_PIECE_DEVICE ? PT_PIECE_DEVICE - owner : -1; }
 
 }  // namespace hp

@@ -698,12 +698,10 @@ Scenario load_scenario(const std::string& path) {
     // Without CONFIG_SPARSEMEM_VMEMMAP there is no CONFIG_MHP_MEMMAP_ON_MEMORY:
     // mhp_memmap_on_memory() is false whatever the command line says.
     if (!m.params.sparsemem_vmemmap) m.params.memmap_on_memory = MemmapMode::DISABLE;
-    // The two sub-models have not been joined yet: vmemmap page tables are kept for memory
-    // blocks only, and without CONFIG_SPARSEMEM_VMEMMAP there is no vmemmap to map.
-    if (m.params.pagetables && (!m.devices.empty() || !m.params.sparsemem_vmemmap))
+    // Without CONFIG_SPARSEMEM_VMEMMAP there is no vmemmap to map.
+    if (m.params.pagetables && !m.params.sparsemem_vmemmap)
         throw ScenarioError(path, r.line_of_path(doc, "kernel.pagetables"), "kernel.pagetables",
-                            !m.devices.empty() ? "page tables are not modelled together with [[device]] ranges yet"
-                                               : "there are no vmemmap page tables without sparsemem_vmemmap");
+                            "there are no vmemmap page tables without sparsemem_vmemmap");
     // boot_blocks: boot RAM memory blocks the explorer offlines and onlines (spec/boot.hpp).
     if (const toml::node* n = doc.get("boot_blocks")) {
         const toml::array* a = n->as_array();

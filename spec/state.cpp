@@ -36,7 +36,7 @@ static void init_pagetables(const Machine& m, PageTableState& pt) {
         for (unsigned p = 0; p < l.nr_pieces[i]; ++p) {
             if (l.piece_owner[i][p] == PT_PIECE_BOOT) continue;
             const bool after_tail = tail_deferred && (l.first_leaf + i) == tail_va / l.leaf_bytes &&
-                                    l.first_section[i] + p >= last_boot_section_end;
+                                    l.piece_lo[i][p] / pps >= last_boot_section_end;
             if (!after_tail) pt.unused[i] = static_cast<u16>(pt.unused[i] | (1u << p));
         }
     }
@@ -167,8 +167,7 @@ void pack(const Machine& m, const KernelState& s, std::uint32_t* out) {
     out[0] = s.dimm_plugged;
     out[1] = s.dimm_enabled;
     if (m.pt.enabled) std::memcpy(out + 2, &s.pt, sizeof s.pt);
-    // Page tables and devices are never both kept (scenario.cpp refuses it), but the layout
-    // does not rely on that: devices follow the page tables.
+    // Devices follow the page tables.
     if (!m.devices.empty()) pack_devices(m, s, out + 2 + (m.pt.enabled ? kPtWords : 0));
 }
 

@@ -65,6 +65,7 @@ std::vector<std::pair<std::string, std::string>> state_fields(const Machine& m, 
             if (e != PT_NONE)
                 v += bk == PT_BACKING_BUDDY ? " (node memory)"
                      : bk == PT_BACKING_BOOT ? " (boot memory)"
+                     : bk >= PT_BACKING_DEVICE ? fmt::format(" (altmap of {})", m.devices[bk - PT_BACKING_DEVICE].name)
                                              : fmt::format(" (altmap of memory{})", m.blocks[bk].memory_block_id);
             add(fmt::format("vmemmap_leaf{}.entry", m.pt.first_leaf + i), v);
             if (m.pt.arch == PtArch::X86_64) add(fmt::format("vmemmap_leaf{}.page_unused", m.pt.first_leaf + i),

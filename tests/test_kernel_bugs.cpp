@@ -52,9 +52,11 @@ const Bug kBugs[] = {
      "79-usage-kfree-rcu-threads.toml"},
     {"bug-f47f758cff59-register-memory-double-put.toml", "bug-f47f758cff59", "v6.1", "memory-block-lifetime"},
     {"bug-93866f55f7e2-memory-block-ref-leak-on-remove.toml", "bug-93866f55f7e2", "v6.8", "memory-block-lifetime"},
+    {"bug-a2b8d7827f48-altmap-set-before-registration.toml", "bug-a2b8d7827f48", "v6.12", "memory-block-lifetime"},
     // kernel page tables ([kernel] pagetables; spec/variants/pagetable_bugs.cpp)
     {"bug-8d400913c231-sub-pmd-leak.toml", "bug-8d400913c231", "v6.1", "vmemmap-pagetables"},
     {"bug-280abe14b6e0-unused-sub-pmd-mark.toml", "bug-280abe14b6e0", "v6.1", "vmemmap-free"},
+    {"bug-d4234d131b0a-arm64-subsection-pmd-shared.toml", "bug-d4234d131b0a", "v6.1", "vmemmap-free"},
     // subsection hot-add (spec/ops/subsection.cpp, tests/test_zone_device.cpp)
     {"bug-1f90a3477df3-zone-device-section-collision.toml", "bug-1f90a3477df3", "v6.1", "online-page"},
     {"bug-ef69bc9f689d-early-section-partial-depopulate.toml", "bug-ef69bc9f689d", "v6.1", "memmap-init"},
@@ -160,4 +162,57 @@ TEST_CASE("lifetimes: a put of a released memory_block is a use after free") {
     REQUIRE(r.explore.violation.has_value());
     CHECK(r.explore.violation->conjunct == "no use of a memory_block after memory_block_release()");
     CHECK(r.explore.violation->detail.find("device_unregister on memory32") != std::string::npos);
+}
+
+// --- the 6.6+ mem->altmap object (BlockState::altmap_obj) -------------------------------------
+
+namespace {
+// v6.8's remove_memory_blocks_and_altmaps() with the kfree(altmap) forgotten.
+void remove_memory_blocks_and_altmaps_no_kfree(Kernel& k, pfn_t start, u64 nr_pages) {
+    variants::ops_of("v6.8").remove_memory_blocks_and_altmaps(k, start, nr_pages);
+    for (unsigned b = 0; b < k.m.blocks.size(); ++b)
+        if (k.m.blocks[b].start_pfn >= start && k.m.blocks[b].start_pfn < start + nr_pages)
+            k.s.blocks[b].altmap_obj = static_cast<u8>(ALTMAP_OBJ_DETACHED);  // still allocated, nothing points at it
+}
+// memory_block_online() after a kfree(mem->altmap) that left the pointer behind.
+int memory_block_online_after_kfree(Kernel& k, unsigned b, OnlineType type) {
+    base::altmap_kfree(k, b);
+    return variants::ops_of("v6.8").memory_block_online(k, b, type);
+}
+}  // namespace
+
+TEST_CASE("lifetimes: the 6.6+ altmap object is kmemdup()ed per block, pointed at by mem->altmap, kfree()d at remove") {
+    const Scenario sc = load_scenario(scenario_path("bug-93866f55f7e2-memory-block-ref-leak-on-remove.toml"));
+    const Machine& m = sc.machine;
+    for (const char* name : {"v6.8", "v6.12", "v6.1"}) {
+        CAPTURE(std::string(name));
+        const Variant* v = find_variant(name);
+        REQUIRE(v != nullptr);
+        KernelState s = initial_state(m);
+        REQUIRE(apply_action(m, v->ops, s, Action{ActionKind::DIMM_ADD, 0, 1, {}}).rc == 0);
+        const unsigned want = std::string(name) == "v6.1" ? unsigned(ALTMAP_OBJ_NONE) : unsigned(ALTMAP_OBJ_ATTACHED);
+        CHECK(s.blocks[0].altmap_obj == want);  // 6.1: altmap on add_memory_resource()'s stack
+        CHECK(s.blocks[1].altmap_obj == want);
+        REQUIRE(apply_action(m, v->ops, s, Action{ActionKind::DIMM_EJECT, 0, 1, {}}).rc == 0);
+        CHECK(s.blocks[0].altmap_obj == unsigned(ALTMAP_OBJ_NONE));
+        CHECK(s.blocks[1].altmap_obj == unsigned(ALTMAP_OBJ_NONE));
+    }
+    // I18 reports an altmap nobody frees, naming the block and the step
+    Variant leak = test::mutant("altmap-not-kfreed");
+    leak.ops = variants::ops_of("v6.8");
+    leak.ops.remove_memory_blocks_and_altmaps = remove_memory_blocks_and_altmaps_no_kfree;
+    const ExploreResult r = test::explore_with(m, leak, {ActionKind::DIMM_ADD, ActionKind::DIMM_EJECT});
+    REQUIRE(r.violation.has_value());
+    CHECK(r.violation->invariant == "memory-block-lifetime");
+    CHECK(r.violation->conjunct == "no struct vmem_altmap is leaked after the step");
+    CHECK(r.violation->detail.find("memory32") != std::string::npos);
+    CHECK(r.violation->detail.find("the eject step") != std::string::npos);
+    // ... and a read of a freed one
+    Variant uaf = test::mutant("altmap-read-after-kfree");
+    uaf.ops = variants::ops_of("v6.8");
+    uaf.ops.memory_block_online = memory_block_online_after_kfree;
+    const ExploreResult u =
+        test::explore_with(m, uaf, {ActionKind::DIMM_ADD, ActionKind::ONLINE_MOVABLE});
+    REQUIRE(u.violation.has_value());
+    CHECK(u.violation->conjunct == "mem->altmap is not used after kfree()");
 }

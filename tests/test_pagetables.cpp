@@ -225,6 +225,91 @@ TEST_CASE("pagetables: the page-table scenarios pass under v6.1 and the bug vari
     CHECK(verdict_as("90-arm64-vmemmap-table-free-explore.toml", "arm64-vmemmap-keep-tables") ==
           "violation: vmemmap-pagetables");
     CHECK(verdict_as("90-arm64-vmemmap-table-free-explore.toml", "arm64-v7-free-empty-tables") == "pass");
+    CHECK(verdict_as("95-x86-pagetables-devices-explore.toml", "v6.1") == "pass");
+    CHECK(verdict_as("bug-d4234d131b0a-arm64-subsection-pmd-shared.toml", "v6.1") == "pass");
+    CHECK(verdict_as("bug-d4234d131b0a-arm64-subsection-pmd-shared.toml", "bug-d4234d131b0a") == "violation: vmemmap-free");
+}
+
+// --- page tables with ZONE_DEVICE ranges (sub-section hot-add) ------------------------------
+
+TEST_CASE("pagetables: with devices a leaf's pieces follow the subsection runs of non-early sections") {
+    const Scenario sc = load_scenario(scenario_path("bug-d4234d131b0a-arm64-subsection-pmd-shared.toml"));
+    const PtLayout& l = sc.machine.pt;
+    REQUIRE(l.enabled);
+    CHECK(l.arch == PtArch::ARM64);
+    REQUIRE(l.nr_slots == 1);  // section 32's 2 MiB of struct pages: one PMD block
+    CHECK(l.first_leaf == 32);
+    // namespace0 [0x100000, 0x101000), hole, namespace1 [0x102000, 0x103000), hole
+    REQUIRE(l.nr_pieces[0] == 4);
+    CHECK(l.piece_owner[0][0] == PT_PIECE_DEVICE - 0);
+    CHECK(l.piece_lo[0][0] == 0x100000);
+    CHECK(l.piece_hi[0][0] == 0x101000);
+    CHECK(l.piece_owner[0][1] == PT_PIECE_HOLE);
+    CHECK(l.piece_owner[0][2] == PT_PIECE_DEVICE - 1);
+    CHECK(l.piece_lo[0][2] == 0x102000);
+    CHECK(l.piece_hi[0][2] == 0x103000);
+    CHECK(l.piece_owner[0][3] == PT_PIECE_HOLE);
+    CHECK(l.piece_hi[0][3] == 0x108000);
+    CHECK(pt_piece_device(l.piece_owner[0][2]) == 1);
+    CHECK(pt_piece_device(PT_PIECE_BOOT) == -1);
+    // a section holding boot memory stays one boot piece (sparse_init() mapped all of it)
+    const Scenario x86 = load_scenario(scenario_path("95-x86-pagetables-devices-explore.toml"));
+    CHECK(x86.machine.pt.enabled);
+    CHECK(x86.machine.pt.nr_slots == 3);  // sections 32 (dimm0), 33, 34
+}
+
+TEST_CASE("pagetables: arm64 6.1 maps sub-section ranges with base pages; before d4234d131b0a they share a PMD block") {
+    Runner r("bug-d4234d131b0a-arm64-subsection-pmd-shared.toml", "v6.1");
+    const unsigned s = r.slot(32);
+    REQUIRE(r.act(ActionKind::DEV_MAP, 0) == 0);
+    CHECK(r.s.pt.entry[s] == PT_SPLIT);  // vmemmap_pmd_populate(): a PTE table
+    CHECK(r.s.pt.unused[s] == 0b1110);   // only namespace0's PTEs
+    REQUIRE(r.act(ActionKind::DEV_MAP, 1) == 0);
+    CHECK(r.s.pt.unused[s] == 0b1010);
+    CHECK(r.check().empty());
+    REQUIRE(r.act(ActionKind::DEV_UNMAP, 0) == 0);
+    CHECK(!r.observed(Observation::VMEMMAP_FREED_IN_USE));
+    CHECK(r.s.pt.entry[s] == PT_SPLIT);  // namespace1's PTEs keep the PTE table
+    CHECK(r.s.pt.unused[s] == 0b1011);
+    CHECK(r.check().empty());
+    REQUIRE(r.act(ActionKind::DEV_UNMAP, 1) == 0);
+    CHECK(r.s.pt.entry[s] == PT_NONE);  // free_empty_pte_table()
+    CHECK(r.check().empty());
+
+    Runner bug("bug-d4234d131b0a-arm64-subsection-pmd-shared.toml");
+    REQUIRE(bug.act(ActionKind::DEV_MAP, 0) == 0);
+    CHECK(bug.s.pt.entry[s] == PT_LEAF);  // a 2 MiB block for 16 MiB of pmem
+    REQUIRE(bug.act(ActionKind::DEV_MAP, 1) == 0);
+    CHECK(bug.s.pt.entry[s] == PT_LEAF);  // vmemmap_verify(): shared
+    REQUIRE(bug.act(ActionKind::DEV_UNMAP, 0) == 0);
+    CHECK(bug.observed(Observation::VMEMMAP_FREED_IN_USE));  // unmap_hotplug_pmd_range() took the whole block
+    CHECK(bug.s.pt.entry[s] == PT_NONE);
+    CHECK(bug.check() == "vmemmap-pagetables: a section in use has its struct pages mapped");
+}
+
+TEST_CASE("pagetables: x86 6.1 gives a device's sub-section chunk base pages and its whole sections a PMD") {
+    Runner r("95-x86-pagetables-devices-explore.toml");
+    const unsigned s33 = r.slot(33), s34 = r.slot(34);
+    REQUIRE(r.act(ActionKind::DEV_MAP, 0) == 0);
+    CHECK(r.s.pt.entry[s33] == PT_LEAF);  // vmemmap_populate_hugepages() from the namespace's altmap
+    CHECK(r.s.pt.backing[s33] == PT_BACKING_DEVICE + 0);
+    CHECK(r.s.pt.entry[s34] == PT_SPLIT);  // vmemmap_populate_basepages(..., NULL)
+    CHECK(r.s.pt.backing[s34] == PT_BACKING_BUDDY);
+    REQUIRE(r.act(ActionKind::DEV_MAP, 1) == 0);
+    CHECK(r.check().empty());
+    REQUIRE(r.act(ActionKind::DEV_UNMAP, 0) == 0);
+    CHECK(!r.observed(Observation::VMEMMAP_FREED_IN_USE));
+    CHECK(!r.observed(Observation::ALTMAP_FREED_TO_BUDDY));
+    CHECK(r.s.pt.entry[s33] == PT_NONE);
+    CHECK(r.s.pt.entry[s34] == PT_SPLIT);  // namespace1 still has PTEs in it
+    CHECK(r.check().empty());
+    REQUIRE(r.act(ActionKind::DEV_UNMAP, 1) == 0);
+    CHECK(r.s.pt.entry[s34] == PT_NONE);  // remove_pte_table() + free_pte_table()
+    CHECK(r.check().empty());
+    // I19 sees a present subsection whose PTEs are gone
+    REQUIRE(r.act(ActionKind::DEV_MAP, 1) == 0);
+    r.s.pt.unused[s34] = static_cast<std::uint16_t>(r.s.pt.unused[s34] | 0xff);
+    CHECK(r.check() == "vmemmap-pagetables: a section in use has its struct pages mapped");
 }
 
 TEST_CASE("pagetables: bad input is one line naming line and field") {

@@ -201,11 +201,12 @@ TEST_CASE("counterexamples: every failing trace replays step by step to the same
             CHECK(s == replay[i].after);  // replay_trace() sees the same states
             const Step st{sc.machine, before, s, c.run.trace[i], r};
             Violation vio;
-            for (const Invariant* inv : invs) {
-                if (got) break;
-                if (inv->holds_on && !inv->holds_on(st, &vio)) got = vio;
-                if (inv->holds_in && !inv->holds_in(sc.machine, s, &vio)) got = vio;
-            }
+            // As the explorer judges a step: the transition invariants first
+            // (KernelModel::step), then the state ones (check_state).
+            for (const Invariant* inv : invs)
+                if (!got && inv->holds_on && !inv->holds_on(st, &vio)) got = vio;
+            for (const Invariant* inv : invs)
+                if (!got && inv->holds_in && !inv->holds_in(sc.machine, s, &vio)) got = vio;
             at = i + 1;
         }
         REQUIRE(got.has_value());

@@ -230,6 +230,9 @@ int create_memory_block_devices(Kernel& k, pfn_t start, u64 nr_pages, u64 vmemma
         mem.zone = NO_ZONE;
         mem.online_type = MMOP_OFFLINE;
         mem.nr_vmemmap_pages = static_cast<u16>(vmemmap_pages);  // the same for every block
+        // 6.6+: add_memory_block() sets mem->altmap after __add_memory_block() succeeded
+        // (a2b8d7827f48; 1a8c64e11043 set it before). Before 6.6 there is no object.
+        altmap_attach(k, b);
     }
     return 0;
 }

@@ -79,6 +79,12 @@ bool find_memory_block_by_id(Kernel&, unsigned block, MemoryBlockRef taker);  //
 void device_unregister(Kernel&, unsigned block);
 void remove_memory_block(Kernel&, unsigned block);  // put_device() of the caller's find + device_unregister()
 void remove_memory_block_devices(Kernel&, pfn_t start, u64 nr_pages);
+// 6.6+ mem->altmap object of a block (BlockState::altmap_obj; ops/memory_block.cpp)
+void altmap_kmemdup(Kernel&, unsigned block);
+void altmap_kfree(Kernel&, unsigned block);
+void altmap_attach(Kernel&, unsigned block);   // mem->altmap = altmap
+void altmap_detach(Kernel&, unsigned block);   // mem->altmap = NULL
+void altmap_read(Kernel&, unsigned block, const char* func);
 
 // ops/pagetables.cpp (+ _x86, _arm64, _ppc64): kernel page tables, only with [kernel] pagetables
 int vmemmap_populate(Kernel&, pfn_t pfn, u64 nr_pages, int nid, VmemAltmap* altmap);
@@ -94,6 +100,7 @@ void vmemmap_flush_unused_pmd(Kernel&);
 }  // namespace x86
 namespace arm64 {
 int vmemmap_populate(Kernel&, pfn_t pfn, u64 nr_pages, int nid, VmemAltmap* altmap);
+int vmemmap_populate_hugepages(Kernel&, pfn_t pfn, u64 nr_pages, int nid, VmemAltmap* altmap);
 void vmemmap_free(Kernel&, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
 void free_empty_tables(Kernel&, u64 addr, u64 end, u64 floor, u64 ceiling);
 }  // namespace arm64

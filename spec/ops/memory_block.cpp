@@ -38,7 +38,51 @@ void put_device(Kernel& k, unsigned b) {
     if (flag_or(mem.dev_kref == 0, flag_and(registered, mem.dev_kref == 1))) mem.dev_ref_taker = 0u;  // MB_REF_NONE
     if (mem.dev_kref == 0) {
         KCALL(k, "memory_block_release");  // kfree(mem)
+        // 6.6+: "Verify that the altmap is freed": WARN_ON(mem->altmap). The block goes; an
+        // altmap it still pointed at is held only by whoever else has it.
+        if (mem.altmap_obj == static_cast<unsigned>(ALTMAP_OBJ_ATTACHED)) {
+            KSAY(k, "WARN_ON(mem->altmap) in memory_block_release() of memory{}", k.m.blocks[b].memory_block_id);
+            k.observe(Observation::MEMORY_BLOCK_RELEASED_WITH_ALTMAP, "memory_block_release", k.m.blocks[b].start_pfn);
+            mem.altmap_obj = static_cast<unsigned>(ALTMAP_OBJ_DETACHED);
+        } else if (mem.altmap_obj == static_cast<unsigned>(ALTMAP_OBJ_FREED)) {
+            mem.altmap_obj = static_cast<unsigned>(ALTMAP_OBJ_NONE);
+        }
     }
+}
+
+// The 6.6+ vmem_altmap object of block b (BlockState::altmap_obj).
+// No KCALL: these are allocator calls, not kernel paths, and the v6.8 traces stay as they were.
+void altmap_kmemdup(Kernel& k, unsigned b) {
+    k.s.blocks[b].altmap_obj = static_cast<unsigned>(ALTMAP_OBJ_DETACHED);
+}
+void altmap_kfree(Kernel& k, unsigned b) {
+    BlockState& mem = k.s.blocks[b];
+    if (mem.altmap_obj == static_cast<unsigned>(ALTMAP_OBJ_FREED)) {
+        KSAY(k, "kfree() of memory{}'s altmap, already freed", k.m.blocks[b].memory_block_id);
+        k.observe(Observation::ALTMAP_OBJ_USE_AFTER_FREE, "kfree", k.m.blocks[b].start_pfn);
+        return;
+    }
+    // Freed while mem->altmap still points at it: the pointer dangles.
+    mem.altmap_obj = static_cast<unsigned>(mem.altmap_obj == static_cast<unsigned>(ALTMAP_OBJ_ATTACHED)
+                                               ? ALTMAP_OBJ_FREED
+                                               : ALTMAP_OBJ_NONE);
+}
+// mem->altmap = altmap (add_memory_block()) / mem->altmap = NULL (remove_memory_blocks_and_altmaps()).
+void altmap_attach(Kernel& k, unsigned b) {
+    BlockState& mem = k.s.blocks[b];
+    if (mem.altmap_obj == static_cast<unsigned>(ALTMAP_OBJ_DETACHED)) mem.altmap_obj = static_cast<unsigned>(ALTMAP_OBJ_ATTACHED);
+}
+void altmap_detach(Kernel& k, unsigned b) {
+    BlockState& mem = k.s.blocks[b];
+    if (mem.altmap_obj == static_cast<unsigned>(ALTMAP_OBJ_ATTACHED)) mem.altmap_obj = static_cast<unsigned>(ALTMAP_OBJ_DETACHED);
+    else if (mem.altmap_obj == static_cast<unsigned>(ALTMAP_OBJ_FREED)) mem.altmap_obj = static_cast<unsigned>(ALTMAP_OBJ_NONE);
+}
+// A read through mem->altmap (mem->altmap->free in memory_block_online()/offline(), altmap->alloc
+// in remove_memory_blocks_and_altmaps()): a use after free once the object was kfree()d.
+void altmap_read(Kernel& k, unsigned b, const char* func) {
+    if (k.s.blocks[b].altmap_obj != static_cast<unsigned>(ALTMAP_OBJ_FREED)) return;
+    KSAY(k, "{} reads memory{}'s altmap after kfree()", func, k.m.blocks[b].memory_block_id);
+    k.observe(Observation::ALTMAP_OBJ_USE_AFTER_FREE, func, k.m.blocks[b].start_pfn);
 }
 
 // find_memory_block_by_id(): xa_load(&memory_blocks, id) and get_device(); false (NULL)

@@ -10,6 +10,7 @@ int memory_block_offline(Kernel& k, unsigned b) {
     KCALL(k, "memory_block_offline");
     const pfn_t start_pfn = k.m.blocks[b].start_pfn;
     const u64 nr_pages = k.m.geo.pages_per_block;
+    altmap_read(k, b, "memory_block_offline");  // 6.6+: if (mem->altmap) nr_vmemmap_pages = mem->altmap->free
     const u64 nr_vmemmap_pages = k.s.blocks[b].nr_vmemmap_pages;
     const unsigned group = group_of_block(k.m, b);
     const unsigned zone = as_index(k.s.blocks[b].zone, MAX_NR_ZONES, NO_ZONE);

@@ -42,6 +42,7 @@ int memory_block_online(Kernel& k, unsigned b, OnlineType type) {
     KCALL(k, "memory_block_online");
     const pfn_t start_pfn = k.m.blocks[b].start_pfn;
     const u64 nr_pages = k.m.geo.pages_per_block;
+    altmap_read(k, b, "memory_block_online");  // 6.6+: if (mem->altmap) nr_vmemmap_pages = mem->altmap->free
     const u64 nr_vmemmap_pages = k.s.blocks[b].nr_vmemmap_pages;
     const int nid = k.m.blocks[b].nid;
     const unsigned group = group_of_block(k.m, b);

@@ -18,21 +18,34 @@ unsigned slot_of(const Machine& m, const u64& addr) {
 }
 
 u64 piece_start(const Machine& m, unsigned slot, unsigned p) {
-    const u64 s = u64((m.pt.first_section[slot] + p) * m.geo.pages_per_section * m.geo.struct_page_size);
+    const u64 s = u64(m.pt.piece_lo[slot][p] * m.geo.struct_page_size);
     const u64 lo = slot_start(m, slot);
     return s < lo ? lo : s;
 }
 
 u64 piece_end(const Machine& m, unsigned slot, unsigned p) {
-    const u64 e = u64((m.pt.first_section[slot] + p + 1) * m.geo.pages_per_section * m.geo.struct_page_size);
+    const u64 e = u64(m.pt.piece_hi[slot][p] * m.geo.struct_page_size);
     const u64 hi = slot_end(m, slot);
     return e > hi ? hi : e;
 }
+
+namespace {
+// Are any of the subsections of [lo, hi) (inside one device section) present: in
+// ms->usage->subsection_map, set by section_activate() and cleared by section_deactivate()?
+flag dev_subsections_live(Kernel& k, const pfn_t& lo, const pfn_t& hi) {
+    const int si = k.m.dev_section_of_pfn(lo);
+    if (si < 0) return false;
+    const DevSectionState& ms = k.s.dev_sections[si];
+    if (!(ms.flags & SEC_USAGE)) return false;
+    return (ms.subsection_map & k.m.subsection_mask(lo, hi - lo)) != 0;
+}
+}  // namespace
 
 flag piece_live(Kernel& k, unsigned slot, unsigned p) {
     const int owner = k.m.pt.piece_owner[slot][p];
     if (owner == PT_PIECE_BOOT) return true;
     if (owner == PT_PIECE_HOLE) return false;
+    if (pt_piece_device(owner) >= 0) return dev_subsections_live(k, k.m.pt.piece_lo[slot][p], k.m.pt.piece_hi[slot][p]);
     const unsigned b = static_cast<unsigned>(owner) / MAX_SECTIONS_PER_BLOCK, sec = static_cast<unsigned>(owner) % MAX_SECTIONS_PER_BLOCK;
     return ((k.s.blocks[b].section_usage >> sec) & 1) != 0;
 }
@@ -52,6 +65,14 @@ flag slot_live(Kernel& k, unsigned slot) {
             if ((k.s.blocks[b].section_usage >> i) & 1) return true;
         }
     }
+    // Sections devices touch: the subsections whose struct pages are in the leaf.
+    for (unsigned si = 0; si < k.m.dev_sections.size(); ++si) {
+        const pfn_t s = k.m.dev_sections[si].start_pfn;
+        if (s + pps <= lo || s >= hi) continue;
+        const u64 ppss = k.m.geo.pages_per_subsection;
+        const pfn_t a = s < lo ? lo - lo % ppss : s, e = s + pps < hi ? s + pps : (hi + ppss - 1) / ppss * ppss;
+        if (dev_subsections_live(k, a, e)) return true;
+    }
     return false;
 }
 
@@ -67,7 +88,7 @@ void map_leaf(Kernel& k, unsigned slot, const VmemAltmap* altmap) {
     }
     if (k.s.pt.entry[slot] != PT_NONE) KSAY(k, "vmemmap leaf {} mapped twice: the old backing page leaks", k.m.pt.first_leaf + slot);
     k.s.pt.entry[slot] = PT_LEAF;
-    k.s.pt.backing[slot] = altmap ? static_cast<u8>(altmap->owner_block) : PT_BACKING_BUDDY;
+    k.s.pt.backing[slot] = altmap ? altmap_backing(*altmap) : PT_BACKING_BUDDY;
     k.s.pt.unused[slot] = 0;  // fresh memory: whatever it holds, it is not all PAGE_UNUSED
 }
 
@@ -82,8 +103,7 @@ void free_leaf_backing(Kernel& k, unsigned slot, bool with_altmap, const char* f
     } else if (backing == PT_BACKING_BOOT) {
         KCALL(k, "free_reserved_page");
     } else if (backing != PT_BACKING_BUDDY) {
-        const unsigned owner = as_index(backing, MAX_BLOCKS, 0);
-        k.observe(Observation::ALTMAP_FREED_TO_BUDDY, func, k.m.blocks[owner].start_pfn,
+        k.observe(Observation::ALTMAP_FREED_TO_BUDDY, func, altmap_backing_pfn(k.m, backing),
                   leaf_bytes(k.m) / k.m.geo.page_size);
     } else {
         KCALL(k, "free_pages");
@@ -132,6 +152,58 @@ void mark_used(Kernel& k, const u64& addr) {
     for (unsigned p = 0; p < k.m.pt.nr_pieces[slot]; ++p)
         if (piece_start(k.m, slot, p) <= addr && addr < piece_end(k.m, slot, p))
             k.s.pt.unused[slot] = static_cast<u16>(k.s.pt.unused[slot] & ~(1u << p));
+}
+
+void populate_basepages(Kernel& k, const u64& start, const u64& end) {
+    KCALL(k, "vmemmap_populate_basepages");
+    for (u64 addr = start; addr < end;) {
+        const u64 leaf_end = addr - addr % leaf_bytes(k.m) + leaf_bytes(k.m);
+        const u64 next = end < leaf_end ? end : leaf_end;
+        const unsigned slot = slot_of(k.m, addr);
+        if (slot < MAX_PT_SLOTS) {
+            if (k.s.pt.entry[slot] == PT_LEAF) {
+                // vmemmap_pmd_populate() finds the PMD present and pte_offset_kernel() walks
+                // the leaf's page as if it were a PTE table. Not reachable with whole-PMD
+                // sections (sizeof(struct page) = 64); the model keeps the leaf as it is.
+                KSAY(k, "vmemmap_populate_basepages() under the PMD leaf of vmemmap leaf {}: not modelled further",
+                     k.m.pt.first_leaf + slot);
+            } else {
+                if (k.s.pt.entry[slot] == PT_NONE) {
+                    // vmemmap_pmd_populate(): a zeroed PTE table page (node memory), the PMD
+                    // table first if it is absent.
+                    const unsigned t = table_of(k.m, slot);
+                    if (!((k.s.pt.tables >> t) & 1)) {
+                        KCALL(k, "vmemmap_pud_populate (vmemmap PMD table)");
+                        k.s.pt.tables |= 1u << t;
+                    }
+                    KCALL(k, "vmemmap_pmd_populate");
+                    k.s.pt.entry[slot] = PT_SPLIT;
+                    k.s.pt.backing[slot] = PT_BACKING_BUDDY;
+                    k.s.pt.unused[slot] = static_cast<u16>((1u << k.m.pt.nr_pieces[slot]) - 1);
+                }
+                // vmemmap_pte_populate(): a page per PTE of the range
+                for (unsigned p = 0; p < k.m.pt.nr_pieces[slot]; ++p)
+                    if (piece_start(k.m, slot, p) < next && addr < piece_end(k.m, slot, p))
+                        k.s.pt.unused[slot] = static_cast<u16>(k.s.pt.unused[slot] & ~(1u << p));
+            }
+        }
+        addr = next;
+    }
+}
+
+void unmap_basepages(Kernel& k, unsigned slot, const u64& start, const u64& end, const char* func) {
+    for (unsigned p = 0; p < k.m.pt.nr_pieces[slot]; ++p) {
+        const u32 bit = 1u << p;
+        if (!(piece_start(k.m, slot, p) < end && start < piece_end(k.m, slot, p)) || (k.s.pt.unused[slot] & bit)) continue;
+        if (piece_live(k, slot, p))
+            k.observe(Observation::VMEMMAP_FREED_IN_USE, func, slot_first_pfn(k.m, slot), k.m.pt.first_leaf + slot);
+        k.s.pt.unused[slot] = static_cast<u16>(k.s.pt.unused[slot] | bit);
+    }
+}
+
+flag pte_table_empty(Kernel& k, unsigned slot) {
+    const u32 all = (1u << k.m.pt.nr_pieces[slot]) - 1;
+    return (k.s.pt.unused[slot] & all) == all;
 }
 
 }  // namespace pt

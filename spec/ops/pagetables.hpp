@@ -26,6 +26,17 @@ flag piece_live(Kernel& k, unsigned slot, unsigned p);
 flag slot_live(Kernel& k, unsigned slot);
 unsigned table_of(const Machine& m, unsigned slot);
 
+// PT_BACKING_* of pages an altmap hands out: its block's number or PT_BACKING_DEVICE + d.
+inline u8 altmap_backing(const VmemAltmap& altmap) {
+    return altmap.owner_device >= 0 ? static_cast<u8>(PT_BACKING_DEVICE + altmap.owner_device)
+                                    : static_cast<u8>(altmap.owner_block);
+}
+// The first pfn of the block or device whose altmap backs a leaf (for observations).
+inline pfn_t altmap_backing_pfn(const Machine& m, const u8& backing) {
+    if (backing >= PT_BACKING_DEVICE && backing < PT_BACKING_DEVICE + MAX_DEVICES)
+        return m.devices[as_index(backing - PT_BACKING_DEVICE, MAX_DEVICES, 0)].base_pfn;
+    return m.blocks[as_index(backing, MAX_BLOCKS, 0)].start_pfn;
+}
 // The leaf gets an entry backed by `altmap`'s block or node memory; its table is allocated
 // first if absent (vmemmap_{pgd,p4d,pud}_populate / pmd_alloc).
 void map_leaf(Kernel& k, unsigned slot, const VmemAltmap* altmap);
@@ -43,5 +54,16 @@ void free_table_if_empty(Kernel& k, unsigned slot, const char* func);
 void memset_unused(Kernel& k, const u64& a, const u64& b);
 // __vmemmap_use_sub_pmd(): the struct page at `addr` is zeroed, its piece is not all PAGE_UNUSED.
 void mark_used(Kernel& k, const u64& addr);
+// mm/sparse-vmemmap.c vmemmap_populate_basepages(start, end, node, altmap): base pages under
+// the PMD of each leaf the range touches. A none PMD gets a PTE table (vmemmap_pmd_populate():
+// PT_SPLIT, every piece outside the range without PTEs); the pieces of the range get their
+// PTEs. Which allocator backs each base page is the memmap accounting's
+// (populate_section_memmap()), not this layer's.
+void populate_basepages(Kernel& k, const u64& start, const u64& end);
+// The PTEs of the pieces of a PTE-mapped (PT_SPLIT) leaf that [start, end) overlaps are
+// cleared and their pages freed; freeing one a live section still uses is observed.
+void unmap_basepages(Kernel& k, unsigned slot, const u64& start, const u64& end, const char* func);
+// Every piece of a PTE-mapped leaf has its PTEs cleared: the PTE table is empty.
+flag pte_table_empty(Kernel& k, unsigned slot);
 
 }  // namespace hp::HP_DOMAIN::base::pt

@@ -56,7 +56,7 @@ void vmemmap_free(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
             continue;
         }
         if (k.s.pt.entry[slot] == PT_NONE) continue;  // vmemmap_list_free() found nothing
-        const bool in_altmap = altmap && k.s.pt.backing[slot] == static_cast<u8>(altmap->owner_block);
+        const bool in_altmap = altmap && k.s.pt.backing[slot] == pt::altmap_backing(*altmap);
         pt::free_leaf_backing(k, slot, in_altmap, "vmemmap_free");
         {
             KCALL(k, "vmemmap_remove_mapping");

@@ -68,8 +68,16 @@ void vmemmap_use_new_sub_pmd(Kernel& k, u64 start, u64 end) {
 // vmemmap_populate() for a whole section's struct pages: vmemmap_populate_hugepages().
 // The backing comes from the altmap when one is passed (no fallback), else node memory;
 // running out of either is the existing accounting's ENOMEM (populate_section_memmap).
+// arch/x86/mm/init_64.c (6.1.192) vmemmap_populate(): "if (end - start < PAGES_PER_SECTION *
+// sizeof(struct page)) err = vmemmap_populate_basepages(start, end, node, NULL);" — a
+// sub-section range (ZONE_DEVICE) gets base pages from node memory, even with an altmap.
 int vmemmap_populate(Kernel& k, pfn_t pfn, u64 nr_pages, int nid, VmemAltmap* altmap) {
     (void)nid;
+    if (nr_pages < k.m.geo.pages_per_section) {
+        KCALL(k, "vmemmap_populate");
+        pt::populate_basepages(k, pt::vmemmap_addr(k.m, pfn), pt::vmemmap_addr(k.m, pfn + nr_pages));
+        return 0;
+    }
     KCALL(k, "vmemmap_populate_hugepages");
     const u64 start = pt::vmemmap_addr(k.m, pfn), end = pt::vmemmap_addr(k.m, pfn + nr_pages);
     for (u64 addr = start; addr < end;) {
@@ -139,8 +147,7 @@ void vmemmap_free(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
                 KCALL(k, "free_pagetable");
                 const u8 backing = k.s.pt.backing[slot];
                 if (backing != PT_BACKING_BUDDY && backing != PT_BACKING_BOOT) {
-                    const unsigned owner = as_index(backing, MAX_BLOCKS, 0);
-                    k.observe(Observation::ALTMAP_FREED_TO_BUDDY, "remove_pte_table", k.m.blocks[owner].start_pfn,
+                    k.observe(Observation::ALTMAP_FREED_TO_BUDDY, "remove_pte_table", pt::altmap_backing_pfn(k.m, backing),
                               (next - addr) / k.m.geo.page_size);
                 }
             }

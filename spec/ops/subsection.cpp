@@ -116,6 +116,8 @@ int sparse_add_subsections(Kernel& k, int nid, pfn_t pfn, u64 nr_pages, VmemAltm
     // the chunk; a subsection whose struct pages are not mapped faults here.
     if ((ms.memmap_mapped & map) != map)
         k.observe(Observation::UNMAPPED_MEMMAP_READ, "page_init_poison", pfn, nr_pages);
+    // ...so those struct pages are no longer all PAGE_UNUSED (x86 sub-PMD tracking).
+    if (k.m.pt.enabled) pt_struct_pages_written(k, pfn, nr_pages);
     const int d = device_of_pfn(k.m, pfn);
     if (d >= 0) k.s.devices[d].memmap = 0;
     ms.flags |= SEC_VALID;  // __section_mark_present() + sparse_init_one_section(): HAS_MEM_MAP
@@ -126,6 +128,13 @@ int sparse_add_subsections(Kernel& k, int nid, pfn_t pfn, u64 nr_pages, VmemAltm
 // (altmap_alloc_block_buf(), no fallback) or from node memory.
 int populate_subsection_memmap(Kernel& k, int nid, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
     KCALL(k, "populate_section_memmap");
+    // __populate_section_memmap() -> the architecture's vmemmap_populate() (spec/ops/pagetables*.cpp;
+    // only with [kernel] pagetables): base pages for a sub-section range on x86 and on arm64
+    // since d4234d131b0a, a PMD block / PMD shared with neighbours otherwise.
+    if (k.m.pt.enabled) {
+        const int ret = k.ops.vmemmap_populate(k, pfn, nr_pages, nid, altmap);
+        if (ret) return ret;
+    }
     const u64 pages = memmap_pages_of(k.m.geo, nr_pages);
     const int d = device_of_pfn(k.m, pfn);
     DevSectionState& ms = k.s.dev_sections[k.m.dev_section_of_pfn(pfn)];
@@ -176,16 +185,18 @@ void section_deactivate_subsections(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltm
     if (empty) ms.flags = 0;  // ms->section_mem_map = NULL: ONLINE and TAINT go too
 }
 
-// depopulate_section_memmap() -> vmemmap_free() of a device chunk's struct pages. The model
-// maps struct pages per subsection (a base-page vmemmap, as x86 with pse=off or any
-// architecture whose vmemmap pages are smaller than a subsection's struct pages); PMD
-// sharing between subsections is the page-table model's (docs/limitations.md).
+// depopulate_section_memmap() -> vmemmap_free() of a device chunk's struct pages. Without
+// page tables the model maps struct pages per subsection (memmap_mapped: a base-page
+// vmemmap); with [kernel] pagetables the architecture's vmemmap_free() also runs on the
+// leaves the chunk shares with its neighbours (spec/ops/pagetables*.cpp).
 void depopulate_subsection_memmap(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
     KCALL(k, "depopulate_section_memmap");
     const u64 pages = memmap_pages_of(k.m.geo, nr_pages);
     const int si = k.m.dev_section_of_pfn(pfn);
     DevSectionState& ms = k.s.dev_sections[si];
     const int d = device_of_pfn(k.m, pfn);
+    // vmemmap_free() of the chunk's struct pages (spec/ops/pagetables*.cpp; only with page tables).
+    if (k.m.pt.enabled && !k.m.dev_sections[si].early) k.ops.vmemmap_free(k, pfn, nr_pages, altmap);
     if (k.m.dev_sections[si].early) {
         // The boot memmap (memblock): vmemmap_free() unmaps it; nothing returns to an allocator
         // the model counts.

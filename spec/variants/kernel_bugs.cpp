@@ -186,6 +186,15 @@ void remove_memory_blocks_and_altmaps_leaking(Kernel& k, pfn_t start, u64 nr_pag
     remove_memory_blocks_and_altmaps_with(k, start, nr_pages, /*put_found_block=*/false);
 }
 
+// a2b8d7827f48 "drivers/base/memory: set mem->altmap after successful device registration"
+// (2026-05, Georgi Djakov; Fixes: 1a8c64e11043, 6.6): add_memory_block() set mem->altmap before
+// __add_memory_block(); when xa_store() fails, device_unregister() releases the block with
+// mem->altmap set (memory_block_release(): WARN_ON(mem->altmap)).
+int register_memory_altmap_set_first(Kernel& k, unsigned b, bool xa_store_fails) {
+    base::altmap_attach(k, b);  // mem->altmap = altmap; (moved below __add_memory_block() by the fix)
+    return base::register_memory(k, b, xa_store_fails);
+}
+
 Variant bug(const char* name, const char* parent, const char* source, const char* what,
             void (*apply)(KernelOps&)) {
     Variant v;
@@ -246,6 +255,13 @@ void add_kernel_bugs(std::vector<Variant>& out) {
                       "remove_memory_blocks_and_altmaps() does not put_device() the reference find_memory_block() "
                       "took: the removed memory_block is never freed.",
                       [](KernelOps& o) { o.remove_memory_blocks_and_altmaps = remove_memory_blocks_and_altmaps_leaking; }));
+    out.push_back(bug("bug-a2b8d7827f48", "v6.12",
+                      "before a2b8d7827f48 \"drivers/base/memory: set mem->altmap after successful device "
+                      "registration\" (2026-05, Georgi Djakov; Fixes: 1a8c64e11043, 6.6)",
+                      "add_memory_block() sets mem->altmap before __add_memory_block(): when xa_store() fails, "
+                      "device_unregister() releases the memory_block with mem->altmap still set "
+                      "(WARN_ON(mem->altmap) in memory_block_release()).",
+                      [](KernelOps& o) { o.register_memory = register_memory_altmap_set_first; }));
     // The other direction: v6.8 (6b8f0798b85a as merged) has the bug, the fix is a variant.
     // "mm/memory_hotplug: fix incorrect altmap passing in error path" (Muchun Song, 2026-04;
     // Fixes: 6b8f0798b85a; in mm-stable, backported to Debian's 6.12.117): the per-block

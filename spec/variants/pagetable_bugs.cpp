@@ -9,6 +9,11 @@
 //                      instead of [page, start) (fixed by "x86/mm: Fix marking of unused sub-pmd
 //                      ranges", 5.18): it writes PAGE_UNUSED over the new section's own struct
 //                      pages, past the PMD into the next, not yet mapped, one.
+//   bug-d4234d131b0a   before "arm64: mm: Populate vmemmap at the page level if not section
+//                      aligned" (6.14, stable 5.4+; Fixes ba72b4c8cf60, 5.3): arm64 4K maps every
+//                      vmemmap range with PMD blocks, sub-section (ZONE_DEVICE) ranges too, so two
+//                      ranges in one section share a block and unmap_hotplug_range() of the first
+//                      frees it under the second.
 //   hvo-without-self-hosted-check
 //                      a design, not a kernel: HVO on a memmap_on_memory block as if
 //                      vmemmap_should_optimize() had no PageVmemmapSelfHosted() check
@@ -45,6 +50,14 @@ void use_new_sub_pmd_marks_from_start(Kernel& k, u64 start, u64 end) {
     if (!base::pt::leaf_aligned(k.m, end)) k.s.pt.unused_pmd_start = u32(end / k.m.geo.struct_page_size + 1);
 }
 
+// arch/arm64/mm/mmu.c vmemmap_populate() before d4234d131b0a: "if (!ARM64_KERNEL_USES_PMD_MAPS)
+// return vmemmap_populate_basepages(...)", PMD blocks for any range otherwise.
+int vmemmap_populate_pmd_blocks_always(Kernel& k, pfn_t pfn, u64 nr_pages, int nid, VmemAltmap* altmap) {
+    if (k.m.pt.arch != PtArch::ARM64) return base::vmemmap_populate(k, pfn, nr_pages, nid, altmap);
+    KCALL(k, "vmemmap_populate");
+    return base::arm64::vmemmap_populate_hugepages(k, pfn, nr_pages, nid, altmap);
+}
+
 flag should_optimize_ignoring_self_hosted(Kernel& k, unsigned) {
     KCALL(k, "vmemmap_should_optimize");
     return k.m.params.hugetlb_optimize_vmemmap;
@@ -79,6 +92,12 @@ void add_pagetable_variants(std::vector<Variant>& out) {
                        "vmemmap_use_new_sub_pmd() memsets PAGE_UNUSED from `start` instead of from the PMD's start: over "
                        "the new section's own struct pages and past the PMD.",
                        [](KernelOps& o) { o.vmemmap_use_new_sub_pmd = use_new_sub_pmd_marks_from_start; }));
+    out.push_back(make("bug-d4234d131b0a",
+                       "before d4234d131b0a \"arm64: mm: Populate vmemmap at the page level if not section aligned\" "
+                       "(6.14, Zhenhua Huang; stable 5.4+; Fixes: ba72b4c8cf60)",
+                       "arm64 4K maps sub-section vmemmap ranges with PMD blocks: two ZONE_DEVICE ranges in one section "
+                       "share a block, and removing the first frees it while the second's struct pages are in it.",
+                       [](KernelOps& o) { o.vmemmap_populate = vmemmap_populate_pmd_blocks_always; }));
     out.push_back(make("hvo-without-self-hosted-check",
                        "design question (issue 10 item 5): 6.1's vmemmap_should_optimize() without the "
                        "PageVmemmapSelfHosted() check of 66361095129b",

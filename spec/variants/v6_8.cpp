@@ -92,10 +92,14 @@ void remove_memory_blocks_and_altmaps_with(Kernel& k, pfn_t start, u64 nr_pages,
         altmap.free = mem.nr_vmemmap_pages;
         altmap.alloc = mem.altmap_alloc;
         altmap.owner_block = b;
+        base::altmap_detach(k, static_cast<unsigned>(b));
         if (put_found_block) base::put_device(k, static_cast<unsigned>(b));  // 93866f55f7e2
         base::remove_memory_block_devices(k, cur, ppb);
         k.ops.arch_remove_memory(k, cur, ppb, &altmap);
+        // WARN(altmap->alloc, "Altmap not fully unmapped"); kfree(altmap);
+        base::altmap_read(k, static_cast<unsigned>(b), "remove_memory_blocks_and_altmaps");
         if (altmap.alloc) k.say(fmt::format("WARN: Altmap not fully unmapped ({} pages)", altmap.alloc));
+        base::altmap_kfree(k, static_cast<unsigned>(b));
     }
 }
 
@@ -111,15 +115,21 @@ int create_altmaps_and_memory_blocks(Kernel& k, int nid, unsigned group, pfn_t s
     int ret = 0;
     pfn_t cur = start;
     for (; cur < start + nr_pages; cur += ppb) {
-        VmemAltmap altmap;  // kmemdup()ed: lives in mem->altmap
+        VmemAltmap altmap;  // params.altmap = kmemdup(&mhp_altmap): lives in mem->altmap
         altmap.base_pfn = cur;
         altmap.free = memory_block_memmap_on_memory_pages(k);
         altmap.owner_block = k.m.block_of_pfn(cur);
+        const unsigned b = static_cast<unsigned>(altmap.owner_block);
+        base::altmap_kmemdup(k, b);  // kmemdup() failing (-ENOMEM before anything else) is not modelled
         ret = k.ops.arch_add_memory(k, nid, cur, ppb, &altmap);
-        if (ret < 0) break;
+        if (ret < 0) {
+            base::altmap_kfree(k, b);
+            break;
+        }
         ret = k.ops.create_memory_block_devices(k, cur, ppb, altmap.free, group);
         if (ret) {
             k.ops.undo_arch_add_memory(k, cur, ppb, &altmap);
+            base::altmap_kfree(k, b);
             break;
         }
     }
