@@ -41,3 +41,13 @@ for k in 6.1 6.12; do
   $R --kernel $k --online-policy auto-movable --extra-cmdline memory_hotplug.auto_movable_ratio=100 --default-state online --random 2 --length 20 --seed 15 -o $out/$p-rnd-automovable-ratio100-15.jsonl
   $R --kernel $k --numa 512,512 --random-nodes 2 --online-policy auto-movable --random 2 --length 20 --seed 16 -o $out/$p-rnd-numa-automovable-16.jsonl
 done
+# virtio-mem (Big Block Mode): a 512 MiB region with 128 MiB device blocks next to a pc-dimm, and
+# a 1 GiB region with 256 MiB blocks (big blocks of two memory blocks: the dynamic group's
+# unit_pages) under auto-movable. Needs the virtio modules in the initramfs (setup.sh --virtio-mem,
+# run by record.py); an unplug that does not finish within --vmem-unplug-wait (5 s) is EBUSY.
+for k in 6.1 6.12; do
+  if [ "$which" != all ] && [ "$which" != "$k" ]; then continue; fi
+  p=r$(echo $k | tr -d .)
+  $R --kernel $k --memmap-on-memory 1 --virtio-mem vm0:512:128 --steps sequences/vmem-bbm.json -o $out/$p-vmem-bbm.jsonl
+  $R --kernel $k --memmap-on-memory 1 --online-policy auto-movable --virtio-mem vm0:1024:256 --steps sequences/vmem-automovable.json -o $out/$p-vmem-automovable.jsonl
+done

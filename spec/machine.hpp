@@ -53,6 +53,33 @@ struct Dimm {
     // fails with -EBUSY for ever. `pinned_by` says which allocation (for the report).
     std::uint32_t pinned = 0;
     std::string pinned_by;
+    // A big block of a virtio-mem device (Machine::virtio_mems[virtio_mem], its bb_index-th big
+    // block) rather than an ACPI memory device: plugged and added by the virtio-mem driver
+    // (spec/ops/virtio_mem.cpp), never by add/eject. -1: an ACPI DIMM.
+    int virtio_mem = -1;
+    unsigned bb_index = 0;
+    // The memory group (index into KernelState::groups) of the DIMM's blocks: the DIMM itself
+    // for an ACPI DIMM (static group), the device's first big block for virtio-mem (one
+    // dynamic group per device). Set by finalize().
+    unsigned group = 0;
+};
+
+// A virtio-mem device (virtio-mem-pci, drivers/virtio/virtio_mem.c) in Big Block Mode.
+// virtio_mem_init_hotplug() (6.1 and 6.12): BBM when max(device_block_size, pageblock) >=
+// memory_block_size_bytes() or force_bbm; bb_size = max(device_block_size,
+// memory_block_size_bytes()); one dynamic memory group with unit_pages = PHYS_PFN(bb_size)
+// (memory_group_register_dynamic()). Its big blocks are Machine::dimms entries (Dimm::virtio_mem),
+// added by add_virtio_mem(); requested-size changes are the actions vmem_plug / vmem_unplug.
+struct VirtioMem {
+    std::string name;             // the QEMU device id (virtio-mem-pci,id=...)
+    int node = 0;                 // the device's node property (vm->nid)
+    pfn_t base_pfn = 0;           // vm->addr; a multiple of bb_pages
+    u64 region_pages = 0;         // vm->region_size
+    u64 device_block_pages = 0;   // vm->device_block_size (QEMU block-size)
+    bool force_bbm = false;       // virtio_mem.force_bbm=1
+    u64 bb_pages = 0;             // vm->bbm.bb_size in pages (= unit_pages of its group)
+    unsigned first_dimm = 0;      // its big blocks are dimms [first_dimm, first_dimm + nr_bbs)
+    unsigned nr_bbs = 0;
 };
 
 // A ZONE_DEVICE range (a pmem namespace: nd_pfn / dax_pmem -> devm_memremap_pages(),
@@ -132,6 +159,14 @@ struct Machine {
     PtLayout pt;                             // kernel page tables (params.pagetables; spec/pagetable.cpp)
     std::vector<Device> devices;             // ZONE_DEVICE ranges ([[device]]), disjoint from RAM and DIMMs
     std::vector<DevSectionInfo> dev_sections;  // derived by finalize(), in pfn order
+    std::vector<VirtioMem> virtio_mems;      // [[virtio_mem]]: their big blocks are in `dimms`
+
+    // Appends virtio-mem device `vm` and one Dimm per big block of its region (BBM only).
+    // "" on success, else why the device cannot be modelled (Sub Block Mode, alignment).
+    std::string add_virtio_mem(VirtioMem vm);
+    // The memory group of a block: its DIMM's static group or its device's dynamic group.
+    unsigned group_of(unsigned b) const { return dimms[blocks[b].dimm].group; }
+    bool group_is_dynamic(unsigned g) const { return dimms[g].virtio_mem >= 0; }
 
     void finalize();
     pfn_t block_end_pfn(unsigned b) const { return blocks[b].start_pfn + geo.pages_per_block; }

@@ -31,8 +31,8 @@ unsigned zone_for_pfn_range(Kernel& k, OnlineType type, int nid, pfn_t start, u6
     if (type == MMOP_ONLINE_KERNEL) return default_kernel_zone_for_pfn(k, nid, start, nr_pages);
     if (type == MMOP_ONLINE_MOVABLE) return ZONE_MOVABLE;
     if (k.m.params.online_policy == OnlinePolicy::AUTO_MOVABLE) {
-        const int b = k.m.block_of_pfn(start);  // mem->group: the DIMM's static group
-        return auto_movable_zone_for_pfn(k, nid, b < 0 ? -1 : static_cast<int>(group_of_block(k.m, b)), start, nr_pages);
+        const int b = k.m.block_of_pfn(start);  // mem->group: the DIMM's static group or virtio-mem's dynamic one
+        return k.ops.auto_movable_zone_for_pfn(k, nid, b < 0 ? -1 : static_cast<int>(group_of_block(k.m, b)), start, nr_pages);
     }
     return default_zone_for_pfn(k, nid, start, nr_pages);  // online_policy=contig-zones
 }
