@@ -50,4 +50,6 @@ for k in 6.1 6.12; do
   p=r$(echo $k | tr -d .)
   $R --kernel $k --memmap-on-memory 1 --virtio-mem vm0:512:128 --steps sequences/vmem-bbm.json -o $out/$p-vmem-bbm.jsonl
   $R --kernel $k --memmap-on-memory 1 --online-policy auto-movable --virtio-mem vm0:1024:256 --steps sequences/vmem-automovable.json -o $out/$p-vmem-automovable.jsonl
+  $R --kernel $k --memmap-on-memory 1 --online-policy auto-movable --default-state online --extra-cmdline memory_hotplug.auto_movable_ratio=20 --virtio-mem vm0:1024:256 --steps sequences/vmem-autoonline.json -o $out/$p-vmem-autoonline-ratio20.jsonl
+  $R --kernel $k --memmap-on-memory 1 --numa 512,512 --online-policy auto-movable --default-state online --virtio-mem vm0:512:256:1 --virtio-mem vm1:512:128:0 --steps sequences/vmem-numa-two-devices.json -o $out/$p-vmem-numa-two-devices.jsonl
 done
