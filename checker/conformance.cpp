@@ -367,6 +367,7 @@ void rebuild(Model& md, const Machine& base, const std::vector<unsigned>& keep, 
             for (unsigned j = 0; j < md.m.dimms[od].nr_blocks; ++j) {
                 const unsigned ob = md.m.dimm_first_block[od] + j, nb = nm.m.dimm_first_block[nd] + j;
                 nm.s.blocks[nb] = md.s.blocks[ob];
+                nm.s.sbm_plugged[nb] = md.s.sbm_plugged[ob];
                 bmap[ob] = static_cast<int>(nb);
             }
         }

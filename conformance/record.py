@@ -533,8 +533,12 @@ class Recorder:
                     addr = d["data"]["memaddr"]
             if addr is None:
                 raise Failure("virtio-mem device %s not in query-memory-devices" % v["id"])
-            out[v["id"]] = {"base": addr, "size": v["size_mb"] << 20,
-                            "bb": max(v["block_mb"] << 20, block_size), "block_size": block_size}
+            # virtio_mem_init_hotplug(): SBM when max(block-size, pageblock = 2 MiB) < the memory
+            # block size and not force_bbm; a step is one sub-block there, one big block in BBM
+            sb = max(v["block_mb"] << 20, 2 << 20)
+            sbm = sb < block_size and "virtio_mem.force_bbm=1" not in self.cfg.cmdline
+            out[v["id"]] = {"base": addr, "size": v["size_mb"] << 20, "sbm": sbm,
+                            "bb": sb if sbm else max(v["block_mb"] << 20, block_size), "block_size": block_size}
         return out
 
     def vmem_size(self, dev):
@@ -587,8 +591,19 @@ class Recorder:
                 rec["vmem_size_mb"] = after >> 20
             return
         # the big block is plugged (or unplugged, after its removal); wait for add_memory_driver_managed()
-        want_blocks = want // v["block_size"]
         deadline = time.monotonic() + self.cfg.add_timeout
+        if v["sbm"]:
+            # SBM: the sub-block is plugged before its memory block is added (and unplugged
+            # before an emptied block is removed): wait until the guest's state stops changing
+            last = None
+            while time.monotonic() < deadline:
+                cur = self.vm.state()
+                if cur == last:
+                    break
+                last = cur
+                time.sleep(0.2)
+            return
+        want_blocks = want // v["block_size"]
         while self.vmem_blocks_present(dev) != want_blocks:
             if time.monotonic() > deadline:
                 rec["note"] = "the guest's memory blocks do not match the plugged size"

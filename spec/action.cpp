@@ -65,6 +65,13 @@ bool action_enabled(const Machine& m, const KernelState& s, const Action& a) {
         case ActionKind::VMEM_UNPLUG: {
             if (a.target >= m.virtio_mems.size()) return false;
             const VirtioMem& v = m.virtio_mems[a.target];
+#if !HP_SYMBOLIC
+            if (v.sbm) {  // requested-size between 0 and the region, in sub-blocks
+                unsigned plugged = 0;
+                for (unsigned i = 0; i < v.nr_bbs; ++i) plugged += s.sbm_plugged[m.dimm_first_block[v.first_dimm + i]];
+                return a.kind == ActionKind::VMEM_PLUG ? plugged < v.nr_bbs * v.sbs_per_mb : plugged > 0;
+            }
+#endif
             const std::uint32_t mask = ((1u << v.nr_bbs) - 1) << v.first_dimm;
             return a.kind == ActionKind::VMEM_PLUG ? (s.dimm_plugged & mask) != mask : (s.dimm_plugged & mask) != 0;
         }
@@ -147,10 +154,12 @@ std::string describe_action(const Machine& m, const Action& a) {
             return fmt::format("ndctl disable-namespace {}   # memunmap_pages()", m.devices[a.target].name);
         case ActionKind::VMEM_PLUG:
         case ActionKind::VMEM_UNPLUG:
-            return fmt::format("(qemu) qom-set {} requested-size <plugged size {} {} MiB>   # the virtio-mem driver {} one big block",
+            return fmt::format("(qemu) qom-set {} requested-size <plugged size {} {} MiB>   # the virtio-mem driver {} one {}",
                                m.virtio_mems[a.target].name, a.kind == ActionKind::VMEM_PLUG ? "+" : "-",
-                               m.geo.pages_to_mib(m.virtio_mems[a.target].bb_pages),
-                               a.kind == ActionKind::VMEM_PLUG ? "plugs and adds" : "offlines, removes and unplugs");
+                               m.geo.pages_to_mib(m.virtio_mems[a.target].sbm ? m.virtio_mems[a.target].sb_pages
+                                                                              : m.virtio_mems[a.target].bb_pages),
+                               a.kind == ActionKind::VMEM_PLUG ? "plugs" : "unplugs",
+                               m.virtio_mems[a.target].sbm ? "sub-block" : "big block");
         case ActionKind::SOFT_OFFLINE:
             return fmt::format("echo {:#x} > /sys/devices/system/memory/soft_offline_page   # first page of {}",
                                m.devices[a.target].base_pfn * m.geo.page_size, m.devices[a.target].name);

@@ -83,11 +83,18 @@ std::string Machine::add_virtio_mem(VirtioMem vm) {
     // virtio_mem_init_hotplug(): sb_size = max(device_block_size, pageblock_nr_pages); SBM when
     // sb_size < memory_block_size_bytes() && !force_bbm.
     const u64 sb = std::max<u64>(vm.device_block_pages, geo.pageblock_nr_pages);
-    if (sb < ppb && !vm.force_bbm)
-        return "a device block smaller than a memory block selects Sub Block Mode, which is not modelled "
-               "(docs/limitations.md): use block_size_mb >= the memory block size or force_bbm = true";
-    // BBM: bb_size = max(device_block_size, memory_block_size_bytes()) (bbm_block_size unset)
-    vm.bb_pages = std::max<u64>(vm.device_block_pages, ppb);
+    vm.sbm = sb < ppb && !vm.force_bbm;
+    if (vm.sbm) {
+        // SBM: "At least two subblocks per Linux memory block"; the model keeps the number of
+        // plugged sub-blocks of a block in a u8 (KernelState::sbm_plugged).
+        if (ppb % sb) return "the memory block is not a whole number of sub-blocks";
+        vm.sb_pages = sb;
+        vm.sbs_per_mb = static_cast<unsigned>(ppb / sb);
+        if (vm.sbs_per_mb > 64) return "Sub Block Mode with more than 64 sub-blocks per memory block is not modelled";
+    }
+    // BBM: bb_size = max(device_block_size, memory_block_size_bytes()) (bbm_block_size unset);
+    // SBM adds memory block by memory block.
+    vm.bb_pages = vm.sbm ? ppb : std::max<u64>(vm.device_block_pages, ppb);
     if (vm.bb_pages % ppb) return "the big block size is not a whole number of memory blocks";
     if (vm.base_pfn % vm.bb_pages)
         return "the region must start at a big block boundary (the driver rounds up and leaves the head unusable)";

@@ -64,12 +64,15 @@ struct Dimm {
     unsigned group = 0;
 };
 
-// A virtio-mem device (virtio-mem-pci, drivers/virtio/virtio_mem.c) in Big Block Mode.
-// virtio_mem_init_hotplug() (6.1 and 6.12): BBM when max(device_block_size, pageblock) >=
-// memory_block_size_bytes() or force_bbm; bb_size = max(device_block_size,
-// memory_block_size_bytes()); one dynamic memory group with unit_pages = PHYS_PFN(bb_size)
-// (memory_group_register_dynamic()). Its big blocks are Machine::dimms entries (Dimm::virtio_mem),
-// added by add_virtio_mem(); requested-size changes are the actions vmem_plug / vmem_unplug.
+// A virtio-mem device (virtio-mem-pci, drivers/virtio/virtio_mem.c). virtio_mem_init_hotplug()
+// (6.1 and 6.12): Big Block Mode when max(device_block_size, pageblock) >=
+// memory_block_size_bytes() or force_bbm, bb_size = max(device_block_size,
+// memory_block_size_bytes()); otherwise Sub Block Mode, sb_size = max(device_block_size,
+// pageblock), whole memory blocks added one at a time. One dynamic memory group with
+// unit_pages = PHYS_PFN(bb_size) (BBM) or a memory block (SBM) (memory_group_register_dynamic()).
+// Its big blocks (SBM: memory blocks) are Machine::dimms entries (Dimm::virtio_mem), added by
+// add_virtio_mem(); requested-size changes are the actions vmem_plug / vmem_unplug (one big
+// block, SBM: one sub-block, per step).
 struct VirtioMem {
     std::string name;             // the QEMU device id (virtio-mem-pci,id=...)
     int node = 0;                 // the device's node property (vm->nid)
@@ -77,7 +80,10 @@ struct VirtioMem {
     u64 region_pages = 0;         // vm->region_size
     u64 device_block_pages = 0;   // vm->device_block_size (QEMU block-size)
     bool force_bbm = false;       // virtio_mem.force_bbm=1
-    u64 bb_pages = 0;             // vm->bbm.bb_size in pages (= unit_pages of its group)
+    u64 bb_pages = 0;             // vm->bbm.bb_size in pages (= unit_pages of its group); SBM: the memory block
+    bool sbm = false;             // vm->in_sbm
+    u64 sb_pages = 0;             // vm->sbm.sb_size in pages (SBM)
+    unsigned sbs_per_mb = 0;      // vm->sbm.sbs_per_mb (SBM)
     unsigned first_dimm = 0;      // its big blocks are dimms [first_dimm, first_dimm + nr_bbs)
     unsigned nr_bbs = 0;
 };
@@ -167,6 +173,16 @@ struct Machine {
     // The memory group of a block: its DIMM's static group or its device's dynamic group.
     unsigned group_of(unsigned b) const { return dimms[blocks[b].dimm].group; }
     bool group_is_dynamic(unsigned g) const { return dimms[g].virtio_mem >= 0; }
+    // The Sub Block Mode device block b belongs to, or nullptr.
+    const VirtioMem* sbm_device_of(unsigned b) const {
+        const int v = dimms[blocks[b].dimm].virtio_mem;
+        return v >= 0 && virtio_mems[v].sbm ? &virtio_mems[v] : nullptr;
+    }
+    bool has_sbm() const {
+        for (const VirtioMem& v : virtio_mems)
+            if (v.sbm) return true;
+        return false;
+    }
 
     void finalize();
     pfn_t block_end_pfn(unsigned b) const { return blocks[b].start_pfn + geo.pages_per_block; }

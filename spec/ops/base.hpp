@@ -131,6 +131,11 @@ void read_device_memmap(Kernel&, unsigned dev, const pfn_t& pfn, const char* fun
 int virtio_mem_plug_request(Kernel&, unsigned vm);
 int virtio_mem_unplug_request(Kernel&, unsigned vm);
 int offline_and_remove_memory(Kernel&, pfn_t start, u64 nr_pages);
+// ops/virtio_mem_sbm.cpp: Sub Block Mode
+int virtio_mem_sbm_plug_request(Kernel&, unsigned vm);
+int virtio_mem_sbm_unplug_request(Kernel&, unsigned vm);
+// pages of the block at pfn that virtio-mem's online_page callback keeps fake-offline (0 unless SBM)
+u64 virtio_mem_fake_offline_pages(Kernel&, pfn_t pfn);
 
 // Shared building blocks (ops/common.cpp); not overridable, they are data manipulation.
 void set_memmap(Kernel&, pfn_t pfn, u64 nr_pages, const u8& memmap);  // memmap_init_range / page_init_poison

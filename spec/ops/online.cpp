@@ -96,7 +96,8 @@ int online_pages(Kernel& k, pfn_t pfn, u64 nr_pages, int nid, unsigned zone, uns
         // __free_pages_core(), which adds it to zone->managed_pages; then the sections
         // containing the range are marked online.
         KCALL(k, "online_pages_range");
-        k.s.zone(nid, zone).managed_pages += static_cast<u32>(nr_pages);
+        // virtio-mem's online_page callback keeps unplugged sub-blocks fake-offline (SBM).
+        k.s.zone(nid, zone).managed_pages += static_cast<u32>(nr_pages - virtio_mem_fake_offline_pages(k, pfn));
         online_mem_sections(k, pfn, pfn + nr_pages);
     }
     k.ops.adjust_present_page_count(k, pfn, group, static_cast<i64>(nr_pages));

@@ -1,4 +1,5 @@
-// virtio-mem in Big Block Mode: the driver's reaction to a changed requested-size.
+// virtio-mem in Big Block Mode: the driver's reaction to a changed requested-size (Sub Block
+// Mode: spec/ops/virtio_mem_sbm.cpp).
 // drivers/virtio/virtio_mem.c and mm/memory_hotplug.c, read in 6.1.192 and 6.12.117.
 //
 // The device's memory is a row of big blocks (bb_size = max(device_block_size,
@@ -156,6 +157,7 @@ int virtio_mem_bbm_offline_remove_and_unplug_bb(Kernel& k, unsigned vm, unsigned
 // below next_bb_id first, then virtio_mem_bbm_prepare_next_bb(): either way the lowest
 // bb_id), if virtio_mem_could_add_memory() allows it.
 int virtio_mem_plug_request(Kernel& k, unsigned vm) {
+    if (device(k, vm).sbm) return virtio_mem_sbm_plug_request(k, vm);
     KCALL(k, "virtio_mem_bbm_plug_request");
     const VirtioMem& v = device(k, vm);
     for (unsigned i = 0; i < v.nr_bbs; ++i) {
@@ -174,6 +176,7 @@ int virtio_mem_plug_request(Kernel& k, unsigned vm) {
 // only in ZONE_MOVABLE, then any (unplug_online defaults to true) — skipping every one that
 // fails with -EBUSY.
 int virtio_mem_unplug_request(Kernel& k, unsigned vm) {
+    if (device(k, vm).sbm) return virtio_mem_sbm_unplug_request(k, vm);
     KCALL(k, "virtio_mem_bbm_unplug_request");
     const VirtioMem& v = device(k, vm);
     for (int pass = 0; pass < 3; ++pass) {
