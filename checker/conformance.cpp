@@ -486,7 +486,7 @@ struct Comparer {
 std::string model_err_name(int rc) { return rc == 0 ? "ok" : std::string(errno_name(rc)); }
 
 // memparse()-style size ("256M", "3584M", "4G", plain bytes) in 4 KiB pages; nullopt for
-// forms not modelled ("mirror", "nn%").
+// forms not modelled ("nn%"; "mirror" is not a size).
 std::optional<std::uint64_t> cmdline_pages(const std::string& v) {
     if (v.empty() || v.back() == '%' || v == "mirror") return std::nullopt;
     size_t i = 0;
@@ -503,12 +503,16 @@ std::optional<std::uint64_t> cmdline_pages(const std::string& v) {
 }
 
 // The boot half of issue 13: spec/boot.cpp's find_zone_movable_pfns_for_nodes() on the
-// recorded boot RAM, with kernelcore= / movablecore= / movable_node from the recorded command
-// line, must put ZONE_MOVABLE where the kernel did (/proc/zoneinfo at boot). memblock.memory is
+// recorded boot RAM, with kernelcore= (a size or "mirror") / movablecore= / movable_node from the
+// recorded command line, must put ZONE_MOVABLE where the kernel did (/proc/zoneinfo at boot).
+// QEMU marks no memory mirrored (no EFI_MEMORY_MORE_RELIABLE), so kernelcore=mirror shows the
+// variant's behaviour without mirrored memory: 6.1 makes all memory above 4 GiB ZONE_MOVABLE,
+// 6.6+ ignores it (0db31d63f27e). memblock.memory is
 // rebuilt from the boot zones: below 4 GiB only the page count matters (the walk counts those
 // pages as kernel memory), so a zone is one range of `present` pages; above it the span.
-void compare_boot_layout(const Header& h, const Machine& base, ReplayResult& res) {
+void compare_boot_layout(const Header& h, const Machine& base, const Variant& variant, ReplayResult& res) {
     BootInput in;
+    in.mirror_needs_mirrored_memory = variant.kernelcore_mirror_needs_mirrored_memory;
     std::istringstream words(h.cmdline);
     std::string w;
     bool any = false;
@@ -517,6 +521,10 @@ void compare_boot_layout(const Header& h, const Machine& base, ReplayResult& res
         const std::string key = w.substr(0, eq), val = eq == std::string::npos ? "" : w.substr(eq + 1);
         if (key == "movable_node") in.movable_node = any = true;
         if (key != "kernelcore" && key != "movablecore") continue;
+        if (key == "kernelcore" && val == "mirror") {
+            in.kernelcore_mirror = any = true;
+            continue;
+        }
         const auto pages = cmdline_pages(val);
         if (!pages) {
             res.not_predicted.push_back(fmt::format("boot ZONE_MOVABLE for {} (form not modelled)", w));
@@ -692,7 +700,7 @@ ReplayResult replay_recording(const std::string& path, const ReplayOptions& opt)
         throw RecordingError(path, 1, "boot_zones", e.what());
     }
 
-    compare_boot_layout(h, base, res);
+    compare_boot_layout(h, base, *v, res);
 
     const Comparer cmp{h, v->ops, [&] {
                            std::uint64_t t = 0;

@@ -35,6 +35,10 @@ struct Worker {
     std::uint64_t step_key = ~0ull;  // smallest key of a transition violation
     Violation step_violation;
     std::vector<std::pair<std::uint32_t, Violation>> state_violations;  // new roots breaking a state invariant
+    // One-word states with several threads: the level's successors as (key, word), in key
+    // order, one list per thread that owns their segments, looked up afterwards by that
+    // thread (see explore_levels).
+    std::vector<std::vector<std::pair<std::uint64_t, std::uint32_t>>> offered;
     Worker(const M& m, unsigned raw_words, unsigned padded_words, unsigned tree_sz)
         : model(m), padded(padded_words), tree_size(tree_sz + 2), raw(raw_words, 0), raw2(raw_words, 0),
           w(padded, 0), tree(tree_size, 0), pwords(kBatchParents * padded, 0), ptrees(kBatchParents * tree_size, 0),
@@ -184,6 +188,11 @@ ExploreResult explore_levels(M& model, const Limits& lim, Progress* progress, st
         }
         store->roots().begin_level();
         cutoff.store(~0ull);
+        // One-word states (a word set, no tree) with several threads: expand in parallel into
+        // per-thread lists, then let each thread look up the words of the segments it owns, in
+        // key order and without locks: no segment's cache line moves between cores, and the
+        // smallest key of a repeat is the first one offered (deterministic numbering as before).
+        const bool partitioned = nthreads > 1 && store->words() == 1;
         std::atomic<std::size_t> next_id{lo};
         const std::size_t chunk = std::clamp<std::size_t>((hi - lo) / (nthreads * 32), 1, 256);
 
@@ -205,8 +214,17 @@ ExploreResult explore_levels(M& model, const Limits& lim, Progress* progress, st
                 if (t == 0 && progress && progress->enabled) progress->update(store->roots().size(), hi - b, d, now);
                 // Look the batch's successors up; check the state invariants of the new ones.
                 auto flush = [&] {
-                    store->insert_batch(W.jobs.data(), W.nsucc, W.node_lookups);
                     W.lookups += W.nsucc;
+                    if (partitioned) {  // looked up in the insert phase
+                        if (W.offered.size() != nthreads) W.offered.resize(nthreads);
+                        for (unsigned k = 0; k < W.nsucc; ++k) {
+                            const std::uint32_t w = W.jobs[k].words[0];
+                            W.offered[SharedPairTable::segment_of_word(w) % nthreads].emplace_back(W.jobs[k].key, w);
+                        }
+                        W.nparents = W.nsucc = 0;
+                        return;
+                    }
+                    store->insert_batch(W.jobs.data(), W.nsucc, W.node_lookups);
                     for (unsigned k = 0; k < W.nsucc; ++k) {
                         if (!W.jobs[k].inserted) continue;
                         coder->decode(W.jobs[k].words, W.raw2.data());
@@ -257,6 +275,44 @@ ExploreResult explore_levels(M& model, const Limits& lim, Progress* progress, st
                 flush();
             }
         };
+        // The insert phase of `partitioned`: thread t merges the lists every thread made for
+        // it (each in key order: a thread takes its chunks in increasing order) and interns
+        // those words, of the segments s with s % nthreads == t.
+        auto insert_owned = [&](unsigned t) {
+            auto& W = workers[t];
+            std::vector<std::size_t> at(nthreads, 0);
+            static const std::vector<std::pair<std::uint64_t, std::uint32_t>> none;
+            auto list = [&](unsigned u) -> const auto& { return workers[u].offered.size() > t ? workers[u].offered[t] : none; };
+            constexpr unsigned kAhead = 16;
+            std::pair<std::uint64_t, std::uint32_t> ring[kAhead];
+            unsigned nring = 0, head = 0;
+            auto intern = [&](const std::pair<std::uint64_t, std::uint32_t>& e) {
+                bool inserted;
+                const std::uint32_t w = store->roots().intern_word_owned(e.second, inserted, e.first);
+                if (!inserted) return;
+                const std::uint32_t padded[2] = {w, 0};
+                coder->decode(padded, W.raw2.data());
+                W.model.unpack(W.raw2.data(), W.next);
+                if (!W.model.check_state(W.next, &W.v)) W.state_violations.emplace_back(w, W.v);
+            };
+            for (;;) {
+                unsigned best = nthreads;
+                for (unsigned u = 0; u < nthreads; ++u)
+                    if (at[u] < list(u).size() && (best == nthreads || list(u)[at[u]].first < list(best)[at[best]].first))
+                        best = u;
+                if (best == nthreads) break;
+                const auto& e = list(best)[at[best]++];
+                store->roots().prefetch_word(e.second);  // looked up kAhead words later
+                if (nring == kAhead) {
+                    intern(ring[head]);
+                    ring[head] = e;
+                    head = (head + 1) % kAhead;
+                } else {
+                    ring[nring++] = e;
+                }
+            }
+            for (unsigned i = 0; i < nring; ++i) intern(ring[(head + i) % kAhead]);
+        };
         if (nthreads == 1) {
             work(0);
         } else {
@@ -264,6 +320,17 @@ ExploreResult explore_levels(M& model, const Limits& lim, Progress* progress, st
             for (unsigned t = 1; t < nthreads; ++t) pool.emplace_back(work, t);
             work(0);
             for (auto& th : pool) th.join();
+            if (partitioned && !stop) {
+                store->set_concurrent(false);  // each segment has one owner in this phase
+                pool.clear();
+                for (unsigned t = 1; t < nthreads; ++t) pool.emplace_back(insert_owned, t);
+                insert_owned(0);
+                for (auto& th : pool) th.join();
+                store->set_concurrent(true);
+            }
+            if (partitioned)
+                for (auto& W : workers)
+                    for (auto& l : W.offered) l.clear();
         }
         if (stop && coder->overflowed()) {
             // Re-encode the states of the previous levels with wider codes (in BFS order, so

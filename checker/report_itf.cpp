@@ -88,9 +88,11 @@ ojson machine_json(const Machine& m) {
     j["movable_node"] = m.params.movable_node;
     j["default_online_type"] = std::string(online_type_name(m.params.default_online_type));
     ojson boot = ojson::array();
-    for (const BootZone& z : m.boot)
+    for (const BootZone& z : m.boot) {
         boot.push_back({{"node", z.node}, {"zone", std::string(zone_name(z.zone))}, {"start_pfn", z.start_pfn},
                         {"end_pfn", z.end_pfn}, {"present", z.present}, {"managed", z.managed}});
+        if (z.span_only) boot.back()["span_only"] = true;  // kernelcore=mirror: the zone's span over another's pages
+    }
     j["boot"] = boot;
     ojson dimms = ojson::array();
     for (unsigned d = 0; d < m.dimms.size(); ++d) {

@@ -60,7 +60,8 @@ ReproScripts format_repro(const LoadedTrace& t, const ReplayReport& rep, const s
                      "#     -append 'console=ttyS0 memhp_default_state={} memory_hotplug.memmap_on_memory={}{}'\n",
                      [&] {
                          std::uint64_t pages = 0;
-                         for (const BootZone& z : m.boot) pages += z.end_pfn - z.start_pfn;
+                         for (const BootZone& z : m.boot)
+                             if (!z.span_only) pages += z.end_pfn - z.start_pfn;
                          return (m.geo.pages_to_mib(pages) + 127) / 128 * 128;
                      }(),
                      std::max<std::size_t>(m.dimms.size(), 1),

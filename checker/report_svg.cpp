@@ -63,7 +63,8 @@ struct Axis {
 Axis build_axis(const Machine& m, const std::vector<KernelState>& states, double block_w) {
     struct Piece { pfn_t lo, hi; Seg::Kind kind; int idx; };
     std::vector<Piece> pieces;
-    for (unsigned i = 0; i < m.boot.size(); ++i) pieces.push_back({m.boot[i].start_pfn, m.boot[i].end_pfn, Seg::BOOT, static_cast<int>(i)});
+    for (unsigned i = 0; i < m.boot.size(); ++i)
+        if (!m.boot[i].span_only) pieces.push_back({m.boot[i].start_pfn, m.boot[i].end_pfn, Seg::BOOT, static_cast<int>(i)});
     for (unsigned b = 0; b < m.blocks.size(); ++b) pieces.push_back({m.blocks[b].start_pfn, m.block_end_pfn(b), Seg::BLOCK, static_cast<int>(b)});
     std::sort(pieces.begin(), pieces.end(), [](const Piece& a, const Piece& b) { return a.lo < b.lo; });
     Axis ax;

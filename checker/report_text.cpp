@@ -16,8 +16,10 @@ std::string describe_machine(const Machine& m) {
         m.params.movable_node ? 1 : 0, online_type_name(m.params.default_online_type));
     if (!m.params.sparsemem_vmemmap) s += "; SPARSEMEM without VMEMMAP (memmap per section, kvmalloc_node)";
     for (const BootZone& z : m.boot)
-        s += fmt::format("\n  boot  node {} {:<7} [{:#x}, {:#x}) present {} managed {}", z.node, zone_name(z.zone),
-                         z.start_pfn, z.end_pfn, z.present, z.managed);
+        s += z.span_only ? fmt::format("\n  boot  node {} {:<7} [{:#x}, {:#x}) spanned only (kernelcore=mirror overlap)",
+                                       z.node, zone_name(z.zone), z.start_pfn, z.end_pfn)
+                         : fmt::format("\n  boot  node {} {:<7} [{:#x}, {:#x}) present {} managed {}", z.node,
+                                       zone_name(z.zone), z.start_pfn, z.end_pfn, z.present, z.managed);
     for (unsigned d = 0; d < m.dimms.size(); ++d) {
         const Dimm& dm = m.dimms[d];
         const auto first = m.blocks[m.dimm_first_block[d]].memory_block_id;

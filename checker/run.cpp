@@ -136,7 +136,20 @@ namespace {
 bool check_boot_layout(const Scenario& sc, const Variant& variant, RunResult& rr) {
     BootInput in = *sc.memblock;
     in.bottom_up_for_movable_node = variant.memblock_bottom_up_for_movable_node;
+    in.mirror_needs_mirrored_memory = variant.kernelcore_mirror_needs_mirrored_memory;
     BootResult br = memblock_boot(in, sc.machine.nr_nodes);
+    // kernelcore=mirror: early allocations land in boot RAM, which the explorer does not
+    // offline, so placement is judged here on the layout.
+    if (const std::string mv = boot_mirror_violation(in, br, sc.machine.geo.pages_per_block); !mv.empty()) {
+        Violation viol;
+        viol.invariant = "boot-mirror";
+        viol.conjunct = "with kernelcore=mirror no early allocation lands in ZONE_MOVABLE (non-mirrored memory)";
+        viol.detail = mv.substr(mv.find(": ") + 2);
+        rr.explore.verdict = Verdict::VIOLATION;
+        rr.explore.violation = viol;
+        rr.matches = verdict_matches(sc.expect, rr.explore);
+        return true;
+    }
     const std::vector<EarlyAlloc> allocs = br.allocs;
     br.allocs.clear();  // placement is the explorer's to show
     const std::string v = boot_layout_violation(in, br, sc.machine.geo.pages_per_block);
@@ -163,10 +176,14 @@ RunResult run_scenario_on(const Scenario& sc, const Variant& variant, const RunO
 RunResult run_scenario(const Scenario& sc, const RunOptions& opt) {
     const Variant& variant = resolve_variant(sc, opt);
     // The cold-plugged DIMMs' pinned blocks depend on the variant's allocation direction.
-    if (sc.memblock && variant.memblock_bottom_up_for_movable_node != sc.boot_bottom_up) {
+    if (sc.memblock && (variant.memblock_bottom_up_for_movable_node != sc.boot_bottom_up ||
+                        variant.kernelcore_mirror_needs_mirrored_memory != sc.boot_mirror_needs_mirror)) {
         Scenario other = sc;
         other.boot_bottom_up = variant.memblock_bottom_up_for_movable_node;
-        if (const std::string e = apply_boot_layout(other.machine, *sc.memblock, other.boot_bottom_up); !e.empty())
+        other.boot_mirror_needs_mirror = variant.kernelcore_mirror_needs_mirrored_memory;
+        if (const std::string e = layout_boot(other.machine, sc.boot_uncarved, *sc.memblock, other.boot_bottom_up,
+                                              other.boot_mirror_needs_mirror);
+            !e.empty())
             throw ScenarioError(sc.path, sc.line_of("memblock"), "memblock.coldplug", e);
         return run_scenario_on(other, variant, opt);
     }

@@ -178,6 +178,26 @@ std::uint32_t SharedPairTable::intern_word(std::uint32_t w, bool& inserted, std:
     return w;
 }
 
+unsigned SharedPairTable::segment_of_word(std::uint32_t w) { return static_cast<unsigned>(mix64(w) >> (64 - kSegBits)); }
+
+std::uint32_t SharedPairTable::intern_word_owned(std::uint32_t w, bool& inserted, std::uint64_t key) {
+    Segment& s = segs_[segment_of_word(w)];
+    std::uint64_t h = mix64(w) & s.mask;
+    bool seen = w == 0 && s.has_zero;
+    if (w != 0)
+        for (; s.slots[h] && !seen; h = (h + 1) & s.mask) seen = s.slots[h] == w;
+    inserted = !seen;
+    if (seen) return w;  // offered before with a smaller key (keys come in increasing order)
+    if (s.size == ~0u) throw std::length_error("visited set: a segment is full (2^32 words)");
+    if (w == 0) s.has_zero = true;
+    else s.slots[h] = w;
+    ++s.size;
+    s.level_keys.push_back(key);  // a sorted run: new_entries() only merges
+    s.level_words.push_back(w);
+    if (s.size * 8 > s.slots.size() * 5) grow(s);
+    return w;
+}
+
 std::uint64_t SharedPairTable::word_key_of(std::uint32_t w) const {
     for (const auto& [key, word] : ordered_)
         if (word == w) return key;
@@ -213,7 +233,7 @@ void SharedPairTable::begin_level() {
         s.level_base = s.size;
         s.level_keys.clear();
         s.level_words.clear();
-        std::fill(s.level_index.begin(), s.level_index.end(), 0);
+        s.level_index.clear();  // rebuilt on a level's first word when keys are not offered in order
     }
 }
 

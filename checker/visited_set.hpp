@@ -68,6 +68,14 @@ public:
     void set_budget(std::size_t bytes) { budget_ = bytes; }
     bool exhausted() const { return exhausted_.load(std::memory_order_relaxed); }
 
+    // Word sets, several threads: the segment a word belongs to. A thread that owns some
+    // segments (no other thread touches them this phase) interns their words without the
+    // lock, offering each segment's words in increasing key order, so no key is ever lowered
+    // (the explorer's partitioned insert phase for one-word states).
+    static unsigned segment_of_word(std::uint32_t w);
+    std::uint32_t intern_word_owned(std::uint32_t w, bool& inserted, std::uint64_t key);
+    void prefetch_word(std::uint32_t w) const { prefetch(w, 0, false); }
+
     // Discovery keys of the current level (roots table).
     void begin_level();
     // The caller (one thread) offers the keys of a level in increasing order: the first

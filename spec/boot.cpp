@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <vector>
 
 namespace hp {
 
@@ -24,7 +25,13 @@ BootResult memblock_boot(const BootInput& in, int nr_nodes) {
         throw std::invalid_argument(fmt::format("memblock: at most {} regions and {} early allocations are modelled",
                                                 MB_MAX_REGIONS, MB_MAX_ALLOCS));
     MbLayout l;
-    for (const MemblockRegion& r : in.memory) l.region[l.nr_regions++] = {r.base_pfn, r.end_pfn, r.hotplug, r.nid};
+    bool some_mirror = false;  // system_has_some_mirror: memblock_mark_mirror() ran (only under kernelcore=mirror)
+    for (const MemblockRegion& r : in.memory) {
+        const bool mirror = in.kernelcore_mirror && r.mirror;
+        l.region[l.nr_regions++] = {r.base_pfn, r.end_pfn, r.hotplug, r.nid, mirror};
+        some_mirror = some_mirror || mirror;
+    }
+    l.has_mirror = some_mirror;
     l.kernel_start = in.kernel_start_pfn;
     l.kernel_end = in.kernel_end_pfn;
     for (const EarlyAlloc& a : in.allocs) l.alloc[l.nr_allocs++] = {a.pages, a.before_srat, a.nid, 0, false};
@@ -50,7 +57,21 @@ BootResult memblock_boot(const BootInput& in, int nr_nodes) {
         for (const MemblockRegion& r : in.memory)
             if (r.hotplug) zmp[r.nid] = zmp[r.nid] ? std::min(r.base_pfn, zmp[r.nid]) : r.base_pfn;
         align = true;  // goto out2
-    } else {
+    } else if (in.kernelcore_mirror && (some_mirror || !in.mirror_needs_mirrored_memory)) {
+        // "If kernelcore=mirror is specified, ignore movablecore option": ZONE_MOVABLE starts at
+        // the lowest non-mirrored region at or above 4 GiB (PHYS_PFN(SZ_4G)); non-mirrored memory
+        // below it stays kernel memory ("This configuration results in unmirrored kernel
+        // memory"). Without any mirrored memory 6.6+ ignores kernelcore=mirror ("The system has no
+        // mirror memory, ignore kernelcore=mirror.", 0db31d63f27e: goto out, no ZONE_MOVABLE);
+        // before it every region above 4 GiB became ZONE_MOVABLE.
+        for (const MemblockRegion& r : in.memory) {
+            if (some_mirror && r.mirror) continue;
+            if (r.base_pfn < in.pfn_4g) continue;
+            zmp[r.nid] = zmp[r.nid] ? std::min(r.base_pfn, zmp[r.nid]) : r.base_pfn;
+        }
+        res.mirror_layout = true;
+        align = true;  // goto out2
+    } else if (!in.kernelcore_mirror) {
         std::uint64_t totalpages = 0;  // early_calculate_totalpages()
         for (const MemblockRegion& r : in.memory) totalpages += r.end_pfn - r.base_pfn;
         std::uint64_t required_kernelcore = in.kernelcore_pages;
@@ -114,6 +135,43 @@ BootResult memblock_boot(const BootInput& in, int nr_nodes) {
     return res;
 }
 
+void memblock_mark_mirror(BootInput& in, std::uint64_t base, std::uint64_t end) {
+    std::vector<MemblockRegion> out;
+    for (const MemblockRegion& r : in.memory) {
+        const std::uint64_t lo = std::max(r.base_pfn, base), hi = std::min(r.end_pfn, end);
+        if (lo >= hi) {
+            out.push_back(r);
+            continue;
+        }
+        if (r.base_pfn < lo) out.push_back({r.nid, r.base_pfn, lo, r.hotplug, r.what, r.mirror});
+        out.push_back({r.nid, lo, hi, r.hotplug, r.what, true});
+        if (hi < r.end_pfn) out.push_back({r.nid, hi, r.end_pfn, r.hotplug, r.what, r.mirror});
+    }
+    in.memory = out;
+}
+
+std::string boot_mirror_violation(const BootInput& in, const BootResult& r, std::uint64_t pages_per_block) {
+    if (!in.kernelcore_mirror || !r.mirror_layout) return "";
+    for (const EarlyAlloc& a : r.allocs) {
+        if (!a.placed) continue;
+        for (const MemblockRegion& m : in.memory) {
+            const std::uint64_t zmp = static_cast<size_t>(m.nid) < r.zone_movable_pfn.size() ? r.zone_movable_pfn[m.nid] : 0;
+            if (!zmp || m.mirror) continue;
+            const std::uint64_t lo = std::max({a.pfn, m.base_pfn, zmp}), hi = std::min(a.pfn + a.pages, m.end_pfn);
+            if (lo >= hi) continue;
+            const bool any_mirror = std::any_of(in.memory.begin(), in.memory.end(), [](const MemblockRegion& x) { return x.mirror; });
+            return fmt::format(
+                "boot-mirror: early allocation '{}' ({} pages at pfn {:#x}) lies in non-mirrored {} at pfn {:#x}, in ZONE_MOVABLE "
+                "of node {} (zone_movable_pfn {:#x}): kernel memory outside mirrored memory, and memory block {} holds "
+                "PG_reserved pages in ZONE_MOVABLE and can never be offlined ({})",
+                a.name, a.pages, a.pfn, m.what, lo, m.nid, zmp, lo / pages_per_block,
+                any_mirror ? "memblock found no room in mirrored memory: \"Could not allocate ... of mirrored memory\""
+                           : "no memory is mirrored, yet kernelcore=mirror made every region above 4 GiB ZONE_MOVABLE");
+        }
+    }
+    return "";
+}
+
 std::string boot_layout_violation(const BootInput& in, const BootResult& r, std::uint64_t pages_per_block) {
     if (!in.movable_node) return "";
     for (const EarlyAlloc& a : r.allocs) {
@@ -166,12 +224,54 @@ std::string apply_boot_layout(Machine& m, BootInput in, bool bottom_up_for_movab
     return "";
 }
 
-void carve_boot_movable(Machine& m, const std::vector<std::uint64_t>& zone_movable_pfn) {
+namespace {
+// kernelcore=mirror (r.mirror_layout): zone_spanned_pages_in_node() / zone_absent_pages_in_node()
+// with mirrored_kernelcore (6.1 mm/page_alloc.c, 6.12 mm/mm_init.c). ZONE_MOVABLE spans
+// [zone_movable_pfn, node end) and holds the non-mirrored pages there; a kernel zone starting
+// below zone_movable_pfn keeps its whole span and its other pages (ZONE_NORMAL: the mirrored
+// ones, the non-mirrored being absent); one starting at or above it is emptied, and mirrored
+// pages in it belong to no zone (ZONE_MOVABLE counts them absent). Present and managed pages
+// of a carved zone go to its pieces from the top (no holes assumed there, as below).
+void carve_mirror(const BootZone& z, std::uint64_t zmp, const BootInput& in, std::vector<BootZone>& out) {
+    std::uint64_t present = z.present, managed = z.managed;
+    std::vector<BootZone> pieces;  // of [max(start, zmp), end), split by mirroring, bottom-up
+    const std::uint64_t from = std::max<std::uint64_t>(z.start_pfn, zmp);
+    for (const MemblockRegion& r : in.memory) {
+        const std::uint64_t lo = std::max<std::uint64_t>(r.base_pfn, from), hi = std::min<std::uint64_t>(r.end_pfn, z.end_pfn);
+        if (lo >= hi) continue;
+        if (r.mirror && z.start_pfn >= zmp) continue;  // absent from ZONE_MOVABLE, the kernel zone is empty
+        pieces.push_back({z.node, r.mirror ? z.zone : ZONE_MOVABLE, lo, hi, 0, 0});
+    }
+    if (z.start_pfn < zmp) pieces.push_back({z.node, z.zone, z.start_pfn, zmp, 0, 0});
+    std::sort(pieces.begin(), pieces.end(), [](const BootZone& a, const BootZone& b) { return a.start_pfn > b.start_pfn; });
+    for (BootZone& p : pieces) {  // from the top
+        p.present = std::min<std::uint64_t>(p.end_pfn - p.start_pfn, present);
+        present -= p.present;
+        p.managed = std::min<std::uint64_t>(p.present, managed);
+        managed -= p.managed;
+        out.push_back(p);
+    }
+    if (z.start_pfn < zmp) {  // the kernel zone keeps its span over ZONE_MOVABLE's memory
+        BootZone span{z.node, z.zone, zmp, z.end_pfn, 0, 0};
+        span.span_only = true;
+        out.push_back(span);
+    }
+}
+}  // namespace
+
+void carve_boot_movable(Machine& m, const BootResult& r, const BootInput& in) {
+    const std::vector<std::uint64_t>& zone_movable_pfn = r.zone_movable_pfn;
     std::vector<BootZone> out;
+    std::vector<std::uint64_t> node_end(static_cast<size_t>(m.nr_nodes), 0);
+    for (const BootZone& z : m.boot) node_end[z.node] = std::max<std::uint64_t>(node_end[z.node], z.end_pfn);
     for (const BootZone& z : m.boot) {
         const std::uint64_t zmp = static_cast<size_t>(z.node) < zone_movable_pfn.size() ? zone_movable_pfn[z.node] : 0;
         if (!zmp || z.zone == ZONE_MOVABLE || z.end_pfn <= zmp) {
             out.push_back(z);
+            continue;
+        }
+        if (r.mirror_layout) {
+            carve_mirror(z, zmp, in, out);
             continue;
         }
         const std::uint64_t start = std::max<std::uint64_t>(z.start_pfn, zmp), moved = z.end_pfn - start;
@@ -186,8 +286,31 @@ void carve_boot_movable(Machine& m, const std::vector<std::uint64_t>& zone_movab
         }
         out.push_back(mv);
     }
-    std::sort(out.begin(), out.end(), [](const BootZone& a, const BootZone& b) { return a.start_pfn < b.start_pfn; });
+    if (r.mirror_layout)  // ZONE_MOVABLE spans to the node's end even where its last pages are mirrored
+        for (int n = 0; n < m.nr_nodes; ++n) {
+            const std::uint64_t zmp = static_cast<size_t>(n) < zone_movable_pfn.size() ? zone_movable_pfn[n] : 0;
+            if (!zmp || zmp >= node_end[n]) continue;
+            std::uint64_t movable_end = 0;  // of its pages: a span-only piece only where the span goes further
+            for (const BootZone& z : out)
+                if (z.node == n && z.zone == ZONE_MOVABLE) movable_end = std::max<std::uint64_t>(movable_end, z.end_pfn);
+            if (movable_end >= node_end[n]) continue;
+            BootZone span{n, ZONE_MOVABLE, zmp, node_end[n], 0, 0};
+            span.span_only = true;
+            out.push_back(span);
+        }
+    std::stable_sort(out.begin(), out.end(), [](const BootZone& a, const BootZone& b) { return a.start_pfn < b.start_pfn; });
     m.boot = out;
+}
+
+std::string layout_boot(Machine& m, const std::vector<BootZone>& boot, BootInput in, bool bottom_up_for_movable_node,
+                        bool mirror_needs_mirrored_memory) {
+    in.bottom_up_for_movable_node = bottom_up_for_movable_node;
+    in.mirror_needs_mirrored_memory = mirror_needs_mirrored_memory;
+    m.boot = boot;
+    m.finalize();
+    carve_boot_movable(m, memblock_boot(in, m.nr_nodes), in);
+    m.finalize();
+    return apply_boot_layout(m, in, bottom_up_for_movable_node);
 }
 
 }  // namespace hp

@@ -25,12 +25,14 @@ flag fits(const MbRegion& r, const Reserved* res, int nr_res, const pfn_t& c, co
 }
 
 // memblock_find_in_range_node() for one allocation: nid -1 = any node; skip: should_skip_region()
-// drops hotpluggable regions (movable_node after SRAT).
-Found find_in_range(const MbLayout& l, const Reserved* res, int nr_res, const u64& n, int nid, bool skip, bool bottom_up) {
+// drops hotpluggable regions (movable_node after SRAT); mirror_only: it drops non-mirrored ones.
+Found find_in_range(const MbLayout& l, const Reserved* res, int nr_res, const u64& n, int nid, bool skip, bool bottom_up,
+                    bool mirror_only) {
     Found f;
     for (int ri = 0; ri < l.nr_regions; ++ri) {
         const MbRegion& r = l.region[ri];
         if (nid >= 0 && r.nid != nid) continue;
+        if (mirror_only && !r.mirror) continue;
         const flag eligible = skip ? !r.hotplug : flag(true);
         // Candidates: region boundaries and reserved boundaries (see the header).
         for (int ci = -1; ci < nr_res; ++ci) {
@@ -75,11 +77,19 @@ void memblock_place(MbLayout& l) {
         MbAlloc& a = l.alloc[i];
         const bool bottom_up = a.before_srat && bottom_up_before_srat;
         const bool skip = !a.before_srat && l.movable_node;
-        Found f = find_in_range(l, res, nr, a.pages, a.nid, skip, bottom_up);
-        if (a.nid >= 0) {  // memblock_alloc_try_nid(): no room on the node, try any node
-            const Found any = find_in_range(l, res, nr, a.pages, -1, skip, bottom_up);
-            f.pfn = mb_select(f.found, f.pfn, any.pfn);
-            f.found = flag_or(f.found, any.found);
+        // memblock_alloc_range_nid(): this node, then any node; with MEMBLOCK_MIRROR first
+        // (choose_memblock_flags()), then again without it.
+        Found f;
+        for (int pass = l.has_mirror ? 0 : 1; pass < 2; ++pass) {
+            const bool mirror_only = pass == 0;
+            const Found own = find_in_range(l, res, nr, a.pages, a.nid, skip, bottom_up, mirror_only);
+            f.pfn = mb_select(f.found, f.pfn, own.pfn);
+            f.found = flag_or(f.found, own.found);
+            if (a.nid >= 0) {  // no room on the node: any node
+                const Found any = find_in_range(l, res, nr, a.pages, -1, skip, bottom_up, mirror_only);
+                f.pfn = mb_select(f.found, f.pfn, any.pfn);
+                f.found = flag_or(f.found, any.found);
+            }
         }
         a.placed = f.found;
         a.pfn = f.pfn;

@@ -10,7 +10,10 @@
 // movable_node once SRAT has marked them: should_skip_region()) bottom-up
 // (__memblock_find_range_bottom_up(): the lowest free range that fits, at its start) or
 // top-down (__memblock_find_range_top_down(): the highest that fits, at its end), never
-// below PAGE_SIZE; memblock_alloc_try_nid() retries on any node when the node has no room.
+// below PAGE_SIZE; memblock_alloc_range_nid() retries on any node when the node has no room,
+// and when memory is mirrored (kernelcore=mirror) asks for mirrored regions first
+// (should_skip_region(): MEMBLOCK_MIRROR), then for any ("Could not allocate ... of mirrored
+// memory").
 // Without sorting: the lowest fitting start is always a region base or a reserved range's
 // end, the highest fitting end a region end or a reserved range's start, so the choice is a
 // minimum (maximum) over those candidates, computed with select() (one term, no path fork).
@@ -36,6 +39,7 @@ struct MbRegion {          // a memblock.memory region
     pfn_t base = 0, end = 0;  // [base, end)
     flag hotplug = false;     // MEMBLOCK_HOTPLUG (SRAT "hot pluggable")
     int nid = 0;
+    bool mirror = false;      // MEMBLOCK_MIRROR (kernelcore=mirror; concrete in the prover's layouts)
 };
 
 struct MbAlloc {           // one early allocation
@@ -54,6 +58,8 @@ struct MbLayout {
     MbAlloc alloc[MB_MAX_ALLOCS];
     bool movable_node = false;
     bool bottom_up_for_movable_node = true;  // setup_arch(): memblock_set_bottom_up(true) under movable_node
+    // system_has_some_mirror: choose_memblock_flags() asks for MEMBLOCK_MIRROR first.
+    bool has_mirror = false;
 };
 
 // Places every allocation in order, reserving each (fills pfn/placed).

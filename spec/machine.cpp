@@ -154,7 +154,7 @@ u64 Machine::subsection_mask(pfn_t pfn, u64 nr_pages) const {
 
 const BootZone* Machine::boot_zone_of_pfn(pfn_t pfn) const {
     for (const BootZone& z : boot)
-        if (pfn >= z.start_pfn && pfn < z.end_pfn) return &z;
+        if (!z.span_only && pfn >= z.start_pfn && pfn < z.end_pfn) return &z;
     return nullptr;
 }
 

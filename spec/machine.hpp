@@ -33,6 +33,12 @@ struct BootZone {
     pfn_t end_pfn = 0;       // exclusive; the boot memory is [start_pfn, end_pfn)
     u64 present = 0;
     u64 managed = 0;
+    // Span only: the zone spans [start_pfn, end_pfn) but none of its pages are there; another
+    // zone's piece holds them. kernelcore=mirror makes ZONE_NORMAL and ZONE_MOVABLE overlap
+    // (adjust_zone_range_for_zone_movable() does not cut ZONE_NORMAL at zone_movable_pfn, and
+    // zone_absent_pages_in_node() counts the non-mirrored pages as absent from it), so such a
+    // piece carries ZONE_NORMAL's span over ZONE_MOVABLE's memory (spec/boot.cpp).
+    bool span_only = false;
 };
 
 // A DIMM slot (ACPI memory device, QEMU pc-dimm): one static memory group.

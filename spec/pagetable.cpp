@@ -18,7 +18,7 @@ constexpr std::uint64_t MiB = 1ull << 20;
 bool boot_memmap_intersects(const Machine& m, std::uint64_t va_lo, std::uint64_t va_hi) {
     const std::uint64_t pps = m.geo.pages_per_section, sps = m.geo.struct_page_size;
     for (const BootZone& z : m.boot) {
-        if (z.end_pfn <= z.start_pfn) continue;
+        if (z.end_pfn <= z.start_pfn || z.span_only) continue;
         const std::uint64_t lo = z.start_pfn / pps * pps * sps, hi = ((z.end_pfn - 1) / pps + 1) * pps * sps;
         if (lo < va_hi && va_lo < hi) return true;
     }
@@ -28,7 +28,7 @@ bool boot_memmap_intersects(const Machine& m, std::uint64_t va_lo, std::uint64_t
 bool section_has_boot_memory(const Machine& m, std::uint64_t section) {
     const std::uint64_t pps = m.geo.pages_per_section;
     for (const BootZone& z : m.boot)
-        if (z.start_pfn < (section + 1) * pps && section * pps < z.end_pfn) return true;
+        if (!z.span_only && z.start_pfn < (section + 1) * pps && section * pps < z.end_pfn) return true;
     return false;
 }
 }  // namespace

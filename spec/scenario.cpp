@@ -364,7 +364,7 @@ void parse_threads(const Reader& r, const toml::table& doc, Scenario& sc) {
 // [memblock] (seed 003, spec/boot.hpp): memblock.memory is the boot memory (not hotpluggable)
 // plus the [[memblock.coldplug]] regions SRAT marks hot pluggable (cold-plugged DIMMs).
 BootInput read_memblock(const Reader& r, const toml::table& t, Machine& m) {
-    r.only_keys(t, "memblock", {"kernel_image_mb", "kernelcore_mb", "movablecore_mb", "coldplug", "alloc"});
+    r.only_keys(t, "memblock", {"kernel_image_mb", "kernelcore_mb", "movablecore_mb", "kernelcore_mirror", "mirror", "coldplug", "alloc"});
     BootInput in;
     in.movable_node = m.params.movable_node;
     const std::uint64_t mib = m.geo.mib_to_pages(1);
@@ -373,6 +373,11 @@ BootInput read_memblock(const Reader& r, const toml::table& t, Machine& m) {
     in.kernel_end_pfn = in.kernel_start_pfn + r.uint(t, "kernel_image_mb", "memblock.kernel_image_mb", {1, 1024}).value_or(32) * mib;
     in.kernelcore_pages = r.uint(t, "kernelcore_mb", "memblock.kernelcore_mb", {0, 1u << 24}).value_or(0) * mib;
     in.movablecore_pages = r.uint(t, "movablecore_mb", "memblock.movablecore_mb", {0, 1u << 24}).value_or(0) * mib;
+    in.kernelcore_mirror = r.boolean(t, "kernelcore_mirror", "memblock.kernelcore_mirror").value_or(false);
+    if (in.kernelcore_mirror && (in.kernelcore_pages || in.movablecore_pages || in.movable_node))
+        r.fail(*t.get("kernelcore_mirror"), "memblock.kernelcore_mirror",
+               "kernelcore=mirror is one kernelcore= value: not with kernelcore_mb, and the model does not combine it "
+               "with movablecore_mb or movable_node");
     const Range node_range{0, static_cast<std::uint64_t>(m.nr_nodes - 1)};
     if (const toml::node* n = t.get("coldplug")) {
         const toml::array* a = n->as_array();
@@ -417,6 +422,25 @@ BootInput read_memblock(const Reader& r, const toml::table& t, Machine& m) {
         }
     }
     std::sort(in.memory.begin(), in.memory.end(), [](const MemblockRegion& a, const MemblockRegion& b) { return a.base_pfn < b.base_pfn; });
+    // [[memblock.mirror]]: the ranges the EFI memory map marks EFI_MEMORY_MORE_RELIABLE
+    // (efi_find_mirror() -> memblock_mark_mirror(), which marks only under kernelcore=mirror).
+    if (const toml::node* n = t.get("mirror")) {
+        const toml::array* a = n->as_array();
+        if (!a) r.fail(*n, "memblock.mirror", "expected [[memblock.mirror]] tables");
+        if (!in.kernelcore_mirror)
+            r.fail(*n, "memblock.mirror", "mirrored ranges count only with kernelcore_mirror = true (memblock_mark_mirror())");
+        for (size_t i = 0; i < a->size(); ++i) {
+            const std::string f = fmt::format("memblock.mirror[{}]", i);
+            const toml::table* c = (*a)[i].as_table();
+            if (!c) r.fail((*a)[i], f, "expected a table");
+            r.only_keys(*c, f, {"base_pfn", "size_mb"});
+            const auto base = r.uint(*c, "base_pfn", f + ".base_pfn", kPfn);
+            const auto size = r.uint(*c, "size_mb", f + ".size_mb", {1, 1u << 20});
+            if (!base || !size) r.fail(*c, f, "base_pfn and size_mb are required");
+            if (*base + *size * mib > kPfnMax) r.fail(*c->get("size_mb"), f + ".size_mb", "the model keeps pfns below 2^32");
+            memblock_mark_mirror(in, *base, *base + *size * mib);
+        }
+    }
     if (const toml::node* n = t.get("alloc")) {
         const toml::array* a = n->as_array();
         if (!a) r.fail(*n, "memblock.alloc", "expected [[memblock.alloc]] tables");
@@ -740,13 +764,15 @@ Scenario load_scenario(const std::string& path) {
         });
         m.finalize();
         // Boot zones and pinned blocks of the cold-plugged DIMMs under the scenario's variant
-        // (run_scenario() redoes it when --variant picks another allocation direction).
-        // kernelcore= / movablecore= / movable_node: ZONE_MOVABLE out of boot RAM.
-        carve_boot_movable(m, memblock_boot(*sc.memblock, m.nr_nodes).zone_movable_pfn);
-        m.finalize();
+        // (run_scenario() redoes it when --variant picks another allocation direction or
+        // kernelcore=mirror behaviour). kernelcore= / movablecore= / movable_node /
+        // kernelcore=mirror: ZONE_MOVABLE out of boot RAM.
         const Variant* v = find_variant(sc.variant);
         sc.boot_bottom_up = v ? v->memblock_bottom_up_for_movable_node : true;
-        if (const std::string e = apply_boot_layout(m, *sc.memblock, sc.boot_bottom_up); !e.empty())
+        sc.boot_mirror_needs_mirror = v && v->kernelcore_mirror_needs_mirrored_memory;
+        sc.boot_uncarved = m.boot;
+        if (const std::string e = layout_boot(m, sc.boot_uncarved, *sc.memblock, sc.boot_bottom_up, sc.boot_mirror_needs_mirror);
+            !e.empty())
             throw ScenarioError(path, r.line_of_path(doc, "memblock.coldplug"), "memblock.coldplug", e);
     }
     if (const std::string why = compute_pt_layout(m, m.params.pagetables); !why.empty())

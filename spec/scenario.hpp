@@ -49,6 +49,8 @@ struct Scenario {
     std::vector<LitmusStep> steps;    // non-empty: a litmus test, run exactly
     std::optional<BootInput> memblock;  // [memblock]: the boot layout checked before exploring (spec/boot.hpp)
     bool boot_bottom_up = true;         // the allocation direction machine's pinned blocks were computed with
+    bool boot_mirror_needs_mirror = false;  // Variant::kernelcore_mirror_needs_mirrored_memory the layout used
+    std::vector<BootZone> boot_uncarved;    // the boot zones before ZONE_MOVABLE was carved (layout_boot())
     ThreadsConfig threads;            // non-empty: a threaded scenario (docs/interleavings.md)
     std::map<std::string, long> key_lines;  // line of each top-level key, for errors found later
     bool litmus() const { return !steps.empty(); }

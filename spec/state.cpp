@@ -22,7 +22,7 @@ static void init_pagetables(const Machine& m, PageTableState& pt) {
     const PtLayout& l = m.pt;
     std::uint64_t last_boot_section_end = 0;  // absolute section number + 1
     for (const BootZone& z : m.boot)
-        if (z.end_pfn > z.start_pfn)
+        if (z.end_pfn > z.start_pfn && !z.span_only)
             last_boot_section_end = std::max<std::uint64_t>(last_boot_section_end,
                                                             (z.end_pfn - 1) / m.geo.pages_per_section + 1);
     const std::uint64_t sps = m.geo.struct_page_size, pps = m.geo.pages_per_section;

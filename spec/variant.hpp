@@ -18,6 +18,11 @@ struct Variant {
     // Boot (spec/boot.hpp): setup_arch() switches memblock bottom-up under movable_node
     // (the 3.13 series, seed 003). false: always top-down, the behaviour before it.
     bool memblock_bottom_up_for_movable_node = true;
+    // find_zone_movable_pfns_for_nodes() ignores kernelcore=mirror when no memory is mirrored
+    // (memblock_has_mirror(), 0db31d63f27e "mm: disable kernelcore=mirror when no mirror
+    // memory", 6.6). Before it every non-mirrored region above 4 GiB became ZONE_MOVABLE.
+    // A variant takes its parent's value (spec/variants/registry.cpp).
+    bool kernelcore_mirror_needs_mirrored_memory = false;
 };
 
 const std::vector<Variant>& all_variants();

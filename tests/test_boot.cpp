@@ -189,7 +189,7 @@ TEST_CASE("boot: kernelcore= in [memblock] carves a boot ZONE_MOVABLE out of boo
     BootInput in;
     for (const BootZone& z : m.boot) in.memory.push_back({0, z.start_pfn, z.end_pfn, false, "boot RAM"});
     in.movablecore_pages = 65536;  // movablecore=256M
-    carve_boot_movable(m, memblock_boot(in, 1).zone_movable_pfn);
+    carve_boot_movable(m, memblock_boot(in, 1), in);
     REQUIRE(m.boot.size() == 4);
     CHECK(m.boot[2].zone == ZONE_NORMAL);
     CHECK(m.boot[2].end_pfn == 0x130000u);
@@ -239,4 +239,92 @@ TEST_CASE("boot prover: bottom-up placement (3.13's movable_node) is proved for 
     CHECK(r.verdict == hp::prover::BootProveResult::PROVED);
     CHECK(r.queries == 6);  // 2 before SRAT + NODE_DATA and memmap of each node
     CHECK_FALSE(r.cex);
+}
+
+namespace {
+// QEMU pc with 4 GiB (3 GiB below 4 GiB, 1 GiB above), as recorded with kernelcore=mirror.
+BootInput qemu_4g_kernelcore_mirror() {
+    BootInput in;
+    in.memory = {{0, 256, 0xc0000, false, "boot RAM"}, {0, 0x100000, 0x140000, false, "boot RAM"}};
+    in.kernel_start_pfn = 4096;
+    in.kernel_end_pfn = 4096 + 8192;
+    in.allocs = {{"page tables (init_mem_mapping)", 512, true}, {"NODE_DATA(0)", 16, false, 0},
+                 {"memmap of node 0 (sparse_init)", 4096, false, 0}};
+    in.kernelcore_mirror = true;
+    return in;
+}
+}  // namespace
+
+TEST_CASE("boot: kernelcore=mirror without mirrored memory: 6.1 makes all memory above 4 GiB movable, 6.6+ ignores it") {
+    BootInput in = qemu_4g_kernelcore_mirror();
+    // 6.1 (recorded: r61-rnd-kernelcore-mirror-17.jsonl has ZONE_MOVABLE from pfn 0x100000).
+    BootResult r = memblock_boot(in, 1);
+    CHECK(r.mirror_layout);
+    CHECK(r.zone_movable_pfn[0] == 0x100000u);
+    CHECK(r.allocs[0].pfn == 0x140000u - 512);  // top-down: the top of memory, now ZONE_MOVABLE
+    const std::string v = boot_mirror_violation(in, r, 32768);
+    CHECK(v.rfind("boot-mirror:", 0) == 0);
+    CHECK(v.find("no memory is mirrored") != std::string::npos);
+    // 0db31d63f27e (6.6; recorded: 6.12 keeps ZONE_NORMAL): "ignore kernelcore=mirror".
+    in.mirror_needs_mirrored_memory = true;
+    r = memblock_boot(in, 1);
+    CHECK_FALSE(r.mirror_layout);
+    CHECK(r.zone_movable_pfn[0] == 0);
+    CHECK(boot_mirror_violation(in, r, 32768) == "");
+}
+
+TEST_CASE("boot: kernelcore=mirror puts early allocations in mirrored memory and the rest above 4 GiB in ZONE_MOVABLE") {
+    BootInput in = qemu_4g_kernelcore_mirror();
+    in.memory = {{0, 256, 0xc0000, false, "boot RAM"}, {0, 0x100000, 0x240000, false, "boot RAM"}};  // 8 GiB
+    in.mirror_needs_mirrored_memory = true;
+    memblock_mark_mirror(in, 0, 0x180000);         // below 6 GiB
+    memblock_mark_mirror(in, 0x200000, 0x240000);  // from 8 GiB
+    REQUIRE(in.memory.size() == 4);                // [4G,6G) mirrored, [6G,8G) not, [8G,9G) mirrored
+    CHECK(in.memory[2].base_pfn == 0x180000u);
+    CHECK_FALSE(in.memory[2].mirror);
+    const BootResult r = memblock_boot(in, 1);
+    CHECK(r.zone_movable_pfn[0] == 0x180000u);  // the lowest non-mirrored region above 4 GiB
+    CHECK(r.allocs[0].pfn == 0x240000u - 512);  // top-down, in mirrored memory (above ZONE_MOVABLE's memory)
+    CHECK(boot_mirror_violation(in, r, 32768) == "");
+    // Mirrored memory too small for the memmap: memblock falls back to any memory, top-down,
+    // into ZONE_MOVABLE ("Could not allocate ... of mirrored memory").
+    BootInput small = in;
+    small.memory = {{0, 256, 0xc0000, false, "boot RAM"}, {0, 0x100000, 0x240000, false, "boot RAM"}};
+    memblock_mark_mirror(small, 0x100000, 0x100400);  // 4 MiB mirrored above 4 GiB only
+    const BootResult s = memblock_boot(small, 1);
+    CHECK(s.zone_movable_pfn[0] == 0x100400u);
+    const std::string v = boot_mirror_violation(small, s, 32768);
+    CHECK(v.rfind("boot-mirror:", 0) == 0);
+    CHECK(v.find("Could not allocate") != std::string::npos);
+}
+
+TEST_CASE("boot: kernelcore=mirror zones overlap: ZONE_NORMAL keeps its span, its non-mirrored pages are ZONE_MOVABLE's") {
+    Machine m;
+    m.geo = *geometry_preset("x86_64");
+    m.boot = {{0, ZONE_DMA, 1, 4096, 3998, 3840}, {0, ZONE_DMA32, 4096, 0xc0000, 0xc0000 - 4096, 0xc0000 - 4096},
+              {0, ZONE_NORMAL, 0x100000, 0x240000, 0x140000, 0x13f000}};
+    BootInput in;
+    for (const BootZone& z : m.boot) in.memory.push_back({0, z.start_pfn, z.end_pfn, false, "boot RAM"});
+    in.kernelcore_mirror = in.mirror_needs_mirrored_memory = true;
+    memblock_mark_mirror(in, 0, 0x180000);
+    memblock_mark_mirror(in, 0x200000, 0x240000);
+    m.finalize();
+    carve_boot_movable(m, memblock_boot(in, 1), in);
+    m.finalize();
+    const KernelState s = initial_state(m);
+    const ZoneState& normal = s.nodes[0].zones[ZONE_NORMAL];
+    const ZoneState& movable = s.nodes[0].zones[ZONE_MOVABLE];
+    CHECK(normal.zone_start_pfn == 0x100000u);
+    CHECK(normal.spanned_pages == 0x140000u);  // [4 GiB, 9 GiB): not cut at zone_movable_pfn
+    CHECK(normal.present_pages == 0xc0000u);   // the mirrored 3 GiB
+    CHECK(movable.zone_start_pfn == 0x180000u);
+    CHECK(movable.spanned_pages == 0xc0000u);  // [6 GiB, 9 GiB)
+    CHECK(movable.present_pages == 0x80000u);  // the non-mirrored 2 GiB
+    CHECK(normal.managed_pages + movable.managed_pages == 0x13f000u);
+    CHECK(movable.managed_pages == movable.present_pages);  // memblock's reservations are in mirrored memory
+    // The memmap of a pfn in the overlap is the zone that holds it.
+    REQUIRE(m.boot_zone_of_pfn(0x1c0000) != nullptr);
+    CHECK(m.boot_zone_of_pfn(0x1c0000)->zone == ZONE_MOVABLE);
+    REQUIRE(m.boot_zone_of_pfn(0x220000) != nullptr);
+    CHECK(m.boot_zone_of_pfn(0x220000)->zone == ZONE_NORMAL);
 }

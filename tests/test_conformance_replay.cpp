@@ -204,6 +204,28 @@ TEST_CASE("conformance replay: issue 13 configurations (NUMA, cold-plugged DIMMs
     CHECK(seen);
 }
 
+TEST_CASE("conformance replay: kernelcore=mirror without mirrored memory, 6.1 and 6.12 (0db31d63f27e)") {
+    // QEMU marks nothing mirrored. 6.1 makes all memory above 4 GiB ZONE_MOVABLE (from pfn
+    // 0x100000); 6.12 ignores kernelcore=mirror. The replay predicts both from the variant.
+    for (const char* line : {"r61-", "r612-"}) {
+        CAPTURE(line);
+        const ReplayResult r = replay_recording(src(std::string("conformance/recordings/") + line + "rnd-kernelcore-mirror-17.jsonl"), {});
+        CHECK_FALSE(r.skipped);
+        CHECK(r.mismatches.empty());
+        bool predicted = true;
+        for (const std::string& n : r.not_predicted) predicted = predicted && n.find("kernelcore=mirror") == std::string::npos;
+        CHECK(predicted);
+    }
+    // The other kernel line's behaviour is a mismatch at boot: 6.1's recording under v6.12.
+    ReplayOptions opt;
+    opt.variant = "v6.12";
+    const ReplayResult wrong = replay_recording(src("conformance/recordings/r61-rnd-kernelcore-mirror-17.jsonl"), opt);
+    REQUIRE_FALSE(wrong.mismatches.empty());
+    CHECK(wrong.mismatches[0].field == "zone_movable_pfn[0]");
+    CHECK(wrong.mismatches[0].kernel == "1048576");
+    CHECK(wrong.mismatches[0].model == "none");
+}
+
 TEST_CASE("conformance replay: a malformed recording names file, line and field") {
     auto lines = read_lines(src("conformance/recordings/r61-basic-mom1.jsonl"));
     lines[3] = replace_once(lines[3], "\"memtotal_kb\":", "\"memtotal_kB\":");

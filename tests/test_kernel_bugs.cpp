@@ -59,6 +59,8 @@ const Bug kBugs[] = {
     {"bug-1f90a3477df3-zone-device-section-collision.toml", "bug-1f90a3477df3", "v6.1", "online-page"},
     {"bug-ef69bc9f689d-early-section-partial-depopulate.toml", "bug-ef69bc9f689d", "v6.1", "memmap-init"},
     {"bug-77e080e7680e-memunmap-uninitialized-first-page.toml", "bug-77e080e7680e", "v6.1", "memmap-init"},
+    // Boot layout (issue 13): 6.1 itself has the bug (recorded on Debian's 6.1 kernel), 6.6+ the fix.
+    {"bug-0db31d63f27e-kernelcore-mirror-without-mirror.toml", "v6.1", "v6.12", "boot-mirror"},
 };
 
 }  // namespace

@@ -87,3 +87,56 @@ TEST_CASE("a limit or a violation in the middle of a level stops at the same pla
         require_same(one, test::explore_with(m, v, test::every_action(), {FaultKind::UNMOVABLE_PAGES}, lim));
     }
 }
+
+namespace {
+// A one-word transition system (a word set in the visited set, like the SPIN toy): the
+// threads expand a level into per-owner lists and insert them partitioned by segment.
+struct WordModel {
+    struct State {
+        std::uint32_t x = 1;
+    };
+    std::uint32_t bad = 0;  // a state invariant breaks at this value (0: never)
+    unsigned packed_words() const { return 1; }
+    State initial() const { return {}; }
+    unsigned action_count() const { return 3; }
+    void pack(const State& s, std::uint32_t* w) const { w[0] = s.x; }
+    void unpack(const std::uint32_t* w, State& s) const { s.x = w[0]; }
+    bool check_state(const State& s, Violation* v) const {
+        if (!bad || s.x != bad) return true;
+        *v = {"word", "x is not the bad value", std::to_string(s.x)};
+        return false;
+    }
+    StepOutcome step(const State& s, unsigned a, State& out, Violation*) const {
+        constexpr std::uint32_t P = 200003;  // states: the residues reached from 1
+        if (a == 0) out.x = static_cast<std::uint32_t>((std::uint64_t{s.x} * 3 + 1) % P);
+        else if (a == 1) out.x = static_cast<std::uint32_t>((std::uint64_t{s.x} * 7 + 5) % P);
+        else if (s.x % 2) return StepOutcome::DISABLED;
+        else out.x = s.x / 2;
+        return StepOutcome::OK;
+    }
+};
+}  // namespace
+
+TEST_CASE("one-word states (partitioned insert): --threads 1, 2 and 3 give the same counts, limits and traces") {
+    for (std::uint32_t bad : {0u, 4242u, 199999u}) {
+        for (std::uint64_t max_states : {0ull, 1000ull, 77777ull}) {
+            CAPTURE(bad);
+            CAPTURE(max_states);
+            Limits lim;
+            lim.threads = 1;
+            lim.max_states = max_states;
+            WordModel m1{bad};
+            const ExploreResult one = explore(m1, lim);
+            if (!max_states && !bad) CHECK(one.verdict == Verdict::PASS);
+            if (bad == 4242u && !max_states) {
+                CHECK(one.verdict == Verdict::VIOLATION);
+                CHECK_FALSE(one.trace.empty());
+            }
+            for (unsigned threads : {2u, 3u}) {
+                lim.threads = threads;
+                WordModel mt{bad};
+                require_same(one, explore(mt, lim));
+            }
+        }
+    }
+}

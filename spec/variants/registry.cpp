@@ -46,6 +46,11 @@ const std::vector<Variant>& all_variants() {
         variants::add_virtio_mem_variants(l);
         variants::add_mutants(l);
         g_building = nullptr;
+        // Boot behaviour a version introduced is its descendants' too (listed after it).
+        for (Variant& v : l)
+            for (const Variant& p : l)
+                if (p.name == v.parent && p.kernelcore_mirror_needs_mirrored_memory)
+                    v.kernelcore_mirror_needs_mirrored_memory = true;
         return l;
     }();
     return list;

@@ -203,6 +203,8 @@ Variant v6_8() {
     v.ops.undo_arch_add_memory = undo_arch_add_memory;
     v.ops.try_remove_memory = try_remove_memory;
     v.ops.remove_memory_blocks_and_altmaps = remove_memory_blocks_and_altmaps;
+    // 6.6: 0db31d63f27e (boot, spec/boot.cpp); recorded on 6.1 and 6.12 (conformance/recordings/*-mirror-*).
+    v.kernelcore_mirror_needs_mirrored_memory = true;
     return v;
 }
 
