@@ -21,8 +21,8 @@ enum class ActionKind : std::uint8_t {
     DEV_MAP,         // a pmem driver's devm_memremap_pages() of device `target` (ndctl enable-namespace)
     DEV_UNMAP,       // its memunmap_pages() (ndctl disable-namespace)
     SOFT_OFFLINE,    // echo <device's first phys addr> > /sys/devices/system/memory/soft_offline_page
-    VMEM_PLUG,       // QMP qom-set <virtio-mem> requested-size += one big block (the driver plugs and adds it)
-    VMEM_UNPLUG,     // QMP qom-set <virtio-mem> requested-size -= one big block (the driver picks, offlines, removes)
+    VMEM_PLUG,       // QMP qom-set <virtio-mem> requested-size += one big block / SBM sub-block (the driver plugs it)
+    VMEM_UNPLUG,     // QMP qom-set <virtio-mem> requested-size -= one big block / SBM sub-block (the driver picks one)
     COUNT
 };
 // The target of these is a virtio-mem device (Machine::virtio_mems).

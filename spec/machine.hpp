@@ -173,8 +173,8 @@ struct Machine {
     std::vector<DevSectionInfo> dev_sections;  // derived by finalize(), in pfn order
     std::vector<VirtioMem> virtio_mems;      // [[virtio_mem]]: their big blocks are in `dimms`
 
-    // Appends virtio-mem device `vm` and one Dimm per big block of its region (BBM only).
-    // "" on success, else why the device cannot be modelled (Sub Block Mode, alignment).
+    // Appends virtio-mem device `vm` and one Dimm per big block (SBM: memory block) of its region.
+    // "" on success, else why the device cannot be modelled (alignment, more than 64 sub-blocks).
     std::string add_virtio_mem(VirtioMem vm);
     // The memory group of a block: its DIMM's static group or its device's dynamic group.
     unsigned group_of(unsigned b) const { return dimms[blocks[b].dimm].group; }
