@@ -66,7 +66,15 @@ struct ColdplugRec {  // a pc-dimm on QEMU's command line (record.py --coldplug)
     int node = 0;
 };
 
+struct VirtioMemRec {  // a virtio-mem-pci device on QEMU's command line (record.py --virtio-mem)
+    std::string id;
+    int node = 0;
+    std::uint64_t size_mb = 0, block_size_mb = 0, base_pfn = 0;
+    bool force_bbm = false;
+};
+
 struct Header {
+    std::vector<VirtioMemRec> virtio_mem;
     std::string kernel;
     std::string cmdline;
     unsigned numa_nodes = 0;          // record.py --numa: number of nodes (0: not given)
@@ -164,6 +172,23 @@ Header parse_header(Parser& p, const json& h) {
             r.coldplug.push_back(d);
         }
     }
+    if (h.contains("virtio_mem")) {
+        const json& c = h["virtio_mem"];
+        if (!c.is_array() || c.size() > MAX_DIMMS) p.fail("virtio_mem", fmt::format("expected a list of at most {} devices", MAX_DIMMS));
+        for (size_t i = 0; i < c.size(); ++i) {
+            const std::string f = fmt::format("virtio_mem[{}]", i);
+            VirtioMemRec d;
+            d.id = p.str(c[i], "id", f + ".id");
+            d.node = static_cast<int>(p.uint(c[i], "node", f + ".node", {0, MAX_NODES - 1}));
+            d.size_mb = p.uint(c[i], "size_mb", f + ".size_mb", {1, MAX_BLOCKS * (16u << 10)});
+            d.block_size_mb = p.uint(c[i], "block_size_mb", f + ".block_size_mb", {1, 16u << 10});
+            d.base_pfn = p.uint(c[i], "base_pfn", f + ".base_pfn", kPfn);
+            const json& fb = p.get(c[i], "force_bbm", f + ".force_bbm");
+            if (!fb.is_boolean()) p.fail(f + ".force_bbm", "expected true or false");
+            d.force_bbm = fb.get<bool>();
+            r.virtio_mem.push_back(d);
+        }
+    }
     r.boot_ram_mb = p.uint(h, "boot_ram_mb", "boot_ram_mb", {0, 1u << 22});
     r.block_pages = p.uint(h, "block_pages", "block_pages", {1, 1u << 22});  // blocks up to 16 GiB
     if (p.uint(h, "block_size_bytes", "block_size_bytes", {0, ~0ull}) != r.block_pages * 4096)
@@ -190,7 +215,8 @@ Header parse_header(Parser& p, const json& h) {
     return r;
 }
 
-const std::vector<std::string> kOps{"dimm_add", "dimm_eject", "online", "online_kernel", "online_movable", "offline"};
+const std::vector<std::string> kOps{"dimm_add",       "dimm_eject", "online",   "online_kernel",
+                                    "online_movable", "offline",    "vmem_plug", "vmem_unplug"};
 
 StepRec parse_step(Parser& p, const json& j) {
     StepRec s;
@@ -207,7 +233,9 @@ StepRec parse_step(Parser& p, const json& j) {
     const auto err = p.str_or_null(j, "err", "err");
     if ((rc == 0) != !err) p.fail("err", "must be null exactly when rc is 0");
     s.err = err.value_or("ok");
-    if (s.op == "dimm_add" || s.op == "dimm_eject") {
+    if (s.op == "vmem_plug" || s.op == "vmem_unplug") {
+        s.slot = p.str(args, "id", "args.id");  // the virtio-mem device's QEMU id
+    } else if (s.op == "dimm_add" || s.op == "dimm_eject") {
         s.slot = p.str(args, "slot", "args.slot");
         if (s.op == "dimm_add") {
             if (args.contains("node")) s.node = static_cast<int>(p.uint(args, "node", "args.node", {0, MAX_NODES - 1}));
@@ -298,6 +326,7 @@ void rebuild(Model& md, const Machine& base, const std::vector<unsigned>& keep, 
     Model nm;
     nm.m = base;
     nm.m.dimms.clear();
+    nm.m.virtio_mems.clear();
     for (unsigned d : keep) nm.inst.push_back(md.inst[d]);
     nm.inst.push_back(added);
     for (const Instance& in : nm.inst) {
@@ -308,6 +337,10 @@ void rebuild(Model& md, const Machine& base, const std::vector<unsigned>& keep, 
         dm.nr_blocks = in.nr_blocks;
         nm.m.dimms.push_back(dm);
     }
+    // The virtio-mem devices exist for the whole boot: their big blocks follow the DIMM
+    // instances, carried over below like a kept instance.
+    for (const VirtioMem& vm : base.virtio_mems)
+        if (const std::string e = nm.m.add_virtio_mem(vm); !e.empty()) throw ScenarioError(file, 1, "virtio_mem", e);
     validate_machine(nm.m, file);  // throws ScenarioError when the model cannot hold the placement
     nm.m.finalize();
     nm.s = initial_state(nm.m);
@@ -325,14 +358,29 @@ void rebuild(Model& md, const Machine& base, const std::vector<unsigned>& keep, 
             bmap[ob] = static_cast<int>(nb);
         }
     }
+    for (unsigned v = 0; v < base.virtio_mems.size(); ++v)
+        for (unsigned i = 0; i < base.virtio_mems[v].nr_bbs; ++i) {
+            const unsigned od = md.m.virtio_mems[v].first_dimm + i, nd = nm.m.virtio_mems[v].first_dimm + i;
+            nm.s.groups[nd] = md.s.groups[od];
+            if (md.s.dimm_plugged >> od & 1) nm.s.dimm_plugged |= 1u << nd;
+            if (md.s.dimm_enabled >> od & 1) nm.s.dimm_enabled |= 1u << nd;
+            for (unsigned j = 0; j < md.m.dimms[od].nr_blocks; ++j) {
+                const unsigned ob = md.m.dimm_first_block[od] + j, nb = nm.m.dimm_first_block[nd] + j;
+                nm.s.blocks[nb] = md.s.blocks[ob];
+                nm.s.sbm_plugged[nb] = md.s.sbm_plugged[ob];
+                bmap[ob] = static_cast<int>(nb);
+            }
+        }
     for (unsigned b = 0; b < nm.m.blocks.size(); ++b) {
         std::uint8_t& back = nm.s.blocks[b].vmemmap_backing;
         if (back != BACKING_NONE && back != BACKING_BUDDY)
             back = bmap[back] >= 0 ? static_cast<std::uint8_t>(bmap[back]) : BACKING_NONE;
     }
     // Guard against KernelState fields this remapping does not know: keeping every instance
-    // in place must reproduce the state exactly.
-    bool identity = keep.size() == md.inst.size();
+    // in place must reproduce the state exactly. (With virtio-mem the big blocks move behind
+    // the added instance, so the two states are not laid out alike: they are carried over by
+    // the same field list as the instances above, and their replays check the result.)
+    bool identity = keep.size() == md.inst.size() && base.virtio_mems.empty();
     for (unsigned i = 0; identity && i < keep.size(); ++i) identity = keep[i] == i;
     if (identity && !(nm.s == md.s))
         throw std::logic_error("conformance: KernelState has a field rebuild() does not carry over (checker/conformance.cpp)");
@@ -616,6 +664,7 @@ ReplayResult replay_recording(const std::string& path, const ReplayOptions& opt)
     for (const ZoneRec& z : h.boot_zones) max_node = std::max(max_node, z.node);
     for (const StepRec& st : steps) max_node = std::max(max_node, st.node);
     for (const ColdplugRec& c : h.coldplug) max_node = std::max(max_node, c.node);
+    for (const VirtioMemRec& v : h.virtio_mem) max_node = std::max(max_node, v.node);
     base.nr_nodes = max_node + 1;
     if (base.nr_nodes > MAX_NODES) throw RecordingError(path, 1, "boot_zones", "more nodes than the model supports");
     base.cpus_per_node.assign(base.nr_nodes, 0);
@@ -631,6 +680,18 @@ ReplayResult replay_recording(const std::string& path, const ReplayOptions& opt)
         }
         if (!z.start_pfn) throw RecordingError(path, 1, fmt::format("boot_zones[{}].start_pfn", i), "null for a spanned boot zone");
         base.boot.push_back({z.node, static_cast<ZoneIdx>(zi), *z.start_pfn, *z.start_pfn + z.spanned, z.present, z.managed});
+    }
+    // virtio-mem devices (record.py --virtio-mem): their big blocks are the machine's first
+    // DIMM entries while no pc-dimm is plugged; rebuild() keeps them after the instances.
+    for (const VirtioMemRec& r : h.virtio_mem) {
+        VirtioMem vm;
+        vm.name = r.id;
+        vm.node = r.node;
+        vm.base_pfn = r.base_pfn;
+        vm.region_pages = r.size_mb * 256;
+        vm.device_block_pages = r.block_size_mb * 256;
+        vm.force_bbm = r.force_bbm;
+        if (const std::string e = base.add_virtio_mem(vm); !e.empty()) throw RecordingError(path, 1, "virtio_mem", e);
     }
     base.finalize();
     try {
@@ -720,6 +781,18 @@ ReplayResult replay_recording(const std::string& path, const ReplayOptions& opt)
             if (ids != st.dimm_blocks)
                 throw RecordingError(path, st.line, "dimm_blocks", "do not match dimm_base_pfn and args.size_mb");
             action = Action{ActionKind::DIMM_ADD, static_cast<std::uint8_t>(d), 1, {}};
+        } else if (st.op == "vmem_plug" || st.op == "vmem_unplug") {
+            label = fmt::format("{} {}", st.op, st.slot);
+            int v = -1;
+            for (unsigned i = 0; i < md.m.virtio_mems.size(); ++i)
+                if (md.m.virtio_mems[i].name == st.slot) v = static_cast<int>(i);
+            if (v < 0) throw RecordingError(path, st.line, "args.id", fmt::format("no virtio-mem device '{}' in the header", st.slot));
+            action = Action{st.op == "vmem_plug" ? ActionKind::VMEM_PLUG : ActionKind::VMEM_UNPLUG, static_cast<std::uint8_t>(v), 1, {}};
+            if (!action_enabled(md.m, md.s, *action)) {
+                // requested-size beyond the region or below zero: QEMU refuses the qom-set
+                fixed_err = "QMP";
+                action.reset();
+            }
         } else if (st.op == "dimm_eject") {
             label = fmt::format("dimm_eject {}", st.slot);
             const int d = find_slot(md, st.slot);
@@ -754,6 +827,13 @@ ReplayResult replay_recording(const std::string& path, const ReplayOptions& opt)
         std::vector<Candidate> cands{{"no fault", {}}};
         if (action->kind == ActionKind::OFFLINE) {
             cands.push_back({"unmovable-pages in the block", {FaultKind::UNMOVABLE_PAGES, action->target}});
+        } else if (action->kind == ActionKind::VMEM_UNPLUG) {
+            const VirtioMem& vm = md.m.virtio_mems[action->target];
+            const unsigned first = md.m.dimm_first_block[vm.first_dimm];
+            const unsigned n = static_cast<unsigned>(vm.nr_bbs * (vm.bb_pages / md.m.geo.pages_per_block));
+            for (unsigned j = 0; j < n; ++j)
+                cands.push_back({fmt::format("unmovable-pages in block #{} of the device", j),
+                                 {FaultKind::UNMOVABLE_PAGES, static_cast<std::uint8_t>(first + j)}});
         } else if (action->kind == ActionKind::DIMM_EJECT) {
             const unsigned first = md.m.dimm_first_block[action->target];
             for (unsigned j = 0; j < md.m.dimms[action->target].nr_blocks; ++j)

@@ -177,6 +177,8 @@ std::string format_sequences_json(const Scenario& sc, const Variant& v, const Co
                 case ActionKind::DEV_MAP:
                 case ActionKind::DEV_UNMAP:
                 case ActionKind::SOFT_OFFLINE: break;  // no NVDIMM in the conformance guest
+                case ActionKind::VMEM_PLUG:
+                case ActionKind::VMEM_UNPLUG: break;  // the virtio-mem device is on QEMU's command line, not slotted
                 default: {
                     const unsigned d = m.blocks[a.target].dimm;
                     steps.push_back({{"op", action_kind_name(a.kind)},

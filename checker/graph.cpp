@@ -166,6 +166,8 @@ std::string short_action(const Machine& m, const Action& a) {
         case ActionKind::DEV_MAP: s = "+" + m.devices[a.target].name; break;
         case ActionKind::DEV_UNMAP: s = "-" + m.devices[a.target].name; break;
         case ActionKind::SOFT_OFFLINE: s = "soft" + m.devices[a.target].name; break;
+        case ActionKind::VMEM_PLUG: s = "+" + m.virtio_mems[a.target].name; break;
+        case ActionKind::VMEM_UNPLUG: s = "-" + m.virtio_mems[a.target].name; break;
         default: s = "?";
     }
     if (a.fault.kind != FaultKind::NONE) s += fmt::format("!{}", fault_name(a.fault.kind));

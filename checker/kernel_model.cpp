@@ -62,6 +62,29 @@ void add_with_faults(const Machine& m, std::vector<Action>& out, Action a, const
             if (has(faults, FaultKind::UNMOVABLE_PAGES)) with(FaultKind::UNMOVABLE_PAGES, a.target);
             if (has(faults, FaultKind::NOTIFIER_VETO_OFFLINE)) with(FaultKind::NOTIFIER_VETO_OFFLINE, 0);
             break;
+        case ActionKind::VMEM_PLUG: {  // one big block added (and auto-onlined)
+            const VirtioMem& v = m.virtio_mems[a.target];
+            const unsigned blocks = static_cast<unsigned>(v.bb_pages / m.geo.pages_per_block);
+            if (has(faults, FaultKind::SECTION_ENOMEM))
+                for (unsigned i = 0; i < blocks * spb; ++i) with(FaultKind::SECTION_ENOMEM, i);
+            if (has(faults, FaultKind::MEMORY_BLOCK_ENOMEM))
+                for (unsigned i = 0; i < blocks; ++i) with(FaultKind::MEMORY_BLOCK_ENOMEM, i);
+            if (has(faults, FaultKind::NOTIFIER_VETO_ONLINE) && m.params.default_online_type != MMOP_OFFLINE)
+                for (unsigned i = 0; i < blocks; ++i) with(FaultKind::NOTIFIER_VETO_ONLINE, i);
+            break;
+        }
+        case ActionKind::VMEM_UNPLUG: {  // any block of the device may hold unmovable pages
+            const VirtioMem& v = m.virtio_mems[a.target];
+            const unsigned first = m.dimm_first_block[v.first_dimm];
+            const unsigned blocks = static_cast<unsigned>(v.nr_bbs * (v.bb_pages / m.geo.pages_per_block));
+            if (has(faults, FaultKind::UNMOVABLE_PAGES))
+                for (unsigned b = first; b < first + blocks; ++b) with(FaultKind::UNMOVABLE_PAGES, b);
+            if (has(faults, FaultKind::NOTIFIER_VETO_OFFLINE))
+                for (unsigned i = 0; i < blocks; ++i) with(FaultKind::NOTIFIER_VETO_OFFLINE, i);
+            if (has(faults, FaultKind::NOTIFIER_VETO_ONLINE))
+                for (unsigned i = 0; i < blocks; ++i) with(FaultKind::NOTIFIER_VETO_ONLINE, i);
+            break;
+        }
         default: break;
     }
 }
@@ -73,10 +96,15 @@ std::vector<Action> expand_alphabet(const Machine& m, const std::vector<ActionKi
     for (ActionKind k : kinds) {
         switch (k) {
             case ActionKind::DIMM_ADD:
-            case ActionKind::DIMM_EJECT:
+            case ActionKind::DIMM_EJECT:  // ACPI DIMMs only: virtio-mem big blocks are the driver's
                 for (unsigned d = 0; d < m.dimms.size(); ++d)
-                    if (!m.dimms[d].boot_ram)  // boot RAM has no ACPI memory device
+                    if (m.dimms[d].virtio_mem < 0 && !m.dimms[d].boot_ram)  // boot RAM: no ACPI device either
                         add_with_faults(m, out, Action{k, static_cast<std::uint8_t>(d), 1, {}}, faults);
+                break;
+            case ActionKind::VMEM_PLUG:
+            case ActionKind::VMEM_UNPLUG:
+                for (unsigned v = 0; v < m.virtio_mems.size(); ++v)
+                    add_with_faults(m, out, Action{k, static_cast<std::uint8_t>(v), 1, {}}, faults);
                 break;
             case ActionKind::REMOVE_MEMORY:
                 for (unsigned d = 0; d < m.dimms.size(); ++d) {

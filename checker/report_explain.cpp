@@ -227,7 +227,8 @@ std::string format_explain(const LoadedTrace& t, const ReplayReport& rep, const 
             for (const CallLog::Entry& e : st.log.entries) out += fmt::format("          {:{}}{}\n", "", e.depth * 2, e.text);
         }
         const bool sysfs_write = st.action.kind != ActionKind::DIMM_ADD && st.action.kind != ActionKind::DIMM_EJECT &&
-                                 st.action.kind != ActionKind::REMOVE_MEMORY && !device_action(st.action.kind);
+                                 st.action.kind != ActionKind::REMOVE_MEMORY && !device_action(st.action.kind) &&
+                                 !virtio_mem_action(st.action.kind);
         if (st.rc == 0)
             out += fmt::format("  result: success{}\n", sysfs_write ? " (the write returns the byte count)" : "");
         else

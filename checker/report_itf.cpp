@@ -61,6 +61,8 @@ ojson action_json(const Machine& m, const Action& a) {
         case ActionKind::DEV_MAP:
         case ActionKind::DEV_UNMAP:
         case ActionKind::SOFT_OFFLINE: j["device"] = m.devices[a.target].name; break;
+        case ActionKind::VMEM_PLUG:
+        case ActionKind::VMEM_UNPLUG: j["virtio_mem"] = m.virtio_mems[a.target].name; break;
         default: j["memory_block"] = m.blocks[a.target].memory_block_id;
     }
     if (a.fault.kind == FaultKind::NONE) {
@@ -367,6 +369,15 @@ LoadedTrace load_itf(const std::string& path, const std::string& scenario_overri
                     found = true;
                 }
             if (!found) r.fail(aw + ".device", fmt::format("no device '{}' in scenario {}", name, t.sc.name));
+        } else if (virtio_mem_action(a.kind)) {
+            const std::string name = r.str(aj, "virtio_mem", aw);
+            bool found = false;
+            for (unsigned d = 0; d < m.virtio_mems.size(); ++d)
+                if (m.virtio_mems[d].name == name) {
+                    a.target = static_cast<std::uint8_t>(d);
+                    found = true;
+                }
+            if (!found) r.fail(aw + ".virtio_mem", fmt::format("no virtio-mem device '{}' in scenario {}", name, t.sc.name));
         } else {
             a.target = block_index(r.num(aj, "memory_block", aw, {0, ~0ull}), aw + ".memory_block");
             if (a.kind == ActionKind::REMOVE_MEMORY) {

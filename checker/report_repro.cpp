@@ -159,6 +159,12 @@ ReproScripts format_repro(const LoadedTrace& t, const ReplayReport& rep, const s
                 g += fmt::format("echo \"note step {}: which block a hugetlb page comes from is the kernel's choice: skipped\"\n",
                                  i + 1);
                 break;
+            case ActionKind::VMEM_PLUG:
+            case ActionKind::VMEM_UNPLUG:
+                g += fmt::format("echo \"note step {}: {} is a requested-size change of a virtio-mem device (conformance/record.py "
+                                 "--virtio-mem drives it); not generated: skipped\"\n",
+                                 i + 1, comment(action_label(m, a)));
+                break;
             case ActionKind::DEV_MAP:
             case ActionKind::DEV_UNMAP:
             case ActionKind::SOFT_OFFLINE:

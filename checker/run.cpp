@@ -109,7 +109,8 @@ ExploreResult run_litmus(const Scenario& sc, KernelModel& model, std::vector<Act
                 return res;
         }
         const unsigned blk = st.action.target;
-        if (st.action.kind != ActionKind::DIMM_ADD && st.action.kind != ActionKind::DIMM_EJECT && !device_action(st.action.kind)) {
+        if (st.action.kind != ActionKind::DIMM_ADD && st.action.kind != ActionKind::DIMM_EJECT && !device_action(st.action.kind) &&
+            !virtio_mem_action(st.action.kind)) {
             if (st.expect_state && *st.expect_state != block_state_name(s.blocks[blk].state))
                 return mismatch(fmt::format("memory{} state = {}, expected {}", m.blocks[blk].memory_block_id,
                                             block_state_name(s.blocks[blk].state), *st.expect_state));

@@ -237,7 +237,7 @@ namespace {
 // or vmemmap_populate(); add (its error path too), remove and eject do.
 unsigned op_footprint(const Action& a) {
     const bool sections = a.kind == ActionKind::DIMM_ADD || a.kind == ActionKind::DIMM_EJECT ||
-                          a.kind == ActionKind::REMOVE_MEMORY;
+                          a.kind == ActionKind::REMOVE_MEMORY || virtio_mem_action(a.kind);
     return F_HOTPLUG_STATE | (sections ? F_HOTPLUG_SECTIONS : 0u);
 }
 }  // namespace

@@ -44,3 +44,18 @@ for k in 6.1 6.12; do
   $R --kernel $k --online-policy auto-movable --extra-cmdline memory_hotplug.auto_movable_ratio=100 --default-state online --random 2 --length 20 --seed 15 -o $out/$p-rnd-automovable-ratio100-15.jsonl
   $R --kernel $k --numa 512,512 --random-nodes 2 --online-policy auto-movable --random 2 --length 20 --seed 16 -o $out/$p-rnd-numa-automovable-16.jsonl
 done
+# virtio-mem (Big Block Mode, then Sub Block Mode): a 512 MiB region with 128 MiB device blocks next to a pc-dimm, and
+# a 1 GiB region with 256 MiB blocks (big blocks of two memory blocks: the dynamic group's
+# unit_pages) under auto-movable. Needs the virtio modules in the initramfs (setup.sh --virtio-mem,
+# run by record.py); an unplug that does not finish within --vmem-unplug-wait (5 s) is EBUSY.
+for k in 6.1 6.12; do
+  if [ "$which" != all ] && [ "$which" != "$k" ]; then continue; fi
+  p=r$(echo $k | tr -d .)
+  $R --kernel $k --memmap-on-memory 1 --virtio-mem vm0:512:128 --steps sequences/vmem-bbm.json -o $out/$p-vmem-bbm.jsonl
+  $R --kernel $k --memmap-on-memory 1 --online-policy auto-movable --virtio-mem vm0:1024:256 --steps sequences/vmem-automovable.json -o $out/$p-vmem-automovable.jsonl
+  $R --kernel $k --memmap-on-memory 1 --online-policy auto-movable --default-state online --extra-cmdline memory_hotplug.auto_movable_ratio=20 --virtio-mem vm0:1024:256 --steps sequences/vmem-autoonline.json -o $out/$p-vmem-autoonline-ratio20.jsonl
+  # Sub Block Mode: 64 MiB (two sub-blocks per memory block) and 32 MiB (four) device blocks
+  $R --kernel $k --memmap-on-memory 1 --virtio-mem vm0:256:64 --steps sequences/vmem-sbm.json -o $out/$p-vmem-sbm.jsonl
+  $R --kernel $k --memmap-on-memory 1 --online-policy auto-movable --default-state online --virtio-mem vm0:384:32 --steps sequences/vmem-sbm-autoonline.json -o $out/$p-vmem-sbm-autoonline.jsonl
+  $R --kernel $k --memmap-on-memory 1 --numa 512,512 --online-policy auto-movable --default-state online --virtio-mem vm0:512:256:1 --virtio-mem vm1:512:128:0 --steps sequences/vmem-numa-two-devices.json -o $out/$p-vmem-numa-two-devices.jsonl
+done

@@ -25,7 +25,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 FORMAT = "hpcheck-recording/1"
 BLOCK_OPS = {"online": "online", "online_kernel": "online_kernel",
              "online_movable": "online_movable", "offline": "offline"}
-ALL_OPS = ("dimm_add", "dimm_eject") + tuple(BLOCK_OPS)
+VMEM_OPS = ("vmem_plug", "vmem_unplug")
+ALL_OPS = ("dimm_add", "dimm_eject") + tuple(BLOCK_OPS) + VMEM_OPS
 MEMDIR = "/sys/devices/system/memory"
 
 # errno name from the C library's message text (busybox sh prints "sh: write error: <strerror>")
@@ -162,6 +163,25 @@ def coldplug_args(cfg):
     return out
 
 
+def virtio_mem_args(cfg):
+    """--virtio-mem ID:SIZE_MB:BLOCK_MB[:NODE]: a virtio-mem-pci device with a SIZE_MB region and
+    requested-size 0 at boot; vmem_plug / vmem_unplug steps move requested-size by one big block
+    (max(block-size, memory block size)) through QMP qom-set."""
+    out = []
+    for v in cfg.virtio_mem:
+        out += ["-object", "memory-backend-ram,id=mem-%s,size=%dM" % (v["id"], v["size_mb"]),
+                "-device", "virtio-mem-pci,id=%s,memdev=mem-%s,node=%d,requested-size=0,block-size=%dM" % (
+                    v["id"], v["id"], v["node"], v["block_mb"])]
+    return out
+
+
+def parse_virtio_mem(text):
+    f = text.split(":")
+    if len(f) not in (3, 4) or not f[0] or not f[0][0].isalpha():
+        raise argparse.ArgumentTypeError("expected ID:SIZE_MB:BLOCK_MB[:NODE], got %r" % text)
+    return {"id": f[0], "size_mb": int(f[1]), "block_mb": int(f[2]), "node": int(f[3]) if len(f) == 4 else 0}
+
+
 def parse_coldplug(text):
     f = text.split(":")
     if len(f) not in (2, 3) or not f[0] or not f[0][0].isalpha():
@@ -182,6 +202,9 @@ class VM:
             if os.path.exists(p):
                 os.unlink(p)
         kernel = kdesc["kernel"] if not cfg.bzimage else kdesc["bzimage"]
+        initrd = kdesc.get("initrd_virtio") if cfg.virtio_mem else kdesc["initrd"]
+        if not initrd:
+            raise Failure("--virtio-mem needs setup.sh --virtio-mem (the virtio modules in the initramfs)")
         self.argv = [
             cfg.qemu, "-machine", "pc", "-accel", "tcg", "-smp", "1",
             "-m", "%dM,slots=%d,maxmem=%s" % (cfg.boot_ram_mb, cfg.slots, cfg.maxmem),
@@ -190,8 +213,8 @@ class VM:
             "-chardev", "socket,id=ctl,path=%s,server=on,wait=on" % self.ctl_path,
             "-serial", "chardev:con", "-serial", "chardev:ctl",
             "-qmp", "unix:%s,server=on,wait=off" % self.qmp_path,
-            "-kernel", kernel, "-initrd", kdesc["initrd"], "-append", cfg.cmdline,
-        ] + numa_args(cfg) + coldplug_args(cfg)
+            "-kernel", kernel, "-initrd", initrd, "-append", cfg.cmdline,
+        ] + numa_args(cfg) + coldplug_args(cfg) + virtio_mem_args(cfg)
         self.t0 = time.monotonic()
         self.proc = subprocess.Popen(self.argv, stdin=subprocess.DEVNULL,
                                      stdout=open(os.path.join(workdir, "qemu.out"), "ab"),
@@ -406,6 +429,7 @@ class Recorder:
         self.dump_ms = []
         self.notes = []
         self.coldplugged = {}
+        self.vmem = {}           # id -> {"base": addr, "size": region bytes, "bb": big block bytes}
 
     def log(self, msg):
         if not self.cfg.quiet:
@@ -420,6 +444,7 @@ class Recorder:
         self.log("boot %d: guest ready after %.2f s" % (len(self.boots) - 1, self.vm.boot_s))
         info = self.vm.info()
         self.coldplugged = self.find_coldplugged()
+        self.vmem = self.find_virtio_mem(int(info["block_size_bytes"], 16))
         blocks, zones, memtotal = self.vm.state()
         boot_zones = [dict(node=int(k.split("/")[0]), zone=k.split("/")[1], **v)
                       for k, v in zones.items()]
@@ -454,6 +479,13 @@ class Recorder:
                                                 base_pfn=self.coldplugged[c["slot"]]["base_pfn"],
                                                 blocks=self.coldplugged[c["slot"]]["block_ids"])
                                            for c in self.cfg.coldplug]
+            if self.cfg.virtio_mem:
+                fb = params.get("virtio_mem.force_bbm")
+                self.header["virtio_mem"] = [dict(id=v["id"], node=v["node"], size_mb=v["size_mb"],
+                                                  block_size_mb=v["block_mb"],
+                                                  base_pfn=self.vmem[v["id"]]["base"] // 4096,
+                                                  force_bbm=fb in ("Y", "1"))
+                                             for v in self.cfg.virtio_mem]
             # Blocks of cold-plugged DIMMs are reported per step like hot-plugged ones.
             cold = {b for c in self.coldplugged.values() for b in c["block_ids"]}
             self.boot_block_ids = set(blocks) - cold
@@ -488,6 +520,96 @@ class Recorder:
                               "block_ids": ids}
         return out
 
+    def find_virtio_mem(self, block_size):
+        """Where QEMU put the --virtio-mem regions (query-memory-devices memaddr)."""
+        out = {}
+        if not self.cfg.virtio_mem:
+            return out
+        ok, devs = self.vm.qmp.cmd("query-memory-devices")
+        for v in self.cfg.virtio_mem:
+            addr = None
+            for d in devs or []:
+                if d.get("type") == "virtio-mem" and d.get("data", {}).get("id") == v["id"]:
+                    addr = d["data"]["memaddr"]
+            if addr is None:
+                raise Failure("virtio-mem device %s not in query-memory-devices" % v["id"])
+            # virtio_mem_init_hotplug(): SBM when max(block-size, pageblock = 2 MiB) < the memory
+            # block size and not force_bbm; a step is one sub-block there, one big block in BBM
+            sb = max(v["block_mb"] << 20, 2 << 20)
+            sbm = sb < block_size and "virtio_mem.force_bbm=1" not in self.cfg.cmdline
+            out[v["id"]] = {"base": addr, "size": v["size_mb"] << 20, "sbm": sbm,
+                            "bb": sb if sbm else max(v["block_mb"] << 20, block_size), "block_size": block_size}
+        return out
+
+    def vmem_size(self, dev):
+        ok, res = self.vm.qmp.cmd("qom-get", path="/machine/peripheral/" + dev, property="size")
+        if not ok:
+            raise Failure("qom-get %s size: %s" % (dev, res))
+        return int(res)
+
+    def vmem_blocks_present(self, dev):
+        v = self.vmem[dev]
+        first, end = v["base"] // v["block_size"], (v["base"] + v["size"]) // v["block_size"]
+        blocks, _, _ = self.vm.state()
+        return sum(1 for b in blocks if first <= b < end)
+
+    def do_vmem(self, rec, args, plug):
+        """requested-size one big block up (plug) or down (unplug) from the plugged size; the
+        guest's virtio-mem driver does the rest. Success: the device's plugged size (qom-get size)
+        reaches the request and the guest has exactly the memory blocks of the plugged big blocks.
+        Otherwise the driver gave up for now (unplug: -EBUSY, it retries with a timer of at least
+        50 s; plug: -ENOSPC): recorded as a refusal, and requested-size is set back to the
+        plugged size so that the retry finds nothing to do."""
+        dev = args["id"]
+        v = self.vmem[dev]
+        cur = self.vmem_size(dev)
+        want = cur + v["bb"] if plug else cur - v["bb"]
+        if want < 0 or want > v["size"]:
+            rec.update(rc=-1, err="QMP", err_text="requested-size %d outside the region" % want)
+            return
+        ok, res = self.vm.qmp.cmd("qom-set", path="/machine/peripheral/" + dev, property="requested-size", value=want)
+        if not ok:
+            rec.update(rc=-1, err="QMP", err_text=str(res))
+            return
+        deadline = time.monotonic() + (self.cfg.add_timeout if plug else self.cfg.vmem_unplug_wait)
+        size = cur
+        while time.monotonic() < deadline:
+            size = self.vmem_size(dev)
+            if size == want:
+                break
+            time.sleep(0.02)
+        rec["vmem_size_mb"] = size >> 20
+        if size != want:
+            self.vm.qmp.cmd("qom-set", path="/machine/peripheral/" + dev, property="requested-size", value=size)
+            time.sleep(0.5)
+            after = self.vmem_size(dev)
+            rec.update(rc=-1, err="EBUSY" if not plug else "ENOSPC",
+                       err_text="plugged size stayed %d MiB for %.0f s; requested-size set back" % (
+                           size >> 20, self.cfg.add_timeout if plug else self.cfg.vmem_unplug_wait))
+            if after != size:
+                rec["note"] = "plugged size changed to %d MiB after requested-size was set back" % (after >> 20)
+                rec["vmem_size_mb"] = after >> 20
+            return
+        # the big block is plugged (or unplugged, after its removal); wait for add_memory_driver_managed()
+        deadline = time.monotonic() + self.cfg.add_timeout
+        if v["sbm"]:
+            # SBM: the sub-block is plugged before its memory block is added (and unplugged
+            # before an emptied block is removed): wait until the guest's state stops changing
+            last = None
+            while time.monotonic() < deadline:
+                cur = self.vm.state()
+                if cur == last:
+                    break
+                last = cur
+                time.sleep(0.2)
+            return
+        want_blocks = want // v["block_size"]
+        while self.vmem_blocks_present(dev) != want_blocks:
+            if time.monotonic() > deadline:
+                rec["note"] = "the guest's memory blocks do not match the plugged size"
+                break
+            time.sleep(0.02)
+
     def qemu_version(self):
         try:
             out = subprocess.run([self.cfg.qemu, "--version"], capture_output=True,
@@ -511,6 +633,8 @@ class Recorder:
             self.do_add(rec, args, dimms)
         elif op == "dimm_eject":
             self.do_eject(rec, args, dimms)
+        elif op in VMEM_OPS:
+            self.do_vmem(rec, args, op == "vmem_plug")
         else:
             block = self.resolve_block(args, dimms)
             if block is None:
@@ -541,6 +665,15 @@ class Recorder:
     def resolve_block(self, args, dimms):
         if "block" in args:
             return int(args["block"])
+        if "vmem" in args:   # the index-th memory block of a virtio-mem region
+            v = self.vmem.get(args["vmem"])
+            if v is None:
+                return None
+            count = v["size"] // v["block_size"]
+            idx = int(args.get("index", 0))
+            if idx < 0:
+                idx += count
+            return v["base"] // v["block_size"] + idx if 0 <= idx < count else None
         slot = args.get("slot")
         if slot not in dimms:
             return None
@@ -669,11 +802,21 @@ class Recorder:
             self.log("  seq %d step %2d %-15s %-28s rc=%d %-6s %6.0f ms (cleanup)" % (
                 seq, rec["step"], rec["op"], json.dumps(rec["args"], separators=(",", ":")), rec["rc"],
                 rec["err"] or "", rec["ms"]))
+        # cleanup: requested-size back to 0, one big block at a time (a refusal leaves the rest)
+        for dev, v in self.vmem.items():
+            while self.vmem_size(dev) > 0:
+                rec = self.run_step(seq, len(out), {"op": "vmem_unplug", "args": {"id": dev}}, dimms, cleanup=True)
+                out.append(rec)
+                self.log("  seq %d step %2d %-15s %-28s rc=%d %-6s %6.0f ms (cleanup)" % (
+                    seq, rec["step"], rec["op"], json.dumps(rec["args"], separators=(",", ":")), rec["rc"],
+                    rec["err"] or "", rec["ms"]))
+                if rec["rc"]:
+                    break
         for rec in out:
             rec["boot"] = boot_no
             rec["seq_in_boot"] = self.seq_in_boot
         self.seq_in_boot += 1
-        if dimms or not self.at_boot_state():
+        if dimms or any(self.vmem_size(d) for d in self.vmem) or not self.at_boot_state():
             self.dirty = True   # a refused eject (or leftovers): next sequence gets a new boot
         return out
 
@@ -744,6 +887,11 @@ def main():
                     help="NUMA nodes with this much boot RAM each (0: memoryless); sets --boot-ram-mb to the sum")
     ap.add_argument("--coldplug", type=parse_coldplug, action="append", default=[], metavar="SLOT:MB[:NODE]",
                     help="a pc-dimm present at boot (repeatable); every sequence then starts from a fresh boot")
+    ap.add_argument("--virtio-mem", type=parse_virtio_mem, action="append", default=[], metavar="ID:MB:BLOCK_MB[:NODE]",
+                    help="a virtio-mem-pci device with an MB region and block-size BLOCK_MB (repeatable); steps "
+                         "vmem_plug / vmem_unplug {id} change its requested-size by one big block")
+    ap.add_argument("--vmem-unplug-wait", type=float, default=5,
+                    help="seconds to wait for an unplug before it counts as refused (-EBUSY)")
     ap.add_argument("--random-nodes", type=int, default=1,
                     help="random sequences: plug DIMMs on nodes 0..N-1 (args.node)")
     ap.add_argument("--memmap-on-memory", choices=("0", "1"), default="1")
@@ -794,6 +942,7 @@ def main():
     cfg.cmdline = " ".join(cmdline)
 
     setup = [os.path.join(HERE, "setup.sh"), "--kernel", cfg.kernel] + \
+        (["--virtio-mem"] if cfg.virtio_mem else []) + \
         (["--package", cfg.kernel_package] if cfg.kernel_package else []) + \
         (["--quiet"] if cfg.quiet else [])
     desc_path = subprocess.run(setup, check=True, stdout=subprocess.PIPE,

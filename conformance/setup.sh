@@ -7,9 +7,15 @@
 #   - the uncompressed vmlinux extracted from the bzImage's XZ payload (booted through QEMU's PVH
 #     entry: ~2 s instead of ~4.5 s); if that fails, record.py falls back to the bzImage
 #   - a busybox initramfs (conformance/.cache/initrd.cpio.gz) built from conformance/guest/init
+#   - with --virtio-mem: the virtio modules that kernel builds as =m (6.1: virtio_ring, virtio,
+#     virtio_pci_legacy_dev, virtio_pci_modern_dev, virtio_pci, virtio_mem; 6.12: virtio_mem),
+#     kept in .cache/kernels/<package>/modules/ (the package is fetched again if it was unpacked
+#     before), and a second initramfs .cache/initrd-virtio-<release>.cpio.gz that carries them
+#     with /etc/modules.order (guest/init insmods them before it answers); the descriptor
+#     then names it as "initrd_virtio"
 # Idempotent; when everything is present it only runs one apt-cache search (< 1 s).
 #
-# Usage: conformance/setup.sh [--kernel 6.1|6.12] [--package NAME] [--quiet]
+# Usage: conformance/setup.sh [--kernel 6.1|6.12] [--package NAME] [--virtio-mem] [--quiet]
 # Prints (last line) the path of the JSON descriptor .cache/kernel-<line>.json that record.py reads.
 set -euo pipefail
 
@@ -18,6 +24,7 @@ cache="$here/.cache"
 line="6.1"
 pkg=""
 quiet=0
+virtio=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --kernel) line="$2"; shift 2 ;;
@@ -25,7 +32,8 @@ while [ $# -gt 0 ]; do
     --package) pkg="$2"; shift 2 ;;
     --package=*) pkg="${1#*=}"; shift ;;
     --quiet|-q) quiet=1; shift ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    --virtio-mem) virtio=1; shift ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "setup.sh: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -77,6 +85,24 @@ if [ -z "$pkg" ]; then
   [ -n "$pkg" ] || { echo "setup.sh: no package matches $pattern" >&2; exit 1; }
 fi
 kdir="$cache/kernels/$pkg"
+
+# The virtio modules a virtio-mem guest needs, in load order (modinfo depends), uncompressed
+# (Debian 6.12 ships .ko.xz; busybox insmod takes plain .ko), from an unpacked package root.
+keep_virtio_modules() {
+  local d="$1" m f
+  rm -rf "$d/modules"; mkdir -p "$d/modules"
+  : > "$d/modules/order"
+  for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_mem; do
+    f="$(find "$d/root/lib/modules" -path "*/drivers/virtio/$m.ko*" | head -n1)"
+    [ -n "$f" ] || continue   # built in (=y) in this kernel
+    case "$f" in
+      *.ko.xz) xz -dc "$f" > "$d/modules/$m.ko" ;;
+      *.ko.zst) zstd -dcq "$f" > "$d/modules/$m.ko" ;;
+      *) cp "$f" "$d/modules/$m.ko" ;;
+    esac
+    echo "$m" >> "$d/modules/order"
+  done
+}
 if [ ! -f "$kdir/.unpacked" ]; then
   deb="$(ls "$cache/debs/${pkg}"_*.deb 2>/dev/null | head -n1 || true)"
   if [ -z "$deb" ]; then
@@ -92,6 +118,7 @@ if [ ! -f "$kdir/.unpacked" ]; then
   cp "$vmlinuz" "$kdir.tmp/vmlinuz"
   cp "$(ls "$kdir.tmp"/root/boot/config-* | head -n1)" "$kdir.tmp/config"
   basename "$vmlinuz" | sed 's/^vmlinuz-//' > "$kdir.tmp/release"
+  keep_virtio_modules "$kdir.tmp"
   # keep only what is needed (the modules tree is ~400 MB); the .deb stays in .cache/debs
   rm -rf "$kdir.tmp/root"
   rm -rf "$kdir"; mv "$kdir.tmp" "$kdir"
@@ -170,7 +197,7 @@ if [ ! -f "$initrd" ] || [ "$here/guest/init" -nt "$initrd" ] || [ "$0" -nt "$in
   t="$(mktemp -d)"
   mkdir -p "$t"/{bin,sbin,proc,sys,dev,tmp,etc}
   cp /bin/busybox "$t/bin/busybox"
-  for a in sh mount stty cat awk ls echo sleep usleep uname grep head sed poweroff tr; do
+  for a in sh mount stty cat awk ls echo sleep usleep uname grep head sed poweroff tr insmod; do
     ln -s busybox "$t/bin/$a"
   done
   cp "$here/guest/init" "$t/init"; chmod 755 "$t/init"
@@ -179,11 +206,39 @@ if [ ! -f "$initrd" ] || [ "$here/guest/init" -nt "$initrd" ] || [ "$0" -nt "$in
   rm -rf "$t"
 fi
 
+# 5. virtio-mem: the kernel's virtio modules in a second initramfs
+initrd_virtio=""
+if [ "$virtio" = 1 ]; then
+  if [ ! -f "$kdir/modules/order" ]; then   # unpacked before modules were kept: fetch the package again
+    t="$(mktemp -d)"
+    log "apt-get download $pkg (virtio modules)"
+    (cd "$t" && apt-get download -q "$pkg" >&2) || { apt_update_once; (cd "$t" && apt-get download -q "$pkg" >&2); }
+    mkdir -p "$t/x"
+    dpkg -x "$(ls "$t/${pkg}"_*.deb | head -n1)" "$t/x/root"
+    keep_virtio_modules "$t/x"
+    rm -rf "$kdir/modules"; mv "$t/x/modules" "$kdir/modules"
+    rm -rf "$t"
+  fi
+  initrd_virtio="$cache/initrd-virtio-$(cat "$kdir/release").cpio.gz"
+  if [ ! -f "$initrd_virtio" ] || [ "$initrd" -nt "$initrd_virtio" ] || [ "$kdir/modules/order" -nt "$initrd_virtio" ]; then
+    log "building the virtio-mem initramfs"
+    t="$(mktemp -d)"
+    (cd "$t" && gzip -dc "$initrd" | cpio -id --quiet)
+    mkdir -p "$t/lib/modules" "$t/etc"
+    cp "$kdir"/modules/*.ko "$t/lib/modules/" 2>/dev/null || true
+    cp "$kdir/modules/order" "$t/etc/modules.order"
+    (cd "$t" && find . -print0 | cpio --null -o -H newc --quiet | gzip -1) > "$initrd_virtio.tmp"
+    mv "$initrd_virtio.tmp" "$initrd_virtio"
+    rm -rf "$t"
+  fi
+fi
+
 if [ -f "$kdir/vmlinux" ]; then kernel="$kdir/vmlinux"; boot="pvh"; else kernel="$kdir/vmlinuz"; boot="bzimage"; fi
 desc="$cache/kernel-$line.json"
 cat > "$desc.tmp" <<EOF
 {"line": "$line", "package": "$pkg", "release": "$(cat "$kdir/release")",
- "kernel": "$kernel", "bzimage": "$kdir/vmlinuz", "boot": "$boot", "initrd": "$initrd"}
+ "kernel": "$kernel", "bzimage": "$kdir/vmlinuz", "boot": "$boot", "initrd": "$initrd",
+ "initrd_virtio": "$initrd_virtio"}
 EOF
 mv "$desc.tmp" "$desc"
 log "ready: $pkg ($boot)"

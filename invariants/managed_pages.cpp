@@ -12,8 +12,12 @@ namespace hp::HP_DOMAIN::inv {
 static bool managed_pages_holds(const Machine& m, const KernelState& s, Violation* out) {
     u64 buddy_pages[MAX_NODES][MAX_NR_ZONES] = {};
     for_each_run(m, s, [&](const MemRun& r) {
-        if (!r.vmemmap && r.online && Memmap::initialized(r.memmap))
-            buddy_pages[Memmap::nid(r.memmap)][Memmap::zone(r.memmap)] += r.pages();
+        if (!r.vmemmap && r.online && Memmap::initialized(r.memmap)) {
+            u64 pages = r.pages();
+            // minus virtio-mem's fake-offline sub-blocks (SBM), once per block
+            if (!m.virtio_mems.empty() && r.lo == m.blocks[r.block].start_pfn) pages -= sbm_unplugged_pages(m, s, r.block);
+            buddy_pages[Memmap::nid(r.memmap)][Memmap::zone(r.memmap)] += pages;
+        }
     });
     for (int nid = 0; nid < m.nr_nodes; ++nid)
         for (unsigned zi = 0; zi < MAX_NR_ZONES; ++zi) {

@@ -1,7 +1,8 @@
 // I5 present-pages: zone->present_pages counts the zone's boot pages plus every online
 // hot-plugged page linked to it, vmemmap pages included; node_present_pages is the sum
 // over the node's zones; a memory group's present_kernel_pages + present_movable_pages
-// count its online blocks. adjust_present_page_count() keeps them; the vmemmap pages are
+// count its online blocks (a virtio-mem device's dynamic group: the online blocks of all its
+// big blocks, kept in its first big block's slot; the other slots stay 0). adjust_present_page_count() keeps them; the vmemmap pages are
 // added after online_pages() succeeds and removed before offline_pages() runs (a08a2ae34613).
 #include <fmt/format.h>
 
@@ -17,7 +18,7 @@ static bool present_pages_holds(const Machine& m, const KernelState& s, Violatio
         if (!r.online || !Memmap::initialized(r.memmap)) return;
         const unsigned zone = Memmap::zone(r.memmap);
         zone_pages[Memmap::nid(r.memmap)][zone] += r.pages();
-        (zone == ZONE_MOVABLE ? group_movable : group_kernel)[m.blocks[r.block].dimm] += r.pages();
+        (zone == ZONE_MOVABLE ? group_movable : group_kernel)[m.group_of(r.block)] += r.pages();
     });
     for (int nid = 0; nid < m.nr_nodes; ++nid) {
         u64 node_sum = 0;

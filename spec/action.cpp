@@ -19,6 +19,8 @@ const char* action_kind_name(ActionKind k) {
         case ActionKind::DEV_MAP: return "memremap";
         case ActionKind::DEV_UNMAP: return "memunmap";
         case ActionKind::SOFT_OFFLINE: return "soft_offline_page";
+        case ActionKind::VMEM_PLUG: return "vmem_plug";
+        case ActionKind::VMEM_UNPLUG: return "vmem_unplug";
         case ActionKind::COUNT: break;
     }
     return "?";
@@ -57,8 +59,23 @@ namespace hp::HP_DOMAIN {
 bool action_enabled(const Machine& m, const KernelState& s, const Action& a) {
     switch (a.kind) {
         // Boot RAM (Dimm::boot_ram) has no ACPI device and is never removed.
-        case ActionKind::DIMM_ADD: return !m.dimms[a.target].boot_ram && !(s.dimm_plugged >> a.target & 1);
-        case ActionKind::DIMM_EJECT: return !m.dimms[a.target].boot_ram && (s.dimm_plugged >> a.target & 1) != 0;
+        // A virtio-mem big block is plugged by its driver, never through ACPI.
+        case ActionKind::DIMM_ADD: return m.dimms[a.target].virtio_mem < 0 && !m.dimms[a.target].boot_ram && !(s.dimm_plugged >> a.target & 1);
+        case ActionKind::DIMM_EJECT: return m.dimms[a.target].virtio_mem < 0 && !m.dimms[a.target].boot_ram && (s.dimm_plugged >> a.target & 1) != 0;
+        case ActionKind::VMEM_PLUG:  // requested-size can grow while the region has an unplugged big block
+        case ActionKind::VMEM_UNPLUG: {
+            if (a.target >= m.virtio_mems.size()) return false;
+            const VirtioMem& v = m.virtio_mems[a.target];
+#if !HP_SYMBOLIC
+            if (v.sbm) {  // requested-size between 0 and the region, in sub-blocks
+                unsigned plugged = 0;
+                for (unsigned i = 0; i < v.nr_bbs; ++i) plugged += s.sbm_plugged[m.dimm_first_block[v.first_dimm + i]];
+                return a.kind == ActionKind::VMEM_PLUG ? plugged < v.nr_bbs * v.sbs_per_mb : plugged > 0;
+            }
+#endif
+            const std::uint32_t mask = ((1u << v.nr_bbs) - 1) << v.first_dimm;
+            return a.kind == ActionKind::VMEM_PLUG ? (s.dimm_plugged & mask) != mask : (s.dimm_plugged & mask) != 0;
+        }
         case ActionKind::REMOVE_MEMORY:
             if (m.dimms[m.blocks[a.target].dimm].boot_ram) return false;
             for (unsigned b = a.target; b < a.target + a.count; ++b)
@@ -95,6 +112,8 @@ StepResult apply_action(const Machine& m, const KernelOps& ops, KernelState& s, 
         case ActionKind::DEV_MAP: rc = ops.memremap_pages(k, a.target); break;
         case ActionKind::DEV_UNMAP: ops.memunmap_pages(k, a.target); break;
         case ActionKind::SOFT_OFFLINE: rc = ops.soft_offline_page(k, m.devices[a.target].base_pfn); break;
+        case ActionKind::VMEM_PLUG: rc = ops.virtio_mem_plug_request(k, a.target); break;
+        case ActionKind::VMEM_UNPLUG: rc = ops.virtio_mem_unplug_request(k, a.target); break;
         case ActionKind::COUNT: break;
     }
     StepResult r;
@@ -135,6 +154,14 @@ std::string describe_action(const Machine& m, const Action& a) {
                                m.devices[a.target].altmap ? ", memmap on the device (altmap)" : "");
         case ActionKind::DEV_UNMAP:
             return fmt::format("ndctl disable-namespace {}   # memunmap_pages()", m.devices[a.target].name);
+        case ActionKind::VMEM_PLUG:
+        case ActionKind::VMEM_UNPLUG:
+            return fmt::format("(qemu) qom-set {} requested-size <plugged size {} {} MiB>   # the virtio-mem driver {} one {}",
+                               m.virtio_mems[a.target].name, a.kind == ActionKind::VMEM_PLUG ? "+" : "-",
+                               m.geo.pages_to_mib(m.virtio_mems[a.target].sbm ? m.virtio_mems[a.target].sb_pages
+                                                                              : m.virtio_mems[a.target].bb_pages),
+                               a.kind == ActionKind::VMEM_PLUG ? "plugs" : "unplugs",
+                               m.virtio_mems[a.target].sbm ? "sub-block" : "big block");
         case ActionKind::SOFT_OFFLINE:
             return fmt::format("echo {:#x} > /sys/devices/system/memory/soft_offline_page   # first page of {}",
                                m.devices[a.target].base_pfn * m.geo.page_size, m.devices[a.target].name);
@@ -155,6 +182,8 @@ std::string action_label(const Machine& m, const Action& a) {
         case ActionKind::DEV_MAP:
         case ActionKind::DEV_UNMAP:
         case ActionKind::SOFT_OFFLINE: s = fmt::format("{} {}", action_kind_name(a.kind), m.devices[a.target].name); break;
+        case ActionKind::VMEM_PLUG:
+        case ActionKind::VMEM_UNPLUG: s = fmt::format("{} {}", action_kind_name(a.kind), m.virtio_mems[a.target].name); break;
         default: s = fmt::format("{} memory{}", action_kind_name(a.kind), m.blocks[a.target].memory_block_id);
     }
     if (a.fault.kind != FaultKind::NONE) {

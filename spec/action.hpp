@@ -21,8 +21,12 @@ enum class ActionKind : std::uint8_t {
     DEV_MAP,         // a pmem driver's devm_memremap_pages() of device `target` (ndctl enable-namespace)
     DEV_UNMAP,       // its memunmap_pages() (ndctl disable-namespace)
     SOFT_OFFLINE,    // echo <device's first phys addr> > /sys/devices/system/memory/soft_offline_page
+    VMEM_PLUG,       // QMP qom-set <virtio-mem> requested-size += one big block / SBM sub-block (the driver plugs it)
+    VMEM_UNPLUG,     // QMP qom-set <virtio-mem> requested-size -= one big block / SBM sub-block (the driver picks one)
     COUNT
 };
+// The target of these is a virtio-mem device (Machine::virtio_mems).
+inline bool virtio_mem_action(ActionKind k) { return k == ActionKind::VMEM_PLUG || k == ActionKind::VMEM_UNPLUG; }
 // The target of these is a [[device]] (Machine::devices), not a block or a DIMM.
 inline bool device_action(ActionKind k) {
     return k == ActionKind::DEV_MAP || k == ActionKind::DEV_UNMAP || k == ActionKind::SOFT_OFFLINE;
@@ -32,7 +36,7 @@ bool parse_action_kind(const std::string& s, ActionKind& out);
 
 struct Action {
     ActionKind kind = ActionKind::DIMM_ADD;
-    std::uint8_t target = 0;  // DIMM index for add/eject, block index otherwise
+    std::uint8_t target = 0;  // DIMM index for add/eject, device for device/virtio-mem ops, block index otherwise
     std::uint8_t count = 1;   // blocks, for REMOVE_MEMORY
     Fault fault{};
     bool operator==(const Action&) const = default;

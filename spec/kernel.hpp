@@ -245,6 +245,19 @@ struct KernelOps {
     int (*memremap_pages)(Kernel&, unsigned dev);
     void (*memunmap_pages)(Kernel&, unsigned dev);
     int (*soft_offline_page)(Kernel&, pfn_t pfn);
+    // --- virtio-mem (spec/ops/virtio_mem.cpp, virtio_mem_sbm.cpp; drivers/virtio/virtio_mem.c) --
+    // The driver's reaction to a requested-size one big block (SBM: one sub-block) above (plug)
+    // or below (unplug) the plugged size: virtio_mem_bbm_plug_request() /
+    // virtio_mem_bbm_unplug_request() or their virtio_mem_sbm_* forms, of device `vm`
+    // (Machine::virtio_mems).
+    int (*virtio_mem_plug_request)(Kernel&, unsigned vm);
+    int (*virtio_mem_unplug_request)(Kernel&, unsigned vm);
+    // mm/memory_hotplug.c offline_and_remove_memory(): offline every block (rolling back to
+    // the sensed online type on failure), then try_remove_memory().
+    int (*offline_and_remove_memory)(Kernel&, pfn_t start, u64 nr_pages);
+    // online_policy=auto-movable's zone choice (mm/memory_hotplug.c, spec/ops/auto_movable.cpp);
+    // group -1: no memory group.
+    unsigned (*auto_movable_zone_for_pfn)(Kernel&, int nid, int group, pfn_t pfn, u64 nr_pages);
 };
 
 struct Kernel {

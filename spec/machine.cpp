@@ -12,6 +12,9 @@ void Machine::finalize() {
     blocks.clear();
     dimm_first_block.clear();
     for (unsigned d = 0; d < dimms.size(); ++d) {
+        // memory_group_register_static() per ACPI device; one dynamic group per virtio-mem device.
+        const int vm = dimms[d].virtio_mem;
+        dimms[d].group = vm >= 0 && static_cast<size_t>(vm) < virtio_mems.size() ? virtio_mems[vm].first_dimm : d;
         dimm_first_block.push_back(static_cast<unsigned>(blocks.size()));
         for (unsigned j = 0; j < dimms[d].nr_blocks; ++j) {
             BlockInfo b;
@@ -73,6 +76,47 @@ void Machine::finalize() {
     }
 #endif
 }
+
+#if !HP_SYMBOLIC
+std::string Machine::add_virtio_mem(VirtioMem vm) {
+    const u64 ppb = geo.pages_per_block;
+    // virtio_mem_init_hotplug(): sb_size = max(device_block_size, pageblock_nr_pages); SBM when
+    // sb_size < memory_block_size_bytes() && !force_bbm.
+    const u64 sb = std::max<u64>(vm.device_block_pages, geo.pageblock_nr_pages);
+    vm.sbm = sb < ppb && !vm.force_bbm;
+    if (vm.sbm) {
+        // SBM: "At least two subblocks per Linux memory block"; the model keeps the number of
+        // plugged sub-blocks of a block in a u8 (KernelState::sbm_plugged).
+        if (ppb % sb) return "the memory block is not a whole number of sub-blocks";
+        vm.sb_pages = sb;
+        vm.sbs_per_mb = static_cast<unsigned>(ppb / sb);
+        if (vm.sbs_per_mb > 64) return "Sub Block Mode with more than 64 sub-blocks per memory block is not modelled";
+    }
+    // BBM: bb_size = max(device_block_size, memory_block_size_bytes()) (bbm_block_size unset);
+    // SBM adds memory block by memory block.
+    vm.bb_pages = vm.sbm ? ppb : std::max<u64>(vm.device_block_pages, ppb);
+    if (vm.bb_pages % ppb) return "the big block size is not a whole number of memory blocks";
+    if (vm.base_pfn % vm.bb_pages)
+        return "the region must start at a big block boundary (the driver rounds up and leaves the head unusable)";
+    if (vm.region_pages < vm.bb_pages || vm.region_pages % vm.bb_pages)
+        return "the region must be a whole number of big blocks, at least one";
+    vm.first_dimm = static_cast<unsigned>(dimms.size());
+    vm.nr_bbs = static_cast<unsigned>(vm.region_pages / vm.bb_pages);
+    const int idx = static_cast<int>(virtio_mems.size());
+    for (unsigned i = 0; i < vm.nr_bbs; ++i) {
+        Dimm d;
+        d.name = vm.name + ".bb" + std::to_string(i);
+        d.node = vm.node;
+        d.base_pfn = vm.base_pfn + i * vm.bb_pages;
+        d.nr_blocks = static_cast<unsigned>(vm.bb_pages / ppb);
+        d.virtio_mem = idx;
+        d.bb_index = i;
+        dimms.push_back(d);
+    }
+    virtio_mems.push_back(vm);
+    return "";
+}
+#endif
 
 int Machine::block_of_pfn(pfn_t pfn) const {
 #if !HP_SYMBOLIC

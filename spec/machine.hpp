@@ -59,11 +59,44 @@ struct Dimm {
     // fails with -EBUSY for ever. `pinned_by` says which allocation (for the report).
     std::uint32_t pinned = 0;
     std::string pinned_by;
+    // A big block of a virtio-mem device (Machine::virtio_mems[virtio_mem], its bb_index-th big
+    // block) rather than an ACPI memory device: plugged and added by the virtio-mem driver
+    // (spec/ops/virtio_mem.cpp), never by add/eject. -1: an ACPI DIMM.
+    int virtio_mem = -1;
+    unsigned bb_index = 0;
+    // The memory group (index into KernelState::groups) of the DIMM's blocks: the DIMM itself
+    // for an ACPI DIMM (static group), the device's first big block for virtio-mem (one
+    // dynamic group per device). Set by finalize().
+    unsigned group = 0;
     // Boot RAM, not a DIMM (`boot_blocks = [...]`, spec/boot.hpp carve_boot_blocks()): one memory
     // block of boot memory that takes part in the sysfs operations. memory_dev_init() registers
     // it online at boot with no memory group (mem->group NULL); there is no ACPI device, so it is
     // never added, ejected or removed. Also `coldplug` (online at boot in `boot_zone`).
     bool boot_ram = false;
+};
+
+// A virtio-mem device (virtio-mem-pci, drivers/virtio/virtio_mem.c). virtio_mem_init_hotplug()
+// (6.1 and 6.12): Big Block Mode when max(device_block_size, pageblock) >=
+// memory_block_size_bytes() or force_bbm, bb_size = max(device_block_size,
+// memory_block_size_bytes()); otherwise Sub Block Mode, sb_size = max(device_block_size,
+// pageblock), whole memory blocks added one at a time. One dynamic memory group with
+// unit_pages = PHYS_PFN(bb_size) (BBM) or a memory block (SBM) (memory_group_register_dynamic()).
+// Its big blocks (SBM: memory blocks) are Machine::dimms entries (Dimm::virtio_mem), added by
+// add_virtio_mem(); requested-size changes are the actions vmem_plug / vmem_unplug (one big
+// block, SBM: one sub-block, per step).
+struct VirtioMem {
+    std::string name;             // the QEMU device id (virtio-mem-pci,id=...)
+    int node = 0;                 // the device's node property (vm->nid)
+    pfn_t base_pfn = 0;           // vm->addr; a multiple of bb_pages
+    u64 region_pages = 0;         // vm->region_size
+    u64 device_block_pages = 0;   // vm->device_block_size (QEMU block-size)
+    bool force_bbm = false;       // virtio_mem.force_bbm=1
+    u64 bb_pages = 0;             // vm->bbm.bb_size in pages (= unit_pages of its group); SBM: the memory block
+    bool sbm = false;             // vm->in_sbm
+    u64 sb_pages = 0;             // vm->sbm.sb_size in pages (SBM)
+    unsigned sbs_per_mb = 0;      // vm->sbm.sbs_per_mb (SBM)
+    unsigned first_dimm = 0;      // its big blocks are dimms [first_dimm, first_dimm + nr_bbs)
+    unsigned nr_bbs = 0;
 };
 
 // mem->group of a boot memory block: none (group_of_block()).
@@ -149,6 +182,24 @@ struct Machine {
     // (`boot_blocks`): carved out of `boot` into Dimm::boot_ram entries after the boot layout.
     std::vector<std::uint64_t> boot_block_ids;
     std::vector<DevSectionInfo> dev_sections;  // derived by finalize(), in pfn order
+    std::vector<VirtioMem> virtio_mems;      // [[virtio_mem]]: their big blocks are in `dimms`
+
+    // Appends virtio-mem device `vm` and one Dimm per big block (SBM: memory block) of its region.
+    // "" on success, else why the device cannot be modelled (alignment, more than 64 sub-blocks).
+    std::string add_virtio_mem(VirtioMem vm);
+    // The memory group of a block: its DIMM's static group or its device's dynamic group.
+    unsigned group_of(unsigned b) const { return dimms[blocks[b].dimm].group; }
+    bool group_is_dynamic(unsigned g) const { return dimms[g].virtio_mem >= 0; }
+    // The Sub Block Mode device block b belongs to, or nullptr.
+    const VirtioMem* sbm_device_of(unsigned b) const {
+        const int v = dimms[blocks[b].dimm].virtio_mem;
+        return v >= 0 && virtio_mems[v].sbm ? &virtio_mems[v] : nullptr;
+    }
+    bool has_sbm() const {
+        for (const VirtioMem& v : virtio_mems)
+            if (v.sbm) return true;
+        return false;
+    }
 
     void finalize();
     pfn_t block_end_pfn(unsigned b) const { return blocks[b].start_pfn + geo.pages_per_block; }

@@ -236,12 +236,24 @@ bool qemu_id(const std::string& s) {
 }  // namespace
 
 namespace {
+// The virtio_mem = "name" of a vmem_plug / vmem_unplug step.
+std::uint8_t virtio_mem_target(const Reader& r, const toml::table& t, const std::string& f, const Machine& m) {
+    const std::string n = r.str(t, "virtio_mem", f + ".virtio_mem").value_or("");
+    auto it = std::find_if(m.virtio_mems.begin(), m.virtio_mems.end(), [&](const VirtioMem& v) { return v.name == n; });
+    if (it == m.virtio_mems.end()) r.fail(t, f + ".virtio_mem", fmt::format("no virtio-mem device named '{}'", n));
+    return static_cast<std::uint8_t>(it - m.virtio_mems.begin());
+}
+
 // One hotplug operation written as an inline table {op, dimm | block, count}.
 Action parse_op(const Reader& r, const toml::table& t, const std::string& f, const Machine& m) {
-    r.only_keys(t, f, {"op", "dimm", "block", "count"});
+    r.only_keys(t, f, {"op", "dimm", "block", "count", "virtio_mem"});
     Action a;
     const std::string op = r.str(t, "op", f + ".op").value_or("");
     if (!parse_action_kind(op, a.kind)) r.fail(t, f + ".op", fmt::format("unknown op '{}'", op));
+    if (virtio_mem_action(a.kind)) {
+        a.target = virtio_mem_target(r, t, f, m);
+        return a;
+    }
     if (a.kind == ActionKind::DIMM_ADD || a.kind == ActionKind::DIMM_EJECT) {
         const std::string dn = r.str(t, "dimm", f + ".dimm").value_or("");
         auto it = std::find_if(m.dimms.begin(), m.dimms.end(), [&](const Dimm& d) { return d.name == dn; });
@@ -479,8 +491,8 @@ Scenario load_scenario(const std::string& path) {
         throw ScenarioError(path, std::max(1L, static_cast<long>(src.begin.line)), "syntax", std::string(e.description()));
     }
     r.only_keys(doc, "", {"name", "description", "variant", "expect", "invariants", "geometry", "kernel", "nodes",
-                          "cpus_per_node", "boot_ram_mb", "boot", "dimm", "device", "explore", "step", "tags", "memblock",
-                          "setup", "threads", "boot_blocks"});
+                          "cpus_per_node", "boot_ram_mb", "boot", "dimm", "device", "virtio_mem", "explore", "step", "tags",
+                          "memblock", "setup", "threads", "boot_blocks"});
     Scenario sc;
     sc.path = path;
     for (auto&& [k, v] : doc) sc.key_lines[std::string(k.str())] = r.line_of(v);
@@ -694,7 +706,47 @@ Scenario load_scenario(const std::string& path) {
             m.devices.push_back(d);
         }
     }
-    validate_machine(m, path, [&](const std::string& field) { return r.line_of_path(doc, field); });
+    // [[virtio_mem]]: virtio-mem devices in Big Block Mode (spec/ops/virtio_mem.cpp); each big
+    // block becomes a Dimm entry after the [[dimm]]s, placed first-fit after them like QEMU's
+    // memory devices (aligned to the big block).
+    if (const toml::node* n = doc.get("virtio_mem")) {
+        const toml::array* a = n->as_array();
+        if (!a) r.fail(*n, "virtio_mem", "expected [[virtio_mem]] tables");
+        for (size_t i = 0; i < a->size(); ++i) {
+            const toml::table* t = (*a)[i].as_table();
+            const std::string f = fmt::format("virtio_mem[{}]", i);
+            if (!t) r.fail((*a)[i], f, "expected a table");
+            r.only_keys(*t, f, {"name", "node", "size_mb", "block_size_mb", "base_pfn", "force_bbm"});
+            VirtioMem vm;
+            vm.name = r.str(*t, "name", f + ".name").value_or(fmt::format("vm{}", i));
+            if (!qemu_id(vm.name))
+                r.fail(*t->get("name"), f + ".name",
+                       "a virtio-mem name is a QEMU id: a letter, then letters, digits, '-', '.' or '_' (at most 64)");
+            for (const VirtioMem& o : m.virtio_mems)
+                if (o.name == vm.name) r.fail(*t->get("name"), f + ".name", fmt::format("duplicate virtio-mem name '{}'", vm.name));
+            vm.node = static_cast<int>(r.uint(*t, "node", f + ".node", node_range).value_or(0));
+            const auto size = r.uint(*t, "size_mb", f + ".size_mb", {1, 1u << 20});
+            if (!size) r.fail(*t, f + ".size_mb", "the region size (QEMU memory-backend size) is required");
+            vm.region_pages = m.geo.mib_to_pages(*size);
+            const std::uint64_t block_mib = m.geo.pages_to_mib(m.geo.pages_per_block);
+            vm.device_block_pages =
+                m.geo.mib_to_pages(r.uint(*t, "block_size_mb", f + ".block_size_mb", {1, 1u << 20}).value_or(block_mib));
+            vm.force_bbm = r.boolean(*t, "force_bbm", f + ".force_bbm").value_or(false);
+            const std::uint64_t bb = std::max<std::uint64_t>(vm.device_block_pages, m.geo.pages_per_block);
+            vm.base_pfn = r.uint(*t, "base_pfn", f + ".base_pfn", kPfn).value_or((next_base + bb - 1) / bb * bb);
+            if (const std::string e = m.add_virtio_mem(vm); !e.empty()) r.fail(*t, f, e);
+            next_base = std::max(next_base, vm.base_pfn + vm.region_pages);
+        }
+    }
+    validate_machine(m, path, [&](const std::string& field) {
+        // a big block's DIMM entry is reported at its [[virtio_mem]] table
+        if (field.rfind("dimm[", 0) == 0) {
+            const size_t d = std::stoul(field.substr(5));
+            if (d < m.dimms.size() && m.dimms[d].virtio_mem >= 0)
+                return r.line_of_path(doc, fmt::format("virtio_mem[{}]", m.dimms[d].virtio_mem));
+        }
+        return r.line_of_path(doc, field);
+    });
     // Without CONFIG_SPARSEMEM_VMEMMAP there is no CONFIG_MHP_MEMMAP_ON_MEMORY:
     // mhp_memmap_on_memory() is false whatever the command line says.
     if (!m.params.sparsemem_vmemmap) m.params.memmap_on_memory = MemmapMode::DISABLE;
@@ -801,13 +853,15 @@ Scenario load_scenario(const std::string& path) {
             const toml::table* t = (*a)[i].as_table();
             const std::string f = fmt::format("step[{}]", i);
             if (!t) r.fail((*a)[i], f, "expected a table");
-            r.only_keys(*t, f, {"op", "dimm", "block", "device", "count", "fault", "fault_index", "expect_rc", "expect_zone",
+            r.only_keys(*t, f, {"op", "dimm", "block", "device", "virtio_mem", "count", "fault", "fault_index", "expect_rc", "expect_zone",
                                 "expect_state", "expect_valid_zones"});
             LitmusStep st;
             st.line = r.line_of(*t);
             const std::string op = r.str(*t, "op", f + ".op").value_or("");
             if (!parse_action_kind(op, st.action.kind)) r.fail(*t, f + ".op", fmt::format("unknown op '{}'", op));
-            if (st.action.kind == ActionKind::DIMM_ADD || st.action.kind == ActionKind::DIMM_EJECT) {
+            if (virtio_mem_action(st.action.kind)) {
+                st.action.target = virtio_mem_target(r, *t, f, m);
+            } else if (st.action.kind == ActionKind::DIMM_ADD || st.action.kind == ActionKind::DIMM_EJECT) {
                 const std::string dn = r.str(*t, "dimm", f + ".dimm").value_or("");
                 auto it = std::find_if(m.dimms.begin(), m.dimms.end(), [&](const Dimm& d) { return d.name == dn; });
                 if (it == m.dimms.end()) r.fail(*t, f + ".dimm", fmt::format("no DIMM named '{}'", dn));

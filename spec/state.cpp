@@ -134,9 +134,13 @@ unsigned device_words(const Machine& m) {
 constexpr unsigned kPtWords = sizeof(PageTableState) / 4;
 static_assert(sizeof(PageTableState) % 4 == 0);
 
+constexpr unsigned kSbmWords = MAX_BLOCKS / 4;
+static_assert(MAX_BLOCKS % 4 == 0);
+
 unsigned packed_words(const Machine& m) {
     return m.nr_nodes * (kNodeWords + 1) + static_cast<unsigned>(m.blocks.size()) * kBlockWords +
-           static_cast<unsigned>(m.dimms.size()) * kGroupWords + 2 + (m.pt.enabled ? kPtWords : 0) + device_words(m);
+           static_cast<unsigned>(m.dimms.size()) * kGroupWords + 2 + (m.pt.enabled ? kPtWords : 0) + device_words(m) +
+           (m.has_sbm() ? kSbmWords : 0);
 }
 namespace {
 void pack_devices(const Machine& m, const KernelState& s, std::uint32_t* out) {
@@ -169,6 +173,7 @@ void pack(const Machine& m, const KernelState& s, std::uint32_t* out) {
     if (m.pt.enabled) std::memcpy(out + 2, &s.pt, sizeof s.pt);
     // Devices follow the page tables.
     if (!m.devices.empty()) pack_devices(m, s, out + 2 + (m.pt.enabled ? kPtWords : 0));
+    if (m.has_sbm()) std::memcpy(out + 2 + (m.pt.enabled ? kPtWords : 0) + device_words(m), s.sbm_plugged, sizeof s.sbm_plugged);
 }
 
 void unpack(const Machine& m, const std::uint32_t* in, KernelState& s) {
@@ -184,6 +189,7 @@ void unpack(const Machine& m, const std::uint32_t* in, KernelState& s) {
     s.dimm_enabled = in[1];
     if (m.pt.enabled) std::memcpy(&s.pt, in + 2, sizeof s.pt);
     if (!m.devices.empty()) unpack_devices(m, in + 2 + (m.pt.enabled ? kPtWords : 0), s);
+    if (m.has_sbm()) std::memcpy(s.sbm_plugged, in + 2 + (m.pt.enabled ? kPtWords : 0) + device_words(m), sizeof s.sbm_plugged);
 }
 #endif
 

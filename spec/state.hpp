@@ -150,6 +150,11 @@ struct KernelState {
     DevZoneState dev_zone[MAX_NODES];
     DevState devices[MAX_DEVICES];
     DevSectionState dev_sections[MAX_DEV_SECTIONS];
+    // virtio-mem Sub Block Mode (spec/ops/virtio_mem_sbm.cpp): the plugged sub-blocks of each
+    // block of an SBM device (vm->sbm.sb_states as a count: the driver plugs the first unplugged
+    // and unplugs from the last plugged sub-block; which ones is not observable). Packed only for
+    // machines with an SBM device.
+    u8 sbm_plugged[MAX_BLOCKS];
 
     ZoneState& zone(int nid, unsigned z) { return nodes[nid].zones[z]; }
     const ZoneState& zone(int nid, unsigned z) const { return nodes[nid].zones[z]; }
@@ -221,6 +226,9 @@ void for_each_field(const Machine& m, State& s, F&& f) {
         f(std::string("linear_mapped"), s.pt.linear_mapped);
         for (unsigned b = 0; b < m.blocks.size(); ++b) f("block" + std::to_string(b) + ".hugetlb", s.pt.hugetlb[b]);
     }
+    if (m.has_sbm())
+        for (unsigned b = 0; b < m.blocks.size(); ++b)
+            if (m.sbm_device_of(b)) f("block" + std::to_string(b) + ".sbm_plugged", s.sbm_plugged[b]);
     if (m.devices.empty()) return;
     for (int n = 0; n < m.nr_nodes; ++n) {
         const std::string p = "node" + std::to_string(n) + ".Device";
@@ -251,6 +259,19 @@ flag states_equal(const Machine& m, const KernelState& a, const KernelState& b);
 inline unsigned vmemmap_backing_of(const BlockState& bs) {
     if (bs.vmemmap_backing == BACKING_BUDDY) return BACKING_BUDDY;
     return as_index(bs.vmemmap_backing, MAX_BLOCKS, BACKING_NONE);
+}
+
+// Pages of block b the virtio-mem online_page callback keeps fake-offline (PageOffline, never
+// managed): the unplugged sub-blocks of a Sub Block Mode block; 0 for every other block.
+inline u64 sbm_unplugged_pages(const Machine& m, const KernelState& s, unsigned b) {
+#if HP_SYMBOLIC  // the prover's machines have no virtio-mem device
+    (void)m, (void)s, (void)b;
+    return u64(0);
+#else
+    const VirtioMem* v = m.sbm_device_of(b);
+    if (!v) return 0;
+    return (static_cast<u64>(v->sbs_per_mb) - s.sbm_plugged[b]) * v->sb_pages;
+#endif
 }
 
 // The boot state of a machine: early zones online, every DIMM unplugged.

@@ -50,6 +50,8 @@ std::vector<std::pair<std::string, std::string>> state_fields(const Machine& m, 
         add(p + "memmap", memmap_str(bs.memmap_rest));
         add(p + "vmemmap_backing", backing_str(m, bs.vmemmap_backing));
         add(p + "altmap.alloc", fmt::format("{}", bs.altmap_alloc));
+        if (const VirtioMem* v = m.sbm_device_of(b))
+            add(p + "virtio_mem.plugged_sub_blocks", fmt::format("{}/{}", s.sbm_plugged[b], v->sbs_per_mb));
     }
     for (unsigned d = 0; d < m.dimms.size(); ++d) {
         const std::string p = fmt::format("{}.", m.dimms[d].name);

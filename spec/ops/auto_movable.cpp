@@ -10,8 +10,10 @@
 //
 // Memory groups: every ACPI memory device registers one static group
 // (memory_group_register_static(nid, PFN_UP(total_length)), drivers/acpi/acpi_memhotplug.c),
-// so group = the DIMM, max_pages = the DIMM's pages. Dynamic groups (virtio-mem) are not
-// modelled: walk_dynamic_memory_groups() finds none, its statistics are zero.
+// so group = the DIMM, max_pages = the DIMM's pages. Every virtio-mem device registers one
+// dynamic group (memory_group_register_dynamic(nid, unit_pages = PHYS_PFN(bb_size)) in BBM,
+// drivers/virtio/virtio_mem.c virtio_mem_init_hotplug()), kept in the slot of its first big
+// block (Dimm::group); walk_dynamic_memory_groups() (drivers/base/memory.c) visits them.
 // CONFIG_CMA is off in Debian's amd64 kernels, so zone->cma_pages is 0.
 #include "spec/ops/base.hpp"
 
@@ -34,7 +36,7 @@ void account_node(Kernel& k, AutoMovableStats& st, int nid) {
 }
 }  // namespace
 
-flag auto_movable_can_online_movable(Kernel& k, int nid, int, u64 nr_pages) {
+flag auto_movable_can_online_movable(Kernel& k, int nid, int group, u64 nr_pages) {
     KCALL(k, "auto_movable_can_online_movable");
     AutoMovableStats st;
     if (nid < 0) {
@@ -42,11 +44,33 @@ flag auto_movable_can_online_movable(Kernel& k, int nid, int, u64 nr_pages) {
     } else {
         account_node(k, st, nid);
     }
-    // walk_dynamic_memory_groups(): no dynamic groups, req_kernel_early_pages = 0 and no
-    // group's movable pages to take out; a static group adds no kernel pages back.
-    if (st.kernel_early_pages == 0) return flag(false);  // kernel_early_pages <= req (0)
     const u64 ratio = k.m.params.auto_movable_ratio;
-    return st.movable_pages + nr_pages <= ratio * st.kernel_early_pages / 100;
+    // "Kernel memory inside dynamic memory group allows for more MOVABLE memory within the
+    // same group. Remove the effect of all but the current group from the stats."
+    // walk_dynamic_memory_groups(nid, auto_movable_stats_account_group, group, &group_stats):
+    // every dynamic group but `group`, of node nid unless NUMA_NO_NODE.
+    u64 req_kernel_early_pages = 0, group_movable_pages = 0;
+    for (const VirtioMem& vm : k.m.virtio_mems) {
+        const unsigned g = vm.first_dimm;
+        if (static_cast<int>(g) == group) continue;
+        if (nid >= 0 && vm.node != nid) continue;
+        if (ratio == 0) continue;  // "Just avoid the division by zero below."
+        const GroupState& gs = k.s.groups[g];
+        u64 movable = 0, kernel = 0;
+        movable += gs.present_movable_pages;
+        kernel += gs.present_kernel_pages;
+        // pages = present_movable_pages * 100 / ratio - present_kernel_pages; added if > 0
+        const u64 pages = movable * 100 / ratio;
+        if (pages > kernel) req_kernel_early_pages += pages - kernel;
+        group_movable_pages += movable;
+    }
+    if (st.kernel_early_pages <= req_kernel_early_pages) return flag(false);
+    u64 kernel_early_pages = st.kernel_early_pages - req_kernel_early_pages;
+    const u64 movable_pages = st.movable_pages - group_movable_pages;
+    // A static group adds no kernel pages back; the current dynamic group does.
+    if (group >= 0 && k.m.group_is_dynamic(static_cast<unsigned>(group)))
+        kernel_early_pages += k.s.groups[group].present_kernel_pages;
+    return movable_pages + nr_pages <= ratio * kernel_early_pages / 100;
 }
 
 unsigned auto_movable_zone_for_pfn(Kernel& k, int nid, int group, pfn_t pfn, u64 nr_pages) {
@@ -54,12 +78,29 @@ unsigned auto_movable_zone_for_pfn(Kernel& k, int nid, int group, pfn_t pfn, u64
     if (k.m.params.auto_movable_ratio == 0) return default_kernel_zone_for_pfn(k, nid, pfn, nr_pages);
     u64 max_pages = nr_pages;  // !group: just this range
     u64 online_pages = 0;
-    if (group >= 0) {  // a static group (group->is_dynamic is false for ACPI)
+    if (group >= 0 && !k.m.group_is_dynamic(static_cast<unsigned>(group))) {  // a static group (ACPI)
         const unsigned g = static_cast<unsigned>(group);
         max_pages = static_cast<u64>(k.m.dimms[g].nr_blocks) * k.m.geo.pages_per_block;  // group->s.max_pages
         online_pages = k.s.groups[g].present_movable_pages;
         // If anything is kernel, we won't be able to remove the whole group.
         if (k.s.groups[g].present_kernel_pages != 0) return default_kernel_zone_for_pfn(k, nid, pfn, nr_pages);
+    } else if (group >= 0) {  // a dynamic group (virtio-mem)
+        const u64 unit_pages = k.m.virtio_mems[k.m.dimms[group].virtio_mem].bb_pages;  // group->d.unit_pages
+        if (!(unit_pages == nr_pages)) {  // else: max_pages = nr_pages, as without a group
+            max_pages = unit_pages;
+            // "Take a look at all online sections in the current unit. We can safely assume
+            // that all pages within a section belong to the same zone, because dynamic memory
+            // groups only deal with hotplugged memory."
+            const u64 pps = k.m.geo.pages_per_section;
+            const pfn_t unit_start = pfn - pfn % unit_pages;  // ALIGN_DOWN(pfn, unit_pages)
+            for (pfn_t p = unit_start; p < unit_start + unit_pages; p += pps) {
+                if (!k.ops.pfn_to_online_page(k, p)) continue;
+                // "If anything is kernel, we want to online all kernel."
+                if (Memmap::zone(read_memmap(k, p, "auto_movable_zone_for_pfn")) != ZONE_MOVABLE)
+                    return default_kernel_zone_for_pfn(k, nid, pfn, nr_pages);
+                online_pages += pps;
+            }
+        }
     }
     // Online MOVABLE if we could *currently* online all remaining parts MOVABLE.
     const u64 remaining = max_pages - online_pages;

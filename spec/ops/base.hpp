@@ -134,6 +134,16 @@ void move_pfn_range_to_zone_device(Kernel&, int nid, pfn_t start_pfn, u64 nr_pag
 void remove_pfn_range_from_zone_device(Kernel&, pfn_t start_pfn, u64 nr_pages);
 void read_device_memmap(Kernel&, unsigned dev, const pfn_t& pfn, const char* func);
 
+// ops/virtio_mem.cpp: virtio-mem in Big Block Mode (drivers/virtio/virtio_mem.c)
+int virtio_mem_plug_request(Kernel&, unsigned vm);
+int virtio_mem_unplug_request(Kernel&, unsigned vm);
+int offline_and_remove_memory(Kernel&, pfn_t start, u64 nr_pages);
+// ops/virtio_mem_sbm.cpp: Sub Block Mode
+int virtio_mem_sbm_plug_request(Kernel&, unsigned vm);
+int virtio_mem_sbm_unplug_request(Kernel&, unsigned vm);
+// pages of the block at pfn that virtio-mem's online_page callback keeps fake-offline (0 unless SBM)
+u64 virtio_mem_fake_offline_pages(Kernel&, pfn_t pfn);
+
 // Shared building blocks (ops/common.cpp); not overridable, they are data manipulation.
 void set_memmap(Kernel&, pfn_t pfn, u64 nr_pages, const u8& memmap);  // memmap_init_range / page_init_poison
 void pt_struct_pages_written(Kernel&, pfn_t pfn, u64 nr_pages);        // ops/pagetables.cpp

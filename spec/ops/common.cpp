@@ -40,7 +40,7 @@ u8 read_memmap(Kernel& k, const pfn_t& pfn, const char* func) {
 }
 
 unsigned group_of_block(const Machine& m, unsigned block) {
-    return m.dimms[m.blocks[block].dimm].boot_ram ? NO_GROUP : m.blocks[block].dimm;  // boot memory: mem->group NULL
+    return m.dimms[m.blocks[block].dimm].boot_ram ? NO_GROUP : m.group_of(block);  // boot memory: mem->group NULL
 }
 
 bool blocks_of_range(const Machine& m, const pfn_t& start, const u64& nr_pages, unsigned& first, unsigned& count) {
@@ -195,6 +195,10 @@ KernelOps ops() {
     o.vmemmap_should_optimize = vmemmap_should_optimize;
     o.hugetlb_vmemmap_restore = hugetlb_vmemmap_restore;
     o.dissolve_free_huge_pages = dissolve_free_huge_pages;
+    o.virtio_mem_plug_request = virtio_mem_plug_request;
+    o.virtio_mem_unplug_request = virtio_mem_unplug_request;
+    o.offline_and_remove_memory = offline_and_remove_memory;
+    o.auto_movable_zone_for_pfn = auto_movable_zone_for_pfn;
     return o;
 }
 

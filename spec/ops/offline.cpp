@@ -88,7 +88,10 @@ int offline_pages(Kernel& k, pfn_t start_pfn, u64 nr_pages, int nid, unsigned zo
     }
     {
         KCALL(k, "adjust_managed_page_count");
-        k.s.zone(nid, zone).managed_pages -= static_cast<u32>(nr_pages);
+        // virtio-mem SBM: fake-offline sub-blocks were never managed (6.1: MEM_GOING_OFFLINE
+        // re-adds them and offline_pages() takes all; 6.12: __offline_isolated_pages() counts
+        // only the managed ones) — the same figure either way.
+        k.s.zone(nid, zone).managed_pages -= static_cast<u32>(nr_pages - virtio_mem_fake_offline_pages(k, start_pfn));
     }
     k.ops.adjust_present_page_count(k, start_pfn, group, -static_cast<i64>(nr_pages));
     {

@@ -31,9 +31,9 @@ unsigned zone_for_pfn_range(Kernel& k, OnlineType type, int nid, pfn_t start, u6
     if (type == MMOP_ONLINE_KERNEL) return default_kernel_zone_for_pfn(k, nid, start, nr_pages);
     if (type == MMOP_ONLINE_MOVABLE) return ZONE_MOVABLE;
     if (k.m.params.online_policy == OnlinePolicy::AUTO_MOVABLE) {
-        const int b = k.m.block_of_pfn(start);  // mem->group: the DIMM's static group
+        const int b = k.m.block_of_pfn(start);  // mem->group: the DIMM's static group or virtio-mem's dynamic one
         const unsigned g = b < 0 ? NO_GROUP : group_of_block(k.m, b);
-        return auto_movable_zone_for_pfn(k, nid, g == NO_GROUP ? -1 : static_cast<int>(g), start, nr_pages);
+        return k.ops.auto_movable_zone_for_pfn(k, nid, g == NO_GROUP ? -1 : static_cast<int>(g), start, nr_pages);
     }
     return default_zone_for_pfn(k, nid, start, nr_pages);  // online_policy=contig-zones
 }
@@ -98,7 +98,8 @@ int online_pages(Kernel& k, pfn_t pfn, u64 nr_pages, int nid, unsigned zone, uns
         // __free_pages_core(), which adds it to zone->managed_pages; then the sections
         // containing the range are marked online.
         KCALL(k, "online_pages_range");
-        k.s.zone(nid, zone).managed_pages += static_cast<u32>(nr_pages);
+        // virtio-mem's online_page callback keeps unplugged sub-blocks fake-offline (SBM).
+        k.s.zone(nid, zone).managed_pages += static_cast<u32>(nr_pages - virtio_mem_fake_offline_pages(k, pfn));
         online_mem_sections(k, pfn, pfn + nr_pages);
     }
     k.ops.adjust_present_page_count(k, pfn, group, static_cast<i64>(nr_pages));

@@ -43,6 +43,7 @@ const std::vector<Variant>& all_variants() {
         variants::add_kernel_bugs(l);
         variants::add_pagetable_variants(l);
         variants::add_zone_device_bugs(l);
+        variants::add_virtio_mem_variants(l);
         variants::add_mutants(l);
         g_building = nullptr;
         // Boot behaviour a version introduced is its descendants' too (listed after it).

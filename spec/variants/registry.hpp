@@ -23,6 +23,7 @@ Variant usage_kfree_no_rcu();
 void add_kernel_bugs(std::vector<Variant>& out);  // real kernel bugs (kernel_bugs.cpp), after the named ones
 void add_pagetable_variants(std::vector<Variant>& out);  // kernel page tables and HVO (pagetable_bugs.cpp)
 void add_zone_device_bugs(std::vector<Variant>& out);  // subsection hot-add bugs (zone_device_bugs.cpp)
+void add_virtio_mem_variants(std::vector<Variant>& out);  // virtio-mem / dynamic groups (virtio_mem_bugs.cpp)
 void add_mutants(std::vector<Variant>& out);  // test mutants, listed last
 // The kernel-function table of a variant listed before the caller in registry.cpp (any
 // constructor, a new-variant scaffold's included), by name:

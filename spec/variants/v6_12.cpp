@@ -34,7 +34,13 @@
 //   params.altmap, NULL) — the block's own altmap, not NULL as v6.8 (6b8f0798b85a) does, so
 //   its vmemmap pages are no longer freed to the buddy (scenario 35 passes under v6.12).
 // - auto-movable (auto_movable_zone_for_pfn(), auto_movable_can_online_movable()) and
-//   default_zone_for_pfn() are unchanged from 6.1 (diffed).
+//   default_zone_for_pfn() are unchanged from 6.1 (diffed), dynamic groups included.
+// - virtio-mem (drivers/virtio/virtio_mem.c, diffed against 6.1): bbm_safe_unplug is gone (6.1's
+//   default is the only way), virtio_mem_fake_offline() gives up with -EAGAIN when the config
+//   changed meanwhile, virtio_mem_offline_and_remove_memory() turns every error but -ENOMEM into
+//   -EBUSY, and offline_and_remove_memory() is unchanged: none of it is observable between the
+//   model's atomic steps (spec/ops/virtio_mem.cpp), so v6.12 inherits the 6.1 functions; the
+//   virtio-mem recordings of both lines agree with them.
 #include "spec/ops/base.hpp"
 #include "spec/variants/registry.hpp"
 
