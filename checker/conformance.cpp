@@ -341,6 +341,9 @@ void rebuild(Model& md, const Machine& base, const std::vector<unsigned>& keep, 
     // instances, carried over below like a kept instance.
     for (const VirtioMem& vm : base.virtio_mems)
         if (const std::string e = nm.m.add_virtio_mem(vm); !e.empty()) throw ScenarioError(file, 1, "virtio_mem", e);
+    // Boot memory blocks (boot_blocks) exist for the whole boot, after everything else.
+    for (const Dimm& d : base.dimms)
+        if (d.boot_ram) nm.m.dimms.push_back(d);
     validate_machine(nm.m, file);  // throws ScenarioError when the model cannot hold the placement
     nm.m.finalize();
     nm.s = initial_state(nm.m);
@@ -371,6 +374,14 @@ void rebuild(Model& md, const Machine& base, const std::vector<unsigned>& keep, 
                 bmap[ob] = static_cast<int>(nb);
             }
         }
+    for (unsigned od = 0, nd = 0; od < md.m.dimms.size(); ++od) {  // boot blocks, in order
+        if (!md.m.dimms[od].boot_ram) continue;
+        while (!nm.m.dimms[nd].boot_ram) ++nd;
+        const unsigned ob = md.m.dimm_first_block[od], nb = nm.m.dimm_first_block[nd];
+        nm.s.blocks[nb] = md.s.blocks[ob];
+        bmap[ob] = static_cast<int>(nb);
+        ++nd;
+    }
     for (unsigned b = 0; b < nm.m.blocks.size(); ++b) {
         std::uint8_t& back = nm.s.blocks[b].vmemmap_backing;
         if (back != BACKING_NONE && back != BACKING_BUDDY)
@@ -380,7 +391,7 @@ void rebuild(Model& md, const Machine& base, const std::vector<unsigned>& keep, 
     // in place must reproduce the state exactly. (With virtio-mem the big blocks move behind
     // the added instance, so the two states are not laid out alike: they are carried over by
     // the same field list as the instances above, and their replays check the result.)
-    bool identity = keep.size() == md.inst.size() && base.virtio_mems.empty();
+    bool identity = keep.size() == md.inst.size() && base.virtio_mems.empty() && base.boot_block_ids.empty();
     for (unsigned i = 0; identity && i < keep.size(); ++i) identity = keep[i] == i;
     if (identity && !(nm.s == md.s))
         throw std::logic_error("conformance: KernelState has a field rebuild() does not carry over (checker/conformance.cpp)");
@@ -459,7 +470,9 @@ struct Comparer {
                 opt_str(z.present_pages ? std::optional<std::uint64_t>(z.zone_start_pfn) : std::nullopt));
             cmp(f + ".spanned", std::to_string(kz.spanned), std::to_string(z.spanned_pages));
             cmp(f + ".present", std::to_string(kz.present), std::to_string(z.present_pages));
-            const std::uint64_t boot_model = md.m.boot_managed(kz.node, static_cast<unsigned>(zi));
+            std::uint64_t boot_model = md.m.boot_managed(kz.node, static_cast<unsigned>(zi));
+            for (const Dimm& bd : md.m.dimms)  // boot blocks: carved out of the boot zones, online at boot
+                if (bd.boot_ram && bd.node == kz.node && bd.boot_zone == zi) boot_model += md.m.geo.pages_per_block;
             const ZoneRec* boot_kernel = nullptr;
             for (const ZoneRec& bz : h.boot_zones)
                 if (bz.node == kz.node && bz.zone == kz.zone) boot_kernel = &bz;
@@ -603,7 +616,7 @@ ReplayResult replay_recording(const std::string& path, const ReplayOptions& opt)
         "free pages (not recorded)",
         "managed pages of zones with boot memory as absolute figures (memblock reservations; compared as the change since boot)",
         "MemTotal as an absolute figure (compared as the change since boot)",
-        "state and valid_zones of boot memory blocks (not recorded per step)",
+        "state and valid_zones of boot memory blocks no step names (not recorded per step; those a sequence offlines or onlines by id are compared)",
         "ZONE_DEVICE (0/Device: not modelled)",
         "_OST status codes, QEMU events, timings (ms) and kernel log lines",
         "kernel answers when QEMU itself refused a dimm_add (QMP error)",
@@ -694,6 +707,17 @@ ReplayResult replay_recording(const std::string& path, const ReplayOptions& opt)
         if (const std::string e = base.add_virtio_mem(vm); !e.empty()) throw RecordingError(path, 1, "virtio_mem", e);
     }
     base.finalize();
+    // Boot memory blocks a sequence offlines or onlines by id (record.py reports them per
+    // step): the model's boot_blocks (spec/boot.hpp carve_boot_blocks()), after every DIMM.
+    for (const StepRec& st : steps) {
+        if (st.block < 0 || st.op == "dimm_add" || st.op == "dimm_eject") continue;
+        const std::uint64_t id = static_cast<std::uint64_t>(st.block), pfn = id * h.block_pages;
+        if (!base.boot_zone_of_pfn(pfn)) continue;
+        if (std::find(base.boot_block_ids.begin(), base.boot_block_ids.end(), id) == base.boot_block_ids.end())
+            base.boot_block_ids.push_back(id);
+    }
+    if (!base.boot_block_ids.empty())
+        if (const std::string e = carve_boot_blocks(base); !e.empty()) throw RecordingError(path, 1, "steps", e);
     try {
         validate_machine(base, path);
     } catch (const ScenarioError& e) {
@@ -705,6 +729,7 @@ ReplayResult replay_recording(const std::string& path, const ReplayOptions& opt)
     const Comparer cmp{h, v->ops, [&] {
                            std::uint64_t t = 0;
                            for (const BootZone& z : base.boot) t += z.managed;
+                           for (const Dimm& d : base.dimms) t += d.boot_ram ? base.geo.pages_per_block : 0;
                            return t;
                        }()};
 

@@ -39,6 +39,8 @@ for k in 6.1 6.12; do
   $R --kernel $k --boot-ram-mb 4096 --extra-cmdline kernelcore=3584M --random 2 --length 20 --seed 13 -o $out/$p-rnd-kernelcore-13.jsonl
   # kernelcore=mirror on a machine with no mirrored memory: 6.1 makes all memory above 4 GiB
   # ZONE_MOVABLE, 6.6+ ignores it (0db31d63f27e); QEMU has no EFI_MEMORY_MORE_RELIABLE ranges.
+  # Boot memory blocks offlined and onlined by id (hpcheck's boot_blocks), next to a boot ZONE_MOVABLE.
+  $R --kernel $k --boot-ram-mb 4096 --extra-cmdline kernelcore=3584M --steps sequences/boot-blocks.json -o $out/$p-boot-blocks-kernelcore.jsonl
   $R --kernel $k --boot-ram-mb 4096 --extra-cmdline kernelcore=mirror --random 2 --length 20 --seed 17 -o $out/$p-rnd-kernelcore-mirror-17.jsonl
   $R --kernel $k --default-state online_kernel --random 2 --length 20 --seed 14 -o $out/$p-rnd-online_kernel-14.jsonl
   $R --kernel $k --online-policy auto-movable --extra-cmdline memory_hotplug.auto_movable_ratio=100 --default-state online --random 2 --length 20 --seed 15 -o $out/$p-rnd-automovable-ratio100-15.jsonl

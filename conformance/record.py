@@ -422,6 +422,9 @@ class Recorder:
         self.boots = []          # per boot: seconds to the guest's READY
         self.header = None
         self.boot_block_ids = set()
+        # Boot memory blocks a sequence names by id ({"block": N}): reported per step like
+        # hot-plugged ones, so the replay compares their state (hpcheck's boot_blocks).
+        self.tracked_boot = set()
         self.boot_zones_map = None
         self.records = []
         self.placed = []
@@ -651,7 +654,7 @@ class Recorder:
         blocks, zones, memtotal = vm.state()
         self.dump_ms.append(now_ms() - t1)
         rec["blocks"] = {str(b): s for b, s in sorted(blocks.items())
-                         if b not in self.boot_block_ids}
+                         if b not in self.boot_block_ids or b in self.tracked_boot}
         rec["zones"] = zones
         rec["memtotal_kb"] = memtotal
         klog = vm.new_console_lines()
@@ -958,6 +961,7 @@ def main():
         kdesc = dict(kdesc, kernel=cfg.kernel_image, bzimage=cfg.kernel_image,
                      package="user-built " + os.path.abspath(cfg.kernel_image), boot="pvh" if elf else "bzimage")
     rec = Recorder(cfg, kdesc)
+    rec.tracked_boot = {int(s["args"]["block"]) for seq in sequences for s in seq if "block" in s.get("args", {})}
     try:
         wall = rec.run(sequences)
     except Exception:

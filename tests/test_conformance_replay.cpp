@@ -226,6 +226,22 @@ TEST_CASE("conformance replay: kernelcore=mirror without mirrored memory, 6.1 an
     CHECK(wrong.mismatches[0].model == "none");
 }
 
+TEST_CASE("conformance replay: boot memory blocks offlined and onlined by id (boot_blocks), 6.1 and 6.12") {
+    for (const char* line : {"r61-", "r612-"}) {
+        CAPTURE(line);
+        const ReplayResult r = replay_recording(src(std::string("conformance/recordings/") + line + "boot-blocks-kernelcore.jsonl"), {});
+        CHECK_FALSE(r.skipped);
+        CHECK(r.mismatches.empty());
+        CHECK(r.operations == 16u);
+    }
+    // The boot blocks' states are compared: a recorded state the model did not reach is a mismatch.
+    auto lines = read_lines(src("conformance/recordings/r61-boot-blocks-kernelcore.jsonl"));
+    lines[1] = replace_once(lines[1], "\"37\":{\"state\":\"offline\"", "\"37\":{\"state\":\"online\"");
+    const ReplayResult wrong = replay_recording(write_temp("boot-blocks.jsonl", lines), {});
+    REQUIRE_FALSE(wrong.mismatches.empty());
+    CHECK(wrong.mismatches[0].field == "block 37.state");
+}
+
 TEST_CASE("conformance replay: a malformed recording names file, line and field") {
     auto lines = read_lines(src("conformance/recordings/r61-basic-mom1.jsonl"));
     lines[3] = replace_once(lines[3], "\"memtotal_kb\":", "\"memtotal_kB\":");
