@@ -786,8 +786,11 @@ Scenario load_scenario(const std::string& path) {
         sc.boot_mirror_needs_mirror = v && v->kernelcore_mirror_needs_mirrored_memory;
         sc.boot_uncarved = m.boot;
         if (const std::string e = layout_boot(m, sc.boot_uncarved, *sc.memblock, sc.boot_bottom_up, sc.boot_mirror_needs_mirror);
-            !e.empty())
-            throw ScenarioError(path, r.line_of_path(doc, "memblock.coldplug"), "memblock.coldplug", e);
+            !e.empty()) {
+            // carve_boot_blocks() names a boot block ("memoryN ..."), apply_boot_layout() a DIMM.
+            const char* field = e.rfind("memory", 0) == 0 ? "boot_blocks" : "memblock.coldplug";
+            throw ScenarioError(path, r.line_of_path(doc, field), field, e);
+        }
     }
     if (!sc.memblock && !m.boot_block_ids.empty())  // with [memblock], layout_boot() carved them
         if (const std::string e = carve_boot_blocks(m); !e.empty()) r.fail(*doc.get("boot_blocks"), "boot_blocks", e);

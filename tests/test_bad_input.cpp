@@ -123,3 +123,20 @@ TEST_CASE("CLI: exit codes 0 pass, 3 incomplete (a limit is never a pass)") {
     CHECK(r.out.find("INCOMPLETE: --max-states reached") != std::string::npos);
     CHECK(r.out.find("verdict    incomplete") != std::string::npos);
 }
+
+TEST_CASE("boot_blocks and kernelcore_mirror errors name the field and its line") {
+    const std::string head = "name = \"x\"\nboot_ram_mb = 4096\n";
+    // A block that straddles two boot zones (kernelcore= puts ZONE_MOVABLE at 0x120400).
+    std::string e = error_of("bb-straddle", head + "boot_blocks = [36]\n[memblock]\nkernelcore_mb = 3584\n");
+    CHECK(e.find(":3: boot_blocks: memory36") != std::string::npos);
+    e = error_of("bb-hole", head + "boot_blocks = [0]\n");  // DMA/DMA32: not one hole-free piece
+    CHECK(e.find(":3: boot_blocks: memory0") != std::string::npos);
+    e = error_of("bb-type", head + "boot_blocks = [\"memory33\"]\n");
+    CHECK(e.find(":3: boot_blocks[0]:") != std::string::npos);
+    e = error_of("bb-auto", head + "boot_blocks = [33]\n[kernel]\nonline_policy = \"auto-movable\"\n");
+    CHECK(e.find("boot_blocks: not modelled with online_policy=auto-movable") != std::string::npos);
+    e = error_of("mirror-size", head + "[memblock]\nkernelcore_mirror = true\nkernelcore_mb = 5\n");
+    CHECK(e.find(":4: memblock.kernelcore_mirror:") != std::string::npos);
+    e = error_of("mirror-ranges", head + "[memblock]\n[[memblock.mirror]]\nbase_pfn = 0\nsize_mb = 64\n");
+    CHECK(e.find("memblock.mirror: mirrored ranges count only with kernelcore_mirror = true") != std::string::npos);
+}
