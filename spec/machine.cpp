@@ -11,7 +11,9 @@ void Machine::finalize() {
         std::sort(boot.begin(), boot.end(), [](const BootZone& a, const BootZone& b) { return a.start_pfn < b.start_pfn; });
     blocks.clear();
     dimm_first_block.clear();
+    dimm_end_pfn.clear();
     for (unsigned d = 0; d < dimms.size(); ++d) {
+        dimm_end_pfn.push_back(dimms[d].base_pfn + dimms[d].nr_blocks * geo.pages_per_block);
         // memory_group_register_static() per ACPI device; one dynamic group per virtio-mem device.
         const int vm = dimms[d].virtio_mem;
         dimms[d].group = vm >= 0 && static_cast<size_t>(vm) < virtio_mems.size() ? virtio_mems[vm].first_dimm : d;
@@ -128,7 +130,7 @@ int Machine::block_of_pfn(pfn_t pfn) const {
 #endif
     for (unsigned d = 0; d < dimms.size(); ++d) {
         const Dimm& dm = dimms[d];
-        if (pfn >= dm.base_pfn && pfn < dm.base_pfn + dm.nr_blocks * geo.pages_per_block)
+        if (pfn >= dm.base_pfn && pfn < dimm_end_pfn[d])
             return static_cast<int>(dimm_first_block[d] + as_index((pfn - dm.base_pfn) / geo.pages_per_block, dm.nr_blocks, 0));
     }
     return -1;

@@ -170,6 +170,7 @@ struct Machine {
     // Derived by finalize(): one entry per hot-pluggable block, in pfn order within each DIMM.
     std::vector<BlockInfo> blocks;
     std::vector<unsigned> dimm_first_block;  // index into blocks
+    std::vector<pfn_t> dimm_end_pfn;         // base_pfn + nr_blocks blocks: computed once, not per lookup
     pfn_t hotplug_base = 0;                  // lowest DIMM pfn
     std::vector<int> block_index;            // (pfn - hotplug_base) / block -> block or -1
     // log2 of the block and section sizes in pages when they are powers of two (always, on

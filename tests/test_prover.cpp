@@ -101,7 +101,10 @@ TEST_CASE("prover: the class engine covers a free geometry parameter with severa
     CHECK(classes.search.transitions == paths.search.transitions);  // the same steps, taken two ways
     // the whole range: one class per way the memmap size plays out (memmap_on_memory refused
     // for a memmap that is not a whole number of PMDs, used otherwise, ...)
-    CHECK(prove(struct_page_free("v6.1", Engine::CLASSES)).search.classes.size() >= 3);
+    const ProveResult all = prove(struct_page_free("v6.1", Engine::CLASSES));
+    CHECK(all.verdict == prover::Verdict::PROVED);
+    CHECK(all.search.classes.size() >= 3);
+    CHECK(all.search.geometries == 32);  // every multiple of 8 in 8..256: each fits x86_64's block
 }
 
 TEST_CASE("prover: the class engine does not stop at a good geometry when a bad one is in bounds") {

@@ -177,9 +177,9 @@ int run_prove(ProveArgs& a) {
     std::cout << fmt::format("verdict    {}\n", verdict_name(r.verdict));
     std::cout << fmt::format("scope      {}\n", r.scope);
     if (opt.engine == Engine::CLASSES)
-        std::cout << fmt::format("search     {} geometry class(es), {} states, {} transitions, {} geometry-dependent "
-                                 "decisions, {} Z3 queries, depth {}, {:.1f} s CPU\n",
-                                 s.classes.size(), s.states, s.transitions, s.decisions, s.queries, s.depth_done,
+        std::cout << fmt::format("search     {} geometry class(es) covering {} geometries in bounds, {} states, {} "
+                                 "transitions, {} geometry-dependent decisions, depth {}, {:.1f} s CPU\n",
+                                 s.classes.size(), s.geometries, s.states, s.transitions, s.decisions, s.depth_done,
                                  r.seconds);
     else
         std::cout << fmt::format("search     {} symbolic states, {} transitions, {} paths, {} decisions, {} Z3 queries "

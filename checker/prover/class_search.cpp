@@ -6,12 +6,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
 
-#include "checker/prover/bitblast.hpp"
 #include "checker/prover/path_executor.hpp"
+#include "checker/prover/term_eval.hpp"
 #include "checker/prover/symbolic_machine.hpp"
 #include "invariants/invariant.hpp"
 #include "spec/state.hpp"
@@ -63,12 +64,7 @@ public:
         if (ids_.insert(literal.id()).second) literals_.push_back(literal);
     }
 
-    z3::expr condition() const {
-        if (literals_.empty()) return c_.bool_val(true);
-        z3::expr_vector v(c_);
-        for (const z3::expr& l : literals_) v.push_back(l);
-        return z3::mk_and(v);
-    }
+    const std::vector<z3::expr>& literals_taken() const { return literals_; }
     size_t literals() const { return literals_.size(); }
     std::uint64_t decisions() const { return decisions_; }
 
@@ -213,16 +209,66 @@ struct ClassRun {
     }
 };
 
-// Z3's rlimit counts over a solver's life: allow each check `per_check` more than so far.
-z3::check_result check_within(z3::context& c, z3::solver& s, std::uint64_t& used, unsigned per_check) {
-    z3::params p(c);
-    p.set("rlimit", static_cast<unsigned>(std::min<std::uint64_t>(used + per_check, 0xffffffffu)));
-    s.set(p);
-    const z3::check_result r = s.check();
-    const z3::stats st = s.statistics();
-    for (unsigned i = 0; i < st.size(); ++i)
-        if (st.key(i) == "rlimit count") used = st.is_uint(i) ? st.uint_value(i) : static_cast<std::uint64_t>(st.double_value(i));
-    return r;
+// Every geometry in bounds: the product of the parameters' ranges, kept where the
+// geometry constraints (sg.constraints, the same ones validate_geometry() puts on a
+// geometry) evaluate to true. The box is finite and small (at most a few million tuples
+// with every parameter free), so it is enumerated rather than asked of a solver.
+std::vector<std::vector<std::uint64_t>> geometries_in_bounds(const SymbolicGeometry& sg, const GeometryBounds& b,
+                                                            TermProgram& prog) {
+    const unsigned ok = prog.add(sg.constraints);
+    const Range spb{SymbolicGeometry::log2_ceil(b.sections_per_block.lo), SymbolicGeometry::log2_floor(b.sections_per_block.hi)};
+    const Range ranges[6] = {b.page_shift, b.section_bits, spb, b.pageblock_order, b.pmd_bits, b.struct_page};
+    std::vector<std::vector<std::uint64_t>> out;
+    std::vector<std::uint64_t> g(6);
+    auto rec = [&](auto&& self, unsigned i) -> void {
+        if (i == 6) {
+            prog.at(g);
+            if (prog.value(ok)) out.push_back(g);
+            return;
+        }
+        for (unsigned v = ranges[i].lo; v <= ranges[i].hi; ++v) {
+            g[i] = v;
+            self(self, i + 1);
+        }
+    };
+    rec(rec, 0);
+    return out;
+}
+
+// A Z3 model that gives the free parameters the values of `g`.
+z3::model model_of(z3::context& c, const std::vector<z3::expr>& params, const std::vector<std::uint64_t>& g) {
+    z3::model m(c);
+    for (size_t i = 0; i < params.size(); ++i)
+        if (!params[i].is_numeral()) {
+            z3::func_decl d = params[i].decl();
+            z3::expr v = c.bv_val(g[i], params[i].get_sort().bv_size());
+            m.add_const_interp(d, v);
+        }
+    return m;
+}
+
+// Removes from `remaining` every geometry at which all of `literals` hold (the geometries
+// of a finished class). The literal that failed last is tried first at the next geometry:
+// neighbours in the enumeration order usually fail on the same one.
+void remove_covered(std::vector<std::vector<std::uint64_t>>& remaining, TermProgram& prog,
+                    const std::vector<z3::expr>& literals) {
+    std::vector<unsigned> handles;
+    handles.reserve(literals.size());
+    for (const z3::expr& l : literals) handles.push_back(prog.add(l));
+    size_t keep = 0;
+    for (size_t gi = 0; gi < remaining.size(); ++gi) {
+        prog.at(remaining[gi]);
+        bool covered = true;
+        for (size_t li = 0; li < handles.size(); ++li)
+            if (!prog.value(handles[li])) {
+                std::rotate(handles.begin(), handles.begin() + static_cast<std::ptrdiff_t>(li),
+                            handles.begin() + static_cast<std::ptrdiff_t>(li) + 1);
+                covered = false;
+                break;
+            }
+        if (!covered) remaining[keep++] = std::move(remaining[gi]);
+    }
+    remaining.resize(keep);
 }
 
 }  // namespace
@@ -236,24 +282,19 @@ SearchResult class_search(const SearchOptions& opt) {
     SymbolicGeometry sg(c, opt.bounds);
     const S::Machine machine = build_prover_machine(c, sg, opt.bounds, opt.layout);
 
-    // The geometries in bounds that no finished class covers: thousands of comparisons of
-    // 64-bit terms over six small parameters, which bitblast.hpp's tactic answers best.
-    z3::solver uncovered = bitblast_tactic(c).mk_solver();
-    uncovered.add(sg.constraints);
-    std::uint64_t rlimit_used = 0;
+    // The geometries in bounds that no finished class covers, in a fixed order (so the
+    // classes, their representatives and any counterexample are the same on every run).
+    const std::vector<z3::expr> params{sg.page_shift, sg.section_bits, sg.spb_log,
+                                       sg.pageblock_order, sg.pmd_bits, sg.struct_page};
+    TermProgram prog(c, params);
+    std::vector<std::vector<std::uint64_t>> remaining = geometries_in_bounds(sg, opt.bounds, prog);
+    r.geometries = remaining.size();
     unsigned min_depth = ~0u, max_depth = 0;
-    for (;;) {
-        ++r.queries;
-        // an enumeration query weighs every finished class at once: 25 branch queries' worth
-        const z3::check_result cr = check_within(c, uncovered, rlimit_used, 25 * opt.rlimit);
-        if (cr == z3::unsat) break;
-        if (cr == z3::unknown) {
-            r.limit = fmt::format("--rlimit {} (25x per enumeration query): Z3 could not decide whether a geometry "
-                                  "outside the {} finished class(es) remains",
-                                  opt.rlimit, r.classes.size());
-            break;
-        }
-        const z3::model model = uncovered.get_model();
+    using Clock = std::chrono::steady_clock;
+    auto seconds_since = [](Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); };
+    while (!remaining.empty()) {
+        const Clock::time_point search_start = Clock::now();
+        const z3::model model = model_of(c, params, remaining.front());
         const GeoParams g = sg.evaluate(model);
         AtGeometry at(c, model);
         ClassRun run{opt, machine, *variant, invs.state, invs.step, at, opt.max_states - std::min(opt.max_states, r.states),
@@ -276,14 +317,20 @@ SearchResult class_search(const SearchOptions& opt) {
         r.classes.push_back(fmt::format("class {}: {} state(s), {} transition(s), depth {}, at {} ({} conditions on the geometry)",
                                         r.classes.size() + 1, run.nodes.size(), run.transitions, run.depth_done,
                                         params_text(g), at.literals()));
-        if (opt.progress) opt.progress(r.classes.back());
+        const double search_seconds = seconds_since(search_start);
         min_depth = std::min(min_depth, run.depth_done);
         max_depth = std::max(max_depth, run.depth_done);
         if (!run.limit.empty()) {
             r.limit = run.limit;
             if (run.limit.rfind("--max-depth", 0) != 0) break;  // --max-states: nothing more is covered
         }
-        uncovered.add(!at.condition());
+        const size_t before = remaining.size();
+        remove_covered(remaining, prog, at.literals_taken());
+        if (remaining.size() == before)  // the representative itself must be in its class
+            throw std::logic_error("a geometry class does not contain the geometry it was searched at");
+        if (opt.progress)
+            opt.progress(fmt::format("{} [search {:.1f} s; covers {} geometries, {} left]", r.classes.back(),
+                                     search_seconds, before - remaining.size(), remaining.size()));
     }
     r.paths = r.classes.size();
     if (r.limit.empty()) {

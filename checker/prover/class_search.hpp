@@ -8,7 +8,8 @@
 //
 // This engine runs the same symbolic build of the kernel model (spec/ops, the variant, the
 // invariants over Z3 terms) concolically, one concrete geometry g at a time:
-//   1. Z3 picks a geometry g within the bounds that no finished class covers.
+//   1. Every geometry in bounds is listed (the box is finite); the first one that no finished
+//      class covers is the next representative g.
 //   2. The whole breadth-first search runs at g: every branch on a geometry-dependent
 //      condition is decided by evaluating the condition at g (no solver call) and the
 //      condition, as it was taken, is recorded; states are compared by their values at g,
@@ -17,9 +18,9 @@
 //   3. The class of g is the conjunction of everything recorded. Every geometry g' in it
 //      makes the same decisions and the same merges, so the search at g' would visit the
 //      same states (the same terms, evaluated at g') and check the invariants along the same
-//      paths: the class is done. Z3 is told to avoid it, and the loop goes back to 1.
-// When Z3 finds no geometry outside the finished classes, every geometry in bounds is
-// covered: proved. A violation found at g is a concrete counterexample on geometry g
+//      paths: the class is done. Every listed geometry at which its conditions hold (evaluated
+//      exactly, term_eval.hpp) is removed, and the loop goes back to 1.
+// When no geometry is left, every geometry in bounds is covered: proved. A violation found at g is a concrete counterexample on geometry g
 // (replayed in the explicit model by prove()).
 #pragma once
 #include "checker/prover/symbolic_search.hpp"
@@ -27,8 +28,8 @@
 namespace hp::prover {
 
 // The same options and result as symbolic_search(); `classes` lists the geometry classes
-// (a representative geometry, its states and the size of its condition), and `queries`
-// counts the enumerating solver's checks. Throws std::invalid_argument for an unknown
+// (a representative geometry, its states and the size of its condition), and `geometries`
+// counts the geometries in bounds. Throws std::invalid_argument for an unknown
 // variant or invariant.
 SearchResult class_search(const SearchOptions& opt);
 

@@ -47,6 +47,7 @@ struct SearchResult {
     std::string limit;                     // what stopped the search, for LIMIT
     std::vector<std::string> checked;      // invariants checked
     std::vector<std::string> classes;      // geometry classes of the reachable states, with their counts
+    std::uint64_t geometries = 0;          // class engine: the geometries in bounds it covered class by class
 };
 
 // Throws std::invalid_argument for an unknown variant or invariant.

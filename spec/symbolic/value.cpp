@@ -7,8 +7,7 @@ namespace hp::symbolic {
 namespace {
 thread_local Decider* g_decider = nullptr;
 
-z3::context& C() { return decider().ctx(); }
-z3::expr bv(std::uint64_t v) { return C().bv_val(v, 64); }
+z3::expr bv(std::uint64_t v) { return decider().numeral(v); }
 // 2^k - 1 for a power of two whose log2 is k.
 z3::expr low_mask(const z3::expr& log2) { return z3::shl(bv(1), log2) - bv(1); }
 }  // namespace
@@ -26,6 +25,11 @@ z3::expr SimplifyCache::operator()(const z3::expr& e) {
     return s;
 }
 Decider* current_decider() { return g_decider; }
+
+const z3::expr& Decider::numeral(std::uint64_t v) {
+    if (auto it = numerals_.find(v); it != numerals_.end()) return it->second;
+    return numerals_.emplace(v, ctx().bv_val(v, 64)).first->second;
+}
 
 // Known operands fold in C++ with SMT-LIB's bit-vector semantics (what Z3 would simplify
 // the term to): 64-bit wrap-around, bvudiv x 0 = all ones, bvurem x 0 = x, shifts by >= 64

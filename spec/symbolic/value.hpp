@@ -52,6 +52,12 @@ public:
     virtual z3::context& ctx() = 0;
     // e.simplify(), or a cached answer (a decider that owns a SimplifyCache).
     virtual z3::expr simplify(const z3::expr& e) { return e.simplify(); }
+    // The 64-bit numeral v, built once per decider: every use of a known value in a term
+    // asks for one, and Z3_mk_unsigned_int64 was 15% of a class search.
+    const z3::expr& numeral(std::uint64_t v);
+
+private:
+    std::unordered_map<std::uint64_t, z3::expr> numerals_;
 };
 Decider& decider();                 // the current one; throws if none is installed
 void set_decider(Decider* d);       // nullptr to uninstall
@@ -102,15 +108,15 @@ public:
     static Word known(std::uint64_t v) { return Word(v); }
     // 1 << exponent, remembering the exponent.
     static Word pow2(const z3::expr& exponent) {
-        return Word(decider().simplify(z3::shl(decider().ctx().bv_val(1, 64), exponent)), exponent);
+        return Word(decider().simplify(z3::shl(decider().numeral(1), exponent)), exponent);
     }
     // The 64-bit bit-vector term (a numeral built on first use for a known value).
     const z3::expr& term() const {
-        if (!t_) t_ = decider().ctx().bv_val(*k, 64);
+        if (!t_) t_ = decider().numeral(*k);
         return *t_;
     }
     explicit operator bool() const {
-        return k ? *k != 0 : decider().decide(*t_ != decider().ctx().bv_val(0, 64));
+        return k ? *k != 0 : decider().decide(*t_ != decider().numeral(0));
     }
 
     Word& operator+=(const Word& o);
@@ -152,7 +158,7 @@ inline Word& Word::operator&=(const Word& o) { return *this = *this & o; }
 
 inline Flag::Flag(const Word& w) {
     if (w.k) k = *w.k != 0;
-    else t_ = w.term() != decider().ctx().bv_val(0, 64);
+    else t_ = w.term() != decider().numeral(0);
 }
 
 // Keep the low W bits (C's conversion to an unsigned W-bit type).
