@@ -26,6 +26,7 @@ const std::vector<Invariant>& all_invariants() {
         inv::register_vmemmap_pagetables(v);
         inv::register_zone_device(v);
         inv::register_boot_placement(v);
+        inv::register_section_memmap(v);
         return v;
     }();
     return list;

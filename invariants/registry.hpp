@@ -24,4 +24,5 @@ void register_zone_device(std::vector<Invariant>& v);
 void register_memory_block_lifetime(std::vector<Invariant>&);
 void register_vmemmap_pagetables(std::vector<Invariant>&);
 void register_boot_placement(std::vector<Invariant>&);
+void register_section_memmap(std::vector<Invariant>&);
 }  // namespace hp::HP_DOMAIN::inv

@@ -30,6 +30,8 @@ static bool round_trip_holds(const Machine& m, const KernelState& s, Violation* 
         for (unsigned z = 0; z < MAX_NR_ZONES; ++z) cmp.nodes[n].zones[z].contiguous = boot.nodes[n].zones[z].contiguous;
     }
     for (unsigned b = 0; b < m.blocks.size(); ++b) cmp.blocks[b] = boot.blocks[b];
+    // A re-added cold-plugged section is no longer early (section-memmap, I24, judges section_maps).
+    for (unsigned b = 0; b < m.blocks.size(); ++b) cmp.section_maps[b] = boot.section_maps[b];
     cmp.pt = boot.pt;  // page tables left behind are vmemmap-pagetables' (I19) to name
     // kernelcore=mirror: a boot span over another zone's pages (BootZone::span_only) is not
     // tight, and shrink_zone_span() after an offline at its edge tightens it to the zone's own

@@ -101,6 +101,9 @@ struct Observation {
         // 6.6+ mem->altmap object (BlockState::altmap_obj; I18 memory-block-lifetime). pfn: the block's first pfn.
         ALTMAP_OBJ_USE_AFTER_FREE,        // a read of mem->altmap after kfree(altmap)
         MEMORY_BLOCK_RELEASED_WITH_ALTMAP,  // memory_block_release() with mem->altmap set: WARN_ON(mem->altmap)
+        // SPARSEMEM without VMEMMAP (KernelState::section_maps; I24 section-memmap). pfn: the section's first pfn.
+        MEMMAP_FREED_BAD_ADDRESS,  // depopulate_section_memmap() kvfree()d pfn_to_page(pfn) of a section whose
+                                   // section_mem_map was already NULL: not the memmap's address (d41e2f3bd546)
     };
     Kind kind;
     const char* func;   // the kernel function that did it

@@ -97,6 +97,12 @@ KernelState initial_state(const Machine& m) {
         s.dev_sections[i].memmap_mapped = ~u64(0);
     }
     base::boot_coldplug(m, s);  // memory present at boot in hot-pluggable DIMMs (spec/ops/boot_coldplug.cpp)
+    // Without VMEMMAP, the sections of a cold-plugged DIMM are early: their memmap and usage
+    // came from memblock in sparse_init() (mm/sparse.c sparse_init_nid(), 6.1), and
+    // memory_present() -> sparse_init_one_section() set SECTION_IS_EARLY with the address.
+    if (keeps_section_maps(m))
+        for (unsigned b = 0; b < m.blocks.size(); ++b)
+            if (m.dimms[m.blocks[b].dimm].coldplug) s.section_maps[b].early = s.blocks[b].section_valid;
     return s;
 }
 
@@ -137,10 +143,13 @@ static_assert(sizeof(PageTableState) % 4 == 0);
 constexpr unsigned kSbmWords = MAX_BLOCKS / 4;
 static_assert(MAX_BLOCKS % 4 == 0);
 
+static_assert(sizeof(SectionMapState) == 4);
+static unsigned section_map_words(const Machine& m) { return keeps_section_maps(m) ? static_cast<unsigned>(m.blocks.size()) : 0; }
+
 unsigned packed_words(const Machine& m) {
     return m.nr_nodes * (kNodeWords + 1) + static_cast<unsigned>(m.blocks.size()) * kBlockWords +
            static_cast<unsigned>(m.dimms.size()) * kGroupWords + 2 + (m.pt.enabled ? kPtWords : 0) + device_words(m) +
-           (m.has_sbm() ? kSbmWords : 0);
+           (m.has_sbm() ? kSbmWords : 0) + section_map_words(m);
 }
 namespace {
 void pack_devices(const Machine& m, const KernelState& s, std::uint32_t* out) {
@@ -174,6 +183,9 @@ void pack(const Machine& m, const KernelState& s, std::uint32_t* out) {
     // Devices follow the page tables.
     if (!m.devices.empty()) pack_devices(m, s, out + 2 + (m.pt.enabled ? kPtWords : 0));
     if (m.has_sbm()) std::memcpy(out + 2 + (m.pt.enabled ? kPtWords : 0) + device_words(m), s.sbm_plugged, sizeof s.sbm_plugged);
+    if (keeps_section_maps(m))
+        std::memcpy(out + 2 + (m.pt.enabled ? kPtWords : 0) + device_words(m) + (m.has_sbm() ? kSbmWords : 0),
+                    s.section_maps, m.blocks.size() * sizeof(SectionMapState));
 }
 
 void unpack(const Machine& m, const std::uint32_t* in, KernelState& s) {
@@ -190,6 +202,9 @@ void unpack(const Machine& m, const std::uint32_t* in, KernelState& s) {
     if (m.pt.enabled) std::memcpy(&s.pt, in + 2, sizeof s.pt);
     if (!m.devices.empty()) unpack_devices(m, in + 2 + (m.pt.enabled ? kPtWords : 0), s);
     if (m.has_sbm()) std::memcpy(s.sbm_plugged, in + 2 + (m.pt.enabled ? kPtWords : 0) + device_words(m), sizeof s.sbm_plugged);
+    if (keeps_section_maps(m))
+        std::memcpy(s.section_maps, in + 2 + (m.pt.enabled ? kPtWords : 0) + device_words(m) + (m.has_sbm() ? kSbmWords : 0),
+                    m.blocks.size() * sizeof(SectionMapState));
 }
 #endif
 

@@ -126,6 +126,20 @@ struct DevState {                 // struct dev_pagemap of one device + its stru
     u16 reserved2;
 };
 
+// ---- SPARSEMEM without VMEMMAP: what section_mem_map holds besides its flags ----
+// With CONFIG_SPARSEMEM_VMEMMAP pfn_to_page() is arithmetic; without it, it decodes the memmap
+// address encoded in section_mem_map (include/asm-generic/memory_model.h __pfn_to_page():
+// __section_mem_map_addr(__sec) + __pfn, 6.1 and 6.12), so depopulate_section_memmap()'s
+// kvfree(pfn_to_page(pfn)) frees the right memmap only while that address is still there.
+// section_deactivate() clears SECTION_HAS_MEM_MAP first and the address last (d41e2f3bd546).
+// Kept, and packed, only for machines with sparsemem_vmemmap = false (keeps_section_maps()).
+struct SectionMapState {          // per hot-pluggable block, bit i = section i of the block
+    u16 mem_map;         // section_mem_map holds the section's memmap address (sparse_init_one_section()
+                         // sets it, "ms->section_mem_map = (unsigned long)NULL" clears it)
+    u16 early;           // SECTION_IS_EARLY: present at boot (a cold-plugged DIMM), cleared with the address;
+                         // torn down by free_map_bootmem(), its memblock-allocated (PageReserved) usage is kept
+};
+
 struct DevZoneState {             // NODE_DATA(nid)->node_zones[ZONE_DEVICE]: its span only
     u32 zone_start_pfn;  // move_pfn_range_to_zone() grows it; remove_pfn_range_from_zone() never
     u32 spanned_pages;   // shrinks it ("Zone shrinking code cannot properly deal with ZONE_DEVICE")
@@ -155,6 +169,8 @@ struct KernelState {
     // and unplugs from the last plugged sub-block; which ones is not observable). Packed only for
     // machines with an SBM device.
     u8 sbm_plugged[MAX_BLOCKS];
+    // SPARSEMEM without VMEMMAP (see SectionMapState): packed only when keeps_section_maps(m).
+    SectionMapState section_maps[MAX_BLOCKS];
 
     ZoneState& zone(int nid, unsigned z) { return nodes[nid].zones[z]; }
     const ZoneState& zone(int nid, unsigned z) const { return nodes[nid].zones[z]; }
@@ -165,6 +181,11 @@ struct KernelState {
 #if !HP_SYMBOLIC
 static_assert(std::is_trivially_copyable_v<KernelState>);
 #endif
+
+// Whether KernelState::section_maps is kept (and packed) for machine m: only without
+// CONFIG_SPARSEMEM_VMEMMAP, where pfn_to_page() reads section_mem_map. Every other machine
+// leaves it zero, so its states, counts and goldens are unchanged.
+inline bool keeps_section_maps(const Machine& m) { return !m.params.sparsemem_vmemmap; }
 
 // Every field of the nodes, blocks and groups machine `m` uses, in a fixed order, as
 // f(kernel-style name, field). The prover turns a symbolic state into Z3 terms and back
@@ -229,6 +250,11 @@ void for_each_field(const Machine& m, State& s, F&& f) {
     if (m.has_sbm())
         for (unsigned b = 0; b < m.blocks.size(); ++b)
             if (m.sbm_device_of(b)) f("block" + std::to_string(b) + ".sbm_plugged", s.sbm_plugged[b]);
+    if (keeps_section_maps(m))
+        for (unsigned b = 0; b < m.blocks.size(); ++b) {
+            f("block" + std::to_string(b) + ".section_mem_map", s.section_maps[b].mem_map);
+            f("block" + std::to_string(b) + ".section_early", s.section_maps[b].early);
+        }
     if (m.devices.empty()) return;
     for (int n = 0; n < m.nr_nodes; ++n) {
         const std::string p = "node" + std::to_string(n) + ".Device";

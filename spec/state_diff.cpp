@@ -50,6 +50,10 @@ std::vector<std::pair<std::string, std::string>> state_fields(const Machine& m, 
         add(p + "memmap", memmap_str(bs.memmap_rest));
         add(p + "vmemmap_backing", backing_str(m, bs.vmemmap_backing));
         add(p + "altmap.alloc", fmt::format("{}", bs.altmap_alloc));
+        if (keeps_section_maps(m)) {  // SPARSEMEM without VMEMMAP: section_mem_map's address and SECTION_IS_EARLY
+            add(p + "sections_mem_map", fmt::format("{:#x}", s.section_maps[b].mem_map));
+            add(p + "sections_early", fmt::format("{:#x}", s.section_maps[b].early));
+        }
         if (const VirtioMem* v = m.sbm_device_of(b))
             add(p + "virtio_mem.plugged_sub_blocks", fmt::format("{}/{}", s.sbm_plugged[b], v->sbs_per_mb));
     }

@@ -151,7 +151,9 @@ int sparse_add_section(Kernel& k, int nid, pfn_t pfn, u64 nr_pages, VmemAltmap* 
     BlockState& bs = k.s.blocks[b];
     {
         KCALL(k, "section_activate");
-        if (k.inject(FaultKind::SECTION_ENOMEM)) {
+        // "if (!ms->usage)": an early section's boot usage (PageReserved) was kept by its
+        // removal and is reused; only a section without one allocates (the fault point).
+        if (!usage_is_reserved(k, b) && k.inject(FaultKind::SECTION_ENOMEM)) {
             k.say("kzalloc(mem_section_usage) failed");
             return -ENOMEM;
         }
@@ -170,6 +172,7 @@ int sparse_add_section(Kernel& k, int nid, pfn_t pfn, u64 nr_pages, VmemAltmap* 
     // SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP.
     bs.memmap_vmemmap = bs.memmap_rest = Memmap::POISONED;
     bs.section_valid |= bit;
+    set_section_mem_map(k, b, bit);  // sparse_init_one_section(): the memmap's address, encoded
     return 0;
 }
 

@@ -62,6 +62,15 @@ void section_deactivate(Kernel&, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
 void depopulate_section_memmap(Kernel&, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
 void try_offline_node(Kernel&, int nid);
 
+// ops/sparse_classic.cpp: what section_mem_map holds besides its flags (KernelState::section_maps;
+// every function does nothing, or answers as for a hot-added section, unless keeps_section_maps())
+void set_section_mem_map(Kernel&, int block, const u32& bit);    // sparse_init_one_section(): the address set
+void clear_section_mem_map(Kernel&, int block, const u32& bit);  // ms->section_mem_map = NULL: address, EARLY gone
+flag early_section_of_block(Kernel&, int block, const u32& bit); // early_section(ms)
+bool usage_is_reserved(Kernel&, int block);                      // PageReserved(virt_to_page(ms->usage))
+flag kvfree_section_memmap(Kernel&, pfn_t pfn);  // !VMEMMAP depopulate: false if pfn_to_page() decoded NULL
+void free_map_bootmem(Kernel&, pfn_t pfn, u64 nr_pages);         // an early section's boot memmap
+
 // ops/sections.cpp
 flag valid_section(Kernel&, pfn_t pfn);
 flag online_section(Kernel&, pfn_t pfn);

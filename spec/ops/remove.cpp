@@ -84,29 +84,46 @@ void arch_remove_memory(Kernel& k, pfn_t start, u64 nr_pages, VmemAltmap* altmap
 //   clear_subsection_map()            WARN "section already deactivated" if ms->usage is NULL
 //   ms->section_mem_map &= ~SECTION_HAS_MEM_MAP   (b943f045a9af: before usage is freed, so
 //                                      that valid_section() keeps pfn_valid() off ms->usage)
-//   kfree_rcu(ms->usage); ms->usage = NULL   (kfree before 5ec8e8ea8b77, 6.8-rc / 6.1.y)
-//   depopulate_section_memmap()       (ppc64 asks pfn_valid() of the neighbours here)
-//   ms->section_mem_map = NULL        (d41e2f3bd546: PRESENT and ONLINE go too)
+//   kfree_rcu(ms->usage); ms->usage = NULL   (kfree before 5ec8e8ea8b77, 6.8-rc / 6.1.y), unless
+//                                      the usage is PageReserved (an early section's, memblock):
+//                                      kept, with its subsection_map emptied, for a re-add
+//   memmap = sparse_decode_mem_map(ms->section_mem_map, section_nr)
+//   if (!section_is_early) depopulate_section_memmap()   (ppc64 asks pfn_valid() of the neighbours;
+//                                      without VMEMMAP: kvfree(pfn_to_page(pfn)), which decodes
+//                                      section_mem_map again)
+//   else if (memmap)       free_map_bootmem(memmap)
+//   ms->section_mem_map = NULL        (d41e2f3bd546: only after the memmap is freed; PRESENT,
+//                                      ONLINE and EARLY go too)
+// SECTION_IS_EARLY and the PageReserved usage of hot-pluggable blocks are kept only without
+// VMEMMAP (KernelState::section_maps, spec/ops/sparse_classic.cpp): with it, a cold-plugged
+// DIMM's sections are torn down like hot-added ones [limitation: docs/limitations.md].
 void section_deactivate(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
     if (k.m.block_of_pfn(pfn) < 0) return section_deactivate_subsections(k, pfn, nr_pages, altmap);  // a device range
     KCALL(k, "section_deactivate");
     const int b = k.m.block_of_pfn(pfn);
     const u32 bit = 1u << section_in_block(k.m, b, pfn);
     BlockState& bs = k.s.blocks[b];
+    const flag section_is_early = early_section_of_block(k, b, bit);
     if (!(bs.section_usage & bit)) {  // clear_subsection_map()
         k.say("WARN: section already deactivated");
         return;
     }
     bs.section_valid &= ~bit;   // ~SECTION_HAS_MEM_MAP
+    if (!usage_is_reserved(k, b)) {
 #if !HP_SYMBOLIC  // interleaving points (docs/interleavings.md); the symbolic build never interleaves
-    k.yield(YieldKind::FREE_USAGE, section_key(k.m, b, pfn) | kUsageRcu);
+        k.yield(YieldKind::FREE_USAGE, section_key(k.m, b, pfn) | kUsageRcu);
 #endif
+    } else {
+        k.say("PageReserved(virt_to_page(ms->usage)): the boot usage map is kept for a re-add");
+    }
     bs.section_usage &= ~bit;   // kfree_rcu(ms->usage) (mm/sparse.c:810, 6.1.192; RCU since 5ec8e8ea8b77)
 #if !HP_SYMBOLIC
     k.yield(YieldKind::FREE_MEMMAP, section_key(k.m, b, pfn));
 #endif
-    k.ops.depopulate_section_memmap(k, pfn, nr_pages, altmap);
+    if (!section_is_early) k.ops.depopulate_section_memmap(k, pfn, nr_pages, altmap);
+    else free_map_bootmem(k, pfn, nr_pages);  // memmap decoded from the still-set section_mem_map
     bs.section_online &= ~bit;  // ms->section_mem_map = NULL
+    clear_section_mem_map(k, b, bit);
 }
 
 // vmemmap_free() -> remove_pagetable(): free_hugepage_table() hands altmap pages back
@@ -122,8 +139,10 @@ void depopulate_section_memmap(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* a
     // accounting of vmemmap pages [limitation: docs/limitations.md].
     // With page tables the architecture's vmemmap_free() does it (spec/ops/pagetables*.cpp).
     if (k.m.pt.enabled) k.ops.vmemmap_free(k, pfn, nr_pages, altmap);
-    if (!k.m.params.sparsemem_vmemmap) k.say("kvfree() of the section's memmap");
-    else if (g.preset.rfind("ppc64", 0) == 0 && k.ops.vmemmap_populated(k, pfn))
+    if (!k.m.params.sparsemem_vmemmap) {
+        // kvfree(pfn_to_page(pfn)): the address comes from section_mem_map (spec/ops/sparse_classic.cpp).
+        if (!kvfree_section_memmap(k, pfn)) return;  // not the memmap's address: the memmap leaks
+    } else if (g.preset.rfind("ppc64", 0) == 0 && k.ops.vmemmap_populated(k, pfn))
         k.say("vmemmap_populated(): another section still uses this vmemmap page");
     const u64 pages = (g.memmap_bytes(nr_pages) + g.page_size - 1) / g.page_size;
     const int b = k.m.block_of_pfn(pfn);

@@ -36,9 +36,40 @@ void section_deactivate_usage_first(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltm
     k.ops.depopulate_section_memmap(k, pfn, nr_pages, altmap);
     bs.section_valid &= ~bit;  // ms->section_mem_map = NULL (d41e2f3bd546)
     bs.section_online &= ~bit;
+    base::clear_section_mem_map(k, b, bit);
     // The model's record of the block's memmap backing, which depopulate_section_memmap()
     // drops after the block's last valid section (it still saw this one valid here).
     if (!bs.section_valid) bs.vmemmap_backing = BACKING_NONE;
+}
+
+// d41e2f3bd546 "mm/hotplug: fix hot remove failure in SPARSEMEM|!VMEMMAP case" (5.6-rc, Baoquan
+// He; Fixes: ba72b4c8cf60, 5.3). ba72b4c8cf60's section_deactivate() cleared section_mem_map
+// (address and flags) inside "if (bitmap_empty(subsection_map))", after decoding the memmap for
+// free_map_bootmem(), and only then called depopulate_section_memmap(). Without VMEMMAP that is
+// a free of pfn_to_page(pfn) decoded from the NULL section_mem_map ("kernel BUG at
+// mm/page_alloc.c:4806!" in free_pages(), from __remove_pages() under acpi_memory_device_remove()),
+// and the section's memmap is never freed. Early sections were not affected: their memmap was
+// decoded before the clear. The fix moves "ms->section_mem_map = NULL" after the free.
+void section_deactivate_clear_map_first(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
+    if (k.m.block_of_pfn(pfn) < 0) return base::section_deactivate(k, pfn, nr_pages, altmap);  // a device range
+    KCALL(k, "section_deactivate");
+    const int b = k.m.block_of_pfn(pfn);
+    const u32 bit = 1u << section_in_block(k.m, b, pfn);
+    BlockState& bs = k.s.blocks[b];
+    const flag section_is_early = base::early_section_of_block(k, b, bit);
+    if (!(bs.section_usage & bit)) {
+        k.say("WARN: section already deactivated");
+        return;
+    }
+    // if (!PageReserved(virt_to_page(ms->usage))) { kfree(ms->usage); ms->usage = NULL; }
+    bs.section_usage &= ~bit;
+    // memmap = sparse_decode_mem_map(ms->section_mem_map, section_nr);
+    // ms->section_mem_map = (unsigned long)NULL;   -- the bug: before the memmap is freed
+    bs.section_valid &= ~bit;
+    bs.section_online &= ~bit;
+    base::clear_section_mem_map(k, b, bit);
+    if (section_is_early) base::free_map_bootmem(k, pfn, nr_pages);  // "if (section_is_early && memmap)"
+    else k.ops.depopulate_section_memmap(k, pfn, nr_pages, altmap);    // kvfree(pfn_to_page(pfn))
 }
 
 // 656d57119326 "mm/memory_hotplug: fix updating the node span" (5.4-rc, David Hildenbrand;
@@ -216,6 +247,12 @@ void add_kernel_bugs(std::vector<Variant>& out) {
                       "section_deactivate() frees ms->usage while SECTION_HAS_MEM_MAP is still set, then depopulates "
                       "the memmap: ppc64 vmemmap_free() asks pfn_valid() of the section and reads the freed usage.",
                       [](KernelOps& o) { o.section_deactivate = section_deactivate_usage_first; }));
+    out.push_back(bug("bug-d41e2f3bd546", "v6.1",
+                      "before d41e2f3bd546 \"mm/hotplug: fix hot remove failure in SPARSEMEM|!VMEMMAP case\" (5.6-rc; "
+                      "Fixes: ba72b4c8cf60)",
+                      "section_deactivate() clears section_mem_map before depopulate_section_memmap(): without "
+                      "VMEMMAP, kvfree(pfn_to_page(pfn)) decodes the NULL section_mem_map and the memmap leaks.",
+                      [](KernelOps& o) { o.section_deactivate = section_deactivate_clear_map_first; }));
     out.push_back(bug("bug-656d57119326", "v6.1",
                       "before 656d57119326 \"mm/memory_hotplug: fix updating the node span\" (5.4-rc; Fixes: "
                       "00d6c019b5bc)",

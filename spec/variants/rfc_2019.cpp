@@ -103,6 +103,7 @@ void section_deactivate(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) 
     bs.section_valid &= ~bit;
     bs.section_usage &= ~bit;  // the RFC keeps v6.1's ms->usage handling
     bs.section_online &= ~bit;
+    base::clear_section_mem_map(k, b, bit);
     const u64 refs = area_refcount(k, host);
     k.say(fmt::format("free_section_memmap: page_ref_dec(head of memory{}) -> {}", k.m.blocks[host].memory_block_id, refs));
     if (refs) return;  // not the last section: the vmemmap area stays

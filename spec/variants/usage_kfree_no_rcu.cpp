@@ -31,6 +31,7 @@ void section_deactivate(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) 
 #endif
     k.ops.depopulate_section_memmap(k, pfn, nr_pages, altmap);
     bs.section_online &= ~bit;  // ms->section_mem_map = NULL
+    base::clear_section_mem_map(k, b, bit);
 }
 
 }  // namespace

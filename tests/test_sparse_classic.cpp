@@ -1,0 +1,169 @@
+// SPARSEMEM without VMEMMAP (spec/ops/sparse_classic.cpp, KernelState::section_maps): the
+// teardown order of section_deactivate() against the memmap address in section_mem_map
+// (d41e2f3bd546) and the early-section path (free_map_bootmem(), the kept PageReserved usage).
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "checker/run.hpp"
+#include "helpers.hpp"
+#include "spec/scenario.hpp"
+#include "spec/variant.hpp"
+
+using namespace hp;
+
+namespace {
+
+Scenario scenario(const char* file) {
+    return load_scenario(std::string(HPCHECK_SOURCE_DIR) + "/spec/scenarios/" + file);
+}
+
+unsigned dimm_named(const Machine& m, const char* name) {
+    for (unsigned d = 0; d < m.dimms.size(); ++d)
+        if (m.dimms[d].name == name) return d;
+    FAIL("no DIMM " << name);
+    return 0;
+}
+
+bool freed_bad_address(const StepResult& r) {
+    for (int i = 0; i < r.nobs; ++i)
+        if (r.obs[i].kind == Observation::MEMMAP_FREED_BAD_ADDRESS) return true;
+    return false;
+}
+
+// Offline every block of DIMM d (online at boot), then eject it.
+void offline_and_eject(const Machine& m, const KernelOps& ops, KernelState& s, unsigned d, StepResult& eject) {
+    for (unsigned b = m.dimm_first_block[d]; b < m.dimm_first_block[d] + m.dimms[d].nr_blocks; ++b)
+        REQUIRE(apply_action(m, ops, s, Action{ActionKind::OFFLINE, static_cast<std::uint8_t>(b), 1, {}}).rc == 0);
+    eject = apply_action(m, ops, s, Action{ActionKind::DIMM_EJECT, static_cast<std::uint8_t>(d), 1, {}});
+    REQUIRE(eject.rc == 0);
+}
+
+}  // namespace
+
+TEST_CASE("sparse without vmemmap: a cold-plugged section is early, freed by free_map_bootmem(), keeps its usage") {
+    const Scenario sc = scenario("96-no-vmemmap-coldplug-explore.toml");
+    const Machine& m = sc.machine;
+    REQUIRE(keeps_section_maps(m));
+    const KernelOps& ops = find_variant("v6.1")->ops;
+    const unsigned d0 = dimm_named(m, "d0");
+    const unsigned b0 = m.dimm_first_block[d0];
+    const int nid = m.dimms[d0].node;
+    KernelState s = initial_state(m);
+    // Present at boot: SECTION_IS_EARLY with the memmap address, the memblock memmap counted.
+    CHECK(s.blocks[b0].section_valid != 0);
+    CHECK(s.section_maps[b0].early == s.blocks[b0].section_valid);
+    CHECK(s.section_maps[b0].mem_map == s.blocks[b0].section_valid);
+    CHECK(s.buddy_vmemmap_pages[nid] != 0u);
+
+    StepResult eject;
+    offline_and_eject(m, ops, s, d0, eject);
+    CHECK_FALSE(freed_bad_address(eject));
+    CHECK(s.blocks[b0].section_valid == 0);
+    CHECK(s.section_maps[b0].mem_map == 0);
+    CHECK(s.section_maps[b0].early == 0);
+    CHECK(s.buddy_vmemmap_pages[nid] == 0u);  // put_page_bootmem() gave every memmap page back
+
+    // The re-add reuses the kept usage: section_activate() allocates nothing before the
+    // memmap, so the section-enomem fault point (kzalloc of the usage) is never reached.
+    const StepResult add =
+        apply_action(m, ops, s, Action{ActionKind::DIMM_ADD, static_cast<std::uint8_t>(d0), 1, {FaultKind::SECTION_ENOMEM, 0}});
+    CHECK(add.rc == 0);
+    CHECK_FALSE(add.fault_fired);
+    CHECK_FALSE(add.reach.reaches(Fault{FaultKind::SECTION_ENOMEM, 0}));
+    CHECK(s.section_maps[b0].mem_map == s.blocks[b0].section_valid);
+    CHECK(s.section_maps[b0].early == 0);  // no longer an early section
+
+    // A hot-plugged DIMM's section allocates its usage: the fault point is there.
+    const unsigned d1 = dimm_named(m, "d1");
+    KernelState t = initial_state(m);
+    const StepResult hot =
+        apply_action(m, ops, t, Action{ActionKind::DIMM_ADD, static_cast<std::uint8_t>(d1), 1, {FaultKind::SECTION_ENOMEM, 0}});
+    CHECK(hot.fault_fired);
+}
+
+TEST_CASE("sparse without vmemmap: d41e2f3bd546's order spares early sections, not a re-added one") {
+    const Scenario sc = scenario("96-no-vmemmap-coldplug-explore.toml");
+    const Machine& m = sc.machine;
+    const unsigned d0 = dimm_named(m, "d0");
+    const int nid = m.dimms[d0].node;
+    for (const char* name : {"bug-d41e2f3bd546", "v6.1"}) {
+        CAPTURE(std::string(name));
+        const bool buggy = std::string(name) != "v6.1";
+        const KernelOps& ops = find_variant(name)->ops;
+        KernelState s = initial_state(m);
+        StepResult eject;
+        offline_and_eject(m, ops, s, d0, eject);
+        // The early section's memmap was decoded before the address was cleared: freed either way.
+        CHECK_FALSE(freed_bad_address(eject));
+        CHECK(s.buddy_vmemmap_pages[nid] == 0u);
+        REQUIRE(apply_action(m, ops, s, Action{ActionKind::DIMM_ADD, static_cast<std::uint8_t>(d0), 1, {}}).rc == 0);
+        const u32 readded = s.buddy_vmemmap_pages[nid];
+        CHECK(readded != 0u);
+        const StepResult again = apply_action(m, ops, s, Action{ActionKind::DIMM_EJECT, static_cast<std::uint8_t>(d0), 1, {}});
+        REQUIRE(again.rc == 0);
+        // Not early any more: depopulate_section_memmap() -> kvfree(pfn_to_page(pfn)).
+        CHECK(freed_bad_address(again) == buggy);
+        CHECK(s.buddy_vmemmap_pages[nid] == (buggy ? readded : 0u));  // the kvmalloc_node()ed memmap leaks
+        CHECK(s.section_maps[m.dimm_first_block[d0]].mem_map == 0);
+    }
+}
+
+namespace {
+// depopulate_section_memmap() that forgets the kvfree() (a leak without a bad address).
+void depopulate_forgetting_kvfree(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
+    const int b = k.m.block_of_pfn(pfn);
+    const u32 pages = k.s.buddy_vmemmap_pages[k.m.blocks[b].nid];
+    base::depopulate_section_memmap(k, pfn, nr_pages, altmap);
+    k.s.buddy_vmemmap_pages[k.m.blocks[b].nid] = pages;
+}
+}  // namespace
+
+TEST_CASE("sparse without vmemmap: section-memmap names the bad free, and a memmap that is never freed") {
+    const Scenario sc = scenario("bug-d41e2f3bd546-no-vmemmap-section-mem-map-cleared-first.toml");
+    const std::vector<ActionKind> kinds = {ActionKind::DIMM_ADD, ActionKind::DIMM_EJECT};
+    const auto explore_only_i24 = [&](const Variant& v) {
+        KernelModel model(sc.machine, v, expand_alphabet(sc.machine, kinds, {}), select_invariants({"section-memmap"}, "test"));
+        return explore(model, Limits{});
+    };
+    const ExploreResult bug = explore_only_i24(*find_variant("bug-d41e2f3bd546"));
+    REQUIRE(bug.verdict == Verdict::VIOLATION);
+    REQUIRE(bug.violation.has_value());
+    CHECK(bug.violation->conjunct == "the memmap is freed through the address section_mem_map still holds");
+    CHECK(bug.violation->detail.find("kvfree()d pfn_to_page(0x100000) of memory32") != std::string::npos);
+    CHECK(bug.trace.size() == 2);  // add, eject
+
+    Variant leak = test::mutant("no-vmemmap-kvfree-forgotten");
+    leak.ops.depopulate_section_memmap = depopulate_forgetting_kvfree;
+    const ExploreResult r = explore_only_i24(leak);
+    REQUIRE(r.verdict == Verdict::VIOLATION);
+    REQUIRE(r.violation.has_value());
+    CHECK(r.violation->conjunct == "every memmap is freed when its section is removed (no leak)");
+
+    CHECK(explore_only_i24(*find_variant("v6.1")).verdict == Verdict::PASS);
+}
+
+TEST_CASE("sparse without vmemmap: section_maps are packed only without VMEMMAP, and round-trip") {
+    const Scenario with = scenario("49-movable-node-boot-bottom-up-explore.toml");  // VMEMMAP, a cold-plugged DIMM
+    CHECK_FALSE(keeps_section_maps(with.machine));
+    const KernelState boot = initial_state(with.machine);
+    for (unsigned b = 0; b < with.machine.blocks.size(); ++b) {
+        CHECK(boot.section_maps[b].mem_map == 0);
+        CHECK(boot.section_maps[b].early == 0);
+    }
+    const Scenario without = scenario("96-no-vmemmap-coldplug-explore.toml");
+    const Machine& m = without.machine;
+    Machine same = m;
+    same.params.sparsemem_vmemmap = true;
+    CHECK(packed_words(m) == packed_words(same) + m.blocks.size());  // one word per block
+    KernelState s = initial_state(m);
+    REQUIRE(apply_action(m, find_variant("v6.1")->ops, s,
+                         Action{ActionKind::DIMM_ADD, static_cast<std::uint8_t>(dimm_named(m, "d1")), 1, {}})
+                .rc == 0);
+    std::vector<std::uint32_t> words(packed_words(m));
+    pack(m, s, words.data());
+    KernelState back = initial_state(m);
+    back.section_maps[0] = SectionMapState{0xffff, 0xffff};  // overwritten by unpack()
+    unpack(m, words.data(), back);
+    CHECK(back == s);
+}
