@@ -60,6 +60,19 @@ public:
         for (auto& c : counters_.fired) c = *it++;
     }
     int last_rc() const { return last_rc_; }  // the return code of the last step()
+    // The last step() that returned OK left the state as it was (out == s) and the caller
+    // may count it as a self-loop without packing it: a refusal answered by its precondition.
+    bool last_step_unchanged() const { return unchanged_; }
+
+    // Refusals answered without running the kernel path (item 3 of issue 12): a sysfs state
+    // write that memory_block_state_store_refusal() (spec/ops/acpi.cpp) says is refused for
+    // sure, before any change or fault point. USE: answer it from the precondition; CHECK:
+    // also run the write in full and throw std::logic_error unless it returns the same errno,
+    // leaves the state as it was, observes nothing and fires no fault; OFF: always run it.
+    enum class RefusalCache : std::uint8_t { USE, CHECK, OFF };
+    void set_refusal_cache(RefusalCache mode);
+    // How many steps the precondition answered (refusals + fault choices it skipped).
+    std::uint64_t refusals_answered() const { return refusals_answered_; }
 
 private:
     const Machine& m_;
@@ -70,6 +83,12 @@ private:
     State initial_;
     Counters counters_;
     int last_rc_ = 0;
+    bool unchanged_ = false;
+    RefusalCache refusal_mode_ = RefusalCache::USE;
+    bool refusal_shortcut_ = false;  // the mode is not OFF and the variant keeps state_store()
+    std::uint64_t refusals_answered_ = 0;
+    int refusal_rc(const State& s, const Action& a) const;
+    void check_refusal(const State& s, const Action& a, int rc) const;
     // Faulted actions whose fault point the unfaulted run never reaches (FaultReach): the
     // alphabet lists an action's fault choices right after it, so the unfaulted run on the
     // same state is the step just before. base_[i]: the unfaulted action of fault choice i
