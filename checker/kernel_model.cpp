@@ -158,6 +158,8 @@ KernelModel::KernelModel(const Machine& m, const Variant& v, std::vector<Action>
     : m_(m), v_(v), actions_(std::move(actions)), words_(hp::packed_words(m)), initial_(initial_state(m)) {
     for (const Invariant* i : invs) (i->holds_in ? state_invs_ : step_invs_).push_back(i);
     set_refusal_cache(RefusalCache::USE);
+    reach_words_.assign(words_, 0);
+    probe_words_.assign(words_, 0);
     base_.assign(actions_.size(), -1);
     has_faults_.assign(actions_.size(), false);
     for (std::size_t i = 0; i < actions_.size(); ++i) {
@@ -222,6 +224,8 @@ void KernelModel::merge_counters_from(KernelModel& other) {
     }
     for (std::size_t f = 0; f < counters_.fired.size(); ++f) counters_.fired[f] += other.counters_.fired[f];
     other.counters_ = {};
+    refusals_answered_ += other.refusals_answered_;
+    other.refusals_answered_ = 0;
 }
 
 StepOutcome KernelModel::step(const State& s, unsigned ai, State& out, Violation* v) {
@@ -246,13 +250,16 @@ StepOutcome KernelModel::step(const State& s, unsigned ai, State& out, Violation
             return StepOutcome::OK;
         }
     }
-    if (base_[ai] >= 0 && base_[ai] == reach_action_ && !reach_.reaches(a.fault) && s == reach_state_)
-        return StepOutcome::SKIPPED;  // the unfaulted run on this state never reached the fault point
+    if (base_[ai] >= 0 && base_[ai] == reach_action_ && !reach_.reaches(a.fault)) {
+        pack(s, probe_words_.data());
+        if (std::equal(probe_words_.begin(), probe_words_.end(), reach_words_.begin()))
+            return StepOutcome::SKIPPED;  // the unfaulted run on this state never reached the fault point
+    }
     out = s;
     const StepResult r = apply_action(m_, v_.ops, out, a);
     if (has_faults_[ai]) {
         reach_action_ = static_cast<int>(ai);
-        reach_state_ = s;
+        pack(s, reach_words_.data());
         reach_ = r.reach;
     }
     if (a.fault.kind != FaultKind::NONE) {

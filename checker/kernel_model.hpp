@@ -45,7 +45,10 @@ public:
     // The explorer's worker threads each step a copy of the model: add a copy's counts
     // into this one and zero them there.
     void merge_counters_from(KernelModel& other);
-    void reset_counters() { counters_ = {}; }
+    void reset_counters() {
+        counters_ = {};
+        refusals_answered_ = 0;
+    }
     // The counters as one flat list and back (the distributed search sums them across ranks).
     std::vector<std::uint64_t> counter_values() const {
         std::vector<std::uint64_t> v(counters_.ok.begin(), counters_.ok.end());
@@ -93,11 +96,12 @@ private:
     // alphabet lists an action's fault choices right after it, so the unfaulted run on the
     // same state is the step just before. base_[i]: the unfaulted action of fault choice i
     // (-1 for an unfaulted action); the last unfaulted run with fault choices after it is
-    // remembered with its state, which is compared in full before its reach is trusted.
+    // remembered with its state's packed words (the explorer's state: the kernel paths read
+    // nothing else), which are compared in full before its reach is trusted.
     std::vector<int> base_;
     std::vector<bool> has_faults_;
     int reach_action_ = -1;
-    State reach_state_{};
+    std::vector<std::uint32_t> reach_words_, probe_words_;
     FaultReach reach_;
 };
 static_assert(TransitionSystem<KernelModel>);
