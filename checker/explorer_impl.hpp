@@ -61,6 +61,14 @@ void reset_counters(M& m) {
     if constexpr (requires { m.reset_counters(); }) m.reset_counters();
 }
 
+// Models that know a step left the state as it was (KernelModel: a refusal answered by its
+// precondition) spare the explorer packing and comparing it.
+template <class M>
+bool step_unchanged(const M& m) {
+    if constexpr (requires { m.last_step_unchanged(); }) return m.last_step_unchanged();
+    return false;
+}
+
 // A successor equal to its parent (a self-loop); a one-word state without a library call.
 inline bool same_words(const std::uint32_t* a, const std::uint32_t* b, unsigned n) {
     return n == 1 ? *a == *b : std::memcmp(a, b, n * 4) == 0;
@@ -257,6 +265,7 @@ ExploreResult explore_levels(M& model, const Limits& lim, Progress* progress, st
                             lower_to(cutoff, key);
                             continue;
                         }
+                        if (step_unchanged(W.model)) continue;  // a self-loop the model vouches for
                         W.model.pack(W.next, W.raw2.data());
                         if (same_words(W.raw2.data(), W.raw.data(), raw_words)) continue;  // a self-loop
                         const unsigned si = W.nsucc;

@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <stdexcept>
+
+#include "spec/ops/base.hpp"
 
 namespace hp {
 
@@ -154,6 +157,9 @@ KernelModel::KernelModel(const Machine& m, const Variant& v, std::vector<Action>
                          std::vector<const Invariant*> invs)
     : m_(m), v_(v), actions_(std::move(actions)), words_(hp::packed_words(m)), initial_(initial_state(m)) {
     for (const Invariant* i : invs) (i->holds_in ? state_invs_ : step_invs_).push_back(i);
+    set_refusal_cache(RefusalCache::USE);
+    reach_words_.assign(words_, 0);
+    probe_words_.assign(words_, 0);
     base_.assign(actions_.size(), -1);
     has_faults_.assign(actions_.size(), false);
     for (std::size_t i = 0; i < actions_.size(); ++i) {
@@ -169,6 +175,42 @@ KernelModel::KernelModel(const Machine& m, const Variant& v, std::vector<Action>
     }
 }
 
+void KernelModel::set_refusal_cache(RefusalCache mode) {
+    refusal_mode_ = mode;
+    // A variant that replaces state_store() may refuse differently: always run its own.
+    refusal_shortcut_ = mode != RefusalCache::OFF && v_.ops.memory_block_state_store == &base::memory_block_state_store;
+}
+
+// The errno of a state write refused for sure (memory_block_state_store_refusal()), else 0.
+int KernelModel::refusal_rc(const State& s, const Action& a) const {
+    switch (a.kind) {
+        case ActionKind::ONLINE: return base::memory_block_state_store_refusal(s, a.target, MMOP_ONLINE);
+        case ActionKind::ONLINE_KERNEL: return base::memory_block_state_store_refusal(s, a.target, MMOP_ONLINE_KERNEL);
+        case ActionKind::ONLINE_MOVABLE: return base::memory_block_state_store_refusal(s, a.target, MMOP_ONLINE_MOVABLE);
+        case ActionKind::OFFLINE: return base::memory_block_state_store_refusal(s, a.target, MMOP_OFFLINE);
+        default: return 0;
+    }
+}
+
+// --check-refusal-cache: the full write must agree with what the precondition answered.
+void KernelModel::check_refusal(const State& s, const Action& a, int rc) const {
+    State after = s;
+    const StepResult r = apply_action(m_, v_.ops, after, a);
+    std::string wrong;
+    if (a.fault.kind != FaultKind::NONE) {
+        if (r.fault_fired) wrong = "its fault fired";
+    } else if (r.rc != rc) {
+        wrong = fmt::format("it returned {}, the precondition said {}", r.rc, rc);
+    } else if (!(after == s)) {
+        wrong = "it changed the state";
+    } else if (r.nobs || r.error_leaves_changes) {
+        wrong = "it observed something";
+    }
+    if (!wrong.empty())
+        throw std::logic_error(fmt::format("refusal cache: {} answered by memory_block_state_store_refusal(), but {}",
+                                           action_label(m_, a), wrong));
+}
+
 bool KernelModel::check_state(const State& s, Violation* v) const {
     for (const Invariant* i : state_invs_)
         if (!i->holds_in(m_, s, v)) return false;
@@ -182,18 +224,42 @@ void KernelModel::merge_counters_from(KernelModel& other) {
     }
     for (std::size_t f = 0; f < counters_.fired.size(); ++f) counters_.fired[f] += other.counters_.fired[f];
     other.counters_ = {};
+    refusals_answered_ += other.refusals_answered_;
+    other.refusals_answered_ = 0;
 }
 
 StepOutcome KernelModel::step(const State& s, unsigned ai, State& out, Violation* v) {
     const Action& a = actions_[ai];
+    unchanged_ = false;
     if (!action_enabled(m_, s, a)) return StepOutcome::DISABLED;
-    if (base_[ai] >= 0 && base_[ai] == reach_action_ && !reach_.reaches(a.fault) && s == reach_state_)
-        return StepOutcome::SKIPPED;  // the unfaulted run on this state never reached the fault point
+    if (refusal_shortcut_) {
+        if (const int rc = refusal_rc(s, a)) {
+            if (refusal_mode_ == RefusalCache::CHECK) check_refusal(s, a, rc);
+            ++refusals_answered_;
+            // Every fault point is past the refusal: a fault choice is the same run, unfired.
+            if (a.fault.kind != FaultKind::NONE) return StepOutcome::SKIPPED;
+            out = s;
+            StepResult r;
+            r.rc = rc;
+            last_rc_ = rc;
+            ++counters_.refused[static_cast<int>(a.kind)];
+            const Step st{m_, s, out, a, r};
+            for (const Invariant* i : step_invs_)
+                if (!i->holds_on(st, v)) return StepOutcome::VIOLATION;
+            unchanged_ = true;
+            return StepOutcome::OK;
+        }
+    }
+    if (base_[ai] >= 0 && base_[ai] == reach_action_ && !reach_.reaches(a.fault)) {
+        pack(s, probe_words_.data());
+        if (std::equal(probe_words_.begin(), probe_words_.end(), reach_words_.begin()))
+            return StepOutcome::SKIPPED;  // the unfaulted run on this state never reached the fault point
+    }
     out = s;
     const StepResult r = apply_action(m_, v_.ops, out, a);
     if (has_faults_[ai]) {
         reach_action_ = static_cast<int>(ai);
-        reach_state_ = s;
+        pack(s, reach_words_.data());
         reach_ = r.reach;
     }
     if (a.fault.kind != FaultKind::NONE) {

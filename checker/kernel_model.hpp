@@ -45,7 +45,10 @@ public:
     // The explorer's worker threads each step a copy of the model: add a copy's counts
     // into this one and zero them there.
     void merge_counters_from(KernelModel& other);
-    void reset_counters() { counters_ = {}; }
+    void reset_counters() {
+        counters_ = {};
+        refusals_answered_ = 0;
+    }
     // The counters as one flat list and back (the distributed search sums them across ranks).
     std::vector<std::uint64_t> counter_values() const {
         std::vector<std::uint64_t> v(counters_.ok.begin(), counters_.ok.end());
@@ -60,6 +63,19 @@ public:
         for (auto& c : counters_.fired) c = *it++;
     }
     int last_rc() const { return last_rc_; }  // the return code of the last step()
+    // The last step() that returned OK left the state as it was (out == s) and the caller
+    // may count it as a self-loop without packing it: a refusal answered by its precondition.
+    bool last_step_unchanged() const { return unchanged_; }
+
+    // Refusals answered without running the kernel path (item 3 of issue 12): a sysfs state
+    // write that memory_block_state_store_refusal() (spec/ops/acpi.cpp) says is refused for
+    // sure, before any change or fault point. USE: answer it from the precondition; CHECK:
+    // also run the write in full and throw std::logic_error unless it returns the same errno,
+    // leaves the state as it was, observes nothing and fires no fault; OFF: always run it.
+    enum class RefusalCache : std::uint8_t { USE, CHECK, OFF };
+    void set_refusal_cache(RefusalCache mode);
+    // How many steps the precondition answered (refusals + fault choices it skipped).
+    std::uint64_t refusals_answered() const { return refusals_answered_; }
 
 private:
     const Machine& m_;
@@ -70,15 +86,22 @@ private:
     State initial_;
     Counters counters_;
     int last_rc_ = 0;
+    bool unchanged_ = false;
+    RefusalCache refusal_mode_ = RefusalCache::USE;
+    bool refusal_shortcut_ = false;  // the mode is not OFF and the variant keeps state_store()
+    std::uint64_t refusals_answered_ = 0;
+    int refusal_rc(const State& s, const Action& a) const;
+    void check_refusal(const State& s, const Action& a, int rc) const;
     // Faulted actions whose fault point the unfaulted run never reaches (FaultReach): the
     // alphabet lists an action's fault choices right after it, so the unfaulted run on the
     // same state is the step just before. base_[i]: the unfaulted action of fault choice i
     // (-1 for an unfaulted action); the last unfaulted run with fault choices after it is
-    // remembered with its state, which is compared in full before its reach is trusted.
+    // remembered with its state's packed words (the explorer's state: the kernel paths read
+    // nothing else), which are compared in full before its reach is trusted.
     std::vector<int> base_;
     std::vector<bool> has_faults_;
     int reach_action_ = -1;
-    State reach_state_{};
+    std::vector<std::uint32_t> reach_words_, probe_words_;
     FaultReach reach_;
 };
 static_assert(TransitionSystem<KernelModel>);

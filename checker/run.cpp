@@ -233,11 +233,13 @@ RunResult run_scenario_on(const Scenario& sc, const Variant& variant, const RunO
         std::vector<Action> steps;
         for (const LitmusStep& st : sc.steps) steps.push_back(st.action);
         KernelModel model(sc.machine, variant, steps, invs);
+        model.set_refusal_cache(opt.refusal_cache);
         rr.explore = run_litmus(sc, model, rr.trace);
         rr.counters = model.counters();
         if (rr.explore.verdict != Verdict::VIOLATION) rr.trace.clear();
     } else {
         KernelModel model(sc.machine, variant, expand_alphabet(sc.machine, sc.actions, sc.faults), invs);
+        model.set_refusal_cache(opt.refusal_cache);
         Limits lim = opt.limits;
         if (!lim.max_depth) lim.max_depth = sc.max_depth;
         Progress progress;

@@ -20,6 +20,9 @@ struct RunOptions {
     bool por = true;               // --no-por turns the persistent-set reduction off
     int max_preemptions = -1;      // --max-preemptions K; -1: unbounded
     bool sleep_sets = false;       // --sleep-sets: sleep sets on top of the persistent sets
+    // Refusals answered from their precondition (KernelModel::RefusalCache); CHECK is
+    // --check-refusal-cache: run them in full as well and fail (std::logic_error) where they differ.
+    KernelModel::RefusalCache refusal_cache = KernelModel::RefusalCache::USE;
 };
 
 struct TraceStep {

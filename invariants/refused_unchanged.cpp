@@ -13,6 +13,9 @@ namespace hp::HP_DOMAIN::inv {
 
 static bool refused_unchanged_holds(const Step& st, Violation* out) {
     if (st.result.rc == 0 || st.result.error_leaves_changes) return true;
+#if !HP_SYMBOLIC
+    if (st.before == st.after) return true;  // most refusals: nothing to mask, no copy
+#endif
     KernelState expect = st.before;
     // The platform keeps a DIMM it plugged even when the kernel refuses the memory.
     expect.dimm_plugged = st.after.dimm_plugged;

@@ -3,6 +3,7 @@
 #include <bit>
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace hp::HP_DOMAIN {
 
@@ -70,6 +71,12 @@ void Machine::finalize() {
             hotplug_base = std::min(hotplug_base, b.start_pfn);
             end = std::max(end, b.start_pfn + geo.pages_per_block);
         }
+        // probe_pfn() looks a pfn of a block up without walking the boot zones: the loader
+        // keeps DIMMs off boot memory and carves boot_blocks out of it; say so if not.
+        for (const BlockInfo& b : blocks)
+            for (const BootZone& z : boot)
+                if (!z.span_only && b.start_pfn < z.end_pfn && z.start_pfn < b.start_pfn + geo.pages_per_block)
+                    throw std::logic_error("Machine: a hot-pluggable block overlaps boot memory");
         if ((end - hotplug_base) / geo.pages_per_block <= (1u << 20)) {
             block_index.assign((end - hotplug_base) / geo.pages_per_block, -1);
             for (unsigned i = 0; i < blocks.size(); ++i)

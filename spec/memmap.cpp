@@ -7,7 +7,10 @@ namespace hp::HP_DOMAIN {
 
 PfnProbe probe_pfn(const Machine& m, const KernelState& s, const pfn_t& pfn) {
     PfnProbe p;
-    if (const BootZone* bz = m.boot_zone_of_pfn(pfn)) {
+    // A pfn of a hot-pluggable block is not boot memory (Machine::finalize() checks that they
+    // never overlap): the explorer's build looks the block up first and skips the boot zones.
+    const int hot = kSymbolic ? -1 : m.block_of_pfn(pfn);
+    if (const BootZone* bz = hot >= 0 ? nullptr : m.boot_zone_of_pfn(pfn)) {
         // Early sections: online since boot, memmap initialized by free_area_init().
         p.valid = p.online = p.early = true;
         p.memmap = Memmap::make(bz->node, bz->zone);
@@ -15,7 +18,7 @@ PfnProbe probe_pfn(const Machine& m, const KernelState& s, const pfn_t& pfn) {
         p.run_hi = bz->end_pfn;
         return p;
     }
-    const int b = m.block_of_pfn(pfn);
+    const int b = kSymbolic ? m.block_of_pfn(pfn) : hot;
     if (b >= 0) {
         const BlockState& bs = s.blocks[b];
         const pfn_t start = m.blocks[b].start_pfn;

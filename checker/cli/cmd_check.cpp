@@ -119,6 +119,8 @@ static void add_check_command(CLI::App& app, Registry& r, Context& ctx) {
         ->check(CLI::Range(0, 64));
     sub->add_flag("--no-por", [](std::int64_t) { a.opt.por = false; },  // `a` is static: no capture
                   "threaded scenarios: explore every interleaving (no partial-order reduction)");
+    sub->add_flag("--check-refusal-cache", [](std::int64_t) { a.opt.refusal_cache = KernelModel::RefusalCache::CHECK; },
+                  "run every refusal the explorer answers from its precondition in full too, and fail where they differ");
     sub->add_flag("--sleep-sets", [](std::int64_t) { a.opt.sleep_sets = true; },
                   "threaded scenarios: sleep sets on top of the persistent sets (docs/interleavings.md: measured, off by default)");
     sub->add_option("--json", a.json_out, "write the result as JSON to OUT");

@@ -9,6 +9,9 @@ namespace hp::HP_DOMAIN::base {
 int acpi_memory_device_add(Kernel&, unsigned dimm);
 int acpi_memory_device_eject(Kernel&, unsigned dimm);
 int memory_block_state_store(Kernel&, unsigned block, OnlineType type);
+// The writes state_store() refuses before touching anything or reaching a fault point:
+// the errno, or 0 when the write must run (KernelModel::step() answers these without it).
+int memory_block_state_store_refusal(const KernelState& s, unsigned block, OnlineType type);
 int device_online(Kernel&, unsigned block);
 int device_offline(Kernel&, unsigned block);
 int remove_memory(Kernel&, pfn_t start, u64 nr_pages);
