@@ -237,3 +237,41 @@ TEST_CASE("sparse without vmemmap: a failed kvmalloc_node() of the memmap kvfree
         CHECK(r.trace.size() == 1);
     }
 }
+
+// KernelModel::step() skips a faulted add whose fault point the unfaulted run never reached
+// (FaultReach): check that for memmap-enomem against running the action, on a random walk over
+// scenario 97's machine (a re-added cold-plugged section reaches it, section-enomem not).
+TEST_CASE("sparse without vmemmap: a memmap-enomem choice is skipped exactly when it would not fire") {
+    const Scenario sc = scenario("97-no-vmemmap-memmap-enomem-explore.toml");
+    const Machine& m = sc.machine;
+    const Variant& v = *find_variant("no-vmemmap-memmap-enomem-fix");
+    const std::vector<ActionKind> kinds = {ActionKind::DIMM_ADD, ActionKind::DIMM_EJECT, ActionKind::ONLINE_MOVABLE,
+                                           ActionKind::OFFLINE};
+    KernelModel model(m, v, expand_alphabet(m, kinds, {FaultKind::MEMMAP_ENOMEM, FaultKind::SECTION_ENOMEM}),
+                      select_invariants({}, "test"));
+    KernelState s = initial_state(m), out = s, direct = s;
+    Violation viol;
+    unsigned seed = 97, skipped = 0, fired = 0, memmap_fired = 0;
+    for (int i = 0; i < 300; ++i) {
+        for (unsigned a = 0; a < model.action_count(); ++a) {
+            const Action& act = model.action(a);
+            const StepOutcome o = model.step(s, a, out, &viol);
+            if (act.fault.kind == FaultKind::NONE || o == StepOutcome::DISABLED) continue;
+            direct = s;
+            const bool fires = apply_action(m, v.ops, direct, act).fault_fired;
+            CHECK(fires == (o != StepOutcome::SKIPPED));
+            ++(fires ? fired : skipped);
+            if (fires && act.fault.kind == FaultKind::MEMMAP_ENOMEM) ++memmap_fired;
+        }
+        for (int tries = 0; tries < 100; ++tries) {  // one random enabled unfaulted step
+            seed = seed * 1103515245 + 12345;
+            const Action& a = model.action((seed >> 8) % model.action_count());
+            if (a.fault.kind != FaultKind::NONE || !action_enabled(m, s, a)) continue;
+            apply_action(m, v.ops, s, a);
+            break;
+        }
+    }
+    CHECK(skipped > 10);
+    CHECK(memmap_fired > 10);
+    CHECK(fired > memmap_fired);  // section-enomem fires too, for the hot-added DIMM
+}
