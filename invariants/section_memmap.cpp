@@ -2,7 +2,8 @@
 // section_mem_map (pfn_to_page() = __section_mem_map_addr(ms) + pfn), so its teardown must free
 // the memmap while the address is still there (d41e2f3bd546), and every memmap is freed when
 // its section goes. Checked on every step of a machine with sparsemem_vmemmap = false:
-//   - no kvfree() of a pfn_to_page() decoded from a NULL section_mem_map;
+//   - no kvfree() of a pfn_to_page() decoded from a NULL section_mem_map (cleared too early,
+//     d41e2f3bd546, or never set: section_activate()'s memmap-enomem error path);
 //   - between steps section_mem_map holds an address exactly while the section is present,
 //     and SECTION_IS_EARLY only with it (mm/sparse.c sparse_init_one_section(),
 //     section_deactivate(), 6.1 and 6.12);
@@ -12,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "invariants/registry.hpp"
+#include "spec/memmap.hpp"
 
 namespace hp::HP_DOMAIN::inv {
 
@@ -22,10 +24,26 @@ static bool section_memmap_holds(const Step& st, Violation* out) {
         const Observation& o = st.result.obs[i];
         if (o.kind != Observation::MEMMAP_FREED_BAD_ADDRESS) continue;
         const int b = m.block_of_pfn(o.pfn);
-        *out = {"section-memmap", "the memmap is freed through the address section_mem_map still holds",
-                fmt::format("{} kvfree()d pfn_to_page({:#x}) of memory{} after section_mem_map was cleared: "
-                            "(struct page *)0 + pfn is not the kvmalloc_node()ed memmap, whose pages leak",
-                            o.func, o.pfn, b >= 0 ? m.blocks[b].memory_block_id : 0)};
+        const auto id = b >= 0 ? m.blocks[b].memory_block_id : 0;
+        // A section present before the step lost its address too early (d41e2f3bd546); one that
+        // was not had none yet: section_activate()'s error path after a failed kvmalloc_node().
+        bool had_address = false;
+        if (b >= 0) {
+            const u32 bit = 1u << section_in_block(m, b, o.pfn);
+            if ((st.before.section_maps[b].mem_map & bit) != 0) had_address = true;
+        }
+        if (had_address) {
+            *out = {"section-memmap", "the memmap is freed through the address section_mem_map still holds",
+                    fmt::format("{} kvfree()d pfn_to_page({:#x}) of memory{} after section_mem_map was cleared: "
+                                "(struct page *)0 + pfn is not the kvmalloc_node()ed memmap, whose pages leak",
+                                o.func, o.pfn, id)};
+        } else {
+            *out = {"section-memmap", "the memmap is freed through the address section_mem_map still holds",
+                    fmt::format("{} kvfree()d pfn_to_page({:#x}) of memory{} whose section_mem_map was never set "
+                                "(section_activate() -> section_deactivate() after kvmalloc_node() of the memmap "
+                                "failed): (struct page *)0 + pfn is not an address kvmalloc_node() returned",
+                                o.func, o.pfn, id)};
+        }
         return false;
     }
     const KernelState& s = st.after;

@@ -23,9 +23,10 @@ enum class FaultKind : std::uint8_t {
     UNMOVABLE_PAGES,        // start_isolate_page_range(): unmovable pages in a kernel zone -> -EBUSY
     NOTIFIER_VETO_ONLINE,   // memory_notify(MEM_GOING_ONLINE) returns an error (-EBUSY)
     NOTIFIER_VETO_OFFLINE,  // memory_notify(MEM_GOING_OFFLINE) returns an error (-EBUSY)
-    SECTION_ENOMEM,         // sparse_add_section(): allocation of usage / memmap fails -> -ENOMEM
+    SECTION_ENOMEM,         // section_activate(): kzalloc() of ms->usage fails -> -ENOMEM
     MEMORY_BLOCK_ENOMEM,    // create_memory_block_devices() fails -> -ENOMEM
     NOTIFIER_VETO_PREPARE_ONLINE,  // memory_notify(MEM_PREPARE_ONLINE) returns an error (6.9/6.10+, v6.12)
+    MEMMAP_ENOMEM,          // populate_section_memmap(), !SPARSEMEM_VMEMMAP: kvmalloc_node() of the memmap fails
     COUNT
 };
 const char* fault_name(FaultKind f);  // "unmovable-pages", ...
@@ -103,7 +104,8 @@ struct Observation {
         MEMORY_BLOCK_RELEASED_WITH_ALTMAP,  // memory_block_release() with mem->altmap set: WARN_ON(mem->altmap)
         // SPARSEMEM without VMEMMAP (KernelState::section_maps; I24 section-memmap). pfn: the section's first pfn.
         MEMMAP_FREED_BAD_ADDRESS,  // depopulate_section_memmap() kvfree()d pfn_to_page(pfn) of a section whose
-                                   // section_mem_map was already NULL: not the memmap's address (d41e2f3bd546)
+                                   // section_mem_map was already NULL (d41e2f3bd546), or never set (the
+                                   // memmap-enomem error path of section_activate()): not the memmap's address
     };
     Kind kind;
     const char* func;   // the kernel function that did it

@@ -3,6 +3,7 @@
 // (d41e2f3bd546) and the early-section path (free_map_bootmem(), the kept PageReserved usage).
 #include <doctest/doctest.h>
 
+#include <cerrno>
 #include <string>
 
 #include "checker/run.hpp"
@@ -166,4 +167,111 @@ TEST_CASE("sparse without vmemmap: section_maps are packed only without VMEMMAP,
     back.section_maps[0] = SectionMapState{0xffff, 0xffff};  // overwritten by unpack()
     unpack(m, words.data(), back);
     CHECK(back == s);
+}
+
+// Scenario 97, a model finding (docs/bugs-found.md): section_activate()'s error path after a
+// failed kvmalloc_node() of the memmap runs section_deactivate() before sparse_init_one_section()
+// set section_mem_map, so depopulate_section_memmap() kvfree()s (struct page *)0 + pfn. 6.1 and
+// 6.12 have the same code; the fixed form frees only an address section_mem_map holds.
+TEST_CASE("sparse without vmemmap: a failed kvmalloc_node() of the memmap kvfree()s pfn_to_page() of a NULL "
+          "section_mem_map (6.1, 6.12); the fixed form frees nothing") {
+    const Scenario sc = scenario("97-no-vmemmap-memmap-enomem-explore.toml");
+    const Machine& m = sc.machine;
+    REQUIRE(keeps_section_maps(m));
+    const unsigned d0 = dimm_named(m, "d0"), d1 = dimm_named(m, "d1");
+    const unsigned b0 = m.dimm_first_block[d0], b1 = m.dimm_first_block[d1];
+    const Action add_d1{ActionKind::DIMM_ADD, static_cast<std::uint8_t>(d1), 1, {FaultKind::MEMMAP_ENOMEM, 0}};
+    const Action add_d0{ActionKind::DIMM_ADD, static_cast<std::uint8_t>(d0), 1, {FaultKind::MEMMAP_ENOMEM, 0}};
+    for (const char* name : {"v6.1", "v6.12", "no-vmemmap-memmap-enomem-fix"}) {
+        CAPTURE(std::string(name));
+        const bool buggy = std::string(name) != "no-vmemmap-memmap-enomem-fix";
+        const KernelOps& ops = find_variant(name)->ops;
+
+        // A hot-added section: the usage is kzalloc()ed, then the memmap allocation fails.
+        KernelState s = initial_state(m);
+        const u32 boot_pages = s.buddy_vmemmap_pages[m.dimms[d1].node];
+        const StepResult add = apply_action(m, ops, s, add_d1);
+        CHECK(add.rc == -ENOMEM);
+        CHECK(add.fault_fired);
+        CHECK(freed_bad_address(add) == buggy);
+        CHECK(s.blocks[b1].section_valid == 0);
+        CHECK(s.blocks[b1].section_usage == 0);  // section_deactivate() freed the usage
+        CHECK(s.section_maps[b1].mem_map == 0);
+        CHECK(s.buddy_vmemmap_pages[m.dimms[d1].node] == boot_pages);  // nothing was allocated, nothing leaks
+        // The DIMM can be added again, and ejected, with its memmap freed through section_mem_map.
+        REQUIRE(apply_action(m, ops, s, Action{ActionKind::DIMM_ADD, static_cast<std::uint8_t>(d1), 1, {}}).rc == 0);
+        const StepResult eject = apply_action(m, ops, s, Action{ActionKind::DIMM_EJECT, static_cast<std::uint8_t>(d1), 1, {}});
+        REQUIRE(eject.rc == 0);
+        CHECK_FALSE(freed_bad_address(eject));
+        CHECK(s.buddy_vmemmap_pages[m.dimms[d1].node] == boot_pages);
+
+        // A re-added cold-plugged section reuses its PageReserved boot usage (no section-enomem
+        // point) but kvmalloc_node()s its memmap like any other: the same error path.
+        KernelState t = initial_state(m);
+        StepResult gone;
+        offline_and_eject(m, ops, t, d0, gone);
+        const StepResult readd = apply_action(m, ops, t, add_d0);
+        CHECK(readd.rc == -ENOMEM);
+        CHECK(readd.fault_fired);
+        CHECK_FALSE(readd.reach.reaches(Fault{FaultKind::SECTION_ENOMEM, 0}));
+        CHECK(freed_bad_address(readd) == buggy);
+        CHECK(t.section_maps[b0].mem_map == 0);
+        CHECK(t.buddy_vmemmap_pages[m.dimms[d0].node] == 0u);
+    }
+
+    // The whole exploration: the finding under 6.1 and 6.12, found at depth 1 (the failed add);
+    // the fixed form passes every interleaving of the scenario.
+    for (const char* name : {"v6.1", "v6.12", "no-vmemmap-memmap-enomem-fix"}) {
+        CAPTURE(std::string(name));
+        RunOptions opt;
+        opt.variant_override = name;
+        const RunResult r = run_scenario(sc, opt);
+        if (std::string(name) == "no-vmemmap-memmap-enomem-fix") {
+            CHECK(r.explore.verdict == Verdict::PASS);
+            continue;
+        }
+        REQUIRE(r.explore.verdict == Verdict::VIOLATION);
+        REQUIRE(r.explore.violation.has_value());
+        CHECK(r.explore.violation->invariant == "section-memmap");
+        CHECK(r.explore.violation->detail.find("section_mem_map was never set") != std::string::npos);
+        CHECK(r.trace.size() == 1);
+    }
+}
+
+// KernelModel::step() skips a faulted add whose fault point the unfaulted run never reached
+// (FaultReach): check that for memmap-enomem against running the action, on a random walk over
+// scenario 97's machine (a re-added cold-plugged section reaches it, section-enomem not).
+TEST_CASE("sparse without vmemmap: a memmap-enomem choice is skipped exactly when it would not fire") {
+    const Scenario sc = scenario("97-no-vmemmap-memmap-enomem-explore.toml");
+    const Machine& m = sc.machine;
+    const Variant& v = *find_variant("no-vmemmap-memmap-enomem-fix");
+    const std::vector<ActionKind> kinds = {ActionKind::DIMM_ADD, ActionKind::DIMM_EJECT, ActionKind::ONLINE_MOVABLE,
+                                           ActionKind::OFFLINE};
+    KernelModel model(m, v, expand_alphabet(m, kinds, {FaultKind::MEMMAP_ENOMEM, FaultKind::SECTION_ENOMEM}),
+                      select_invariants({}, "test"));
+    KernelState s = initial_state(m), out = s, direct = s;
+    Violation viol;
+    unsigned seed = 97, skipped = 0, fired = 0, memmap_fired = 0;
+    for (int i = 0; i < 300; ++i) {
+        for (unsigned a = 0; a < model.action_count(); ++a) {
+            const Action& act = model.action(a);
+            const StepOutcome o = model.step(s, a, out, &viol);
+            if (act.fault.kind == FaultKind::NONE || o == StepOutcome::DISABLED) continue;
+            direct = s;
+            const bool fires = apply_action(m, v.ops, direct, act).fault_fired;
+            CHECK(fires == (o != StepOutcome::SKIPPED));
+            ++(fires ? fired : skipped);
+            if (fires && act.fault.kind == FaultKind::MEMMAP_ENOMEM) ++memmap_fired;
+        }
+        for (int tries = 0; tries < 100; ++tries) {  // one random enabled unfaulted step
+            seed = seed * 1103515245 + 12345;
+            const Action& a = model.action((seed >> 8) % model.action_count());
+            if (a.fault.kind != FaultKind::NONE || !action_enabled(m, s, a)) continue;
+            apply_action(m, v.ops, s, a);
+            break;
+        }
+    }
+    CHECK(skipped > 10);
+    CHECK(memmap_fired > 10);
+    CHECK(fired > memmap_fired);  // section-enomem fires too, for the hot-added DIMM
 }

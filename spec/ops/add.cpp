@@ -143,6 +143,11 @@ int add_pages(Kernel& k, int nid, pfn_t start, u64 nr_pages, VmemAltmap* altmap)
 // populates the memmap; a populate failure runs section_deactivate(), which frees the
 // usage again. Then page_init_poison(), __section_mark_present() and
 // sparse_init_one_section(): SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP.
+// Without VMEMMAP the populate failure (memmap-enomem) runs the kernel's section_deactivate()
+// itself: it reaches depopulate_section_memmap() -> kvfree(pfn_to_page(pfn)) while
+// section_mem_map is still 0, sparse_init_one_section() not having run (6.1 and 6.12 alike).
+// With VMEMMAP the only populate failure the model has is an altmap without room, which
+// fails before anything is mapped; there the teardown is the usage's free alone.
 int sparse_add_section(Kernel& k, int nid, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
     if (k.m.block_of_pfn(pfn) < 0) return sparse_add_subsections(k, nid, pfn, nr_pages, altmap);  // a device range
     KCALL(k, "sparse_add_section");
@@ -162,6 +167,11 @@ int sparse_add_section(Kernel& k, int nid, pfn_t pfn, u64 nr_pages, VmemAltmap* 
         if (bs.section_usage & bit) return -EEXIST;
         bs.section_usage |= bit;  // ms->usage = kzalloc(mem_section_usage_size())
         const int ret = k.ops.populate_section_memmap(k, nid, pfn, nr_pages, altmap);
+        if (ret && keeps_section_maps(k.m)) {
+            k.say("populate_section_memmap() failed: section_deactivate()");
+            k.ops.section_deactivate(k, pfn, nr_pages, altmap);
+            return ret;
+        }
         if (ret) {
             k.say("populate_section_memmap() failed: section_deactivate() frees ms->usage");
             bs.section_usage &= ~bit;
@@ -181,7 +191,13 @@ int sparse_add_section(Kernel& k, int nid, pfn_t pfn, u64 nr_pages, VmemAltmap* 
 int populate_section_memmap(Kernel& k, int nid, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
     if (k.m.block_of_pfn(pfn) < 0) return populate_subsection_memmap(k, nid, pfn, nr_pages, altmap);
     KCALL(k, "populate_section_memmap");
-    if (!k.m.params.sparsemem_vmemmap) k.say("__populate_section_memmap(): kvmalloc_node() of the section's memmap");
+    if (!k.m.params.sparsemem_vmemmap) {
+        k.say("__populate_section_memmap(): kvmalloc_node() of the section's memmap");
+        if (k.inject(FaultKind::MEMMAP_ENOMEM)) {  // nothing allocated: returns NULL
+            k.say("kvmalloc_node() failed");
+            return -ENOMEM;
+        }
+    }
     const Geometry& g = k.m.geo;
     const u64 pages = (g.memmap_bytes(nr_pages) + g.page_size - 1) / g.page_size;
     const int b = k.m.block_of_pfn(pfn);

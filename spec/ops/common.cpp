@@ -19,6 +19,7 @@ const char* fault_name(FaultKind f) {
         case FaultKind::SECTION_ENOMEM: return "section-enomem";
         case FaultKind::MEMORY_BLOCK_ENOMEM: return "memory-block-enomem";
         case FaultKind::NOTIFIER_VETO_PREPARE_ONLINE: return "notifier-veto-prepare-online";
+        case FaultKind::MEMMAP_ENOMEM: return "memmap-enomem";
         case FaultKind::COUNT: break;
     }
     return "?";

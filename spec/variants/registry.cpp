@@ -39,6 +39,7 @@ const std::vector<Variant>& all_variants() {
         l.push_back(variants::arm64_v7_free_empty_tables());
         l.push_back(variants::arm64_free_tables_unconditionally());
         l.push_back(variants::usage_kfree_no_rcu());
+        l.push_back(variants::no_vmemmap_memmap_enomem_fix());
         // `hpcheck new-variant` registers new variants just above this line
         variants::add_kernel_bugs(l);
         variants::add_pagetable_variants(l);

@@ -20,6 +20,7 @@ Variant arm64_vmemmap_keep_tables();
 Variant arm64_v7_free_empty_tables();
 Variant arm64_free_tables_unconditionally();
 Variant usage_kfree_no_rcu();
+Variant no_vmemmap_memmap_enomem_fix();
 void add_kernel_bugs(std::vector<Variant>& out);  // real kernel bugs (kernel_bugs.cpp), after the named ones
 void add_pagetable_variants(std::vector<Variant>& out);  // kernel page tables and HVO (pagetable_bugs.cpp)
 void add_zone_device_bugs(std::vector<Variant>& out);  // subsection hot-add bugs (zone_device_bugs.cpp)
