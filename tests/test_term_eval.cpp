@@ -124,3 +124,35 @@ TEST_CASE("term evaluation: an operator it does not compile is evaluated by Z3")
         CHECK(prog.value(h) == z3_value(c, e, {x}, {v}));
     }
 }
+
+TEST_CASE("term evaluation: the class sweep removes exactly the geometries where every literal holds") {
+    // Literals over different subsets of the parameters (the sweep groups them by that and
+    // remembers a group's answer per value of its parameters), checked against evaluating
+    // every literal at every geometry.
+    z3::context c;
+    const z3::expr a = c.bv_const("a", 64), b = c.bv_const("b", 64), d = c.bv_const("d", 64);
+    const std::vector<z3::expr> params{a, b, d};
+    const std::vector<z3::expr> literals{
+        z3::ult(a, c.bv_val(6, 64)),                                   // a only
+        z3::urem(a + b, c.bv_val(3, 64)) != c.bv_val(0, 64),           // a, b
+        z3::ule(z3::shl(c.bv_val(1, 64), b), d * 4 + 1),               // b, d
+        z3::ult(a, c.bv_val(7, 64)),                                   // a only, a second one
+        z3::ite(d == c.bv_val(5, 64), a == b, z3::uge(d, c.bv_val(1, 64))),  // all three
+    };
+    std::vector<std::vector<std::uint64_t>> box;
+    for (std::uint64_t x = 0; x < 9; ++x)
+        for (std::uint64_t y = 0; y < 7; ++y)
+            for (std::uint64_t z = 0; z < 11; ++z) box.push_back({x, y, z});
+    std::vector<std::vector<std::uint64_t>> expected;
+    for (const auto& g : box) {
+        bool all = true;
+        for (const z3::expr& l : literals) all = all && z3_value(c, l, params, g) == 1;
+        if (!all) expected.push_back(g);
+    }
+    TermProgram prog(c, params);
+    std::vector<std::vector<std::uint64_t>> remaining = box;
+    hp::prover::remove_where_all_hold(remaining, prog, literals);
+    CHECK(remaining.size() < box.size());  // the literals do cover something
+    CHECK(remaining.size() > 0);
+    CHECK(remaining == expected);
+}

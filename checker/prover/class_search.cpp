@@ -247,30 +247,6 @@ z3::model model_of(z3::context& c, const std::vector<z3::expr>& params, const st
     return m;
 }
 
-// Removes from `remaining` every geometry at which all of `literals` hold (the geometries
-// of a finished class). The literal that failed last is tried first at the next geometry:
-// neighbours in the enumeration order usually fail on the same one.
-void remove_covered(std::vector<std::vector<std::uint64_t>>& remaining, TermProgram& prog,
-                    const std::vector<z3::expr>& literals) {
-    std::vector<unsigned> handles;
-    handles.reserve(literals.size());
-    for (const z3::expr& l : literals) handles.push_back(prog.add(l));
-    size_t keep = 0;
-    for (size_t gi = 0; gi < remaining.size(); ++gi) {
-        prog.at(remaining[gi]);
-        bool covered = true;
-        for (size_t li = 0; li < handles.size(); ++li)
-            if (!prog.value(handles[li])) {
-                std::rotate(handles.begin(), handles.begin() + static_cast<std::ptrdiff_t>(li),
-                            handles.begin() + static_cast<std::ptrdiff_t>(li) + 1);
-                covered = false;
-                break;
-            }
-        if (!covered) remaining[keep++] = std::move(remaining[gi]);
-    }
-    remaining.resize(keep);
-}
-
 }  // namespace
 
 SearchResult class_search(const SearchOptions& opt) {
@@ -325,7 +301,7 @@ SearchResult class_search(const SearchOptions& opt) {
             if (run.limit.rfind("--max-depth", 0) != 0) break;  // --max-states: nothing more is covered
         }
         const size_t before = remaining.size();
-        remove_covered(remaining, prog, at.literals_taken());
+        remove_where_all_hold(remaining, prog, at.literals_taken());
         if (remaining.size() == before)  // the representative itself must be in its class
             throw std::logic_error("a geometry class does not contain the geometry it was searched at");
         if (opt.progress)

@@ -1,6 +1,9 @@
 #include "checker/prover/term_eval.hpp"
 
+#include <algorithm>
+#include <bit>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace hp::prover {
 
@@ -128,6 +131,9 @@ unsigned TermProgram::compile(const z3::expr& e) {
     }
     node.first = static_cast<unsigned>(args_.size());
     node.count = static_cast<unsigned>(kids.size());
+    if (node.op == Op::PARAM) node.support = 1u << node.imm;
+    else if (node.op == Op::Z3) node.support = (1u << params_.size()) - 1;
+    for (unsigned k : kids) node.support |= nodes_[k].support;
     args_.insert(args_.end(), kids.begin(), kids.end());
     const unsigned n = static_cast<unsigned>(nodes_.size());
     nodes_.push_back(node);
@@ -263,6 +269,68 @@ std::uint64_t TermProgram::eval(unsigned n) {
     memo_[n] = v;
     stamp_[n] = generation_;
     return v;
+}
+
+// (term_eval.hpp) A class has thousands of literals, but each depends on a few of the
+// six parameters: literals are grouped by the parameters they depend on, and a group's
+// answer is kept per value of those parameters, so most geometries cost a few lookups, not
+// thousands of evaluations. Within a group, the literal that failed last is tried first.
+void remove_where_all_hold(std::vector<std::vector<std::uint64_t>>& remaining, TermProgram& prog,
+                           const std::vector<z3::expr>& literals) {
+    struct Group {
+        std::uint32_t support;
+        std::vector<unsigned> handles;
+        std::unordered_map<std::uint64_t, bool> holds;  // by the values of the support's parameters
+    };
+    std::vector<Group> groups;
+    for (const z3::expr& l : literals) {
+        const unsigned h = prog.add(l);
+        const std::uint32_t sup = prog.support(h);
+        auto it = std::find_if(groups.begin(), groups.end(), [&](const Group& g) { return g.support == sup; });
+        if (it == groups.end()) it = groups.insert(groups.end(), Group{sup, {}, {}});
+        it->handles.push_back(h);
+    }
+    // fewer parameters first: their answers are shared by the most geometries
+    std::stable_sort(groups.begin(), groups.end(), [](const Group& x, const Group& y) {
+        return std::popcount(x.support) < std::popcount(y.support);
+    });
+    auto key_of = [](const std::vector<std::uint64_t>& g, std::uint32_t support) {
+        std::uint64_t key = 0;
+        for (size_t i = 0; i < g.size(); ++i)
+            if (support & (1u << i)) key = key * 1024 + g[i];  // every parameter is below 1024
+        return key;
+    };
+    size_t keep = 0;
+    for (size_t gi = 0; gi < remaining.size(); ++gi) {
+        const std::vector<std::uint64_t>& g = remaining[gi];
+        bool evaluated_here = false, covered = true;
+        for (Group& grp : groups) {
+            const std::uint64_t key = key_of(g, grp.support);
+            auto known = grp.holds.find(key);
+            if (known == grp.holds.end()) {
+                if (!evaluated_here) prog.at(g);
+                evaluated_here = true;
+                bool all = true;
+                for (size_t li = 0; li < grp.handles.size(); ++li)
+                    if (!prog.value(grp.handles[li])) {
+                        std::rotate(grp.handles.begin(), grp.handles.begin() + static_cast<std::ptrdiff_t>(li),
+                                    grp.handles.begin() + static_cast<std::ptrdiff_t>(li) + 1);
+                        all = false;
+                        break;
+                    }
+                known = grp.holds.emplace(key, all).first;
+            }
+            if (!known->second) {
+                covered = false;
+                break;
+            }
+        }
+        if (!covered) {
+            if (keep != gi) remaining[keep] = std::move(remaining[gi]);  // a self-move would empty it
+            ++keep;
+        }
+    }
+    remaining.resize(keep);
 }
 
 }  // namespace hp::prover

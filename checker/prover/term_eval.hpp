@@ -35,6 +35,10 @@ public:
     // The value of a compiled term at the current geometry (Booleans are 0 / 1).
     std::uint64_t value(unsigned handle);
 
+    // The parameters a compiled term depends on: bit i for params[i] (every bit for a term
+    // Z3 evaluates). Its value is the same at two geometries that agree on those.
+    std::uint32_t support(unsigned handle) const { return nodes_[handle].support; }
+
     size_t nodes() const { return nodes_.size(); }
 
 private:
@@ -45,6 +49,7 @@ private:
         std::uint64_t imm;       // numeral value, parameter index, or extract's low bit
         unsigned first, count;   // children: args_[first .. first+count)
         int fallback = -1;       // index into fallback_ for terms Z3 evaluates
+        std::uint32_t support = 0;
     };
 
     unsigned compile(const z3::expr& e);
@@ -63,5 +68,10 @@ private:
     std::vector<std::uint32_t> stamp_;
     std::uint32_t generation_ = 1;
 };
+
+// Removes from `remaining` (parameter values, in `prog`'s order) every geometry at which all
+// of `literals` hold: the geometries a finished class covers. Keeps the others in order.
+void remove_where_all_hold(std::vector<std::vector<std::uint64_t>>& remaining, TermProgram& prog,
+                           const std::vector<z3::expr>& literals);
 
 }  // namespace hp::prover
