@@ -228,7 +228,7 @@ static void add_prove_command(CLI::App& app, Registry& r, Context&) {
     sub->add_option("--dimms", a.dimms, "memory blocks per DIMM, e.g. 1,4 (default 1,1)");
     sub->add_option("--nodes", a.opt.layout.nodes, "NUMA nodes; DIMM d sits on node d % nodes (default 1)");
     sub->add_option("--max-depth", a.opt.max_depth, "stop after sequences of this many operations: 'bounded'");
-    sub->add_option("--max-states", a.opt.max_states, "stop after this many symbolic states: 'unknown'");
+    sub->add_option("--max-states", a.opt.max_states, "stop after this many symbolic states (the class engine: in one geometry class): 'unknown'");
     sub->add_option("--engine", a.engine,
                     "classes (default): one geometry class at a time, each searched at a concrete geometry with every "
                     "geometry-dependent decision recorded, until Z3 finds no geometry left; paths: every geometry at "

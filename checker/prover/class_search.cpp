@@ -103,7 +103,7 @@ struct ClassRun {
     const std::vector<const S::Invariant*>& state_invs;
     const std::vector<const S::Invariant*>& step_invs;
     AtGeometry& at;
-    std::uint64_t states_budget;  // what is left of --max-states
+    std::uint64_t states_budget;  // --max-states: per class (each class's states are dropped when it is done)
 
     std::vector<Node> nodes;
     std::unordered_map<std::vector<std::uint64_t>, int, KeyHash> seen;
@@ -200,7 +200,7 @@ struct ClassRun {
                 continue;
             }
             if (nodes.size() > states_budget) {
-                limit = fmt::format("--max-states {} symbolic states", opt.max_states);
+                limit = fmt::format("--max-states {} symbolic states in one geometry class", opt.max_states);
                 return;
             }
             if (!expand(static_cast<int>(i))) return;
@@ -273,7 +273,7 @@ SearchResult class_search(const SearchOptions& opt) {
         const z3::model model = model_of(c, params, remaining.front());
         const GeoParams g = sg.evaluate(model);
         AtGeometry at(c, model);
-        ClassRun run{opt, machine, *variant, invs.state, invs.step, at, opt.max_states - std::min(opt.max_states, r.states),
+        ClassRun run{opt, machine, *variant, invs.state, invs.step, at, opt.max_states,
                      {}, {}, 0, 0, {}, {}};
         {
             DeciderScope scope(at);
