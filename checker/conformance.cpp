@@ -706,6 +706,16 @@ ReplayResult replay_recording(const std::string& path, const ReplayOptions& opt)
         vm.force_bbm = r.force_bbm;
         if (const std::string e = base.add_virtio_mem(vm); !e.empty()) throw RecordingError(path, 1, "virtio_mem", e);
     }
+    // validate_machine() refuses DIMMs in boot memory (a hostile recording can place them
+    // there) before finalize(), which treats that as an internal error.
+    auto validate = [&] {
+        try {
+            validate_machine(base, path);
+        } catch (const ScenarioError& e) {
+            throw RecordingError(path, 1, "boot_zones", e.what());
+        }
+    };
+    validate();
     base.finalize();
     // Boot memory blocks a sequence offlines or onlines by id (record.py reports them per
     // step): the model's boot_blocks (spec/boot.hpp carve_boot_blocks()), after every DIMM.
@@ -718,11 +728,7 @@ ReplayResult replay_recording(const std::string& path, const ReplayOptions& opt)
     }
     if (!base.boot_block_ids.empty())
         if (const std::string e = carve_boot_blocks(base); !e.empty()) throw RecordingError(path, 1, "steps", e);
-    try {
-        validate_machine(base, path);
-    } catch (const ScenarioError& e) {
-        throw RecordingError(path, 1, "boot_zones", e.what());
-    }
+    validate();
 
     compare_boot_layout(h, base, *v, res);
 

@@ -273,3 +273,15 @@ TEST_CASE("conformance replay: a malformed recording names file, line and field"
 }
 
 }  // TEST_SUITE
+
+TEST_CASE("conformance replay: boot zones that overlap are bad input, not an internal error") {
+    // Found by fuzz_recording: a Normal zone spanning into Movable reached Machine::finalize(),
+    // which throws logic_error for a block in boot memory; the recording is refused first.
+    auto lines = read_lines(src("conformance/recordings/r61-boot-blocks-kernelcore.jsonl"));
+    lines[0] = replace_once(lines[0], "\"start_pfn\":1048576,\"spanned\":132096",
+                            "\"start_pfn\":1048576,\"spanned\":264192");
+    lines[0] = replace_once(lines[0], "\"steps\":16", "\"steps\":4");  // the steps whose boot blocks carve
+    lines.resize(5);
+    const std::string f = write_temp("overlapping-zones.jsonl", lines);
+    CHECK_THROWS_AS(replay_recording(f, {}), RecordingError);
+}
