@@ -51,7 +51,7 @@ void account_reserved_vmemmap(Kernel& k, pfn_t start, u64 nr_pages) {
         const pfn_t pfn = k.m.blocks[b].start_pfn;
         const int nid = k.m.blocks[b].nid;
         const unsigned zone = k.ops.zone_for_pfn_range(k, MMOP_ONLINE_KERNEL, nid, pfn, nr_vmemmap);
-        k.say(fmt::format("vmemmap pages [{:#x}, {:#x}) -> {}", pfn, pfn + nr_vmemmap, zone_name(zone)));
+        KSAY(k, "vmemmap pages [{:#x}, {:#x}) -> {}", pfn, pfn + nr_vmemmap, zone_name(zone));
         k.ops.move_pfn_range_to_zone(k, nid, zone, pfn, nr_vmemmap);
         k.ops.adjust_present_page_count(k, pfn, group_of_block(k.m, b), static_cast<i64>(nr_vmemmap));
     }
@@ -73,7 +73,7 @@ int memory_block_online(Kernel& k, unsigned b, OnlineType type) {
     const u64 nr_vmemmap_pages = k.s.blocks[b].nr_vmemmap_pages;  // only skipped
     const int nid = k.m.blocks[b].nid;
     const unsigned zone = k.ops.zone_for_pfn_range(k, type, nid, start_pfn, nr_pages);
-    k.say(fmt::format("zone_for_pfn_range({}) = {}", online_type_name(type), zone_name(zone)));
+    KSAY(k, "zone_for_pfn_range({}) = {}", online_type_name(type), zone_name(zone));
     const int ret = k.ops.online_pages(k, start_pfn + nr_vmemmap_pages, nr_pages - nr_vmemmap_pages, nid, zone,
                                        group_of_block(k.m, b));
     if (ret) return ret;

@@ -54,8 +54,8 @@ int create_memory_block_devices(Kernel& k, pfn_t start, u64 nr_pages, u64 vmemma
     if (ret || !vmemmap_pages) return ret;
     unsigned first = 0, count = 0;
     blocks_of_range(k.m, start, nr_pages, first, count);
-    k.say(fmt::format("head->_refcount = {} sections, head->private = {} vmemmap pages (memory{})",
-                      count * k.m.geo.sections_per_block(), vmemmap_pages, k.m.blocks[first].memory_block_id));
+    KSAY(k, "head->_refcount = {} sections, head->private = {} vmemmap pages (memory{})",
+                      count * k.m.geo.sections_per_block(), vmemmap_pages, k.m.blocks[first].memory_block_id);
     for (unsigned b = first + 1; b < first + count; ++b) k.s.blocks[b].nr_vmemmap_pages = 0;
     return 0;
 }
@@ -84,7 +84,7 @@ void free_area_backwards(Kernel& k, unsigned host, VmemAltmap* altmap) {
                 static_cast<u16>(std::min<u64>(k.s.blocks[host].altmap_alloc, section_pages));
             if (altmap) altmap->alloc -= std::min<u64>(altmap->alloc, section_pages);
         }
-        k.say(fmt::format("memmap of memory{} freed (vmem_altmap_free)", k.m.blocks[b].memory_block_id));
+        KSAY(k, "memmap of memory{} freed (vmem_altmap_free)", k.m.blocks[b].memory_block_id);
         bs.vmemmap_backing = BACKING_NONE;
     }
 }
@@ -105,7 +105,7 @@ void section_deactivate(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) 
     bs.section_online &= ~bit;
     base::clear_section_mem_map(k, b, bit);
     const u64 refs = area_refcount(k, host);
-    k.say(fmt::format("free_section_memmap: page_ref_dec(head of memory{}) -> {}", k.m.blocks[host].memory_block_id, refs));
+    KSAY(k, "free_section_memmap: page_ref_dec(head of memory{}) -> {}", k.m.blocks[host].memory_block_id, refs);
     if (refs) return;  // not the last section: the vmemmap area stays
     free_area_backwards(k, host, altmap);
 }

@@ -35,9 +35,9 @@ void section_deactivate(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) 
             in_use += section_pages * popcount(valid, 16);
         }
         if (in_use) {
-            k.say(fmt::format("vmemmap_free() of memory{}'s first section frees the memmap of the vmemmap pages "
+            KSAY(k, "vmemmap_free() of memory{}'s first section frees the memmap of the vmemmap pages "
                               "while {} of them still back present sections",
-                              k.m.blocks[b].memory_block_id, in_use));
+                              k.m.blocks[b].memory_block_id, in_use);
             k.observe(Observation::MEMMAP_FREED_IN_USE, "section_deactivate", pfn, in_use);
         }
     }

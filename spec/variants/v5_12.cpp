@@ -49,12 +49,12 @@ int populate_section_memmap(Kernel& k, int nid, pfn_t pfn, u64 nr_pages, VmemAlt
     const u64 avail = free_pages(k);
     if (altmap) return -EINVAL;  // nobody passes an altmap for System RAM before 5.13
     if (avail < pages) {
-        k.say(fmt::format("vmemmap_alloc_block_buf: {} pages of struct pages needed, {} pages of memory free: -ENOMEM",
-                          pages, avail));
+        KSAY(k, "vmemmap_alloc_block_buf: {} pages of struct pages needed, {} pages of memory free: -ENOMEM",
+                          pages, avail);
         return -ENOMEM;
     }
-    k.say(fmt::format("vmemmap_alloc_block_buf: {} pages from node memory; free memory {} -> {} pages", pages, avail,
-                      avail - pages));
+    KSAY(k, "vmemmap_alloc_block_buf: {} pages from node memory; free memory {} -> {} pages", pages, avail,
+                      avail - pages);
     k.s.buddy_vmemmap_pages[nid] += static_cast<u32>(pages);
     k.s.blocks[k.m.block_of_pfn(pfn)].vmemmap_backing = BACKING_BUDDY;
     return 0;

@@ -45,7 +45,7 @@ void arch_remove_memory(Kernel& k, pfn_t start, u64 nr_pages, VmemAltmap* altmap
         const u64 cur = std::min<u64>(end - pfn, pps - pfn % pps);
         const int b = k.m.block_of_pfn(pfn);
         if (b < 0 || !k.ops.valid_section(k, pfn)) {
-            k.say(fmt::format("WARN_ON_ONCE(!valid_section(ms)) at pfn {:#x}", pfn));
+            KSAY(k, "WARN_ON_ONCE(!valid_section(ms)) at pfn {:#x}", pfn);
         } else {
             KCALL(k, "__remove_section");
             if (Memmap::initialized(mm)) {

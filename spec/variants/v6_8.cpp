@@ -98,7 +98,7 @@ void remove_memory_blocks_and_altmaps_with(Kernel& k, pfn_t start, u64 nr_pages,
         k.ops.arch_remove_memory(k, cur, ppb, &altmap);
         // WARN(altmap->alloc, "Altmap not fully unmapped"); kfree(altmap);
         base::altmap_read(k, static_cast<unsigned>(b), "remove_memory_blocks_and_altmaps");
-        if (altmap.alloc) k.say(fmt::format("WARN: Altmap not fully unmapped ({} pages)", altmap.alloc));
+        if (altmap.alloc) KSAY(k, "WARN: Altmap not fully unmapped ({} pages)", altmap.alloc);
         base::altmap_kfree(k, static_cast<unsigned>(b));
     }
 }
@@ -167,8 +167,8 @@ int try_remove_memory(Kernel& k, pfn_t start, u64 nr_pages) {
         if (k.s.blocks[b].state == BLOCK_ABSENT) continue;
         nid = k.m.blocks[b].nid;
         if (k.s.blocks[b].state != MEM_OFFLINE) {
-            k.say(fmt::format("pr_warn: removing memory fails, because memory{} is onlined",
-                              k.m.blocks[b].memory_block_id));
+            KSAY(k, "pr_warn: removing memory fails, because memory{} is onlined",
+                              k.m.blocks[b].memory_block_id);
             return -EBUSY;
         }
     }
