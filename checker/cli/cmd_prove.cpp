@@ -231,7 +231,7 @@ static void add_prove_command(CLI::App& app, Registry& r, Context&) {
     sub->add_option("--max-states", a.opt.max_states, "stop after this many symbolic states (the class engine: in one geometry class): 'unknown'");
     sub->add_option("--engine", a.engine,
                     "classes (default): one geometry class at a time, each searched at a concrete geometry with every "
-                    "geometry-dependent decision recorded, until Z3 finds no geometry left; paths: every geometry at "
+                    "geometry-dependent decision recorded, until every geometry in bounds is covered; paths: every geometry at "
                     "once, forking where Z3 says a branch can go both ways");
     sub->add_option("--rlimit", a.opt.rlimit, "--engine paths: Z3 resource limit per branch query (deterministic; default 2000000). The class engine runs no solver query: it evaluates terms at concrete geometries");
     sub->add_option("--emit-scenario", a.emit, "write the counterexample as a scenario TOML for `hpcheck check`");

@@ -1,9 +1,10 @@
 // Queries over a few small bit-vector parameters and thousands of 64-bit comparisons (the
-// class engine's enumeration, the boot placement queries) are answered far faster by
-// bit-blasting to SAT after simplification than by Z3's incremental SMT core, which
-// decides bit-vectors lazily. Measured here: the third enumeration query of
-// `prove --variant v6.1 --invariant zone-span` 1.3 s against 9 s; the `prove --boot`
-// bottom-up queries with 2 regions 0.4-2.5 s each against not finishing in 10 minutes.
+// boot placement queries; until session 7 also the class engine's enumeration, which now
+// evaluates terms instead: term_eval.hpp) are answered far faster by bit-blasting to SAT
+// after simplification than by Z3's incremental SMT core, which decides bit-vectors lazily.
+// Measured here: the `prove --boot` bottom-up queries with 2 regions 0.4-2.5 s each against
+// not finishing in 10 minutes; the class engine's third enumeration query of `prove
+// --variant v6.1 --invariant zone-span` 1.3 s against 9 s.
 #pragma once
 #include <z3++.h>
 
