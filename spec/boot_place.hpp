@@ -27,10 +27,7 @@ inline constexpr int MB_MAX_ALLOCS = 16;
 
 // c ? a : b without a decision (symbolically one ite term).
 #if HP_SYMBOLIC
-inline u64 mb_select(const flag& c, const u64& a, const u64& b) {
-    if (c.k) return *c.k ? a : b;
-    return u64(z3::ite(c.term(), a.term(), b.term()));
-}
+inline u64 mb_select(const flag& c, const u64& a, const u64& b) { return symbolic::select(c, a, b); }
 #else
 inline u64 mb_select(flag c, u64 a, u64 b) { return c ? a : b; }
 #endif

@@ -71,7 +71,7 @@ TEST_CASE("impossible geometry: a block that is not a whole number of sections")
     CHECK(e.find("whole number of sections") != std::string::npos);
 }
 
-TEST_CASE("DIMM size not a whole number of blocks; overlapping DIMMs; DIMM over boot memory") {
+TEST_CASE("DIMM size not a whole number of blocks, overlapping DIMMs, DIMM over boot memory") {
     CHECK(error_of("size", "name = \"x\"\n[[dimm]]\nsize_mb = 100\n").find("dimm[0].size_mb: 100 MiB is not a whole number") !=
           std::string::npos);
     CHECK(error_of("overlap", "name = \"x\"\n[[dimm]]\nname=\"a\"\nsize_mb = 256\nbase_pfn = 0x100000\n"

@@ -60,7 +60,7 @@ TEST_CASE("boot: top-down before SRAT (before the 3.13 series) pins the cold-plu
     CHECK(v.find("memory block 47") != std::string::npos);                  // 0x17fc00 / 32768
 }
 
-TEST_CASE("boot: without movable_node nothing is promised; after SRAT allocations may use the DIMM") {
+TEST_CASE("boot: without movable_node nothing is promised, after SRAT allocations may use the DIMM") {
     BootInput in = qemu_two_nodes();
     in.movable_node = false;
     const BootResult r = memblock_boot(in, 2);

@@ -32,7 +32,7 @@ actions = ["add", "offline"]
 }
 }  // namespace
 
-TEST_CASE("ci: suite --json follows the versioned schema; vacuity warnings are visible") {
+TEST_CASE("ci: suite --json follows the versioned schema, vacuity warnings are visible") {
     const std::string d = small_suite("json");
     const Run r = hpcheck("--scenarios '" + d + "' suite --json '" + d + "/out.json'");
     CHECK(r.rc == 0);
@@ -79,7 +79,7 @@ TEST_CASE("ci: --only GLOB and --tag select scenarios") {
     CHECK(json::parse(slurp(d + "/i.json"))["scenarios"].size() == 1);
 }
 
-TEST_CASE("ci: --junit has one test case per scenario; --sarif points at the variant's kernel function") {
+TEST_CASE("ci: --junit has one test case per scenario, --sarif points at the variant's kernel function") {
     const std::string d = small_suite("junit");
     const Run r = hpcheck("--scenarios '" + d + "' suite --strict --junit '" + d + "/j.xml' --sarif '" + d + "/s.sarif'");
     CHECK(r.rc == 1);

@@ -38,7 +38,7 @@ TEST_CASE("v6.12: registered, derived from v6.8, and the recordings of 6.12 kern
     CHECK(v->source.find("c5f1e2d18909") != std::string::npos);
 }
 
-TEST_CASE("v6.12: a MEM_PREPARE_ONLINE veto returns before anything changed; v6.8 has no such notifier") {
+TEST_CASE("v6.12: a MEM_PREPARE_ONLINE veto returns before anything changed, v6.8 has no such notifier") {
     const Scenario sc = load_scenario(scenario_path("33-v6.8-256m-dimm-explore.toml"));
     const Machine& m = sc.machine;
     for (const char* name : {"v6.12", "v6.8"}) {
@@ -110,7 +110,7 @@ TEST_CASE("auto-movable: the ratio decides, the memory group counts, valid_zones
     CHECK(z.blocks[0].zone == ZONE_NORMAL);
 }
 
-TEST_CASE("auto-movable: a group with kernel memory stays kernel; the whole group's size is checked") {
+TEST_CASE("auto-movable: a group with kernel memory stays kernel, the whole group's size is checked") {
     // One 512 MiB DIMM (4 blocks, one static group of 131072 pages) under ratio 20 (52402
     // pages): the group cannot become all-movable, so even its first block goes to Normal.
     Scenario sc = load_scenario(scenario_path("44-auto-movable-ratio-litmus.toml"));

@@ -61,7 +61,7 @@ TEST_CASE("kimage: missing CONFIG_ options are listed and nothing boots (exit 2)
     CHECK(hpcheck("conformance --kernel-image /nonexistent/bzImage").rc == 2);
 }
 
-TEST_CASE("kimage: a complete config passes; --dry-run writes the model's sequences and the recorder commands") {
+TEST_CASE("kimage: a complete config passes, --dry-run writes the model's sequences and the recorder commands") {
     const std::string d = scratch("kimage");
     const Run r = hpcheck("conformance --kernel-image '" + fixture("../kimage/fake-bzImage") + "' --kernel-config '" +
                           fixture("../kimage/harness.config") + "' --runs 2 --dry-run --work-dir '" + d + "'");

@@ -198,7 +198,7 @@ TEST_CASE("hostile 5: --trace-dir file names come from a slug of the scenario na
     CHECK_FALSE(fs::exists(dir + "/x-v6.1.itf.json"));
 }
 
-TEST_CASE("hostile 6: outputs never write through a planted symlink; parallel writers do not collide") {
+TEST_CASE("hostile 6: outputs never write through a planted symlink, parallel writers do not collide") {
     const std::string dir = scratch("hostile-6");
     const std::string victim = dir + "/victim", out = dir + "/result.json";
     spit(victim, "precious\n");
@@ -322,7 +322,7 @@ TEST_CASE("hostile 10: a recording with a header and no step compares nothing: e
     CHECK(r.rc == 3);
 }
 
-TEST_CASE("hostile 11: limits: --max-memory bounds the process; nonsense limits are usage errors") {
+TEST_CASE("hostile 11: limits: --max-memory bounds the process, nonsense limits are usage errors") {
     const std::string sc = q(kSrc + "/spec/scenarios/10-two-dimms-explore-mom.toml");
     // The process alone is above 4 MiB: incomplete at once (the visited set stays below it).
     const Run r = hpcheck("check " + sc + " --max-memory 4");

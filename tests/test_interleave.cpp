@@ -91,7 +91,7 @@ TEST_CASE("interleave: seed 002 — freeing shared vmemmap tables races with vma
           Verdict::PASS);
 }
 
-TEST_CASE("interleave: get_online_mems() excludes offline/remove; without it the walker reads a stale struct page") {
+TEST_CASE("interleave: get_online_mems() excludes offline/remove, without it the walker reads a stale struct page") {
     CHECK(run("75-walker-online-page-unlocked-threads.toml", true).explore.verdict == Verdict::VIOLATION);
     const RunResult locked = run("76-walker-online-page-locked-threads.toml", false);
     CHECK(locked.explore.verdict == Verdict::PASS);
@@ -174,7 +174,7 @@ TEST_CASE("interleave: deadlock-freedom — a writer waiting on a reader that ne
     CHECK(v.invariant == "deadlock-freedom");
 }
 
-TEST_CASE("interleave: ptdump — a walk without get_online_mems() reads a freed vmemmap pmd table; with it, it does not") {
+TEST_CASE("interleave: ptdump — a walk without get_online_mems() reads a freed vmemmap pmd table, with it, it does not") {
     const RunResult bad = run("91-ptdump-unlocked-threads.toml", true);
     REQUIRE(bad.explore.verdict == Verdict::VIOLATION);
     CHECK(bad.explore.violation->invariant == "no-use-after-free");

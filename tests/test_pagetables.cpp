@@ -258,7 +258,7 @@ TEST_CASE("pagetables: with devices a leaf's pieces follow the subsection runs o
     CHECK(x86.machine.pt.nr_slots == 3);  // sections 32 (dimm0), 33, 34
 }
 
-TEST_CASE("pagetables: arm64 6.1 maps sub-section ranges with base pages; before d4234d131b0a they share a PMD block") {
+TEST_CASE("pagetables: arm64 6.1 maps sub-section ranges with base pages, before d4234d131b0a they share a PMD block") {
     Runner r("bug-d4234d131b0a-arm64-subsection-pmd-shared.toml", "v6.1");
     const unsigned s = r.slot(32);
     REQUIRE(r.act(ActionKind::DEV_MAP, 0) == 0);

@@ -129,11 +129,11 @@ TEST_CASE("review: prove runs any registered variant through the same kernel fun
     CHECK(has(r.out, "one source"));
 }
 
-TEST_CASE("review: prove --engine chooses how geometries are covered; anything else is bad input") {
+TEST_CASE("review: prove --engine chooses how geometries are covered, anything else is bad input") {
     const Run classes = hpcheck("prove --variant v6.1 --geometry x86_64 --engine classes");
     CHECK(classes.rc == 0);
     CHECK(has(classes.out, "verdict    proved"));
-    CHECK(has(classes.out, "1 geometry class(es), 771 states"));
+    CHECK(has(classes.out, "1 geometry class(es) covering 1 geometries in bounds, 771 states"));
     const Run paths = hpcheck("prove --variant v6.1 --geometry x86_64 --engine paths");
     CHECK(paths.rc == 0);
     CHECK(has(paths.out, "771 symbolic states"));

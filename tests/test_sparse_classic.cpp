@@ -174,7 +174,7 @@ TEST_CASE("sparse without vmemmap: section_maps are packed only without VMEMMAP,
 // set section_mem_map, so depopulate_section_memmap() kvfree()s (struct page *)0 + pfn. 6.1 and
 // 6.12 have the same code; the fixed form frees only an address section_mem_map holds.
 TEST_CASE("sparse without vmemmap: a failed kvmalloc_node() of the memmap kvfree()s pfn_to_page() of a NULL "
-          "section_mem_map (6.1, 6.12); the fixed form frees nothing") {
+          "section_mem_map (6.1, 6.12), the fixed form frees nothing") {
     const Scenario sc = scenario("97-no-vmemmap-memmap-enomem-explore.toml");
     const Machine& m = sc.machine;
     REQUIRE(keeps_section_maps(m));

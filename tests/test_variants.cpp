@@ -216,7 +216,7 @@ TEST_CASE("counterexamples: every failing trace replays step by step to the same
     }
 }
 
-TEST_CASE("v5.12: hot-adding without onlining uses up free memory; onlining gives it back") {
+TEST_CASE("v5.12: hot-adding without onlining uses up free memory, onlining gives it back") {
     const RunResult r = run_as("30-v5.12-boot-memory-oom-litmus.toml", "v5.12");
     CHECK(r.explore.verdict == Verdict::PASS);  // the litmus expects -ENOMEM on the third add, then success
     const RunResult base = run_as("30-v5.12-boot-memory-oom-litmus.toml", "v6.1");

@@ -96,7 +96,7 @@ TEST_CASE("virtio-mem: Big Block Mode geometry (virtio_mem_init_hotplug)") {
     CHECK(sbm.virtio_mems[2].bb_pages == sbm.geo.pages_per_block);
 }
 
-TEST_CASE("virtio-mem SBM: sub-blocks go to partially plugged online blocks first; unplugged ones are not managed") {
+TEST_CASE("virtio-mem SBM: sub-blocks go to partially plugged online blocks first, unplugged ones are not managed") {
     const Machine m = vmem_machine(256, 64);  // two blocks of two 64 MiB sub-blocks
     Run r(m);
     auto managed = [&](unsigned z) { return r.s.zone(0, z).managed_pages; };

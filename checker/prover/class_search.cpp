@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <stdexcept>
 #include <unordered_map>
 #include <unordered_set>
@@ -25,58 +26,55 @@ using symbolic::Word;
 namespace {
 
 // Decides every branch on a geometry-dependent condition by evaluating it at one geometry
-// (a Z3 model of the parameters), and records the condition the way it was taken.
+// (term_set_valuation() holds the parameters' values), and records the condition the way
+// it was taken.
 class AtGeometry : public symbolic::Decider {
 public:
-    AtGeometry(z3::context& c, z3::model m) : c_(c), m_(std::move(m)) {}
+    AtGeometry(z3::context& c, const std::unordered_map<std::string, std::uint64_t>& params)
+        : c_(c), stamp_(++stamps_) {
+        symbolic::term_set_valuation(params);
+    }
 
-    bool decide(const z3::expr& condition) override {
+    bool decide(const z3::expr&) override {
+        throw std::logic_error("the class engine decides terms of the symbolic DAG, not Z3 terms");
+    }
+    bool decide_term(const symbolic::Term* condition) override {
         ++decisions_;
-        if (auto it = decided_.find(condition.id()); it != decided_.end()) return it->second;
-        const z3::expr v = m_.eval(condition, true);
-        if (!v.is_true() && !v.is_false())
-            throw std::logic_error("a branch condition does not evaluate to true or false at the class's geometry");
-        const bool taken = v.is_true();
-        keep_.push_back(condition);  // its id stays this term's as long as the term lives
-        decided_.emplace(condition.id(), taken);
-        record(taken ? condition : !condition);
+        const bool taken = symbolic::term_eval(condition) != 0;
+        record(taken ? condition : symbolic::term_mk(symbolic::TermOp::NOT, condition));
         return taken;
     }
     z3::context& ctx() override { return c_; }
-    z3::expr simplify(const z3::expr& e) override { return simplified_(e); }
 
     // The value of a field at this geometry.
-    std::uint64_t value(const Word& w) {
-        if (w.k) return *w.k;
-        const z3::expr& t = w.term();
-        if (auto it = values_.find(t.id()); it != values_.end()) return it->second;
-        std::uint64_t v = 0;
-        if (!m_.eval(t, true).is_numeral_u64(v))
-            throw std::logic_error("a state field does not evaluate to a number at the class's geometry");
-        keep_.push_back(t);
-        values_.emplace(t.id(), v);
-        return v;
-    }
+    std::uint64_t value(const Word& w) const { return w.k ? *w.k : symbolic::term_eval(w.node()); }
 
     // Something every geometry of the class must satisfy (it holds here).
-    void record(const z3::expr& literal) {
-        if (literal.is_true()) return;
-        if (ids_.insert(literal.id()).second) literals_.push_back(literal);
+    void record(const symbolic::Term* literal) {
+        if (literal->op == symbolic::TermOp::BOOL_NUM) {
+            if (!literal->imm) throw std::logic_error("a recorded condition is false at the class's geometry");
+            return;
+        }
+        if (literal->mark == stamp_) return;  // recorded already
+        literal->mark = stamp_;
+        literals_.push_back(literal);
     }
 
-    const std::vector<z3::expr>& literals_taken() const { return literals_; }
+    // The recorded literals as Z3 terms (for TermProgram).
+    std::vector<z3::expr> literals_taken() {
+        std::vector<z3::expr> out;
+        out.reserve(literals_.size());
+        for (const symbolic::Term* t : literals_) out.push_back(z3_of(t));
+        return out;
+    }
     size_t literals() const { return literals_.size(); }
     std::uint64_t decisions() const { return decisions_; }
 
 private:
     z3::context& c_;
-    z3::model m_;
-    symbolic::SimplifyCache simplified_;
-    std::vector<z3::expr> keep_;
-    std::unordered_map<unsigned, bool> decided_;
-    std::unordered_map<unsigned, std::uint64_t> values_;
-    std::vector<z3::expr> literals_;
-    std::unordered_set<unsigned> ids_;
+    std::vector<const symbolic::Term*> literals_;
+    std::uint32_t stamp_;  // Term::mark of the literals this class recorded
+    static inline thread_local std::uint32_t stamps_ = 0;
     std::uint64_t decisions_ = 0;
 };
 
@@ -105,22 +103,35 @@ struct ClassRun {
     AtGeometry& at;
     std::uint64_t states_budget;  // --max-states: per class (each class's states are dropped when it is done)
 
-    std::vector<Node> nodes;
+    std::deque<Node> nodes;  // states are a few KB: a vector's regrowth copied them all
     std::unordered_map<std::vector<std::uint64_t>, int, KeyHash> seen;
     std::uint64_t transitions = 0;
     unsigned depth_done = 0;
     std::string limit;  // set when a limit stopped this class
     std::optional<SymbolicViolation> violation;
 
-    std::vector<const Word*> fields(const S::KernelState& s) const {
+    // Where each field of for_each_field() sits in a KernelState (the struct has a fixed
+    // layout), found once: walking the fields by name for every state built a string per
+    // field.
+    std::vector<size_t> field_offsets;
+
+    std::vector<const Word*> fields(const S::KernelState& s) {
+        if (field_offsets.empty()) {
+            const char* base = reinterpret_cast<const char*>(&s);
+            for_each_field(m, s, [&](const std::string&, const auto& field) {
+                field_offsets.push_back(static_cast<size_t>(reinterpret_cast<const char*>(&field.word()) - base));
+            });
+        }
         std::vector<const Word*> f;
-        for_each_field(m, s, [&](const std::string&, const auto& field) { f.push_back(&field.word()); });
+        f.reserve(field_offsets.size());
+        const char* base = reinterpret_cast<const char*>(&s);
+        for (size_t off : field_offsets) f.push_back(reinterpret_cast<const Word*>(base + off));
         return f;
     }
 
     // A new state, unless one with the same values at this geometry exists; then the two
     // are merged, and every geometry of the class must see them equal too.
-    void add(S::KernelState s, int parent, int action, unsigned depth) {
+    void add(const S::KernelState& s, int parent, int action, unsigned depth) {
         const std::vector<const Word*> f = fields(s);
         std::vector<std::uint64_t> key;
         key.reserve(f.size());
@@ -130,12 +141,12 @@ struct ClassRun {
             const std::vector<const Word*> old = fields(nodes[it->second].s);
             for (size_t i = 0; i < f.size(); ++i) {
                 if (f[i]->k && old[i]->k) continue;  // the same number (the keys are equal)
-                if (!f[i]->k && !old[i]->k && f[i]->term().id() == old[i]->term().id()) continue;
-                at.record(at.simplify(f[i]->term() == old[i]->term()));
+                if (f[i]->node() == old[i]->node()) continue;  // the same term (hash-consed)
+                at.record(symbolic::term_mk(symbolic::TermOp::EQ, f[i]->node_or_const(), old[i]->node_or_const()));
             }
             return;
         }
-        nodes.push_back(Node{std::move(s), parent, action, depth});
+        nodes.push_back(Node{s, parent, action, depth});
     }
 
     std::vector<Action> trace_to(int i, const Action* last) const {
@@ -167,11 +178,10 @@ struct ClassRun {
     bool expand(int i) {
         for (unsigned ai = 0; ai < opt.alphabet.size(); ++ai) {
             const Action& a = opt.alphabet[ai];
-            S::KernelState out;
+            const S::KernelState& before = nodes[i].s;  // a deque: add() does not move it
+            if (!S::action_enabled(m, before, a)) continue;
+            S::KernelState out = before;
             {
-                const S::KernelState& before = nodes[i].s;  // add() below may move the nodes
-                if (!S::action_enabled(m, before, a)) continue;
-                out = before;
                 const S::StepResult res = S::apply_action(m, variant.ops, out, a);
                 if (a.fault.kind != FaultKind::NONE && !res.fault_fired) continue;
                 ++transitions;
@@ -183,7 +193,7 @@ struct ClassRun {
                         return false;
                     }
             }
-            add(std::move(out), i, static_cast<int>(ai), nodes[i].depth + 1);
+            add(out, i, static_cast<int>(ai), nodes[i].depth + 1);
         }
         return true;
     }
@@ -247,6 +257,15 @@ z3::model model_of(z3::context& c, const std::vector<z3::expr>& params, const st
     return m;
 }
 
+// The same values by parameter name, for term_eval().
+std::unordered_map<std::string, std::uint64_t> valuation_of(const std::vector<z3::expr>& params,
+                                                           const std::vector<std::uint64_t>& g) {
+    std::unordered_map<std::string, std::uint64_t> v;
+    for (size_t i = 0; i < params.size(); ++i)
+        if (!params[i].is_numeral()) v.emplace(params[i].decl().name().str(), g[i]);
+    return v;
+}
+
 }  // namespace
 
 SearchResult class_search(const SearchOptions& opt) {
@@ -272,9 +291,9 @@ SearchResult class_search(const SearchOptions& opt) {
         const Clock::time_point search_start = Clock::now();
         const z3::model model = model_of(c, params, remaining.front());
         const GeoParams g = sg.evaluate(model);
-        AtGeometry at(c, model);
+        AtGeometry at(c, valuation_of(params, remaining.front()));
         ClassRun run{opt, machine, *variant, invs.state, invs.step, at, opt.max_states,
-                     {}, {}, 0, 0, {}, {}};
+                     {}, {}, 0, 0, {}, {}, {}};
         {
             DeciderScope scope(at);
             run.run();

@@ -59,7 +59,6 @@ public:
 
     bool decide(const z3::expr& condition) override;
     z3::context& ctx() override { return c_; }
-    z3::expr simplify(const z3::expr& e) override { return simplified_(e); }
     const ExecutorStats& stats() const { return stats_; }
 
 private:
@@ -67,7 +66,6 @@ private:
     z3::expr background_;
     z3::solver solver_;
     unsigned rlimit_;
-    symbolic::SimplifyCache simplified_;
     std::uint64_t rlimit_used_ = 0;  // Z3's "rlimit count" after the last query
     ExecutorStats stats_;
     // the current run

@@ -30,12 +30,12 @@ S::Geometry build_geometry(z3::context& c, SymbolicGeometry& sg, const GeometryB
                   z3::urem(sg.struct_page, k(8)) == k(0);
     S::Geometry g;
     g.preset = "symbolic";
-    g.page_size = Word::pow2(sg.page_shift);
-    g.pages_per_subsection = Word::pow2(k(21) - sg.page_shift);
-    g.pages_per_section = Word::pow2(pages_per_section_log);
-    g.pages_per_block = Word::pow2(block_log);
-    g.pageblock_nr_pages = Word::pow2(sg.pageblock_order);
-    g.pmd_pages = Word::pow2(sg.pmd_bits - sg.page_shift);
+    g.page_size = Word::pow2(Word(sg.page_shift));
+    g.pages_per_subsection = Word::pow2(Word(k(21) - sg.page_shift));
+    g.pages_per_section = Word::pow2(Word(pages_per_section_log));
+    g.pages_per_block = Word::pow2(Word(block_log));
+    g.pageblock_nr_pages = Word::pow2(Word(sg.pageblock_order));
+    g.pmd_pages = Word::pow2(Word(sg.pmd_bits - sg.page_shift));
     g.struct_page_size = Word(sg.struct_page);
     // the memmap of a block fits in the block and in nr_vmemmap_pages (u16)
     const z3::expr vmemmap_pages = g.memory_block_memmap_pages().term();
@@ -55,10 +55,9 @@ S::Machine build_machine(z3::context& c, SymbolicGeometry& sg, const S::Geometry
     m.boot.push_back({0, ZONE_DMA32, Word(16), Word(4096), Word(4096 - 16), Word(4096 - 16)});
     m.params.memmap_on_memory = MemmapMode::ENABLE;
     // max(4 GiB / PAGE_SIZE, one block): both powers of two
-    const z3::expr four_gib_log = k(32) - sg.page_shift;
-    const z3::expr block_log = *g.pages_per_block.log2;
-    const z3::expr base_log = z3::ite(z3::ult(four_gib_log, block_log), block_log, four_gib_log);
-    Word base = Word::pow2(base_log);
+    const Word four_gib_log = Word(32) - Word(sg.page_shift);
+    const Word block_log = *g.pages_per_block.log2();
+    Word base = Word::pow2(symbolic::select(four_gib_log < block_log, block_log, four_gib_log));
     for (unsigned i = 0; i < layout.dimm_blocks.size(); ++i) {
         S::Dimm d;
         d.name = fmt::format("dimm{}", i);

@@ -22,7 +22,10 @@ using symbolic::Word;
 
 namespace {
 
-// A symbolic state's identity: the Z3 ids of its (simplified) field terms.
+// A symbolic state's identity: per field, the Z3 id of its simplified term. Z3's simplifier
+// is the canonical form: the term DAG (spec/symbolic/term.hpp) rewrites only a little, and
+// without it the same value built two ways would be two states and the search would not
+// reach its fixpoint. The simplified terms are kept (`canon`) so their ids stay theirs.
 using Key = std::vector<unsigned>;
 struct KeyHash {
     size_t operator()(const Key& k) const {
@@ -31,9 +34,27 @@ struct KeyHash {
         return h;
     }
 };
-Key key_of(const S::Machine& m, const S::KernelState& s) {
+struct Canon {
+    z3::context& c;
+    std::unordered_map<const symbolic::Term*, z3::expr> z3_terms;
+    std::unordered_map<const symbolic::Term*, z3::expr> simplified;
+    std::unordered_map<std::uint64_t, z3::expr> numerals;
+
+    unsigned id(const symbolic::Word& w) {
+        if (w.k) {
+            auto it = numerals.find(*w.k);
+            if (it == numerals.end()) it = numerals.emplace(*w.k, c.bv_val(*w.k, 64)).first;
+            return it->second.id();
+        }
+        auto it = simplified.find(w.node());
+        if (it == simplified.end())
+            it = simplified.emplace(w.node(), symbolic::term_to_z3(c, w.node(), z3_terms).simplify()).first;
+        return it->second.id();
+    }
+};
+Key key_of(Canon& canon, const S::Machine& m, const S::KernelState& s) {
     Key k;
-    for_each_field(m, s, [&](const std::string&, const auto& f) { k.push_back(f.word().term().id()); });
+    for_each_field(m, s, [&](const std::string&, const auto& f) { k.push_back(canon.id(f.word())); });
     return k;
 }
 
@@ -56,10 +77,11 @@ struct Search {
     std::vector<SymNode> nodes;
     std::unordered_map<Key, std::vector<int>, KeyHash> seen;
     SearchResult r;
+    Canon canon;
 
     // A new state, unless one equal to it was reached under a condition this one implies.
     void add(S::KernelState s, PathCondition pc, int parent, int action, unsigned depth) {
-        std::vector<int>& same = seen[key_of(m, s)];
+        std::vector<int>& same = seen[key_of(canon, m, s)];
         if (!same.empty()) {
             for (int j : same)
                 if (pc.implies_syntactically(nodes[j].pc)) return;
@@ -202,7 +224,7 @@ SearchResult symbolic_search(const SearchOptions& opt) {
     const S::Machine machine = build_prover_machine(c, sg, opt.bounds, opt.layout);
     PathExecutor ex(c, sg.constraints, opt.rlimit);
     DeciderScope scope(ex);
-    Search s{opt, c, sg, ex, machine, *variant, {}, {}, {}, {}, {}};
+    Search s{opt, c, sg, ex, machine, *variant, {}, {}, {}, {}, {}, Canon{c, {}, {}, {}}};
     CheckedInvariants invs = select_invariants(opt.invariants, s.r.checked);
     s.state_invs = std::move(invs.state);
     s.step_invs = std::move(invs.step);

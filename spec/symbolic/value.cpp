@@ -1,15 +1,13 @@
 #include "spec/symbolic/value.hpp"
 
+#include <bit>
 #include <stdexcept>
 
 namespace hp::symbolic {
 
 namespace {
 thread_local Decider* g_decider = nullptr;
-
-z3::expr bv(std::uint64_t v) { return decider().numeral(v); }
-// 2^k - 1 for a power of two whose log2 is k.
-z3::expr low_mask(const z3::expr& log2) { return z3::shl(bv(1), log2) - bv(1); }
+using O = TermOp;
 }  // namespace
 
 Decider& decider() {
@@ -17,13 +15,6 @@ Decider& decider() {
     return *g_decider;
 }
 void set_decider(Decider* d) { g_decider = d; }
-
-z3::expr SimplifyCache::operator()(const z3::expr& e) {
-    if (auto it = done_.find(e.id()); it != done_.end()) return it->second.second;
-    z3::expr s = e.simplify();
-    done_.emplace(e.id(), std::make_pair(e, s));
-    return s;
-}
 Decider* current_decider() { return g_decider; }
 
 const z3::expr& Decider::numeral(std::uint64_t v) {
@@ -31,83 +22,99 @@ const z3::expr& Decider::numeral(std::uint64_t v) {
     return numerals_.emplace(v, ctx().bv_val(v, 64)).first->second;
 }
 
-// Known operands fold in C++ with SMT-LIB's bit-vector semantics (what Z3 would simplify
-// the term to): 64-bit wrap-around, bvudiv x 0 = all ones, bvurem x 0 = x, shifts by >= 64
-// give 0. tests/test_symbolic_value.cpp checks each against Z3.
+const z3::expr& Decider::z3_of(const Term* t) {
+    if (auto it = z3_terms_.find(t); it != z3_terms_.end()) return it->second;
+    z3::expr e = term_to_z3(ctx(), t, z3_terms_);
+    return z3_terms_.find(t)->second;
+}
+
+// Known operands fold in C++ with SMT-LIB's bit-vector semantics (term_apply, what Z3
+// would simplify the term to). tests/test_symbolic_value.cpp checks each against Z3.
 namespace {
 bool both(const Word& a, const Word& b) { return a.k && b.k; }
-std::uint64_t shl64(std::uint64_t a, std::uint64_t n) { return n >= 64 ? 0 : a << n; }
-std::uint64_t shr64(std::uint64_t a, std::uint64_t n) { return n >= 64 ? 0 : a >> n; }
-// A folded power of two keeps its exponent (callers may go on dividing by it).
-Word with_log2(Word w, std::optional<z3::expr> l) {
-    if (l) w.log2 = decider().simplify(*l);
+Word fold_or_mk(O op, const Word& a, const Word& b) {
+    if (both(a, b)) return Word::known(term_apply(op, *a.k, *b.k, 0));
+    return Word(term_mk(op, a.node_or_const(), b.node_or_const()));
+}
+Flag compare(O op, const Word& a, const Word& b) {
+    if (both(a, b)) return Flag(term_apply(op, *a.k, *b.k, 0) != 0);
+    return Flag(term_mk(op, a.node_or_const(), b.node_or_const()));
+}
+// The result is 1 << log2 (a product or an exact quotient of powers of two).
+Word with_log2(Word w, const Word& log2) {
+    if (w.node()) term_set_log2(w.node(), log2.node_or_const());
     return w;
 }
 }  // namespace
 
-Word operator+(const Word& a, const Word& b) {
-    return both(a, b) ? Word::known(*a.k + *b.k) : Word(a.term() + b.term());
+Word Word::pow2(const Word& exponent) { return with_log2(Word(1) << exponent, exponent); }
+
+std::optional<Word> Word::log2() const {
+    if (k) {
+        if (*k != 0 && (*k & (*k - 1)) == 0) return Word(static_cast<std::uint64_t>(std::countr_zero(*k)));
+        return std::nullopt;
+    }
+    if (t_->log2) return Word(t_->log2);
+    return std::nullopt;
 }
-Word operator-(const Word& a, const Word& b) {
-    return both(a, b) ? Word::known(*a.k - *b.k) : Word(a.term() - b.term());
+
+Word select(const Flag& c, const Word& a, const Word& b) {
+    if (c.k) return *c.k ? a : b;
+    return Word(term_mk(O::ITE, c.node(), a.node_or_const(), b.node_or_const()));
 }
+
+Word operator+(const Word& a, const Word& b) { return fold_or_mk(O::ADD, a, b); }
+Word operator-(const Word& a, const Word& b) { return both(a, b) ? Word::known(*a.k - *b.k) : a + (-b); }
+// A power-of-two operand (a known one, or a geometry size) makes a shift: the same value,
+// less work for a solver.
 Word operator*(const Word& a, const Word& b) {
-    if (both(a, b))
-        return with_log2(Word::known(*a.k * *b.k),
-                         a.log2 && b.log2 ? std::optional<z3::expr>(*a.log2 + *b.log2) : std::nullopt);
-    if (a.log2 && b.log2) return Word(z3::shl(a.term(), *b.log2), *a.log2 + *b.log2);
-    if (b.log2) return Word(z3::shl(a.term(), *b.log2));
-    if (a.log2) return Word(z3::shl(b.term(), *a.log2));
-    return Word(a.term() * b.term());
+    if (both(a, b)) return Word::known(*a.k * *b.k);
+    const std::optional<Word> la = a.log2(), lb = b.log2();
+    if (la && lb) return with_log2(a << *lb, *la + *lb);
+    if (lb) return a << *lb;
+    if (la) return b << *la;
+    return fold_or_mk(O::MUL, a, b);
 }
 Word operator/(const Word& a, const Word& b) {
-    if (both(a, b))
-        return with_log2(Word::known(*b.k == 0 ? ~std::uint64_t{0} : *a.k / *b.k),
-                         a.log2 && b.log2 ? std::optional<z3::expr>(*a.log2 - *b.log2) : std::nullopt);
-    if (b.log2) {
-        if (a.log2) return Word(z3::lshr(a.term(), *b.log2), *a.log2 - *b.log2);  // callers divide sizes exactly
-        return Word(z3::lshr(a.term(), *b.log2));
+    if (both(a, b)) return Word::known(term_apply(O::UDIV, *a.k, *b.k, 0));
+    if (const std::optional<Word> lb = b.log2()) {
+        const std::optional<Word> la = a.log2();
+        if (la) return with_log2(a >> *lb, *la - *lb);  // callers divide sizes exactly
+        return a >> *lb;
     }
-    return Word(z3::udiv(a.term(), b.term()));
+    return fold_or_mk(O::UDIV, a, b);
 }
 Word operator%(const Word& a, const Word& b) {
-    if (both(a, b)) return Word::known(*b.k == 0 ? *a.k : *a.k % *b.k);
-    if (b.log2) return Word(a.term() & low_mask(*b.log2));
-    return Word(z3::urem(a.term(), b.term()));
+    if (both(a, b)) return Word::known(term_apply(O::UREM, *a.k, *b.k, 0));
+    if (const std::optional<Word> lb = b.log2()) return a & ((Word(1) << *lb) - Word(1));
+    return fold_or_mk(O::UREM, a, b);
 }
-Word operator&(const Word& a, const Word& b) { return both(a, b) ? Word::known(*a.k & *b.k) : Word(a.term() & b.term()); }
-Word operator|(const Word& a, const Word& b) { return both(a, b) ? Word::known(*a.k | *b.k) : Word(a.term() | b.term()); }
-Word operator^(const Word& a, const Word& b) { return both(a, b) ? Word::known(*a.k ^ *b.k) : Word(a.term() ^ b.term()); }
-Word operator<<(const Word& a, const Word& b) {
-    return both(a, b) ? Word::known(shl64(*a.k, *b.k)) : Word(z3::shl(a.term(), b.term()));
-}
-Word operator>>(const Word& a, const Word& b) {
-    return both(a, b) ? Word::known(shr64(*a.k, *b.k)) : Word(z3::lshr(a.term(), b.term()));
-}
-Word operator~(const Word& a) { return a.k ? Word::known(~*a.k) : Word(~a.term()); }
-Word operator-(const Word& a) { return a.k ? Word::known(~*a.k + 1) : Word(-a.term()); }
-Flag operator==(const Word& a, const Word& b) { return both(a, b) ? Flag(*a.k == *b.k) : Flag(a.term() == b.term()); }
-Flag operator!=(const Word& a, const Word& b) { return both(a, b) ? Flag(*a.k != *b.k) : Flag(a.term() != b.term()); }
-Flag operator<(const Word& a, const Word& b) { return both(a, b) ? Flag(*a.k < *b.k) : Flag(z3::ult(a.term(), b.term())); }
-Flag operator<=(const Word& a, const Word& b) { return both(a, b) ? Flag(*a.k <= *b.k) : Flag(z3::ule(a.term(), b.term())); }
-Flag operator>(const Word& a, const Word& b) { return both(a, b) ? Flag(*a.k > *b.k) : Flag(z3::ugt(a.term(), b.term())); }
-Flag operator>=(const Word& a, const Word& b) { return both(a, b) ? Flag(*a.k >= *b.k) : Flag(z3::uge(a.term(), b.term())); }
+Word operator&(const Word& a, const Word& b) { return fold_or_mk(O::AND, a, b); }
+Word operator|(const Word& a, const Word& b) { return fold_or_mk(O::OR, a, b); }
+Word operator^(const Word& a, const Word& b) { return fold_or_mk(O::XOR, a, b); }
+Word operator<<(const Word& a, const Word& b) { return fold_or_mk(O::SHL, a, b); }
+Word operator>>(const Word& a, const Word& b) { return fold_or_mk(O::LSHR, a, b); }
+Word operator~(const Word& a) { return a.k ? Word::known(~*a.k) : Word(term_mk(O::BNOT, a.node())); }
+Word operator-(const Word& a) { return a.k ? Word::known(~*a.k + 1) : Word(term_mk(O::NEG, a.node())); }
+Flag operator==(const Word& a, const Word& b) { return compare(O::EQ, a, b); }
+Flag operator!=(const Word& a, const Word& b) { return !(a == b); }
+Flag operator<(const Word& a, const Word& b) { return compare(O::ULT, a, b); }
+Flag operator<=(const Word& a, const Word& b) { return compare(O::ULE, a, b); }
+Flag operator>(const Word& a, const Word& b) { return compare(O::ULT, b, a); }
+Flag operator>=(const Word& a, const Word& b) { return compare(O::ULE, b, a); }
 
 Flag flag_and(const Flag& a, const Flag& b) {
     if (a.k) return *a.k ? b : Flag(false);
     if (b.k) return *b.k ? a : Flag(false);
-    return Flag(a.term() && b.term());
+    return Flag(term_mk(O::LAND, a.node(), b.node()));
 }
 Flag flag_or(const Flag& a, const Flag& b) {
     if (a.k) return *a.k ? Flag(true) : b;
     if (b.k) return *b.k ? Flag(true) : a;
-    return Flag(a.term() || b.term());
+    return Flag(term_mk(O::LOR, a.node(), b.node()));
 }
 
-Word truncate(const Word& w, unsigned bits) {
-    if (w.k) return Word::known(*w.k & ((std::uint64_t{1} << bits) - 1));
-    return Word(decider().simplify(z3::zext(w.term().extract(bits - 1, 0), 64 - bits)));
-}
+Word truncate(const Word& w, unsigned bits) { return w & Word::known((std::uint64_t{1} << bits) - 1); }
 
 std::string to_string(const Word& w) {
     std::uint64_t v = 0;

@@ -1,23 +1,24 @@
-// The symbolic value domain (spec/domain.hpp): Z3 bit-vector terms that behave like the C
-// integers they stand for, so the kernel model's source runs unchanged on them.
+// The symbolic value domain (spec/domain.hpp): terms that behave like the C integers they
+// stand for, so the kernel model's source runs unchanged on them.
 //
-// - Word is a 64-bit term (u64, pfn_t, i64). UInt<W> is a W-bit integer kept as a Word whose
-//   upper bits are zero; storing into it truncates exactly as a C assignment to a uW does.
+// - Word is a 64-bit value (u64, pfn_t, i64): a known number, or a node of the term DAG
+//   (spec/symbolic/term.hpp). UInt<W> is a W-bit integer kept as a Word whose upper bits
+//   are zero; storing into it truncates exactly as a C assignment to a uW does.
 //   Arithmetic is done at 64 bits like the concrete model's (which computes in pfn_t /
 //   std::uint64_t and stores with a narrowing cast), so every result is bit-identical.
-// - Flag is a boolean term. Converting a Flag (or a Word, as C's "nonzero") to a C++ bool
-//   asks the current Decider which way the path goes: the path executor
-//   (checker/prover/path_executor.*) answers from its decision trail, forks where both
-//   ways are possible, and records the path condition.
-// - A Word may know it is a power of two (its log2 as a term): geometry sizes are, and
-//   x / 2^k, x % 2^k and x * 2^k then become shifts and masks instead of Z3 division
-//   circuits. The meaning is the same; the solver's work is not.
-// - A Word or Flag whose term is a numeral also carries its value (`k`): arithmetic and
-//   comparisons on known values are folded in C++ with exactly the bit-vector semantics
-//   (wrap-around, udiv/urem by zero as SMT-LIB defines them, shifts >= 64 give 0), and a
-//   known Flag decides its branch without asking the executor; its Z3 term is built only
-//   if something asks for it (term()). Pinned geometries then run almost natively; only
-//   what depends on a free parameter builds terms.
+// - Flag is a truth value. Converting a Flag (or a Word, as C's "nonzero") to a C++ bool
+//   asks the current Decider which way the path goes: the class engine evaluates the
+//   condition at its geometry and records it (checker/prover/class_search.cpp), the path
+//   executor (checker/prover/path_executor.*) asks Z3, forks where both ways are possible,
+//   and records the path condition.
+// - A Word may know it is a power of two (its log2 as a term, kept in the term node):
+//   geometry sizes are, and x / 2^k, x % 2^k and x * 2^k then become shifts and masks
+//   instead of division circuits. The meaning is the same; the solver's work is not.
+// - Known values fold in C++ with exactly the bit-vector semantics (wrap-around, udiv/urem
+//   by zero as SMT-LIB defines them, shifts >= 64 give 0), and a known Flag decides its
+//   branch without asking anyone. Pinned geometries then run almost natively.
+// - Both types are trivially copyable (a value and a pointer into the thread's term table),
+//   so the symbolic KernelState copies like the concrete one.
 #pragma once
 #include <z3++.h>
 
@@ -31,33 +32,27 @@
 
 #include <fmt/format.h>
 
+#include "spec/symbolic/term.hpp"
+
 namespace hp::symbolic {
-
-// Z3's simplify(), remembered by term id for as long as the cache lives (its context must
-// outlive it). Simplifying is the symbolic model's main cost: every store into a u8/u16/u32
-// field simplifies its truncation, and the same terms are stored again and again.
-class SimplifyCache {
-public:
-    z3::expr operator()(const z3::expr& e);
-
-private:
-    std::unordered_map<unsigned, std::pair<z3::expr, z3::expr>> done_;  // keeps e alive: its id stays e's
-};
 
 // Who answers "which way does this branch go?" (one per thread; set by the executor).
 class Decider {
 public:
     virtual ~Decider() = default;
+    // A condition as a Z3 term (a decider that asks a solver).
     virtual bool decide(const z3::expr& condition) = 0;
+    // A condition as a term of the DAG: by default its Z3 term goes to decide().
+    virtual bool decide_term(const Term* condition) { return decide(z3_of(condition)); }
     virtual z3::context& ctx() = 0;
-    // e.simplify(), or a cached answer (a decider that owns a SimplifyCache).
-    virtual z3::expr simplify(const z3::expr& e) { return e.simplify(); }
-    // The 64-bit numeral v, built once per decider: every use of a known value in a term
-    // asks for one, and Z3_mk_unsigned_int64 was 15% of a class search.
+    // The 64-bit numeral v, built once per decider.
     const z3::expr& numeral(std::uint64_t v);
+    // The Z3 term of a DAG term, built once per decider.
+    const z3::expr& z3_of(const Term* t);
 
 private:
     std::unordered_map<std::uint64_t, z3::expr> numerals_;
+    std::unordered_map<const Term*, z3::expr> z3_terms_;
 };
 Decider& decider();                 // the current one; throws if none is installed
 void set_decider(Decider* d);       // nullptr to uninstall
@@ -66,27 +61,30 @@ Decider* current_decider();         // nullptr if none
 template <class T>
 concept CInteger = std::is_integral_v<T> || std::is_enum_v<T>;
 
+class Word;
+
 class Flag {
 public:
     std::optional<bool> k;  // the value, when it is known (true or false)
-    explicit Flag(z3::expr b) : t_(std::move(b)) {
-        if (t_->is_true()) k = true;
-        else if (t_->is_false()) k = false;
+    explicit Flag(const z3::expr& b) : Flag(term_from_z3(b)) {}
+    explicit Flag(const Term* t) {
+        if (t->op == TermOp::BOOL_NUM) k = t->imm != 0;
+        else t_ = t;
     }
     Flag(bool b) : k(b) {}
-    Flag(const class Word& w);  // C's "nonzero"
-    // The boolean term (built on first use for a known value).
-    const z3::expr& term() const {
-        if (!t_) t_ = decider().ctx().bool_val(*k);
-        return *t_;
-    }
+    Flag(const Word& w);  // C's "nonzero"
+    // The node (nullptr when the value is known).
+    const Term* node() const { return t_; }
+    const Term* node_or_const() const { return t_ ? t_ : term_bool(*k); }
+    // The Z3 term (through the current decider).
+    z3::expr term() const { return t_ ? decider().z3_of(t_) : decider().ctx().bool_val(*k); }
     // Implicit, like a C comparison used as an int: every use of an unknown flag is a
     // decision point.
-    operator bool() const { return k ? *k : decider().decide(*t_); }
-    Flag operator!() const { return k ? Flag(!*k) : Flag(!*t_); }
+    operator bool() const { return k ? *k : decider().decide_term(t_); }
+    Flag operator!() const { return k ? Flag(!*k) : Flag(term_mk(TermOp::NOT, t_)); }
 
 private:
-    mutable std::optional<z3::expr> t_;  // set unless k is (and then only once asked for)
+    const Term* t_ = nullptr;  // set unless k is
 };
 // a && b / a || b as one term (no decision), folded when either side is known.
 Flag flag_and(const Flag& a, const Flag& b);
@@ -94,29 +92,29 @@ Flag flag_or(const Flag& a, const Flag& b);
 
 class Word {
 public:
-    std::optional<z3::expr> log2;   // set when the value is known to be 1 << log2
-    std::optional<std::uint64_t> k; // the value, when it is known
+    std::optional<std::uint64_t> k;  // the value, when it is known
 
     Word() : k(0) {}
     template <CInteger T>
     Word(T v) : k(std::is_unsigned_v<T> ? static_cast<std::uint64_t>(v)
                                         : static_cast<std::uint64_t>(static_cast<std::int64_t>(v))) {}
-    explicit Word(z3::expr x, std::optional<z3::expr> l = std::nullopt) : log2(std::move(l)), t_(std::move(x)) {
-        std::uint64_t v;
-        if (t_->is_numeral_u64(v)) k = v;
+    explicit Word(const z3::expr& x) : Word(term_from_z3(x)) {}
+    explicit Word(const Term* t) {
+        if (t->op == TermOp::NUM) k = t->imm;
+        else t_ = t;
     }
     static Word known(std::uint64_t v) { return Word(v); }
     // 1 << exponent, remembering the exponent.
-    static Word pow2(const z3::expr& exponent) {
-        return Word(decider().simplify(z3::shl(decider().numeral(1), exponent)), exponent);
-    }
-    // The 64-bit bit-vector term (a numeral built on first use for a known value).
-    const z3::expr& term() const {
-        if (!t_) t_ = decider().numeral(*k);
-        return *t_;
-    }
+    static Word pow2(const Word& exponent);
+    // The exponent, when the value is known to be a power of two (else nullopt).
+    std::optional<Word> log2() const;
+    // The node (nullptr when the value is known).
+    const Term* node() const { return t_; }
+    const Term* node_or_const() const { return t_ ? t_ : term_num(*k); }
+    // The 64-bit bit-vector term (through the current decider).
+    z3::expr term() const { return t_ ? decider().z3_of(t_) : decider().numeral(*k); }
     explicit operator bool() const {
-        return k ? *k != 0 : decider().decide(*t_ != decider().numeral(0));
+        return k ? *k != 0 : decider().decide_term(term_mk(TermOp::NOT, term_mk(TermOp::EQ, t_, term_num(0))));
     }
 
     Word& operator+=(const Word& o);
@@ -128,8 +126,11 @@ public:
     Word& operator--() { return *this -= Word(1); }
 
 private:
-    mutable std::optional<z3::expr> t_;  // set unless k is (and then only once asked for)
+    const Term* t_ = nullptr;  // set unless k is
 };
+
+// c ? a : b without a decision (one ITE term unless c is known).
+Word select(const Flag& c, const Word& a, const Word& b);
 
 Word operator+(const Word& a, const Word& b);
 Word operator-(const Word& a, const Word& b);
@@ -158,7 +159,7 @@ inline Word& Word::operator&=(const Word& o) { return *this = *this & o; }
 
 inline Flag::Flag(const Word& w) {
     if (w.k) k = *w.k != 0;
-    else t_ = w.term() != decider().numeral(0);
+    else t_ = term_mk(TermOp::NOT, term_mk(TermOp::EQ, w.node(), term_num(0)));
 }
 
 // Keep the low W bits (C's conversion to an unsigned W-bit type).
