@@ -106,6 +106,9 @@ struct Observation {
         MEMMAP_FREED_BAD_ADDRESS,  // depopulate_section_memmap() kvfree()d pfn_to_page(pfn) of a section whose
                                    // section_mem_map was already NULL (d41e2f3bd546), or never set (the
                                    // memmap-enomem error path of section_activate()): not the memmap's address
+        // ms->usage of a cold-plugged DIMM's section (I17 usage-lifetime). pfn: the section's first pfn.
+        USAGE_FREED_RESERVED,      // section_deactivate() kfree()d a memblock-allocated (PageReserved) usage: a
+                                   // re-added early section before 8068df3b6037 ("kernel BUG at mm/slub.c")
     };
     Kind kind;
     const char* func;   // the kernel function that did it

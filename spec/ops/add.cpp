@@ -157,17 +157,24 @@ int sparse_add_section(Kernel& k, int nid, pfn_t pfn, u64 nr_pages, VmemAltmap* 
     {
         KCALL(k, "section_activate");
         // "if (!ms->usage)": an early section's boot usage (PageReserved) was kept by its
-        // removal and is reused; only a section without one allocates (the fault point).
-        if (!usage_is_reserved(k, b) && k.inject(FaultKind::SECTION_ENOMEM)) {
+        // removal and is reused, and a section still present has one; only a section without
+        // one allocates (the fault point).
+        if (!usage_is_reserved(k, b) && !(bs.section_usage & bit) && k.inject(FaultKind::SECTION_ENOMEM)) {
             k.say("kzalloc(mem_section_usage) failed");
             return -ENOMEM;
         }
-        // fill_subsection_map(): -EEXIST if any subsection of the chunk is already present
-        // (then the usage is not ours: nothing is allocated or freed).
-        if (bs.section_usage & bit) return -EEXIST;
+        // fill_subsection_map(): with VMEMMAP -EEXIST if any subsection of the chunk is already
+        // present (then the usage is not ours: nothing is allocated or freed). Without VMEMMAP it
+        // is "return 0" (mm/sparse.c, !CONFIG_SPARSEMEM_VMEMMAP, 6.1 and 6.12, since 0a9f9f6231 in
+        // 5.7): a section still present is populated again and sparse_init_one_section()
+        // overwrites section_mem_map, whose old memmap nothing frees any more (scenario 98).
+        if (bs.section_usage & bit) {
+            if (k.m.params.sparsemem_vmemmap) return -EEXIST;
+            KSAY(k, "fill_subsection_map() = 0 (!CONFIG_SPARSEMEM_VMEMMAP): section at pfn {:#x} already present", pfn);
+        }
         bs.section_usage |= bit;  // ms->usage = kzalloc(mem_section_usage_size())
         const int ret = k.ops.populate_section_memmap(k, nid, pfn, nr_pages, altmap);
-        if (ret && keeps_section_maps(k.m)) {
+        if (ret && !k.m.params.sparsemem_vmemmap) {
             k.say("populate_section_memmap() failed: section_deactivate()");
             k.ops.section_deactivate(k, pfn, nr_pages, altmap);
             return ret;

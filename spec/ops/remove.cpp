@@ -94,9 +94,9 @@ void arch_remove_memory(Kernel& k, pfn_t start, u64 nr_pages, VmemAltmap* altmap
 //   else if (memmap)       free_map_bootmem(memmap)
 //   ms->section_mem_map = NULL        (d41e2f3bd546: only after the memmap is freed; PRESENT,
 //                                      ONLINE and EARLY go too)
-// SECTION_IS_EARLY and the PageReserved usage of hot-pluggable blocks are kept only without
-// VMEMMAP (KernelState::section_maps, spec/ops/sparse_classic.cpp): with it, a cold-plugged
-// DIMM's sections are torn down like hot-added ones [limitation: docs/limitations.md].
+// SECTION_IS_EARLY and the PageReserved usage of a cold-plugged DIMM's sections are kept in
+// KernelState::section_maps (spec/ops/sparse_classic.cpp), with and without VMEMMAP: the same
+// function in both configs (free_map_bootmem() differs: vmemmap_free(start, end, NULL) with it).
 void section_deactivate(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
     if (k.m.block_of_pfn(pfn) < 0) return section_deactivate_subsections(k, pfn, nr_pages, altmap);  // a device range
     KCALL(k, "section_deactivate");
