@@ -132,6 +132,10 @@ void section_deactivate(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) 
 void depopulate_section_memmap(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
     if (k.m.block_of_pfn(pfn) < 0) return depopulate_subsection_memmap(k, pfn, nr_pages, altmap);
     KCALL(k, "depopulate_section_memmap");
+    if (k.memmap_unpopulated) {  // section_activate()'s undo of a VMEMMAP populate that mapped nothing
+        k.say("vmemmap_free(): nothing of the chunk is mapped, nothing to free");
+        return;
+    }
     const Geometry& g = k.m.geo;
     // ppc64 vmemmap_free(): a vmemmap page (2 MiB of struct pages) serves 128 sections of
     // 16 MiB; it is freed only if vmemmap_populated() finds none of them pfn_valid(). The
