@@ -9,7 +9,6 @@
 #include <string>
 
 #include "checker/run.hpp"
-#include "helpers.hpp"
 #include "spec/scenario.hpp"
 #include "spec/variant.hpp"
 

@@ -8,7 +8,6 @@
 #include <string>
 
 #include "checker/run.hpp"
-#include "helpers.hpp"
 #include "spec/scenario.hpp"
 #include "spec/variant.hpp"
 
