@@ -27,7 +27,7 @@ void add_with_faults(const Machine& m, std::vector<Action>& out, Action a, const
             const unsigned blocks = m.dimms[a.target].nr_blocks;
             if (has(faults, FaultKind::SECTION_ENOMEM))
                 for (unsigned i = 0; i < blocks * spb; ++i) with(FaultKind::SECTION_ENOMEM, i);
-            if (has(faults, FaultKind::MEMMAP_ENOMEM) && !m.params.sparsemem_vmemmap)
+            if (has(faults, FaultKind::MEMMAP_ENOMEM))
                 for (unsigned i = 0; i < blocks * spb; ++i) with(FaultKind::MEMMAP_ENOMEM, i);
             if (has(faults, FaultKind::MEMORY_BLOCK_ENOMEM))
                 for (unsigned i = 0; i < blocks; ++i) with(FaultKind::MEMORY_BLOCK_ENOMEM, i);
@@ -72,7 +72,7 @@ void add_with_faults(const Machine& m, std::vector<Action>& out, Action a, const
             const unsigned blocks = static_cast<unsigned>(v.bb_pages / m.geo.pages_per_block);
             if (has(faults, FaultKind::SECTION_ENOMEM))
                 for (unsigned i = 0; i < blocks * spb; ++i) with(FaultKind::SECTION_ENOMEM, i);
-            if (has(faults, FaultKind::MEMMAP_ENOMEM) && !m.params.sparsemem_vmemmap)
+            if (has(faults, FaultKind::MEMMAP_ENOMEM))
                 for (unsigned i = 0; i < blocks * spb; ++i) with(FaultKind::MEMMAP_ENOMEM, i);
             if (has(faults, FaultKind::MEMORY_BLOCK_ENOMEM))
                 for (unsigned i = 0; i < blocks; ++i) with(FaultKind::MEMORY_BLOCK_ENOMEM, i);

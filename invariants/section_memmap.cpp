@@ -1,4 +1,5 @@
-// I24 section-memmap: without SPARSEMEM_VMEMMAP the memmap of a section is found only through
+// I24 section-memmap (machines that keep section_maps: without VMEMMAP, or with a cold-plugged
+// DIMM; the kvfree() and leak parts are for !VMEMMAP only): without SPARSEMEM_VMEMMAP the memmap of a section is found only through
 // section_mem_map (pfn_to_page() = __section_mem_map_addr(ms) + pfn), so its teardown must free
 // the memmap while the address is still there (d41e2f3bd546), and every memmap is freed when
 // its section goes. Checked on every step of a machine with sparsemem_vmemmap = false:
@@ -64,6 +65,9 @@ static bool section_memmap_holds(const Step& st, Violation* out) {
             return false;
         }
     }
+    // With VMEMMAP (a machine with a cold-plugged DIMM) the memmap's pages are the vmemmap
+    // accounting's (memmap_on_memory, altmaps, shared vmemmap pages): judged by I8/I19, not here.
+    if (m.params.sparsemem_vmemmap) return true;
     const Geometry& g = m.geo;
     const u64 per_section = (g.memmap_bytes(g.pages_per_section) + g.page_size - 1) / g.page_size;
     for (int n = 0; n < m.nr_nodes; ++n) {

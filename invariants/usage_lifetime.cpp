@@ -5,7 +5,10 @@
 // d41e2f3bd546 (usage freed while the section still looked valid; ppc64 vmemmap_free()
 // -> vmemmap_populated() -> pfn_valid() crashed on the NULL usage). The concurrent form
 // (a reader between valid_section() and the free) is 5ec8e8ea8b77's RCU fix and needs
-// interleavings (issue 11).
+// interleavings (issue 11). Its allocation side: a cold-plugged DIMM's section has a usage from
+// memblock (PageReserved), which section_deactivate() keeps and a re-add reuses; kfree() of it
+// (the "if (!section_is_early)" test before 8068df3b6037, true for a re-added section) is judged
+// here too.
 #include <fmt/format.h>
 
 #include "invariants/registry.hpp"
@@ -15,6 +18,17 @@ namespace hp::HP_DOMAIN::inv {
 static bool usage_lifetime_holds(const Step& st, Violation* out) {
     for (int i = 0; i < st.result.nobs; ++i) {
         const Observation& o = st.result.obs[i];
+        if (o.kind == Observation::USAGE_FREED_RESERVED) {
+            const int b = st.m.block_of_pfn(o.pfn);
+            *out = {"usage-lifetime", "ms->usage is freed only if section_activate() kzalloc()ed it",
+                    fmt::format("{} kfree()d the memblock-allocated (PageReserved) ms->usage of pfn {:#x}{}: the "
+                                "section was early at boot, was removed (usage kept) and re-added (usage reused, "
+                                "no longer early); kfree() of a non-slab page is \"kernel BUG at mm/slub.c\" "
+                                "(8068df3b6037)",
+                                o.func, o.pfn,
+                                b >= 0 ? fmt::format(" (memory{})", st.m.blocks[b].memory_block_id) : std::string())};
+            return false;
+        }
         if (o.kind != Observation::USAGE_READ_AFTER_FREE) continue;
         const int b = st.m.block_of_pfn(o.pfn);
         *out = {"usage-lifetime", "ms->usage is read only while it is allocated",
@@ -28,7 +42,9 @@ static bool usage_lifetime_holds(const Step& st, Violation* out) {
 }
 
 void register_usage_lifetime(std::vector<Invariant>& v) {
-    v.push_back({"usage-lifetime", "I17", "ms->usage is never read after section_deactivate() freed it",
+    v.push_back({"usage-lifetime", "I17",
+                 "ms->usage is never read after section_deactivate() freed it, and a memblock-allocated usage is "
+                 "never kfree()d",
                  "pfn_section_valid(), pfn_valid(), section_deactivate()", nullptr, usage_lifetime_holds});
 }
 

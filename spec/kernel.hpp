@@ -26,7 +26,8 @@ enum class FaultKind : std::uint8_t {
     SECTION_ENOMEM,         // section_activate(): kzalloc() of ms->usage fails -> -ENOMEM
     MEMORY_BLOCK_ENOMEM,    // create_memory_block_devices() fails -> -ENOMEM
     NOTIFIER_VETO_PREPARE_ONLINE,  // memory_notify(MEM_PREPARE_ONLINE) returns an error (6.9/6.10+, v6.12)
-    MEMMAP_ENOMEM,          // populate_section_memmap(), !SPARSEMEM_VMEMMAP: kvmalloc_node() of the memmap fails
+    MEMMAP_ENOMEM,          // populate_section_memmap() returns NULL: !SPARSEMEM_VMEMMAP kvmalloc_node() of the
+                            // memmap fails; VMEMMAP: vmemmap_populate() fails before it maps the chunk
     COUNT
 };
 const char* fault_name(FaultKind f);  // "unmovable-pages", ...
@@ -106,6 +107,9 @@ struct Observation {
         MEMMAP_FREED_BAD_ADDRESS,  // depopulate_section_memmap() kvfree()d pfn_to_page(pfn) of a section whose
                                    // section_mem_map was already NULL (d41e2f3bd546), or never set (the
                                    // memmap-enomem error path of section_activate()): not the memmap's address
+        // ms->usage of a cold-plugged DIMM's section (I17 usage-lifetime). pfn: the section's first pfn.
+        USAGE_FREED_RESERVED,      // section_deactivate() kfree()d a memblock-allocated (PageReserved) usage: a
+                                   // re-added early section before 8068df3b6037 ("kernel BUG at mm/slub.c")
     };
     Kind kind;
     const char* func;   // the kernel function that did it
@@ -281,6 +285,12 @@ struct Kernel {
     // Set by a kernel path whose error exit is known to leave changes behind (x86
     // arch_add_memory does not undo added sections; the eject rollback re-onlines).
     const char* error_leaves_changes = nullptr;
+
+    // With VMEMMAP, set while section_activate() undoes a populate_section_memmap() that failed
+    // before it mapped anything of the chunk (the memmap-enomem fault, or an altmap without
+    // room): the undo's depopulate_section_memmap() -> vmemmap_free() finds nothing of it
+    // mapped and frees nothing (spec/ops/add.cpp, spec/ops/remove.cpp).
+    bool memmap_unpopulated = false;
 
     // Interleaving hook (plain C types: the same in the concrete and the symbolic build,
     // where it is never set). Null: a sequential run, yield() does nothing.

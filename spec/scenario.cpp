@@ -826,9 +826,6 @@ Scenario load_scenario(const std::string& path) {
                 r.fail(n, f, fmt::format("unknown fault '{}' (unmovable-pages, notifier-veto-online, "
                                          "notifier-veto-offline, section-enomem, memory-block-enomem, notifier-veto-prepare-online, "
                                          "memmap-enomem)", s));
-            if (k == FaultKind::MEMMAP_ENOMEM && m.params.sparsemem_vmemmap)
-                r.fail(n, f, "memmap-enomem is the kvmalloc_node() of a section's memmap without VMEMMAP: it needs "
-                             "[kernel] sparsemem_vmemmap = false");
             sc.faults.push_back(k);
         });
         sc.max_depth = static_cast<unsigned>(r.uint(*e, "max_depth", "explore.max_depth", {0, 1u << 16}).value_or(0));
@@ -893,8 +890,6 @@ Scenario load_scenario(const std::string& path) {
             }
             if (auto fs = r.str(*t, "fault", f + ".fault")) {
                 if (!parse_fault(*fs, st.action.fault.kind)) r.fail(*t->get("fault"), f + ".fault", fmt::format("unknown fault '{}'", *fs));
-                if (st.action.fault.kind == FaultKind::MEMMAP_ENOMEM && m.params.sparsemem_vmemmap)
-                    r.fail(*t->get("fault"), f + ".fault", "memmap-enomem needs [kernel] sparsemem_vmemmap = false");
                 st.action.fault.index = static_cast<std::uint8_t>(
                     r.uint(*t, "fault_index", f + ".fault_index", {0, 255})
                         .value_or(st.action.fault.kind == FaultKind::UNMOVABLE_PAGES ? st.action.target : 0));

@@ -97,9 +97,10 @@ KernelState initial_state(const Machine& m) {
         s.dev_sections[i].memmap_mapped = ~u64(0);
     }
     base::boot_coldplug(m, s);  // memory present at boot in hot-pluggable DIMMs (spec/ops/boot_coldplug.cpp)
-    // Without VMEMMAP, the sections of a cold-plugged DIMM are early: their memmap and usage
-    // came from memblock in sparse_init() (mm/sparse.c sparse_init_nid(), 6.1), and
-    // memory_present() -> sparse_init_one_section() set SECTION_IS_EARLY with the address.
+    // The sections of a cold-plugged DIMM are early, with and without VMEMMAP: their memmap and
+    // usage came from memblock in sparse_init() (mm/sparse.c sparse_init_nid(), 6.1; with VMEMMAP
+    // the memmap through __populate_section_memmap()'s sparse buffer), and
+    // sparse_init_one_section() set SECTION_IS_EARLY with the address.
     if (keeps_section_maps(m))
         for (unsigned b = 0; b < m.blocks.size(); ++b)
             if (m.dimms[m.blocks[b].dimm].coldplug) s.section_maps[b].early = s.blocks[b].section_valid;

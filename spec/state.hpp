@@ -132,7 +132,10 @@ struct DevState {                 // struct dev_pagemap of one device + its stru
 // __section_mem_map_addr(__sec) + __pfn, 6.1 and 6.12), so depopulate_section_memmap()'s
 // kvfree(pfn_to_page(pfn)) frees the right memmap only while that address is still there.
 // section_deactivate() clears SECTION_HAS_MEM_MAP first and the address last (d41e2f3bd546).
-// Kept, and packed, only for machines with sparsemem_vmemmap = false (keeps_section_maps()).
+// With VMEMMAP the address is arithmetic, but SECTION_IS_EARLY still decides the teardown
+// (section_deactivate(): free_map_bootmem() = vmemmap_free(start, end, NULL), the memblock usage
+// kept): kept, and packed, for machines without VMEMMAP or with a cold-plugged DIMM
+// (keeps_section_maps()).
 struct SectionMapState {          // per hot-pluggable block, bit i = section i of the block
     u16 mem_map;         // section_mem_map holds the section's memmap address (sparse_init_one_section()
                          // sets it, "ms->section_mem_map = (unsigned long)NULL" clears it)
@@ -182,10 +185,12 @@ struct KernelState {
 static_assert(std::is_trivially_copyable_v<KernelState>);
 #endif
 
-// Whether KernelState::section_maps is kept (and packed) for machine m: only without
-// CONFIG_SPARSEMEM_VMEMMAP, where pfn_to_page() reads section_mem_map. Every other machine
-// leaves it zero, so its states, counts and goldens are unchanged.
-inline bool keeps_section_maps(const Machine& m) { return !m.params.sparsemem_vmemmap; }
+// Whether KernelState::section_maps is kept (and packed) for machine m: without
+// CONFIG_SPARSEMEM_VMEMMAP, where pfn_to_page() reads section_mem_map, and with it when a
+// DIMM is present at boot, whose sections are early (SECTION_IS_EARLY: free_map_bootmem(), the
+// PageReserved usage kept; mm/sparse.c section_deactivate(), 6.1 and 6.12). Every other
+// machine leaves it zero, so its states, counts and goldens are unchanged.
+inline bool keeps_section_maps(const Machine& m) { return !m.params.sparsemem_vmemmap || m.has_coldplug(); }
 
 // Every field of the nodes, blocks and groups machine `m` uses, in a fixed order, as
 // f(kernel-style name, field). The prover turns a symbolic state into Z3 terms and back

@@ -42,6 +42,7 @@ struct Bug {
 const Bug kBugs[] = {
     {"bug-b943f045a9af-usage-freed-before-has-mem-map.toml", "bug-b943f045a9af", "v6.1", "usage-lifetime"},
     {"bug-d41e2f3bd546-no-vmemmap-section-mem-map-cleared-first.toml", "bug-d41e2f3bd546", "v6.1", "section-memmap"},
+    {"bug-8068df3b6037-readded-early-section-usage-kfree.toml", "bug-8068df3b6037", "v6.1", "usage-lifetime"},
     {"bug-656d57119326-node-span-from-zero.toml", "bug-656d57119326", "v6.1", "node-span"},
     {"bug-2c91f8fc6c99-try-offline-node-span.toml", "bug-2c91f8fc6c99", "v6.1", "node-lifecycle"},
     {"bug-shrink-zone-span-pfn-valid.toml", "bug-shrink-zone-span-pfn-valid", "v6.1", "memmap-init"},

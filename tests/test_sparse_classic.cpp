@@ -144,8 +144,10 @@ TEST_CASE("sparse without vmemmap: section-memmap names the bad free, and a memm
     CHECK(explore_only_i24(*find_variant("v6.1")).verdict == Verdict::PASS);
 }
 
-TEST_CASE("sparse without vmemmap: section_maps are packed only without VMEMMAP, and round-trip") {
-    const Scenario with = scenario("49-movable-node-boot-bottom-up-explore.toml");  // VMEMMAP, a cold-plugged DIMM
+TEST_CASE("sparse without vmemmap: section_maps are packed only without VMEMMAP (or with a cold-plugged DIMM), and round-trip") {
+    const Scenario with = scenario("19-four-dimms-explore.toml");  // VMEMMAP, no cold-plugged DIMM
+    REQUIRE(with.machine.params.sparsemem_vmemmap);
+    REQUIRE_FALSE(with.machine.has_coldplug());
     CHECK_FALSE(keeps_section_maps(with.machine));
     const KernelState boot = initial_state(with.machine);
     for (unsigned b = 0; b < with.machine.blocks.size(); ++b) {
@@ -156,6 +158,7 @@ TEST_CASE("sparse without vmemmap: section_maps are packed only without VMEMMAP,
     const Machine& m = without.machine;
     Machine same = m;
     same.params.sparsemem_vmemmap = true;
+    for (Dimm& d : same.dimms) d.coldplug = false;  // a cold-plugged DIMM keeps them with VMEMMAP too (early sections)
     CHECK(packed_words(m) == packed_words(same) + m.blocks.size());  // one word per block
     KernelState s = initial_state(m);
     REQUIRE(apply_action(m, find_variant("v6.1")->ops, s,
@@ -219,15 +222,24 @@ TEST_CASE("sparse without vmemmap: a failed kvmalloc_node() of the memmap kvfree
         CHECK(t.buddy_vmemmap_pages[m.dimms[d0].node] == 0u);
     }
 
-    // The whole exploration: the finding under 6.1 and 6.12, found at depth 1 (the failed add);
-    // the fixed form passes every interleaving of the scenario.
+    // The whole exploration: the finding under 6.1 and 6.12, found at depth 1 (the failed add).
+    // The fixed form frees nothing bad, but the exploration goes on to scenario 98's finding:
+    // the failed add of the two-block cold-plugged d0 leaves its first block's section present
+    // (x86 __add_pages() does not undo it), the eject removes nothing, and the re-add
+    // overwrites that section's section_mem_map (fill_subsection_map() is 0 without VMEMMAP):
+    // a memmap leaks.
     for (const char* name : {"v6.1", "v6.12", "no-vmemmap-memmap-enomem-fix"}) {
         CAPTURE(std::string(name));
         RunOptions opt;
         opt.variant_override = name;
         const RunResult r = run_scenario(sc, opt);
         if (std::string(name) == "no-vmemmap-memmap-enomem-fix") {
-            CHECK(r.explore.verdict == Verdict::PASS);
+            REQUIRE(r.explore.verdict == Verdict::VIOLATION);
+            REQUIRE(r.explore.violation.has_value());
+            CHECK(r.explore.violation->conjunct == "every memmap is freed when its section is removed (no leak)");
+            REQUIRE(r.trace.size() == 4);  // eject d0, add d0 [memmap-enomem#1], eject d0, add d0
+            CHECK(r.trace[1].fault.kind == FaultKind::MEMMAP_ENOMEM);
+            CHECK(r.trace[3].kind == ActionKind::DIMM_ADD);
             continue;
         }
         REQUIRE(r.explore.verdict == Verdict::VIOLATION);
@@ -274,4 +286,51 @@ TEST_CASE("sparse without vmemmap: a memmap-enomem choice is skipped exactly whe
     CHECK(skipped > 10);
     CHECK(memmap_fired > 10);
     CHECK(fired > memmap_fired);  // section-enomem fires too, for the hot-added DIMM
+}
+
+// Scenario 98, a model finding (docs/bugs-found.md): without VMEMMAP fill_subsection_map() is
+// "return 0" (6.1, 6.12), so re-adding a section that a failed add left present populates it
+// again and overwrites section_mem_map; the first memmap is never freed. With VMEMMAP the same
+// add stops at -EEXIST.
+TEST_CASE("sparse without vmemmap: re-adding a section left present by a failed add overwrites its memmap") {
+    const Scenario sc = scenario("98-no-vmemmap-readd-leftover-section.toml");
+    const Machine& m = sc.machine;
+    REQUIRE_FALSE(m.params.sparsemem_vmemmap);
+    const KernelOps& ops = find_variant("v6.1")->ops;
+    const unsigned b = m.dimm_first_block[0];
+    const Geometry& g = m.geo;
+    const u32 per_section = static_cast<u32>((g.memmap_bytes(g.pages_per_section) + g.page_size - 1) / g.page_size);
+    const unsigned spb = static_cast<unsigned>(g.pages_per_block / g.pages_per_section);
+    REQUIRE(spb == 16);
+    for (const bool vmemmap : {false, true}) {
+        CAPTURE(vmemmap);
+        Machine mm = m;
+        mm.params.sparsemem_vmemmap = vmemmap;
+        KernelState s = initial_state(mm);
+        const u32 boot = s.buddy_vmemmap_pages[0];
+        const StepResult failed = apply_action(mm, ops, s, Action{ActionKind::DIMM_ADD, 0, 1, {FaultKind::SECTION_ENOMEM, 1}});
+        REQUIRE(failed.rc == -ENOMEM);
+        CHECK(s.blocks[b].section_valid == 1u);  // the first section is left behind
+        CHECK(s.buddy_vmemmap_pages[0] == boot + per_section);
+        REQUIRE(apply_action(mm, ops, s, Action{ActionKind::DIMM_EJECT, 0, 1, {}}).rc == 0);
+        CHECK(s.blocks[b].section_valid == 1u);  // eject removed nothing
+        const StepResult again = apply_action(mm, ops, s, Action{ActionKind::DIMM_ADD, 0, 1, {}});
+        // "if (!ms->usage)": the present section has one, so only the other 15 reach kzalloc().
+        CHECK(again.reach.visits[static_cast<int>(FaultKind::SECTION_ENOMEM)] == (vmemmap ? 0u : spb - 1));
+        if (vmemmap) {
+            CHECK(again.rc == -EEXIST);  // fill_subsection_map(): the subsections are present
+            CHECK(s.buddy_vmemmap_pages[0] == boot + per_section);
+            continue;
+        }
+        CHECK(again.rc == 0);
+        CHECK(s.blocks[b].section_valid == (1u << spb) - 1);
+        // 17 memmaps for 16 present sections: the first section's first memmap lost its address.
+        CHECK(s.buddy_vmemmap_pages[0] == boot + (spb + 1) * per_section);
+        CHECK(s.section_maps[b].mem_map == s.blocks[b].section_valid);
+    }
+    const RunResult r = run_scenario(sc, RunOptions{});
+    REQUIRE(r.explore.verdict == Verdict::VIOLATION);
+    REQUIRE(r.explore.violation.has_value());
+    CHECK(r.explore.violation->invariant == "section-memmap");
+    CHECK(r.explore.violation->conjunct == "every memmap is freed when its section is removed (no leak)");
 }

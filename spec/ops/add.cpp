@@ -143,11 +143,12 @@ int add_pages(Kernel& k, int nid, pfn_t start, u64 nr_pages, VmemAltmap* altmap)
 // populates the memmap; a populate failure runs section_deactivate(), which frees the
 // usage again. Then page_init_poison(), __section_mark_present() and
 // sparse_init_one_section(): SECTION_MARKED_PRESENT | SECTION_HAS_MEM_MAP.
-// Without VMEMMAP the populate failure (memmap-enomem) runs the kernel's section_deactivate()
-// itself: it reaches depopulate_section_memmap() -> kvfree(pfn_to_page(pfn)) while
-// section_mem_map is still 0, sparse_init_one_section() not having run (6.1 and 6.12 alike).
-// With VMEMMAP the only populate failure the model has is an altmap without room, which
-// fails before anything is mapped; there the teardown is the usage's free alone.
+// A populate failure runs the kernel's section_deactivate() in both configs (6.1 and 6.12
+// alike). Without VMEMMAP (memmap-enomem: kvmalloc_node()) it reaches depopulate_section_memmap()
+// -> kvfree(pfn_to_page(pfn)) while section_mem_map is still 0, sparse_init_one_section() not
+// having run. With VMEMMAP (memmap-enomem: vmemmap_populate() failing, or an altmap without
+// room) the model fails before anything of the chunk is mapped, so the undo's vmemmap_free()
+// frees nothing (Kernel::memmap_unpopulated) and section_deactivate() frees the usage.
 int sparse_add_section(Kernel& k, int nid, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
     if (k.m.block_of_pfn(pfn) < 0) return sparse_add_subsections(k, nid, pfn, nr_pages, altmap);  // a device range
     KCALL(k, "sparse_add_section");
@@ -157,24 +158,27 @@ int sparse_add_section(Kernel& k, int nid, pfn_t pfn, u64 nr_pages, VmemAltmap* 
     {
         KCALL(k, "section_activate");
         // "if (!ms->usage)": an early section's boot usage (PageReserved) was kept by its
-        // removal and is reused; only a section without one allocates (the fault point).
-        if (!usage_is_reserved(k, b) && k.inject(FaultKind::SECTION_ENOMEM)) {
+        // removal and is reused, and a section still present has one; only a section without
+        // one allocates (the fault point).
+        if (!usage_is_reserved(k, b) && !(bs.section_usage & bit) && k.inject(FaultKind::SECTION_ENOMEM)) {
             k.say("kzalloc(mem_section_usage) failed");
             return -ENOMEM;
         }
-        // fill_subsection_map(): -EEXIST if any subsection of the chunk is already present
-        // (then the usage is not ours: nothing is allocated or freed).
-        if (bs.section_usage & bit) return -EEXIST;
+        // fill_subsection_map(): with VMEMMAP -EEXIST if any subsection of the chunk is already
+        // present (then the usage is not ours: nothing is allocated or freed). Without VMEMMAP it
+        // is "return 0" (mm/sparse.c, !CONFIG_SPARSEMEM_VMEMMAP, 6.1 and 6.12, since 0a9f9f6231 in
+        // 5.7): a section still present is populated again and sparse_init_one_section()
+        // overwrites section_mem_map, whose old memmap nothing frees any more (scenario 98).
+        if (bs.section_usage & bit) {
+            if (k.m.params.sparsemem_vmemmap) return -EEXIST;
+            KSAY(k, "fill_subsection_map() = 0 (!CONFIG_SPARSEMEM_VMEMMAP): section at pfn {:#x} already present", pfn);
+        }
         bs.section_usage |= bit;  // ms->usage = kzalloc(mem_section_usage_size())
         const int ret = k.ops.populate_section_memmap(k, nid, pfn, nr_pages, altmap);
-        if (ret && keeps_section_maps(k.m)) {
+        if (ret) {  // "if (!memmap) { section_deactivate(pfn, nr_pages, altmap); return ERR_PTR(-ENOMEM); }"
             k.say("populate_section_memmap() failed: section_deactivate()");
             k.ops.section_deactivate(k, pfn, nr_pages, altmap);
-            return ret;
-        }
-        if (ret) {
-            k.say("populate_section_memmap() failed: section_deactivate() frees ms->usage");
-            bs.section_usage &= ~bit;
+            k.memmap_unpopulated = false;
             return ret;
         }
     }
@@ -201,9 +205,25 @@ int populate_section_memmap(Kernel& k, int nid, pfn_t pfn, u64 nr_pages, VmemAlt
     const Geometry& g = k.m.geo;
     const u64 pages = (g.memmap_bytes(nr_pages) + g.page_size - 1) / g.page_size;
     const int b = k.m.block_of_pfn(pfn);
+    // With VMEMMAP: __populate_section_memmap() -> vmemmap_populate() returns an error and it
+    // returns NULL (mm/sparse-vmemmap.c, 6.1 and 6.12). On x86 vmemmap_populate_hugepages()
+    // fails when vmemmap_alloc_block_buf() finds no PMD of node memory and the base-page
+    // fallback finds no page either (or, with an altmap, when a page-table page above the
+    // leaf cannot be allocated from node memory); arm64 and ppc64 alike. The model fails
+    // before the chunk's first leaf: a chunk whose leaf a populated neighbour already maps
+    // allocates nothing there, and a partly mapped chunk (one PMD mapped, the next failing)
+    // is not modelled.
+    if (k.m.params.sparsemem_vmemmap && k.inject(FaultKind::MEMMAP_ENOMEM)) {
+        k.say("vmemmap_populate() failed: __populate_section_memmap() returns NULL");
+        k.memmap_unpopulated = true;
+        return -ENOMEM;
+    }
     if (altmap) {
         // altmap_alloc_block_buf(): no fallback to node memory when an altmap is given.
-        if (altmap->free - altmap->alloc < pages) return -ENOMEM;
+        if (altmap->free - altmap->alloc < pages) {
+            k.memmap_unpopulated = true;
+            return -ENOMEM;
+        }
         altmap->alloc += pages;
         k.s.blocks[altmap->owner_block].altmap_alloc += static_cast<u16>(pages);
         k.s.blocks[b].vmemmap_backing = static_cast<u8>(altmap->owner_block);

@@ -9,11 +9,12 @@
 //
 // The model reaches that state through its own hotplug functions (one source of truth for
 // every field): the sections are added without memmap_on_memory (the boot memmap comes from
-// memblock, never from an altmap) and each block is onlined into its boot zone. What this
-// does not represent: SECTION_IS_EARLY (section_deactivate() frees an early section's memmap
-// with free_map_bootmem() and keeps its memblock-allocated usage; the model frees both like a
-// hot-added section's) and the pages early allocations reserve (managed_pages is not reduced
-// by them; a pinned block can never be offlined, so its managed pages never move).
+// memblock, never from an altmap) and each block is onlined into its boot zone; initial_state()
+// then marks the sections SECTION_IS_EARLY (spec/state.cpp; section_deactivate() frees their
+// memmap with free_map_bootmem() and keeps their memblock-allocated usage, with and without
+// VMEMMAP: spec/ops/sparse_classic.cpp). What this does not represent: the pages early
+// allocations reserve (managed_pages is not reduced by them; a pinned block can never be
+// offlined, so its managed pages never move).
 #include "spec/ops/base.hpp"
 
 namespace hp::HP_DOMAIN::base {

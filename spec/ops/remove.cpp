@@ -94,9 +94,9 @@ void arch_remove_memory(Kernel& k, pfn_t start, u64 nr_pages, VmemAltmap* altmap
 //   else if (memmap)       free_map_bootmem(memmap)
 //   ms->section_mem_map = NULL        (d41e2f3bd546: only after the memmap is freed; PRESENT,
 //                                      ONLINE and EARLY go too)
-// SECTION_IS_EARLY and the PageReserved usage of hot-pluggable blocks are kept only without
-// VMEMMAP (KernelState::section_maps, spec/ops/sparse_classic.cpp): with it, a cold-plugged
-// DIMM's sections are torn down like hot-added ones [limitation: docs/limitations.md].
+// SECTION_IS_EARLY and the PageReserved usage of a cold-plugged DIMM's sections are kept in
+// KernelState::section_maps (spec/ops/sparse_classic.cpp), with and without VMEMMAP: the same
+// function in both configs (free_map_bootmem() differs: vmemmap_free(start, end, NULL) with it).
 void section_deactivate(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
     if (k.m.block_of_pfn(pfn) < 0) return section_deactivate_subsections(k, pfn, nr_pages, altmap);  // a device range
     KCALL(k, "section_deactivate");
@@ -132,6 +132,10 @@ void section_deactivate(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) 
 void depopulate_section_memmap(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
     if (k.m.block_of_pfn(pfn) < 0) return depopulate_subsection_memmap(k, pfn, nr_pages, altmap);
     KCALL(k, "depopulate_section_memmap");
+    if (k.memmap_unpopulated) {  // section_activate()'s undo of a VMEMMAP populate that mapped nothing
+        k.say("vmemmap_free(): nothing of the chunk is mapped, nothing to free");
+        return;
+    }
     const Geometry& g = k.m.geo;
     // ppc64 vmemmap_free(): a vmemmap page (2 MiB of struct pages) serves 128 sections of
     // 16 MiB; it is freed only if vmemmap_populated() finds none of them pfn_valid(). The

@@ -12,7 +12,8 @@
 //   section_usage   ms->usage allocated (kzalloc in section_activate(), kfree[_rcu] in
 //                   section_deactivate()); with no subsection hot-add its subsection_map is full
 // Boot memory (SECTION_IS_EARLY) is not a block: early sections are valid and online, and
-// their usage (memblock-allocated) lives for ever.
+// their usage (memblock-allocated) lives for ever. A cold-plugged DIMM's sections are blocks
+// that start early (KernelState::section_maps, spec/ops/sparse_classic.cpp).
 #include "spec/memmap.hpp"
 #include "spec/ops/base.hpp"
 
@@ -71,6 +72,11 @@ flag pfn_section_valid(Kernel& k, pfn_t pfn) {
 flag pfn_valid(Kernel& k, pfn_t pfn) {
     if (!k.ops.valid_section(k, pfn)) return false;
     if (early_section_pfn(k, pfn)) return true;  // early_section(): the whole section, device subsections too
+    const int b = k.m.block_of_pfn(pfn);         // a cold-plugged DIMM's section (SECTION_IS_EARLY)
+    if (b >= 0) {
+        const u32 bit = 1u << section_in_block(k.m, static_cast<unsigned>(b), pfn);
+        if (early_section_of_block(k, b, bit)) return true;
+    }
     return k.ops.pfn_section_valid(k, pfn);
 }
 

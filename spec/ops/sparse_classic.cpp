@@ -9,8 +9,12 @@
 // memmap back with free_map_bootmem() and keeps the PageReserved usage for a re-add, after
 // which the section is no longer early.
 //
-// With VMEMMAP none of this is kept (keeps_section_maps() is false): pfn_to_page() is
-// arithmetic there, and every function below answers as for a hot-added section.
+// With VMEMMAP pfn_to_page() is arithmetic, but the early sections are the same: section_deactivate()
+// is one function for both configs (mm/sparse.c, 6.1 and 6.12), so a cold-plugged DIMM's sections
+// are SECTION_IS_EARLY, their teardown is free_map_bootmem() (with VMEMMAP: vmemmap_free(start,
+// end, NULL)) and their memblock usage is kept for a re-add. The state is kept for machines
+// without VMEMMAP or with a cold-plugged DIMM (keeps_section_maps()); on any other machine every
+// function below answers as for a hot-added section.
 #include "spec/memmap.hpp"
 #include "spec/ops/base.hpp"
 
@@ -59,7 +63,10 @@ flag kvfree_section_memmap(Kernel& k, pfn_t pfn) {
 // put_page_bootmem() of every page of the boot memmap that does not lie in the section being
 // removed ("maps_section_nr != removing_section_nr"). A block holding its own boot memmap is
 // pinned by it (PG_reserved: Machine::block_pinned(), spec/boot_place.hpp) and never offlined, so every page the model
-// can reach here goes back to the buddy. With VMEMMAP it is vmemmap_free(start, end, NULL).
+// can reach here goes back to the buddy. With VMEMMAP it is vmemmap_free(start, end, NULL)
+// (mm/sparse.c free_map_bootmem(), CONFIG_SPARSEMEM_VMEMMAP, 6.1 and 6.12): the section's
+// depopulate with no altmap, whose x86 free_pagetable() gives the PageReserved boot pages back
+// through put_page_bootmem()/free_reserved_page().
 void free_map_bootmem(Kernel& k, pfn_t pfn, u64 nr_pages) {
     KCALL(k, "free_map_bootmem");
     if (k.m.params.sparsemem_vmemmap) return depopulate_section_memmap(k, pfn, nr_pages, nullptr);

@@ -72,6 +72,36 @@ void section_deactivate_clear_map_first(Kernel& k, pfn_t pfn, u64 nr_pages, Vmem
     else k.ops.depopulate_section_memmap(k, pfn, nr_pages, altmap);    // kvfree(pfn_to_page(pfn))
 }
 
+// 8068df3b6037 "mm/memory_hotplug: don't free usage map when removing a re-added early section"
+// (5.6-rc, David Hildenbrand; Fixes: 326e1b8f83a4 "mm/sparsemem: introduce a SECTION_IS_EARLY
+// flag", 5.3). section_deactivate() kept ms->usage only "if (section_is_early)": the first
+// removal of an early section keeps its memblock usage, the re-add reuses it ("if (!ms->usage)")
+// but is no longer early, and the second removal kfree()s the memblock allocation ("kernel BUG at
+// mm/slub.c:3969" from section_deactivate() under __remove_pages(), ppc64 memtrace). The fix asks
+// PageReserved(virt_to_page(ms->usage)) instead. The rest is v6.1's section_deactivate().
+void section_deactivate_usage_kept_if_early(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
+    if (k.m.block_of_pfn(pfn) < 0) return base::section_deactivate(k, pfn, nr_pages, altmap);  // a device range
+    KCALL(k, "section_deactivate");
+    const int b = k.m.block_of_pfn(pfn);
+    const u32 bit = 1u << section_in_block(k.m, b, pfn);
+    BlockState& bs = k.s.blocks[b];
+    const flag section_is_early = base::early_section_of_block(k, b, bit);
+    if (!(bs.section_usage & bit)) {
+        k.say("WARN: section already deactivated");
+        return;
+    }
+    bs.section_valid &= ~bit;  // ~SECTION_HAS_MEM_MAP
+    if (!section_is_early) {   // "if (!section_is_early) { kfree(ms->usage); ms->usage = NULL; }"
+        if (base::usage_is_reserved(k, b))
+            k.observe(Observation::USAGE_FREED_RESERVED, "section_deactivate", pfn, k.m.geo.pages_per_section);
+    }
+    bs.section_usage &= ~bit;
+    if (!section_is_early) k.ops.depopulate_section_memmap(k, pfn, nr_pages, altmap);
+    else base::free_map_bootmem(k, pfn, nr_pages);
+    bs.section_online &= ~bit;  // ms->section_mem_map = NULL
+    base::clear_section_mem_map(k, b, bit);
+}
+
 // 656d57119326 "mm/memory_hotplug: fix updating the node span" (5.4-rc, David Hildenbrand;
 // Fixes: 00d6c019b5bc). update_pgdat_span() started from node_start_pfn = 0 and did not skip
 // empty zones, so the node span always started at pfn 0 after a shrink.
@@ -253,6 +283,12 @@ void add_kernel_bugs(std::vector<Variant>& out) {
                       "section_deactivate() clears section_mem_map before depopulate_section_memmap(): without "
                       "VMEMMAP, kvfree(pfn_to_page(pfn)) decodes the NULL section_mem_map and the memmap leaks.",
                       [](KernelOps& o) { o.section_deactivate = section_deactivate_clear_map_first; }));
+    out.push_back(bug("bug-8068df3b6037", "v6.1",
+                      "before 8068df3b6037 \"mm/memory_hotplug: don't free usage map when removing a re-added early "
+                      "section\" (5.6-rc; Fixes: 326e1b8f83a4, 5.3)",
+                      "section_deactivate() keeps ms->usage only for an early section: a cold-plugged DIMM's section "
+                      "that was removed and re-added reuses its memblock usage, and its second removal kfree()s it.",
+                      [](KernelOps& o) { o.section_deactivate = section_deactivate_usage_kept_if_early; }));
     out.push_back(bug("bug-656d57119326", "v6.1",
                       "before 656d57119326 \"mm/memory_hotplug: fix updating the node span\" (5.4-rc; Fixes: "
                       "00d6c019b5bc)",

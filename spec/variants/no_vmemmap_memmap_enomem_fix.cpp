@@ -24,7 +24,7 @@ namespace {
 
 void depopulate_section_memmap(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
     const int b = k.m.block_of_pfn(pfn);
-    if (keeps_section_maps(k.m) && b >= 0) {
+    if (!k.m.params.sparsemem_vmemmap && b >= 0) {
         const u32 bit = 1u << section_in_block(k.m, b, pfn);
         if ((k.s.section_maps[b].mem_map & bit) == 0) {
             KCALL(k, "depopulate_section_memmap");

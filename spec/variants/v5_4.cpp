@@ -16,6 +16,10 @@
 //   removed that read. [unverified: whether 00d6c019b5bc's pfn_to_online_page() check of
 //   the boundary searches was already in 5.4.0; the model keeps it, so only the
 //   page_zone() read of arch_remove_memory() is the 5.4 behaviour.]
+// - pfn_to_online_page(): 5.4's macro, online_section() alone (no pfn_section_valid(), no
+//   ZONE_DEVICE slow path of 1f90a3477df3).
+// - section_deactivate() of a device chunk: before ef69bc9f689d (an early section's removed
+//   subsections are depopulated); bug-ef69bc9f689d reuses it by name.
 #include <fmt/format.h>
 
 #include "spec/memmap.hpp"
@@ -61,6 +65,50 @@ void arch_remove_memory(Kernel& k, pfn_t start, u64 nr_pages, VmemAltmap* altmap
     }
 }
 
+// include/linux/memory_hotplug.h (5.4) pfn_to_online_page(), a macro: the section is online
+// ("online_section_nr(___nr) && pfn_valid_within(___pfn)", pfn_valid_within() being 1 without
+// CONFIG_HOLES_IN_ZONE). No subsection validity (Dan Williams' 5.12 series moved it out of line
+// and added pfn_section_valid()) and no ZONE_DEVICE slow path (1f90a3477df3, 5.12-rc): a pmem
+// pfn in a section whose other part is online System RAM is "online".
+flag pfn_to_online_page(Kernel& k, pfn_t pfn) {
+    return k.ops.online_section(k, pfn);
+}
+
+// mm/sparse.c (5.4) section_deactivate() for a chunk of a device section, before ef69bc9f689d
+// "mm/sparse: never partially remove memmap for early section" (Wei Yang, 2020): the boot memmap
+// of an early section is freed only when the section becomes empty, and otherwise the removed
+// subsections' memmap is depopulated -- which section_activate() never repopulates for an early
+// section ("reuse what is already there"): re-adding the range writes struct pages that are no
+// longer mapped. The variant bug-ef69bc9f689d takes this function by name. Whole sections of
+// hot-pluggable blocks keep 6.1's teardown here: 5.4's own (the usage kept only "if
+// (!section_is_early)", 8068df3b6037; section_mem_map cleared before the memmap is freed,
+// d41e2f3bd546) is not given to v5.4 [limitation: docs/limitations.md].
+void section_deactivate(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
+    if (k.m.block_of_pfn(pfn) >= 0) return base::section_deactivate(k, pfn, nr_pages, altmap);
+    KCALL(k, "section_deactivate");
+    const int si = k.m.dev_section_of_pfn(pfn);
+    DevSectionState& ms = k.s.dev_sections[si];
+    const bool early = k.m.dev_sections[si].early;
+    const u64 map = k.m.subsection_mask(pfn, nr_pages);
+    if (!(ms.flags & SEC_USAGE) || (ms.subsection_map & map) != map) {
+        KSAY(k, "WARN: section already deactivated ({:#x} + {})", pfn, nr_pages);
+        return;
+    }
+    ms.subsection_map = ms.subsection_map ^ map;
+    const bool empty = ms.subsection_map == 0;
+    if (empty) {
+        ms.flags &= ~SEC_VALID;
+        if (!early) ms.flags &= ~SEC_USAGE;
+    }
+    if (early && empty) {  // "if (section_is_early && memmap) free_map_bootmem(memmap);"
+        k.say("free_map_bootmem(memmap)");
+        ms.memmap_mapped = 0;
+    } else {  // "else depopulate_section_memmap(pfn, nr_pages, altmap);" -- an early section too
+        k.ops.depopulate_section_memmap(k, pfn, nr_pages, altmap);
+    }
+    if (empty) ms.flags = 0;
+}
+
 }  // namespace
 
 Variant v5_4() {
@@ -76,6 +124,8 @@ Variant v5_4() {
     v.ops = v5_12().ops;  // the parent's table
     v.ops.remove_pfn_range_from_zone = remove_pfn_range_from_zone;
     v.ops.arch_remove_memory = arch_remove_memory;
+    v.ops.pfn_to_online_page = pfn_to_online_page;
+    v.ops.section_deactivate = section_deactivate;
     return v;
 }
 

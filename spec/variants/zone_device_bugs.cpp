@@ -21,37 +21,6 @@ flag pfn_to_online_page_no_zone_device(Kernel& k, pfn_t pfn) {
     return k.ops.pfn_section_valid(k, pfn);
 }
 
-// Before ef69bc9f689d "mm/sparse: never partially remove memmap for early section" (5.7-rc,
-// Wei Yang): section_deactivate() freed the boot memmap of an early section only when the
-// section became empty, and otherwise depopulated the removed subsections' memmap -- which
-// section_activate() never repopulates for an early section ("reuse what is already
-// there"). Re-adding the range then writes struct pages that are no longer mapped.
-void section_deactivate_partial_early(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
-    if (k.m.block_of_pfn(pfn) >= 0) return base::section_deactivate(k, pfn, nr_pages, altmap);
-    KCALL(k, "section_deactivate");
-    const int si = k.m.dev_section_of_pfn(pfn);
-    DevSectionState& ms = k.s.dev_sections[si];
-    const bool early = k.m.dev_sections[si].early;
-    const u64 map = k.m.subsection_mask(pfn, nr_pages);
-    if (!(ms.flags & SEC_USAGE) || (ms.subsection_map & map) != map) {
-        KSAY(k, "WARN: section already deactivated ({:#x} + {})", pfn, nr_pages);
-        return;
-    }
-    ms.subsection_map = ms.subsection_map ^ map;
-    const bool empty = ms.subsection_map == 0;
-    if (empty) {
-        ms.flags &= ~SEC_VALID;
-        if (!early) ms.flags &= ~SEC_USAGE;
-    }
-    if (early && empty) {  // "if (section_is_early && memmap) free_map_bootmem(memmap);"
-        k.say("free_map_bootmem(memmap)");
-        ms.memmap_mapped = 0;
-    } else {  // "else depopulate_section_memmap(pfn, nr_pages, altmap);" -- an early section too
-        k.ops.depopulate_section_memmap(k, pfn, nr_pages, altmap);
-    }
-    if (empty) ms.flags = 0;
-}
-
 // Before 77e080e7680e "mm/memunmap: don't access uninitialized memmap in memunmap_pages()"
 // (5.4-rc, Aneesh Kumar K.V; in David Hildenbrand's "Shrink zones before removing memory" v6):
 // devm_memremap_pages_release() took the zone to shrink from page_zone() of the range's
@@ -93,7 +62,8 @@ void add_zone_device_bugs(std::vector<Variant>& out) {
                          "section_deactivate() depopulates the memmap of subsections removed from an early section; "
                          "section_activate() reuses the boot memmap when they come back, so re-adding the range "
                          "writes unmapped struct pages.",
-                         [](KernelOps& o) { o.section_deactivate = section_deactivate_partial_early; }));
+                         // v5.4's section_deactivate() (spec/variants/v5_4.cpp), by name: 5.4 is before the fix.
+                         [](KernelOps& o) { o.section_deactivate = ops_of("v5.4").section_deactivate; }));
     out.push_back(zd_bug("bug-77e080e7680e",
                          "before 77e080e7680e \"mm/memunmap: don't access uninitialized memmap in memunmap_pages()\" "
                          "(5.4-rc, Aneesh Kumar K.V)",
