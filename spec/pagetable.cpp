@@ -34,8 +34,9 @@ bool boot_memmap_intersects(const Machine& m, std::uint64_t va_lo, std::uint64_t
 //   arm64    arch_add_memory() -> __create_pgd_mapping(): NO_BLOCK_MAPPINGS when
 //            can_set_direct_map() (rodata_full): PTE leaves, a PTE table maps PTRS_PER_PTE pages;
 //            otherwise PMD blocks (4K: 2 MiB, table 1 GiB; 64K: 512 MiB, table 4 TiB).
-//   ppc64    radix__create_section_mapping() -> create_physical_mapping(): at most
-//            radix_mem_block_size per mapping, so 2 MiB PMD leaves for 256 MiB LMBs; a radix
+//   ppc64    radix__create_section_mapping() -> create_physical_mapping(): a mapping is at
+//            most the memory block size (radix_mem_block_size since af9d00e93a4f, 5.9;
+//            memory_block_size in later trees), so 2 MiB PMD leaves for 256 MiB LMBs; a radix
 //            PMD table has RADIX_PMD_INDEX_SIZE = 9 bits: 1 GiB.
 // One level above is kept too (x86 PUD table, never freed with 4-level paging; arm64 the PMD
 // table above PTE tables or the PUD table above PMD tables; ppc64 radix the PUD table, freed

@@ -147,7 +147,7 @@ void create_section_mapping(Kernel& k, pfn_t start, u64 nr_pages) {
     unsigned first = 0, count = 0;
     if (!lm_blocks(k, start, nr_pages, first, count)) return;
     // radix__map_kernel_page(): pud_alloc() / pmd_alloc() after boot; 2 MiB leaves
-    // (max_mapping_size = radix_mem_block_size).
+    // (a mapping is at most the memory block size since af9d00e93a4f).
     for (unsigned b = first; b < first + count; ++b) pt::lm_map_block(k, b, "pud_alloc", "pmd_alloc");
 }
 
