@@ -45,6 +45,7 @@ const char* observation_name(Observation::Kind k) {
         case Observation::VMEMMAP_FREED_IN_USE: return "vmemmap page freed while its struct pages are in use";
         case Observation::VMEMMAP_UNMAPPED_WRITE: return "write through an unmapped vmemmap address";
         case Observation::PGTABLE_FREED_IN_USE: return "page-table page freed while it maps something";
+        case Observation::LINEAR_MAP_TABLE_FREED_IN_USE: return "linear-map page-table page freed while it maps a block";
         case Observation::MEMMAP_FREED_BAD_ADDRESS: return "memmap freed through a NULL section_mem_map";
         case Observation::USAGE_FREED_RESERVED: return "memblock-allocated ms->usage kfree()d";
         case Observation::ZONE_DEVICE_PAGE_ONLINE: return "pfn_to_online_page() returned a ZONE_DEVICE page";

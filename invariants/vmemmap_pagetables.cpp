@@ -10,7 +10,7 @@
 //     an unmapped vmemmap address, no page-table page freed while it maps something.
 // The altmap's side (its pages never reach the buddy) is I11's altmap-free, which the
 // page-table code reports into as well (free_hugepage_table(), remove_pte_table(),
-// free_vmemmap_page()). I20 linear-map: online memory is in the linear map.
+// free_vmemmap_page()). I20 linear-map and T6 linear-map-unmap: the linear map and its tables.
 #include <fmt/format.h>
 
 #include "invariants/registry.hpp"
@@ -150,16 +150,98 @@ static bool vmemmap_free_safe(const Step& st, Violation* out) {
     return true;
 }
 
+// I20 linear-map (state): the linear map of the hot-pluggable blocks and its table pages
+// (spec/ops/pagetables_linear.cpp).
+//   - a block with a memory block device or an online section is in the linear map (its
+//     leaves are present): page_address() of its pages must not fault;
+//   - a table page holding a mapped block's leaves is allocated;
+//   - no leak: a table page none of whose leaves is mapped is freed (free_pmd_table(),
+//     free_empty_tables()), unless it also maps boot memory; the same one level up (a table
+//     page above no allocated table is freed), except x86's PUD tables, which 4-level paging
+//     never frees (af2cf278ef4f, 98fe3633c5a4: other page tables' PGD copies still point at them).
+// A block whose add failed keeps its mapping on x86 (arch_add_memory() does not undo
+// init_memory_mapping()): mapped without a device is allowed here; T6 judges removal.
 static bool linear_map_holds(const Machine& m, const KernelState& s, Violation* out) {
+#if HP_SYMBOLIC  // the prover's machines have no page tables
+    (void)m;
+    (void)s;
+    (void)out;
+    return true;
+#else
     if (!m.pt.enabled) return true;
+    const PtLayout& l = m.pt;
     for (unsigned b = 0; b < m.blocks.size(); ++b) {
-        if (s.blocks[b].section_online == 0) continue;
+        if (s.blocks[b].section_online == 0 && s.blocks[b].state == BLOCK_ABSENT) continue;
         if ((s.pt.linear_mapped >> b) & 1) continue;
-        *out = {"linear-map", "online memory is in the linear map",
-                fmt::format("memory{} has online sections but no linear mapping: page_address() of its pages faults",
-                            m.blocks[b].memory_block_id)};
+        *out = {"linear-map", "an added block is in the linear map",
+                fmt::format("memory{} is {} but has no linear mapping ({} leaves of {} KiB cleared): page_address() "
+                            "of its pages faults",
+                            m.blocks[b].memory_block_id, s.blocks[b].section_online ? "online" : "offline",
+                            l.lm_leaf_level, l.lm_leaf_bytes >> 10)};
         return false;
     }
+    for (unsigned gi = 0; gi < l.lm_nr_groups; ++gi) {
+        const bool present = (s.pt.lm_tables >> gi) & 1;
+        const std::uint32_t blocks = l.lm_group_blocks[gi];
+        // Who the tables hold: a mapped block's leaves, or (level 1) an allocated level-0 table.
+        int user = -1;
+        for (unsigned b = 0; b < m.blocks.size() && user < 0; ++b)
+            if (((blocks >> b) & 1) && ((s.pt.linear_mapped >> b) & 1)) user = static_cast<int>(b);
+        if (l.lm_group_level[gi] == 1)
+            for (unsigned g0 = 0; g0 < l.lm_nr_groups && user < 0; ++g0)
+                if (l.lm_group_level[g0] == 0 && (l.lm_group_blocks[g0] & blocks) && ((s.pt.lm_tables >> g0) & 1))
+                    for (unsigned b = 0; b < m.blocks.size() && user < 0; ++b)
+                        if (((l.lm_group_blocks[g0] & blocks) >> b) & 1) user = static_cast<int>(b);
+        const std::uint64_t span = l.lm_group_level[gi] ? l.lm_upper_bytes : l.lm_table_bytes;
+        const std::string tables = fmt::format(
+            "{} linear-map {} table page{} mapping [{:#x}, {:#x})", l.lm_group_tables[gi],
+            l.lm_group_level[gi] ? l.lm_upper_level : l.lm_leaf_level, l.lm_group_tables[gi] == 1 ? "" : "s",
+            l.lm_group_first[gi], l.lm_group_first[gi] + std::uint64_t(l.lm_group_tables[gi]) * span);
+        if (user >= 0 && !present) {
+            *out = {"linear-map", "a mapped block's linear-map table page is allocated",
+                    fmt::format("memory{} is mapped but the {} {} freed: its leaves are reached through a freed page",
+                                m.blocks[user].memory_block_id, tables, l.lm_group_tables[gi] == 1 ? "is" : "are")};
+            return false;
+        }
+        if (user < 0 && present && !l.lm_group_boot[gi] && !(l.lm_group_level[gi] == 1 && l.lm_upper_kept)) {
+            *out = {"linear-map", "an empty linear-map table page is freed (no leak)",
+                    fmt::format("the {} map{} nothing any more but {} still allocated: leaked", tables,
+                                l.lm_group_tables[gi] == 1 ? "s" : "", l.lm_group_tables[gi] == 1 ? "is" : "are")};
+            return false;
+        }
+    }
+    return true;
+#endif
+}
+
+// T6 linear-map-unmap (transition): a step that removes a block's sections removes its
+// linear mapping too (arch_remove_memory() -> kernel_physical_mapping_remove() /
+// __remove_pgd_mapping() / arch_remove_linear_mapping()), and frees no linear-map table page
+// that still maps a block. A mapping left behind points at memory that was unplugged.
+static bool linear_map_unmap_safe(const Step& st, Violation* out) {
+    for (int i = 0; i < st.result.nobs; ++i) {
+        const Observation& o = st.result.obs[i];
+        if (o.kind != Observation::LINEAR_MAP_TABLE_FREED_IN_USE) continue;
+        *out = {"linear-map-unmap", "a linear-map page-table page is freed only when it maps nothing",
+                fmt::format("{} freed a linear-map table page (group {}) that still maps the block at pfn {:#x}: "
+                            "its linear map is now reached through a freed page",
+                            o.func, o.nr, o.pfn)};
+        return false;
+    }
+#if !HP_SYMBOLIC
+    const Machine& m = st.m;
+    if (!m.pt.enabled) return true;
+    for (unsigned b = 0; b < m.blocks.size(); ++b) {
+        const bool had = st.before.blocks[b].section_usage != 0 || st.before.blocks[b].state != BLOCK_ABSENT;
+        const bool gone = st.after.blocks[b].section_usage == 0 && st.after.blocks[b].state == BLOCK_ABSENT;
+        if (!had || !gone || !((st.after.pt.linear_mapped >> b) & 1)) continue;
+        *out = {"linear-map-unmap", "a removed block has no linear mapping",
+                fmt::format("memory{} was removed but its linear-map {} leaves are still present: the kernel can "
+                            "still reach memory that is gone",
+                            m.blocks[b].memory_block_id, m.pt.lm_leaf_level)};
+        return false;
+    }
+#endif
     return true;
 }
 
@@ -172,9 +254,15 @@ void register_vmemmap_pagetables(std::vector<Invariant>& v) {
                  "no vmemmap page or page-table page is freed while in use; no write through an unmapped vmemmap",
                  "remove_pagetable()/free_hugepage_table(), unmap_hotplug_range(), ppc64 vmemmap_free()", nullptr,
                  vmemmap_free_safe});
-    v.push_back({"linear-map", "I20", "online memory is in the linear map",
-                 "arch_add_memory()/arch_remove_memory(): init_memory_mapping(), __create_pgd_mapping()",
+    v.push_back({"linear-map", "I20",
+                 "added memory is in the linear map; its table pages are allocated while mapped and freed when empty",
+                 "arch_add_memory()/arch_remove_memory(): init_memory_mapping(), __create_pgd_mapping(), "
+                 "arch_create_linear_mapping() and their removal",
                  linear_map_holds, nullptr});
+    v.push_back({"linear-map-unmap", "T6",
+                 "removal unmaps the block's linear map; no linear-map table page is freed while it maps a block",
+                 "kernel_physical_mapping_remove(), __remove_pgd_mapping(), arch_remove_linear_mapping()", nullptr,
+                 linear_map_unmap_safe});
 }
 
 }  // namespace hp::HP_DOMAIN::inv

@@ -97,6 +97,8 @@ struct Observation {
         VMEMMAP_FREED_IN_USE,   // a vmemmap leaf (or its PTE pages) freed while a section's struct pages live in it
         VMEMMAP_UNMAPPED_WRITE, // a write (memset PAGE_UNUSED) through a vmemmap address with no mapping: an oops
         PGTABLE_FREED_IN_USE,   // a page-table page freed while one of its entries still maps something
+        LINEAR_MAP_TABLE_FREED_IN_USE,  // a linear-map table page freed while it maps a block (pfn: that block's
+                                        // first pfn; nr: the table group)
         ZONE_DEVICE_PAGE_ONLINE,      // pfn_to_online_page() returned a page of a ZONE_DEVICE range (I22)
         ALTMAP_LEAK,                  // memunmap_pages(): pgmap->altmap.alloc != 0 after arch_remove_memory() (I11)
         EARLY_RESERVED_PAGES,   // has_unmovable_pages() met PG_reserved pages of an early memblock allocation (seed 003)

@@ -143,6 +143,10 @@ struct KernelParams {
     // hugetlb_free_vmemmap=on / vm.hugetlb_optimize_vmemmap (HVO, mm/hugetlb_vmemmap.c);
     // needs pagetables (x86_64 only).
     bool hugetlb_optimize_vmemmap = false;
+    // arm64 can_set_direct_map() (rodata_full, CONFIG_RODATA_FULL_DEFAULT_ENABLED=y by
+    // Kconfig default): arch_add_memory() maps the linear map with NO_BLOCK_MAPPINGS, in base
+    // pages. Only read with pagetables on arm64 presets.
+    bool rodata_full = true;
     // CONFIG_SPARSEMEM_VMEMMAP. Off (classic SPARSEMEM): every section's memmap is one
     // kvmalloc_node() allocation (__populate_section_memmap()), hotplug works in whole
     // sections (check_pfn_span()), pfn_section_valid() is 1 without reading ms->usage, and

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <map>
 
 #if !HP_SYMBOLIC
 namespace hp {
@@ -23,6 +24,83 @@ bool boot_memmap_intersects(const Machine& m, std::uint64_t va_lo, std::uint64_t
         if (lo < va_hi && va_lo < hi) return true;
     }
     return false;
+}
+
+// The linear map's leaf and table sizes per architecture, at the granularity the kernel maps
+// a hot-added block with (6.1 and 6.12 alike):
+//   x86_64   arch_add_memory() -> init_memory_mapping() -> kernel_physical_mapping_init():
+//            2 MiB PMD leaves for 128 MiB blocks (1 GiB PUD leaves need a 1 GiB-aligned range
+//            and direct_gbpages: not modelled); a PMD table maps 512 * 2 MiB = 1 GiB.
+//   arm64    arch_add_memory() -> __create_pgd_mapping(): NO_BLOCK_MAPPINGS when
+//            can_set_direct_map() (rodata_full): PTE leaves, a PTE table maps PTRS_PER_PTE pages;
+//            otherwise PMD blocks (4K: 2 MiB, table 1 GiB; 64K: 512 MiB, table 4 TiB).
+//   ppc64    radix__create_section_mapping() -> create_physical_mapping(): a mapping is at
+//            most the memory block size (radix_mem_block_size since af9d00e93a4f, 5.9;
+//            memory_block_size in later trees), so 2 MiB PMD leaves for 256 MiB LMBs; a radix
+//            PMD table has RADIX_PMD_INDEX_SIZE = 9 bits: 1 GiB.
+// One level above is kept too (x86 PUD table, never freed with 4-level paging; arm64 the PMD
+// table above PTE tables or the PUD table above PMD tables; ppc64 radix the PUD table, freed
+// by free_pud_table() since 9ce8853b4a73).
+// Tables that change together are one group: a block's own tables (a table inside one block)
+// or a table several blocks share. A table that also maps boot memory is never empty.
+std::string compute_lm_layout(const Machine& m, PtLayout& l) {
+    const Geometry& g = m.geo;
+    const std::uint64_t ps = g.page_size, entries = l.arch == PtArch::PPC64 ? 512 : ps / 8;
+    if (l.arch == PtArch::ARM64 && m.params.rodata_full) {
+        l.lm_leaf_bytes = ps;
+        l.lm_leaf_level = "PTE";
+        l.lm_upper_level = "PMD";
+    } else if (l.arch == PtArch::ARM64) {
+        l.lm_leaf_bytes = g.pmd_pages * ps;
+        l.lm_leaf_level = "PMD";
+        l.lm_upper_level = "PUD";
+    } else {
+        l.lm_leaf_bytes = 2 * MiB;
+        l.lm_leaf_level = "PMD";
+        l.lm_upper_level = "PUD";
+    }
+    l.lm_table_bytes = entries * l.lm_leaf_bytes;
+    // arm64 64K with PMD blocks: the table above the PMD table is the PGD (48-bit VA, 3 levels).
+    l.lm_upper_bytes = l.arch == PtArch::ARM64 && !m.params.rodata_full && ps != 4096 ? 0 : entries * l.lm_table_bytes;
+    // x86 4-level paging: remove_p4d_table() calls free_pud_table() only if pgtable_l5_enabled().
+    l.lm_upper_kept = l.arch == PtArch::X86_64;
+    unsigned n = 0;
+    for (std::uint8_t level = 0; level < 2; ++level) {
+        const std::uint64_t T = level == 0 ? l.lm_table_bytes : l.lm_upper_bytes;
+        if (T == 0) continue;
+        std::map<std::uint64_t, std::uint32_t> table_blocks;  // table index -> blocks with leaves under it
+        for (unsigned b = 0; b < m.blocks.size(); ++b) {
+            const std::uint64_t lo = m.blocks[b].start_pfn * ps, hi = m.block_end_pfn(b) * ps;
+            for (std::uint64_t t = lo / T; t <= (hi - 1) / T; ++t) table_blocks[t] |= 1u << b;
+        }
+        auto boot_in = [&](std::uint64_t t) {
+            for (const BootZone& z : m.boot)
+                if (!z.span_only && z.end_pfn > z.start_pfn && z.start_pfn * ps < (t + 1) * T && t * T < z.end_pfn * ps)
+                    return true;
+            return false;
+        };
+        const unsigned level_first = n;
+        for (const auto& [t, blocks] : table_blocks) {
+            const bool boot = boot_in(t);
+            unsigned gi = level_first;
+            while (gi < n && !(l.lm_group_blocks[gi] == blocks && l.lm_group_boot[gi] == boot)) ++gi;
+            if (gi == n) {
+                if (n >= static_cast<unsigned>(MAX_PT_TABLES))
+                    return fmt::format("the linear map's page-table pages of the hot-pluggable blocks form more than "
+                                       "{} groups; the model keeps at most {}", MAX_PT_TABLES, MAX_PT_TABLES);
+                l.lm_group_blocks[gi] = blocks;
+                l.lm_group_boot[gi] = boot;
+                l.lm_group_first[gi] = t * T;
+                l.lm_group_level[gi] = level;
+                ++n;
+            }
+            ++l.lm_group_tables[gi];
+            for (unsigned b = 0; b < m.blocks.size(); ++b)
+                if ((blocks >> b) & 1) l.lm_block_groups[b] |= 1u << gi;
+        }
+    }
+    l.lm_nr_groups = n;
+    return {};
 }
 
 bool section_has_boot_memory(const Machine& m, std::uint64_t section) {
@@ -61,6 +139,7 @@ std::string compute_pt_layout(Machine& m, bool enabled) {
     // table has RADIX_PMD_INDEX_SIZE = 9 bits.
     l.entries_per_table = l.arch == PtArch::PPC64 ? 512 : g.page_size / 8;
     l.enabled = true;
+    if (std::string why = compute_lm_layout(m, l); !why.empty()) return why;
     if (m.blocks.empty() && m.devices.empty()) {
         m.pt = l;
         return {};

@@ -15,7 +15,9 @@
 // holds one section's struct pages (x86 sub-PMD tracking, 8d400913c231). The page-table
 // page holding a slot's entry (PMD table, or PTE table for basepages) is a *table*: present
 // or freed; one that also maps boot memory's vmemmap is never empty.
-// The linear map is one bit per block; its own tables are not modelled.
+// The linear map: a block's leaves (x86/ppc64 radix 2 MiB PMDs, arm64 PTEs under rodata_full or
+// PMD blocks) are one bit, and the page-table pages holding them are kept per group
+// (spec/pagetable_layout.hpp, spec/ops/pagetables_linear.cpp).
 #pragma once
 #include <cstdint>
 
@@ -33,7 +35,8 @@ struct PageTableState {
     u16 unused[MAX_PT_SLOTS];   // x86: bit i = piece i is all PAGE_UNUSED; PT_SPLIT: bit i = piece i's PTEs cleared
     u32 unused_pmd_start;       // x86 unused_pmd_start (faf1c0008a33): pfn + 1 of the struct page it points at, 0 = none
     u32 tables;                 // bit t: table page t is allocated
-    u32 linear_mapped;          // bit b: block b is in the linear map (init_memory_mapping / __create_pgd_mapping)
+    u32 linear_mapped;          // bit b: block b's linear-map leaves are present (init_memory_mapping / __create_pgd_mapping)
+    u32 lm_tables;              // bit g: the linear-map table pages of group g (PtLayout::lm_group_*) are allocated
     u8 hugetlb[MAX_BLOCKS];     // HugetlbState per block
 };
 

@@ -54,6 +54,28 @@ struct PtLayout {
     std::uint64_t piece_hi[MAX_PT_SLOTS][MAX_PT_PIECES] = {};
     bool slot_boot[MAX_PT_SLOTS] = {};    // boot memory's struct pages are in this leaf: mapped for ever
     bool table_boot[MAX_PT_TABLES] = {};  // the table also maps boot memory's vmemmap: never empty
+
+    // The linear map (direct map) of hot-pluggable blocks (spec/ops/pagetables_linear.cpp).
+    // A block's leaves are mapped and unmapped together (arch_add_memory() and
+    // arch_remove_memory() take whole blocks), so the state keeps one bit per block
+    // (PageTableState::linear_mapped) and one per *linear-map table group*: the page-table
+    // pages holding the leaves' entries, grouped when they change together (all of a
+    // block's own tables, or one table shared by several blocks).
+    // Two table levels: 0 holds the leaves, 1 is the table above (the one whose entries
+    // point at level-0 tables).
+    std::uint64_t lm_leaf_bytes = 0;     // what one leaf entry maps (x86/ppc64 PMD 2 MiB; arm64 block or page)
+    std::uint64_t lm_table_bytes = 0;    // what one level-0 table page maps (entries * lm_leaf_bytes)
+    std::uint64_t lm_upper_bytes = 0;    // what one level-1 table page maps; 0: not modelled (arm64 64K blocks: the PGD)
+    const char* lm_leaf_level = "PMD";   // "PMD" (a block/huge leaf) or "PTE" (base pages)
+    const char* lm_upper_level = "PUD";  // the level-1 table's name ("PUD", or "PMD" above PTE tables)
+    bool lm_upper_kept = false;          // x86 4-level paging: free_pud_table() never runs, the table stays
+    unsigned lm_nr_groups = 0;
+    std::uint8_t lm_group_level[MAX_PT_TABLES] = {};     // 0 or 1
+    std::uint32_t lm_group_blocks[MAX_PT_TABLES] = {};  // blocks with leaves in the group's tables
+    std::uint64_t lm_group_first[MAX_PT_TABLES] = {};   // physical address the group's first table maps
+    unsigned lm_group_tables[MAX_PT_TABLES] = {};       // table pages in the group
+    bool lm_group_boot[MAX_PT_TABLES] = {};             // a table also maps boot memory: never empty
+    std::uint32_t lm_block_groups[32] = {};             // per block: the groups holding its leaves
 };
 inline constexpr int PT_PIECE_HOLE = -1;
 inline constexpr int PT_PIECE_BOOT = -2;

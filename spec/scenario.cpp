@@ -551,7 +551,8 @@ Scenario load_scenario(const std::string& path) {
     if (const toml::table* k = r.table(doc, "kernel")) {
         r.only_keys(*k, "kernel", {"memmap_on_memory", "movable_node", "default_online_type", "online_policy",
                                    "auto_movable_ratio", "auto_movable_numa_aware", "vmalloc_vmemmap_overlap",
-                                   "pagetables", "hugetlb_optimize_vmemmap", "sparsemem_vmemmap"});
+                                   "pagetables", "hugetlb_optimize_vmemmap", "sparsemem_vmemmap", "rodata_full"});
+        m.params.rodata_full = r.boolean(*k, "rodata_full", "kernel.rodata_full").value_or(true);
         m.params.pagetables = r.boolean(*k, "pagetables", "kernel.pagetables").value_or(false);
         m.params.hugetlb_optimize_vmemmap =
             r.boolean(*k, "hugetlb_optimize_vmemmap", "kernel.hugetlb_optimize_vmemmap").value_or(false);

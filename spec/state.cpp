@@ -45,6 +45,9 @@ static void init_pagetables(const Machine& m, PageTableState& pt) {
         pt.unused_pmd_start = static_cast<u32>(last_boot_section_end * pps + 1);
     for (unsigned t = 0; t < l.nr_tables; ++t)
         if (l.table_boot[t]) pt.tables |= 1u << t;
+    // The linear map's tables that also map boot memory exist from boot (paging_init()).
+    for (unsigned gi = 0; gi < l.lm_nr_groups; ++gi)
+        if (l.lm_group_boot[gi]) pt.lm_tables |= 1u << gi;
 #endif
 }
 

@@ -250,6 +250,7 @@ void for_each_field(const Machine& m, State& s, F&& f) {
         f(std::string("unused_pmd_start"), s.pt.unused_pmd_start);
         f(std::string("vmemmap_tables"), s.pt.tables);
         f(std::string("linear_mapped"), s.pt.linear_mapped);
+        f(std::string("linear_map_tables"), s.pt.lm_tables);
         for (unsigned b = 0; b < m.blocks.size(); ++b) f("block" + std::to_string(b) + ".hugetlb", s.pt.hugetlb[b]);
     }
     if (m.has_sbm())

@@ -81,6 +81,10 @@ std::vector<std::pair<std::string, std::string>> state_fields(const Machine& m, 
             add("unused_pmd_start", s.pt.unused_pmd_start ? fmt::format("struct page of pfn {:#x}", s.pt.unused_pmd_start - 1)
                                                           : std::string("0"));
         add("vmemmap_page_table_pages", fmt::format("{:#x}", s.pt.tables));
+        for (unsigned gi = 0; gi < m.pt.lm_nr_groups; ++gi)
+            add(fmt::format("linear_map.{}_table@{:#x}", m.pt.lm_group_level[gi] ? m.pt.lm_upper_level : m.pt.lm_leaf_level,
+                            m.pt.lm_group_first[gi]),
+                (s.pt.lm_tables >> gi & 1) ? "allocated" : "none");
         for (unsigned b = 0; b < m.blocks.size(); ++b) {
             const std::string p = fmt::format("memory{}.", m.blocks[b].memory_block_id);
             add(p + "linear_map", (s.pt.linear_mapped >> b & 1) ? "mapped" : "none");

@@ -59,6 +59,7 @@ const Bug kBugs[] = {
     {"bug-8d400913c231-sub-pmd-leak.toml", "bug-8d400913c231", "v6.1", "vmemmap-pagetables"},
     {"bug-280abe14b6e0-unused-sub-pmd-mark.toml", "bug-280abe14b6e0", "v6.1", "vmemmap-free"},
     {"bug-d4234d131b0a-arm64-subsection-pmd-shared.toml", "bug-d4234d131b0a", "v6.1", "vmemmap-free"},
+    {"bug-9ce8853b4a73-radix-pud-table-leak.toml", "bug-9ce8853b4a73", "v6.1", "linear-map"},
     // subsection hot-add (spec/ops/subsection.cpp, tests/test_zone_device.cpp)
     {"bug-1f90a3477df3-zone-device-section-collision.toml", "bug-1f90a3477df3", "v6.1", "online-page"},
     {"bug-ef69bc9f689d-early-section-partial-depopulate.toml", "bug-ef69bc9f689d", "v6.1", "memmap-init"},

@@ -98,7 +98,7 @@ void altmap_attach(Kernel&, unsigned block);   // mem->altmap = altmap
 void altmap_detach(Kernel&, unsigned block);   // mem->altmap = NULL
 void altmap_read(Kernel&, unsigned block, const char* func);
 
-// ops/pagetables.cpp (+ _x86, _arm64, _ppc64): kernel page tables, only with [kernel] pagetables
+// ops/pagetables.cpp (+ _x86, _arm64, _ppc64, _linear): kernel page tables, only with [kernel] pagetables
 int vmemmap_populate(Kernel&, pfn_t pfn, u64 nr_pages, int nid, VmemAltmap* altmap);
 void vmemmap_free(Kernel&, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
 void linear_map(Kernel&, pfn_t start, u64 nr_pages, bool map);
@@ -109,16 +109,22 @@ void vmemmap_use_sub_pmd(Kernel&, u64 start, u64 end);
 void vmemmap_use_new_sub_pmd(Kernel&, u64 start, u64 end);
 flag vmemmap_pmd_is_unused(Kernel&, u64 addr, u64 end);
 void vmemmap_flush_unused_pmd(Kernel&);
+void init_memory_mapping(Kernel&, pfn_t start, u64 nr_pages);             // ops/pagetables_linear.cpp
+void kernel_physical_mapping_remove(Kernel&, pfn_t start, u64 nr_pages);
 }  // namespace x86
 namespace arm64 {
 int vmemmap_populate(Kernel&, pfn_t pfn, u64 nr_pages, int nid, VmemAltmap* altmap);
 int vmemmap_populate_hugepages(Kernel&, pfn_t pfn, u64 nr_pages, int nid, VmemAltmap* altmap);
 void vmemmap_free(Kernel&, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
 void free_empty_tables(Kernel&, u64 addr, u64 end, u64 floor, u64 ceiling);
+void create_pgd_mapping(Kernel&, pfn_t start, u64 nr_pages);  // __create_pgd_mapping() of the linear map
+void remove_pgd_mapping(Kernel&, pfn_t start, u64 nr_pages);  // __remove_pgd_mapping()
 }  // namespace arm64
 namespace ppc64 {
 int vmemmap_populate(Kernel&, pfn_t pfn, u64 nr_pages, int nid, VmemAltmap* altmap);
 void vmemmap_free(Kernel&, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap);
+void create_section_mapping(Kernel&, pfn_t start, u64 nr_pages);  // arch_create_linear_mapping()
+void remove_section_mapping(Kernel&, pfn_t start, u64 nr_pages);  // arch_remove_linear_mapping()
 }  // namespace ppc64
 // ops/hugetlb_vmemmap.cpp: HVO
 int hugetlb_alloc(Kernel&, unsigned block);

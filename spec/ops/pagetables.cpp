@@ -1,6 +1,6 @@
-// Kernel page tables of the vmemmap and the linear map (issue 10 item 2): the helpers every
-// architecture's code uses, the per-architecture dispatch of vmemmap_populate() /
-// vmemmap_free(), and the linear map. Only called when the scenario keeps page tables
+// Kernel page tables of the vmemmap (issue 10 item 2): the helpers every architecture's code
+// uses and the per-architecture dispatch of vmemmap_populate() / vmemmap_free(). The linear
+// map is spec/ops/pagetables_linear.cpp. Only called when the scenario keeps page tables
 // ([kernel] pagetables; spec/pagetable.hpp says what is modelled).
 #include <fmt/format.h>
 
@@ -240,24 +240,6 @@ void vmemmap_free(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
         case PtArch::X86_64: x86::vmemmap_free(k, pfn, nr_pages, altmap); break;
         case PtArch::ARM64: arm64::vmemmap_free(k, pfn, nr_pages, altmap); break;
         case PtArch::PPC64: ppc64::vmemmap_free(k, pfn, nr_pages, altmap); break;
-    }
-}
-
-// The linear map of whole blocks (arch_add_memory() maps before __add_pages(),
-// arch_remove_memory() unmaps after __remove_pages()). Its page tables are not modelled.
-void linear_map(Kernel& k, pfn_t start, u64 nr_pages, bool map) {
-    const char* name = nullptr;
-    switch (k.m.pt.arch) {
-        case PtArch::X86_64: name = map ? "init_memory_mapping" : "kernel_physical_mapping_remove"; break;
-        case PtArch::ARM64: name = map ? "__create_pgd_mapping" : "__remove_pgd_mapping"; break;
-        case PtArch::PPC64: name = map ? "arch_create_linear_mapping" : "arch_remove_linear_mapping"; break;
-    }
-    KCALL(k, name);
-    unsigned first = 0, count = 0;
-    if (!blocks_of_range(k.m, start, nr_pages, first, count)) return;
-    for (unsigned b = first; b < first + count; ++b) {
-        if (map) k.s.pt.linear_mapped |= 1u << b;
-        else k.s.pt.linear_mapped &= ~(1u << b);
     }
 }
 

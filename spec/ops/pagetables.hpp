@@ -66,4 +66,21 @@ void unmap_basepages(Kernel& k, unsigned slot, const u64& start, const u64& end,
 // Every piece of a PTE-mapped leaf has its PTEs cleared: the PTE table is empty.
 flag pte_table_empty(Kernel& k, unsigned slot);
 
+// --- the linear map (spec/ops/pagetables_linear.cpp) ---
+// Block b's linear-map leaves are set; an absent table of its groups is allocated first, the
+// level-1 table before the level-0 one (`alloc_upper`, `alloc_table`: the allocators' names).
+void lm_map_block(Kernel& k, unsigned b, const char* alloc_upper, const char* alloc_table);
+// Block b's leaves are cleared (pmd_clear()/pte_clear()); the tables stay.
+void lm_unmap_block(Kernel& k, unsigned b);
+// The first block whose leaves (or, for a level-1 group, allocated level-0 tables) group gi's
+// tables still hold, or -1: the tables are empty.
+int lm_group_user(Kernel& k, unsigned gi);
+// The table pages of group gi are freed; freeing them while in use is observed
+// (LINEAR_MAP_TABLE_FREED_IN_USE).
+void lm_free_table(Kernel& k, unsigned gi, const char* func);
+// free_pmd_table()/free_empty_pte_table()/...: each table holding block b's leaves, then each
+// table above, is freed if it is empty (a table that also maps boot memory never is). A null
+// name: the kernel never frees that level (x86 4-level paging's PUD tables).
+void lm_free_empty_tables(Kernel& k, unsigned b, const char* free_table, const char* free_upper);
+
 }  // namespace hp::HP_DOMAIN::base::pt

@@ -14,6 +14,10 @@
 //                      vmemmap range with PMD blocks, sub-section (ZONE_DEVICE) ranges too, so two
 //                      ranges in one section share a block and unmap_hotplug_range() of the first
 //                      frees it under the second.
+//   bug-9ce8853b4a73   before "powerpc/mm/radix: Free PUD table when freeing pagetable" (5.9;
+//                      Fixes 4b5d62ca17a1 "powerpc/mm: add radix__remove_section_mapping()"):
+//                      radix remove_pagetable() freed empty PTE and PMD tables of the linear
+//                      map but never the PUD table: a leak at every hot-remove that empties one.
 //   hvo-without-self-hosted-check
 //                      a design, not a kernel: HVO on a memmap_on_memory block as if
 //                      vmemmap_should_optimize() had no PageVmemmapSelfHosted() check
@@ -63,6 +67,20 @@ flag should_optimize_ignoring_self_hosted(Kernel& k, unsigned) {
     return k.m.params.hugetlb_optimize_vmemmap;
 }
 
+// Before 9ce8853b4a73 (arch/powerpc/mm/book3s64/radix_pgtable.c, 5.8 remove_pagetable()):
+// remove_pud_table() + free_pmd_table() per PUD entry, and no free_pud_table() after it.
+void linear_map_without_free_pud_table(Kernel& k, pfn_t start, u64 nr_pages, bool map) {
+    if (map || k.m.pt.arch != PtArch::PPC64) return base::linear_map(k, start, nr_pages, map);
+    KCALL(k, "arch_remove_linear_mapping");
+    KCALL(k, "radix__remove_section_mapping");
+    KCALL(k, "remove_pagetable");
+    unsigned first = 0, count = 0;
+    if (!blocks_of_range(k.m, start, nr_pages, first, count)) return;
+    KCALL(k, "remove_pmd_table");
+    for (unsigned b = first; b < first + count; ++b) base::pt::lm_unmap_block(k, b);
+    for (unsigned b = first; b < first + count; ++b) base::pt::lm_free_empty_tables(k, b, "free_pmd_table", nullptr);
+}
+
 Variant make(const char* name, const char* source, const char* what, void (*apply)(KernelOps&)) {
     Variant v;
     v.name = name;
@@ -98,6 +116,12 @@ void add_pagetable_variants(std::vector<Variant>& out) {
                        "arm64 4K maps sub-section vmemmap ranges with PMD blocks: two ZONE_DEVICE ranges in one section "
                        "share a block, and removing the first frees it while the second's struct pages are in it.",
                        [](KernelOps& o) { o.vmemmap_populate = vmemmap_populate_pmd_blocks_always; }));
+    out.push_back(make("bug-9ce8853b4a73",
+                       "before 9ce8853b4a73 \"powerpc/mm/radix: Free PUD table when freeing pagetable\" (5.9, Bharata B "
+                       "Rao; Fixes: 4b5d62ca17a1)",
+                       "ppc64 radix remove_pagetable() frees the linear map's empty PMD tables but not the PUD table "
+                       "above them: hot-removing the last memory under a PUD table leaks it.",
+                       [](KernelOps& o) { o.linear_map = linear_map_without_free_pud_table; }));
     out.push_back(make("hvo-without-self-hosted-check",
                        "design question (issue 10 item 5): 6.1's vmemmap_should_optimize() without the "
                        "PageVmemmapSelfHosted() check of 66361095129b",
