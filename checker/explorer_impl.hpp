@@ -69,6 +69,15 @@ bool step_unchanged(const M& m) {
     return false;
 }
 
+// Models that can step into a copy of the parent the caller keeps (KernelModel: spares the
+// copy of its 1,576-byte state on every step) and recognise an announced parent.
+template <class M>
+concept StepsFromCopy = requires(M& m, const typename M::State& s, typename M::State& out, Violation* v) {
+    { m.step_from_copy(s, 0u, out, v) } -> std::same_as<StepOutcome>;
+    { m.out_written() } -> std::same_as<bool>;
+    { m.begin_state(s) };
+};
+
 // A successor equal to its parent (a self-loop); a one-word state without a library call.
 inline bool same_words(const std::uint32_t* a, const std::uint32_t* b, unsigned n) {
     return n == 1 ? *a == *b : std::memcmp(a, b, n * 4) == 0;
@@ -252,8 +261,19 @@ ExploreResult explore_levels(M& model, const Limits& lim, Progress* progress, st
                     store->get(order[id], pw, W.pt(pi));
                     coder->decode(pw, W.raw.data());
                     W.model.unpack(W.raw.data(), W.cur);
+                    bool next_is_cur = false;  // W.next == W.cur (StepsFromCopy)
+                    if constexpr (StepsFromCopy<M>) W.model.begin_state(W.cur);
                     for (unsigned a = 0, n = W.model.action_count(); a < n; ++a) {
-                        const StepOutcome o = W.model.step(W.cur, a, W.next, &W.v);
+                        StepOutcome o;
+                        if constexpr (StepsFromCopy<M>) {
+                            // Reset W.next to the parent only where a step may have written it: its
+                            // packed fields (the rest is the same in every state of the model).
+                            if (!next_is_cur) W.model.unpack(W.raw.data(), W.next);
+                            o = W.model.step_from_copy(W.cur, a, W.next, &W.v);
+                            next_is_cur = !W.model.out_written();
+                        } else {
+                            o = W.model.step(W.cur, a, W.next, &W.v);
+                        }
                         if (o == StepOutcome::DISABLED || o == StepOutcome::SKIPPED) continue;
                         ++W.transitions;
                         const std::uint64_t key = pkey | a;
