@@ -57,6 +57,15 @@ private:
         bool full = false;
     };
     std::uint32_t code_of(unsigned p, std::uint32_t value);
+    static std::uint64_t diff_mask(const std::uint32_t* a, const std::uint32_t* b, unsigned n);
+    // Position p's code of `value` into the coded words; false if p ran out of codes.
+    bool put(unsigned p, std::uint32_t value, std::uint32_t* coded) {
+        const Pos& q = pos_[p];
+        std::uint32_t code = value;
+        if (q.width != 32 && (code = code_of(p, value)) == kFull) return false;
+        coded[q.word] = (coded[q.word] & ~(q.mask << q.shift)) | code << q.shift;
+        return true;
+    }
     std::vector<std::uint8_t> widths_;
     std::vector<Pos> pos_;
     std::vector<Dict> dict_;
