@@ -39,6 +39,9 @@ struct Worker {
     // order, one list per thread that owns their segments, looked up afterwards by that
     // thread (see explore_levels).
     std::vector<std::vector<std::pair<std::uint64_t, std::uint32_t>>> offered;
+    // ...and the new words this thread inserted in that phase, in key order (it interns its
+    // segments' words in key order): the level's new states are these lists merged.
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> owned_new;
     Worker(const M& m, unsigned raw_words, unsigned padded_words, unsigned tree_sz)
         : model(m), padded(padded_words), tree_size(tree_sz + 2), raw(raw_words, 0), raw2(raw_words, 0),
           w(padded, 0), tree(tree_size, 0), pwords(kBatchParents * padded, 0), ptrees(kBatchParents * tree_size, 0),
@@ -317,8 +320,9 @@ ExploreResult explore_levels(M& model, const Limits& lim, Progress* progress, st
             unsigned nring = 0, head = 0;
             auto intern = [&](const std::pair<std::uint64_t, std::uint32_t>& e) {
                 bool inserted;
-                const std::uint32_t w = store->roots().intern_word_owned(e.second, inserted, e.first);
+                const std::uint32_t w = store->roots().intern_word_owned(e.second, inserted);
                 if (!inserted) return;
+                W.owned_new.push_back(e);
                 const std::uint32_t padded[2] = {w, 0};
                 coder->decode(padded, W.raw2.data());
                 W.model.unpack(W.raw2.data(), W.next);
@@ -405,7 +409,20 @@ ExploreResult explore_levels(M& model, const Limits& lim, Progress* progress, st
 
         // Number the level's new states in discovery-key order, up to the first event.
         fresh.clear();
-        store->roots().new_entries(fresh);
+        if (partitioned) {  // each thread's list is in key order: merge them (one pass for two)
+            std::vector<std::size_t> runs{0};
+            for (auto& W : workers) {
+                fresh.insert(fresh.end(), W.owned_new.begin(), W.owned_new.end());
+                runs.push_back(fresh.size());
+                W.owned_new.clear();
+            }
+            for (std::size_t width = 1; width < nthreads; width *= 2)
+                for (std::size_t r = 0; r + width < nthreads; r += 2 * width)
+                    std::inplace_merge(fresh.begin() + runs[r], fresh.begin() + runs[r + width],
+                                       fresh.begin() + runs[std::min<std::size_t>(r + 2 * width, nthreads)]);
+        } else {
+            store->roots().new_entries(fresh);
+        }
         std::uint64_t ev = ~0ull;
         auto kind = EventKind::NONE;
         Violation ev_violation;

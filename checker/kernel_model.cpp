@@ -248,7 +248,7 @@ StepOutcome KernelModel::step_impl(const State& s, unsigned ai, State& out, Viol
             r.rc = rc;
             last_rc_ = rc;
             ++counters_.refused[static_cast<int>(a.kind)];
-            const Step st{m_, s, out, a, r};
+            const Step st{m_, s, s, a, r};  // the state after is the state before: one object
             for (const Invariant* i : step_invs_)
                 if (!i->holds_on(st, v)) return StepOutcome::VIOLATION;
             unchanged_ = true;

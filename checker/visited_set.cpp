@@ -189,7 +189,7 @@ std::uint32_t SharedPairTable::intern_word(std::uint32_t w, bool& inserted, std:
 
 unsigned SharedPairTable::segment_of_word(std::uint32_t w) { return static_cast<unsigned>(mix64(w) >> (64 - kSegBits)); }
 
-std::uint32_t SharedPairTable::intern_word_owned(std::uint32_t w, bool& inserted, std::uint64_t key) {
+std::uint32_t SharedPairTable::intern_word_owned(std::uint32_t w, bool& inserted) {
     Segment& s = segs_[segment_of_word(w)];
     std::uint64_t h = mix64(w) & s.mask;
     bool seen = w == 0 && s.has_zero;
@@ -201,8 +201,6 @@ std::uint32_t SharedPairTable::intern_word_owned(std::uint32_t w, bool& inserted
     if (w == 0) s.has_zero = true;
     else s.slots[h] = w;
     ++s.size;
-    s.level_keys.push_back(key);  // a sorted run: new_entries() only merges
-    s.level_words.push_back(w);
     if (s.size * 8 > s.slots.size() * 5) grow(s);
     return w;
 }

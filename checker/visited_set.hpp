@@ -79,9 +79,10 @@ public:
     // Word sets, several threads: the segment a word belongs to. A thread that owns some
     // segments (no other thread touches them this phase) interns their words without the
     // lock, offering each segment's words in increasing key order, so no key is ever lowered
-    // (the explorer's partitioned insert phase for one-word states).
+    // (the explorer's partitioned insert phase for one-word states). The new words are the
+    // caller's to keep with their keys: new_entries() and key_of() do not list them.
     static unsigned segment_of_word(std::uint32_t w);
-    std::uint32_t intern_word_owned(std::uint32_t w, bool& inserted, std::uint64_t key);
+    std::uint32_t intern_word_owned(std::uint32_t w, bool& inserted);
     void prefetch_word(std::uint32_t w) const { prefetch(w, 0, false); }
 
     // Discovery keys of the current level (roots table).

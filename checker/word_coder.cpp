@@ -25,22 +25,23 @@ WordCoder::WordCoder(std::vector<std::uint8_t> widths) : widths_(std::move(width
         Dict& d = dict_[p];
         d.capacity = 1u << w;
         d.index_mask = 2 * d.capacity - 1;  // load <= 1/2
+        d.index_shift = 64 - std::countr_zero(2 * d.capacity);
         d.index = std::make_unique<std::atomic<std::uint64_t>[]>(2 * d.capacity);
         d.values = std::make_unique<std::atomic<std::uint32_t>[]>(d.capacity);
     }
     coded_words_ = std::max(1u, (bit + 31) / 32);
 }
 
-std::uint32_t WordCoder::code_of(unsigned p, std::uint32_t value) {
+std::uint32_t WordCoder::code_of_slow(unsigned p, std::uint32_t value) {
     Dict& d = dict_[p];
-    std::uint64_t h = mix64(value) & d.index_mask;
+    std::uint64_t h = slot_of(d, value);
     for (;; h = (h + 1) & d.index_mask) {
         const std::uint64_t e = d.index[h].load(std::memory_order_acquire);
         if (!e) break;
         if (static_cast<std::uint32_t>(e >> 32) == value) return static_cast<std::uint32_t>(e) - 1;
     }
     std::lock_guard g(insert_mu_);
-    for (h = mix64(value) & d.index_mask;; h = (h + 1) & d.index_mask) {  // again: another thread may have won
+    for (h = slot_of(d, value);; h = (h + 1) & d.index_mask) {  // again: another thread may have won
         const std::uint64_t e = d.index[h].load(std::memory_order_acquire);
         if (!e) break;
         if (static_cast<std::uint32_t>(e >> 32) == value) return static_cast<std::uint32_t>(e) - 1;
