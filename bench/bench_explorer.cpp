@@ -41,13 +41,12 @@ void run(const char* label, unsigned dimms, const std::vector<ActionKind>& kinds
     const double cpu = bench::cpu_seconds() - cpu0;
     std::printf("%-34s %u DIMMs %u thr  %-10s %10llu states %12llu transitions  depth %2u  cpu %7.2f s  wall %7.2f s  "
                 "%8.0f states/cpu-s  %9.0f transitions/cpu-s  %5.1f B/state  %5.2f interns/lookup  "
-                "%u words/state (%u coded, %u recodes)  rss %.0f MB  %llu refusals answered  %.1f%% of lookups from the recent cache\n",
+                "%u words/state (%u coded, %u recodes)  rss %.0f MB  %llu refusals answered\n",
                 label, dimms, threads, verdict_name(r.verdict), static_cast<unsigned long long>(r.states),
                 static_cast<unsigned long long>(r.transitions), r.depth, cpu, r.seconds, r.states / cpu,
                 r.transitions / cpu, static_cast<double>(r.visited_bytes) / r.states,
                 r.lookups ? static_cast<double>(r.node_lookups) / r.lookups : 0.0, model.packed_words(),
-                r.coded_words, r.recodes, r.peak_rss / 1048576.0, static_cast<unsigned long long>(model.refusals_answered()),
-                r.lookups ? 100.0 * static_cast<double>(r.recent_hits) / r.lookups : 0.0);
+                r.coded_words, r.recodes, r.peak_rss / 1048576.0, static_cast<unsigned long long>(model.refusals_answered()));
     std::fflush(stdout);
 }
 }  // namespace

@@ -54,7 +54,6 @@ struct ExploreResult {
     std::uint64_t unexpanded_at_bound = 0;  // states at max_depth whose successors were not explored
     double seconds = 0;
     std::size_t visited_bytes = 0;     // tree store + parent links
-    std::uint64_t recent_hits = 0;     // state lookups answered by the visited set's recent-lookup cache (1 thread)
     std::uint64_t node_lookups = 0;    // inner-node interns done by state lookups (per lookup: / lookups)
     std::uint64_t lookups = 0;         // state lookups (successors that were not self-loops)
     std::size_t peak_rss = 0;          // process resident set at the end, bytes

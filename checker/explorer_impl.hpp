@@ -110,7 +110,6 @@ ExploreResult explore_levels(M& model, const Limits& lim, Progress* progress, st
     auto store = std::make_unique<VisitedSet>(coder->coded_words());
     store->set_concurrent(nthreads > 1);
     store->roots().set_keys_increasing(nthreads == 1);  // one thread offers a level's keys in order
-    store->set_recent_cache(nthreads == 1);
     const std::size_t budget = static_cast<std::size_t>(lim.max_memory_mb) << 20;
     store->set_budget(budget);
     const unsigned raw_words = coder->raw_words();
@@ -168,7 +167,6 @@ ExploreResult explore_levels(M& model, const Limits& lim, Progress* progress, st
         if (!res.states) res.states = order.size();
         res.seconds = elapsed();
         res.coded_words = coder->coded_words();
-        res.recent_hits += store->recent_hits();
         res.visited_bytes = store->bytes() + coder->bytes() + order.capacity() * 4 + level_start.capacity() * sizeof(std::size_t);
         for (const auto& W : workers) {
             res.lookups += W.lookups;
@@ -374,7 +372,6 @@ ExploreResult explore_levels(M& model, const Limits& lim, Progress* progress, st
             auto bigger = std::make_unique<VisitedSet>(wider->coded_words());
             bigger->set_concurrent(nthreads > 1);
             bigger->roots().set_keys_increasing(nthreads == 1);
-            bigger->set_recent_cache(nthreads == 1);
             bigger->set_budget(budget);
             std::vector<std::uint32_t> raw(raw_words), cw(store->padded_words(), 0), ct(store->tree_size() + 2),
                 nw(bigger->padded_words(), 0), nt(bigger->tree_size() + 2);

@@ -332,17 +332,6 @@ std::pair<std::uint32_t, bool> VisitedSet::insert(const std::uint32_t* w, const 
     return {id, ins};
 }
 
-void VisitedSet::set_recent_cache(bool on) {
-    if (!on || leaves_ <= 2 || leaves_ > 15) recent_.reset();
-    else if (!recent_) recent_ = std::make_unique<Recent[]>(std::size_t{1} << kRecentBits);  // zeroed: empty
-}
-
-VisitedSet::Recent* VisitedSet::recent_slot(const std::uint32_t* w) const {
-    std::uint64_t x = 0;
-    for (unsigned i = 0; i < leaves_; ++i) x = (x + w[i]) * 0x9e3779b97f4a7c15ull;
-    return &recent_[x >> (64 - kRecentBits)];
-}
-
 void VisitedSet::insert_batch(InsertJob* jobs, unsigned n, std::uint64_t& lookups) {
     // Per tree level, every lookup of the batch is first prefetched, then its slot peeked
     // at (to prefetch the pair), then interned; a job's next level needs this level's ids.
@@ -357,24 +346,10 @@ void VisitedSet::insert_batch(InsertJob* jobs, unsigned n, std::uint64_t& lookup
         return;
     }
     // Level 0: the word pairs that differ from the base.
-    if (recent_)
-        for (unsigned k = 0; k < n; ++k) __builtin_prefetch(recent_slot(jobs[k].words));
     for (unsigned k = 0; k < n; ++k) {
         InsertJob& j = jobs[k];
         j.done = false;
         j.nd = 0;
-        j.looked_up = true;
-        if (recent_) {
-            const Recent* r = recent_slot(j.words);
-            if (r->root && std::memcmp(r->words, j.words, leaves_ * 4) == 0) {
-                j.root = r->root - 1;
-                j.inserted = false;
-                j.done = true;
-                j.looked_up = false;
-                ++recent_hits_;
-                continue;
-            }
-        }
         if (!j.base_words) {
             std::tie(j.root, j.inserted) = insert(j.words, nullptr, nullptr, j.tree, j.key, lookups);
             j.done = true;
@@ -437,13 +412,6 @@ void VisitedSet::insert_batch(InsertJob* jobs, unsigned n, std::uint64_t& lookup
         InsertJob& j = jobs[k];
         if (!j.done) j.root = roots_.intern_hashed(j.tree[top], j.tree[top + 1], j.hash[0], j.inserted, j.key);
     }
-    if (recent_)
-        for (unsigned k = 0; k < n; ++k) {
-            if (!jobs[k].looked_up) continue;
-            Recent* r = recent_slot(jobs[k].words);
-            std::memcpy(r->words, jobs[k].words, leaves_ * 4);
-            r->root = jobs[k].root + 1;
-        }
 }
 
 void VisitedSet::get(std::uint32_t id, std::uint32_t* w, std::uint32_t* t) const {

@@ -153,7 +153,6 @@ struct InsertJob {
     std::uint32_t root = 0;           // out
     bool inserted = false;            // out
     bool done = false;                // internal
-    bool looked_up = false;           // internal: not answered by the recent-lookup cache
     unsigned nd = 0;                  // internal: dirty nodes of the current tree level
     unsigned dirty[64];
     std::uint64_t hash[64];           // internal: the hashes of the dirty nodes' pairs
@@ -179,9 +178,7 @@ public:
     unsigned words() const { return words_; }
     unsigned padded_words() const { return leaves_; }
     unsigned tree_size() const { return tree_size_; }
-    std::size_t bytes() const {
-        return nodes_.bytes() + roots_.bytes() + (recent_ ? sizeof(Recent) << kRecentBits : 0);
-    }
+    std::size_t bytes() const { return nodes_.bytes() + roots_.bytes(); }
     std::size_t node_count() const { return nodes_.size(); }
 
     // The roots table (for a one-word state, the set of words: see above).
@@ -197,25 +194,7 @@ public:
     }
     bool exhausted() const { return nodes_.exhausted() || roots_.exhausted(); }
 
-    // One thread offering each level's keys in increasing order (the explorer with --threads
-    // 1): keep a direct-mapped cache of recent lookups, padded words -> root, so a state met
-    // again soon (most successors are states already seen) costs one line instead of a walk
-    // down its tree. A hit is exact (all words compared) and needs no key update: the key kept
-    // for the root is an earlier, smaller one. Only for trees of at most 15 words.
-    void set_recent_cache(bool on);
-    std::uint64_t recent_hits() const { return recent_hits_; }
-
 private:
-    // 8,192 lines (512 KB): 45% of the 5-DIMM run's lookups hit (26% with 2^10, 52% with
-    // 2^14, 62% with 2^16), for 0.5 B/state there; counted in bytes().
-    static constexpr unsigned kRecentBits = 13;
-    struct alignas(64) Recent {
-        std::uint32_t words[15];
-        std::uint32_t root;  // + 1; 0 = empty
-    };
-    Recent* recent_slot(const std::uint32_t* w) const;
-    std::unique_ptr<Recent[]> recent_;
-    std::uint64_t recent_hits_ = 0;
     unsigned words_, leaves_, tree_size_;
     std::vector<unsigned> level_off_;  // offset of each tree level in a tree array; level 0 pairs words
     SharedPairTable nodes_, roots_;
