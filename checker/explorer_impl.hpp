@@ -39,6 +39,9 @@ struct Worker {
     // order, one list per thread that owns their segments, looked up afterwards by that
     // thread (see explore_levels).
     std::vector<std::vector<std::pair<std::uint64_t, std::uint32_t>>> offered;
+    // ...and the new words this thread inserted in that phase, in key order (it interns its
+    // segments' words in key order): the level's new states are these lists merged.
+    std::vector<std::pair<std::uint64_t, std::uint32_t>> owned_new;
     Worker(const M& m, unsigned raw_words, unsigned padded_words, unsigned tree_sz)
         : model(m), padded(padded_words), tree_size(tree_sz + 2), raw(raw_words, 0), raw2(raw_words, 0),
           w(padded, 0), tree(tree_size, 0), pwords(kBatchParents * padded, 0), ptrees(kBatchParents * tree_size, 0),
@@ -68,6 +71,15 @@ bool step_unchanged(const M& m) {
     if constexpr (requires { m.last_step_unchanged(); }) return m.last_step_unchanged();
     return false;
 }
+
+// Models that can step into a copy of the parent the caller keeps (KernelModel: spares the
+// copy of its 1,576-byte state on every step) and recognise an announced parent.
+template <class M>
+concept StepsFromCopy = requires(M& m, const typename M::State& s, typename M::State& out, Violation* v) {
+    { m.step_from_copy(s, 0u, out, v) } -> std::same_as<StepOutcome>;
+    { m.out_written() } -> std::same_as<bool>;
+    { m.begin_state(s) };
+};
 
 // A successor equal to its parent (a self-loop); a one-word state without a library call.
 inline bool same_words(const std::uint32_t* a, const std::uint32_t* b, unsigned n) {
@@ -252,8 +264,19 @@ ExploreResult explore_levels(M& model, const Limits& lim, Progress* progress, st
                     store->get(order[id], pw, W.pt(pi));
                     coder->decode(pw, W.raw.data());
                     W.model.unpack(W.raw.data(), W.cur);
+                    bool next_is_cur = false;  // W.next == W.cur (StepsFromCopy)
+                    if constexpr (StepsFromCopy<M>) W.model.begin_state(W.cur);
                     for (unsigned a = 0, n = W.model.action_count(); a < n; ++a) {
-                        const StepOutcome o = W.model.step(W.cur, a, W.next, &W.v);
+                        StepOutcome o;
+                        if constexpr (StepsFromCopy<M>) {
+                            // Reset W.next to the parent only where a step may have written it: its
+                            // packed fields (the rest is the same in every state of the model).
+                            if (!next_is_cur) W.model.unpack(W.raw.data(), W.next);
+                            o = W.model.step_from_copy(W.cur, a, W.next, &W.v);
+                            next_is_cur = !W.model.out_written();
+                        } else {
+                            o = W.model.step(W.cur, a, W.next, &W.v);
+                        }
                         if (o == StepOutcome::DISABLED || o == StepOutcome::SKIPPED) continue;
                         ++W.transitions;
                         const std::uint64_t key = pkey | a;
@@ -297,8 +320,9 @@ ExploreResult explore_levels(M& model, const Limits& lim, Progress* progress, st
             unsigned nring = 0, head = 0;
             auto intern = [&](const std::pair<std::uint64_t, std::uint32_t>& e) {
                 bool inserted;
-                const std::uint32_t w = store->roots().intern_word_owned(e.second, inserted, e.first);
+                const std::uint32_t w = store->roots().intern_word_owned(e.second, inserted);
                 if (!inserted) return;
+                W.owned_new.push_back(e);
                 const std::uint32_t padded[2] = {w, 0};
                 coder->decode(padded, W.raw2.data());
                 W.model.unpack(W.raw2.data(), W.next);
@@ -385,7 +409,20 @@ ExploreResult explore_levels(M& model, const Limits& lim, Progress* progress, st
 
         // Number the level's new states in discovery-key order, up to the first event.
         fresh.clear();
-        store->roots().new_entries(fresh);
+        if (partitioned) {  // each thread's list is in key order: merge them (one pass for two)
+            std::vector<std::size_t> runs{0};
+            for (auto& W : workers) {
+                fresh.insert(fresh.end(), W.owned_new.begin(), W.owned_new.end());
+                runs.push_back(fresh.size());
+                W.owned_new.clear();
+            }
+            for (std::size_t width = 1; width < nthreads; width *= 2)
+                for (std::size_t r = 0; r + width < nthreads; r += 2 * width)
+                    std::inplace_merge(fresh.begin() + runs[r], fresh.begin() + runs[r + width],
+                                       fresh.begin() + runs[std::min<std::size_t>(r + 2 * width, nthreads)]);
+        } else {
+            store->roots().new_entries(fresh);
+        }
         std::uint64_t ev = ~0ull;
         auto kind = EventKind::NONE;
         Violation ev_violation;

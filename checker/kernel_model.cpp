@@ -232,9 +232,10 @@ void KernelModel::merge_counters_from(KernelModel& other) {
     other.refusals_answered_ = 0;
 }
 
-StepOutcome KernelModel::step(const State& s, unsigned ai, State& out, Violation* v) {
+StepOutcome KernelModel::step_impl(const State& s, unsigned ai, State& out, Violation* v, bool out_is_s) {
     const Action& a = actions_[ai];
     unchanged_ = false;
+    out_written_ = false;
     if (!action_enabled(m_, s, a)) return StepOutcome::DISABLED;
     if (refusal_shortcut_) {
         if (const int rc = refusal_rc(s, a)) {
@@ -242,28 +243,36 @@ StepOutcome KernelModel::step(const State& s, unsigned ai, State& out, Violation
             ++refusals_answered_;
             // Every fault point is past the refusal: a fault choice is the same run, unfired.
             if (a.fault.kind != FaultKind::NONE) return StepOutcome::SKIPPED;
-            out = s;
+            if (!out_is_s) out = s;
             StepResult r;
             r.rc = rc;
             last_rc_ = rc;
             ++counters_.refused[static_cast<int>(a.kind)];
-            const Step st{m_, s, out, a, r};
+            const Step st{m_, s, s, a, r};  // the state after is the state before: one object
             for (const Invariant* i : step_invs_)
                 if (!i->holds_on(st, v)) return StepOutcome::VIOLATION;
             unchanged_ = true;
             return StepOutcome::OK;
         }
     }
+    const bool announced = announced_ == &s;
     if (base_[ai] >= 0 && base_[ai] == reach_action_ && !reach_.reaches(a.fault)) {
-        pack(s, probe_words_.data());
-        if (std::equal(probe_words_.begin(), probe_words_.end(), reach_words_.begin()))
-            return StepOutcome::SKIPPED;  // the unfaulted run on this state never reached the fault point
+        // The unfaulted run on this state never reached the fault point: the same state, by
+        // announcement (begin_state()) or by its packed words.
+        if (reach_generation_) {
+            if (announced && reach_generation_ == generation_) return StepOutcome::SKIPPED;
+        } else {
+            pack(s, probe_words_.data());
+            if (std::equal(probe_words_.begin(), probe_words_.end(), reach_words_.begin())) return StepOutcome::SKIPPED;
+        }
     }
-    out = s;
+    if (!out_is_s) out = s;
+    out_written_ = true;
     const StepResult r = apply_action(m_, v_.ops, out, a);
     if (has_faults_[ai]) {
         reach_action_ = static_cast<int>(ai);
-        pack(s, reach_words_.data());
+        reach_generation_ = announced ? generation_ : 0;
+        if (!announced) pack(s, reach_words_.data());
         reach_ = r.reach;
     }
     if (a.fault.kind != FaultKind::NONE) {

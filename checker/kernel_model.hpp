@@ -29,7 +29,22 @@ public:
     void pack(const State& s, std::uint32_t* w) const { hp::pack(m_, s, w); }
     void unpack(const std::uint32_t* w, State& s) const { hp::unpack(m_, w, s); }
     bool check_state(const State& s, Violation* v) const;
-    StepOutcome step(const State& s, unsigned action, State& out, Violation* v);
+    StepOutcome step(const State& s, unsigned action, State& out, Violation* v) { return step_impl(s, action, out, v, false); }
+    // The explorer's form of step(): the caller guarantees `out == s` on entry (it unpacked
+    // the parent's words into a state of this machine: the fields no word holds are the same
+    // in every state of it), which spares the 1,576-byte copy `out = s` on every step.
+    // Afterwards out_written() says whether `out` may now differ from `s`.
+    StepOutcome step_from_copy(const State& s, unsigned action, State& out, Violation* v) {
+        return step_impl(s, action, out, v, true);
+    }
+    bool out_written() const { return out_written_; }
+    // The explorer announces the state it is about to step every action of (and promises not
+    // to change it until the next announcement): the fault-reach guard then recognises it by
+    // address instead of packing and comparing it on every fault choice.
+    void begin_state(const State& s) {
+        announced_ = &s;
+        ++generation_;
+    }
 
     const Action& action(unsigned i) const { return actions_[i]; }
     const std::vector<Action>& actions() const { return actions_; }
@@ -91,6 +106,10 @@ private:
     bool refusal_shortcut_ = false;  // the mode is not OFF and the variant keeps state_store()
     std::uint64_t refusals_answered_ = 0;
     int refusal_rc(const State& s, const Action& a) const;
+    StepOutcome step_impl(const State& s, unsigned action, State& out, Violation* v, bool out_is_s);
+    bool out_written_ = false;
+    const State* announced_ = nullptr;  // begin_state()
+    std::uint64_t generation_ = 0;      // begin_state() calls so far
     void check_refusal(const State& s, const Action& a, int rc) const;
     // Faulted actions whose fault point the unfaulted run never reaches (FaultReach): the
     // alphabet lists an action's fault choices right after it, so the unfaulted run on the
@@ -101,6 +120,7 @@ private:
     std::vector<int> base_;
     std::vector<bool> has_faults_;
     int reach_action_ = -1;
+    std::uint64_t reach_generation_ = 0;  // nonzero: reach_'s state is the announced one of that generation
     std::vector<std::uint32_t> reach_words_, probe_words_;
     FaultReach reach_;
 };

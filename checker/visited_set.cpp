@@ -37,8 +37,17 @@ SharedPairTable::SharedPairTable(bool single_words, bool keyed) : single_(single
     }
 }
 
+std::uint64_t SharedPairTable::hash_of(std::uint32_t a, std::uint32_t b) {
+    return mix64(static_cast<std::uint64_t>(a) << 32 | b);
+}
+
+// A word set hashes the word alone (intern_word()); before session 8 this hashed (w, 0) as
+// a pair, so every prefetch of the toy's word set loaded a line the lookup never read.
 void SharedPairTable::prefetch(std::uint32_t a, std::uint32_t b, bool entry) const {
-    const std::uint64_t hash = mix64(static_cast<std::uint64_t>(a) << 32 | b);
+    prefetch_hashed(single_ ? mix64(a) : hash_of(a, b), entry);
+}
+
+void SharedPairTable::prefetch_hashed(std::uint64_t hash, bool entry) const {
     const Segment& s = segs_[hash >> (64 - kSegBits)];
     const std::uint32_t* slots = s.pub_slots.load(std::memory_order_relaxed);
     const std::uint64_t h = hash & s.pub_mask.load(std::memory_order_relaxed);
@@ -97,9 +106,9 @@ void SharedPairTable::grow(Segment& s) {
     s.pub_mask.store(mask, std::memory_order_relaxed);
 }
 
-std::uint32_t SharedPairTable::intern_pair(std::uint32_t a, std::uint32_t b, bool& inserted, std::uint64_t key) {
+std::uint32_t SharedPairTable::intern_pair(std::uint32_t a, std::uint32_t b, std::uint64_t hash, bool& inserted,
+                                           std::uint64_t key) {
     const std::uint64_t pair = static_cast<std::uint64_t>(a) << 32 | b;
-    const std::uint64_t hash = mix64(pair);
     const unsigned seg = static_cast<unsigned>(hash >> (64 - kSegBits));
     Segment& s = segs_[seg];
     SpinGuard guard(s.lock, concurrent_);
@@ -180,7 +189,7 @@ std::uint32_t SharedPairTable::intern_word(std::uint32_t w, bool& inserted, std:
 
 unsigned SharedPairTable::segment_of_word(std::uint32_t w) { return static_cast<unsigned>(mix64(w) >> (64 - kSegBits)); }
 
-std::uint32_t SharedPairTable::intern_word_owned(std::uint32_t w, bool& inserted, std::uint64_t key) {
+std::uint32_t SharedPairTable::intern_word_owned(std::uint32_t w, bool& inserted) {
     Segment& s = segs_[segment_of_word(w)];
     std::uint64_t h = mix64(w) & s.mask;
     bool seen = w == 0 && s.has_zero;
@@ -192,8 +201,6 @@ std::uint32_t SharedPairTable::intern_word_owned(std::uint32_t w, bool& inserted
     if (w == 0) s.has_zero = true;
     else s.slots[h] = w;
     ++s.size;
-    s.level_keys.push_back(key);  // a sorted run: new_entries() only merges
-    s.level_words.push_back(w);
     if (s.size * 8 > s.slots.size() * 5) grow(s);
     return w;
 }
@@ -366,13 +373,18 @@ void VisitedSet::insert_batch(InsertJob* jobs, unsigned n, std::uint64_t& lookup
             return l == 0 ? std::pair{j.words[2 * p], j.words[2 * p + 1]}
                           : std::pair{j.tree[below + 2 * p], j.tree[below + 2 * p + 1]};
         };
-        for (bool entry : {false, true})
-            for (unsigned k = 0; k < n; ++k)
-                if (!jobs[k].done)
-                    for (unsigned i = 0; i < jobs[k].nd; ++i) {
-                        const auto [a, b] = pair_at(jobs[k], jobs[k].dirty[i]);
-                        nodes_.prefetch(a, b, entry);
-                    }
+        for (unsigned k = 0; k < n; ++k) {
+            InsertJob& j = jobs[k];
+            if (j.done) continue;
+            for (unsigned i = 0; i < j.nd; ++i) {
+                const auto [a, b] = pair_at(j, j.dirty[i]);
+                j.hash[i] = SharedPairTable::hash_of(a, b);
+                nodes_.prefetch_hashed(j.hash[i], false);
+            }
+        }
+        for (unsigned k = 0; k < n; ++k)
+            if (!jobs[k].done)
+                for (unsigned i = 0; i < jobs[k].nd; ++i) nodes_.prefetch_hashed(jobs[k].hash[i], true);
         for (unsigned k = 0; k < n; ++k) {
             InsertJob& j = jobs[k];
             if (j.done) continue;
@@ -380,7 +392,7 @@ void VisitedSet::insert_batch(InsertJob* jobs, unsigned n, std::uint64_t& lookup
             for (unsigned i = 0; i < j.nd; ++i) {
                 const unsigned p = j.dirty[i];
                 const auto [a, b] = pair_at(j, p);
-                j.tree[here + p] = nodes_.intern(a, b, ins);
+                j.tree[here + p] = nodes_.intern_hashed(a, b, j.hash[i], ins);
                 ++lookups;
                 if (nn && j.dirty[nn - 1] == p / 2) continue;  // both children dirty: the parent once
                 j.dirty[nn++] = p / 2;  // in place: nn <= i + 1, entries below are already read
@@ -389,12 +401,16 @@ void VisitedSet::insert_batch(InsertJob* jobs, unsigned n, std::uint64_t& lookup
         }
     }
     const unsigned top = level_off_.back();
-    for (bool entry : {false, true})
-        for (unsigned k = 0; k < n; ++k)
-            if (!jobs[k].done) roots_.prefetch(jobs[k].tree[top], jobs[k].tree[top + 1], entry);
+    for (unsigned k = 0; k < n; ++k)
+        if (!jobs[k].done) {
+            jobs[k].hash[0] = SharedPairTable::hash_of(jobs[k].tree[top], jobs[k].tree[top + 1]);
+            roots_.prefetch_hashed(jobs[k].hash[0], false);
+        }
+    for (unsigned k = 0; k < n; ++k)
+        if (!jobs[k].done) roots_.prefetch_hashed(jobs[k].hash[0], true);
     for (unsigned k = 0; k < n; ++k) {
         InsertJob& j = jobs[k];
-        if (!j.done) j.root = roots_.intern(j.tree[top], j.tree[top + 1], j.inserted, j.key);
+        if (!j.done) j.root = roots_.intern_hashed(j.tree[top], j.tree[top + 1], j.hash[0], j.inserted, j.key);
     }
 }
 

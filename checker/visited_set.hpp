@@ -49,8 +49,16 @@ public:
     // The id of (a, b), inserting it if new. `key` (roots only): offered discovery key,
     // kept as the minimum for entries inserted since begin_level().
     std::uint32_t intern(std::uint32_t a, std::uint32_t b, bool& inserted, std::uint64_t key = ~0ull) {
-        return single_ ? intern_word(a, inserted, key) : intern_pair(a, b, inserted, key);
+        return single_ ? intern_word(a, inserted, key) : intern_pair(a, b, hash_of(a, b), inserted, key);
     }
+    // The same with the pair's hash (hash_of()) already computed: a batch hashes each pair
+    // once for its two prefetches and the lookup.
+    static std::uint64_t hash_of(std::uint32_t a, std::uint32_t b);
+    std::uint32_t intern_hashed(std::uint32_t a, std::uint32_t b, std::uint64_t hash, bool& inserted,
+                                std::uint64_t key = ~0ull) {
+        return single_ ? intern_word(a, inserted, key) : intern_pair(a, b, hash, inserted, key);
+    }
+    void prefetch_hashed(std::uint64_t hash, bool entry) const;
     std::pair<std::uint32_t, std::uint32_t> at(std::uint32_t id) const {
         if (single_) return {id, 0};
         const std::uint64_t v = *slot_of(segs_[id >> kLocalBits], id & kLocalMask);
@@ -71,9 +79,10 @@ public:
     // Word sets, several threads: the segment a word belongs to. A thread that owns some
     // segments (no other thread touches them this phase) interns their words without the
     // lock, offering each segment's words in increasing key order, so no key is ever lowered
-    // (the explorer's partitioned insert phase for one-word states).
+    // (the explorer's partitioned insert phase for one-word states). The new words are the
+    // caller's to keep with their keys: new_entries() and key_of() do not list them.
     static unsigned segment_of_word(std::uint32_t w);
-    std::uint32_t intern_word_owned(std::uint32_t w, bool& inserted, std::uint64_t key);
+    std::uint32_t intern_word_owned(std::uint32_t w, bool& inserted);
     void prefetch_word(std::uint32_t w) const { prefetch(w, 0, false); }
 
     // Discovery keys of the current level (roots table).
@@ -119,7 +128,7 @@ private:
     };
     static const std::uint64_t* slot_of(const Segment& s, std::uint32_t local);
     static std::uint64_t* slot_of(Segment& s, std::uint32_t local);
-    std::uint32_t intern_pair(std::uint32_t a, std::uint32_t b, bool& inserted, std::uint64_t key);
+    std::uint32_t intern_pair(std::uint32_t a, std::uint32_t b, std::uint64_t hash, bool& inserted, std::uint64_t key);
     std::uint32_t intern_word(std::uint32_t w, bool& inserted, std::uint64_t key);
     std::uint64_t word_key_of(std::uint32_t w) const;
     std::uint32_t* level_slot(Segment& s, std::uint32_t w) const;
@@ -146,6 +155,7 @@ struct InsertJob {
     bool done = false;                // internal
     unsigned nd = 0;                  // internal: dirty nodes of the current tree level
     unsigned dirty[64];
+    std::uint64_t hash[64];           // internal: the hashes of the dirty nodes' pairs
 };
 
 class VisitedSet {

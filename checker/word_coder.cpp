@@ -1,9 +1,14 @@
 #include "checker/word_coder.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 
 #include "checker/hash.hpp"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace hp {
 
@@ -20,22 +25,23 @@ WordCoder::WordCoder(std::vector<std::uint8_t> widths) : widths_(std::move(width
         Dict& d = dict_[p];
         d.capacity = 1u << w;
         d.index_mask = 2 * d.capacity - 1;  // load <= 1/2
+        d.index_shift = 64 - std::countr_zero(2 * d.capacity);
         d.index = std::make_unique<std::atomic<std::uint64_t>[]>(2 * d.capacity);
         d.values = std::make_unique<std::atomic<std::uint32_t>[]>(d.capacity);
     }
     coded_words_ = std::max(1u, (bit + 31) / 32);
 }
 
-std::uint32_t WordCoder::code_of(unsigned p, std::uint32_t value) {
+std::uint32_t WordCoder::code_of_slow(unsigned p, std::uint32_t value) {
     Dict& d = dict_[p];
-    std::uint64_t h = mix64(value) & d.index_mask;
+    std::uint64_t h = slot_of(d, value);
     for (;; h = (h + 1) & d.index_mask) {
         const std::uint64_t e = d.index[h].load(std::memory_order_acquire);
         if (!e) break;
         if (static_cast<std::uint32_t>(e >> 32) == value) return static_cast<std::uint32_t>(e) - 1;
     }
     std::lock_guard g(insert_mu_);
-    for (h = mix64(value) & d.index_mask;; h = (h + 1) & d.index_mask) {  // again: another thread may have won
+    for (h = slot_of(d, value);; h = (h + 1) & d.index_mask) {  // again: another thread may have won
         const std::uint64_t e = d.index[h].load(std::memory_order_acquire);
         if (!e) break;
         if (static_cast<std::uint32_t>(e >> 32) == value) return static_cast<std::uint32_t>(e) - 1;
@@ -51,28 +57,41 @@ std::uint32_t WordCoder::code_of(unsigned p, std::uint32_t value) {
     return code;
 }
 
+// Bit i set: a[i] != b[i], for i < n <= 64.
+std::uint64_t WordCoder::diff_mask(const std::uint32_t* a, const std::uint32_t* b, unsigned n) {
+    std::uint64_t m = 0;
+    unsigned i = 0;
+#if defined(__SSE2__)
+    for (; i + 4 <= n; i += 4) {
+        const __m128i x = _mm_loadu_si128(reinterpret_cast<const __m128i*>(a + i));
+        const __m128i y = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + i));
+        const unsigned eq = static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(x, y))));
+        m |= static_cast<std::uint64_t>(~eq & 0xf) << i;
+    }
+#endif
+    for (; i < n; ++i) m |= static_cast<std::uint64_t>(a[i] != b[i]) << i;
+    return m;
+}
+
 bool WordCoder::encode(const std::uint32_t* raw, const std::uint32_t* base_raw, const std::uint32_t* base_coded,
                        std::uint32_t* coded) {
     if (identity_) {
         std::memcpy(coded, raw, pos_.size() * 4);
         return true;
     }
-    if (base_raw) std::memcpy(coded, base_coded, coded_words_ * 4);
-    else std::memset(coded, 0, coded_words_ * 4);
-    constexpr unsigned kRun = 8;  // a successor differs from its parent in a few runs of positions
-    for (unsigned r = 0, n = raw_words(); r < n; r += kRun) {
-        const unsigned e = std::min(n, r + kRun);
-        if (base_raw) {
-            std::uint32_t diff = 0;
-            for (unsigned p = r; p < e; ++p) diff |= raw[p] ^ base_raw[p];
-            if (!diff) continue;
-        }
-        for (unsigned p = r; p < e; ++p) {
-            if (base_raw && raw[p] == base_raw[p]) continue;
-            const Pos& q = pos_[p];
-            std::uint32_t code = raw[p];
-            if (q.width != 32 && (code = code_of(p, raw[p])) == kFull) return false;
-            coded[q.word] = (coded[q.word] & ~(q.mask << q.shift)) | code << q.shift;
+    if (!base_raw) {
+        std::memset(coded, 0, coded_words_ * 4);
+        for (unsigned p = 0, n = raw_words(); p < n; ++p)
+            if (!put(p, raw[p], coded)) return false;
+        return true;
+    }
+    // A successor differs from its parent in a few positions: find them 64 at a time as a
+    // bit mask (four words per compare) and look up only those.
+    std::memcpy(coded, base_coded, coded_words_ * 4);
+    for (unsigned r = 0, n = raw_words(); r < n; r += 64) {
+        for (std::uint64_t diff = diff_mask(raw + r, base_raw + r, std::min(64u, n - r)); diff; diff &= diff - 1) {
+            const unsigned p = r + static_cast<unsigned>(std::countr_zero(diff));
+            if (!put(p, raw[p], coded)) return false;
         }
     }
     return true;

@@ -54,9 +54,29 @@ private:
         std::unique_ptr<std::atomic<std::uint64_t>[]> index;  // (value << 32 | code + 1), 0 = empty
         std::unique_ptr<std::atomic<std::uint32_t>[]> values; // code -> value
         std::uint32_t index_mask = 0, capacity = 0, count = 0;
+        unsigned index_shift = 64;  // 64 - log2(index size)
         bool full = false;
     };
-    std::uint32_t code_of(unsigned p, std::uint32_t value);
+    // Fibonacci hashing: the values are small integers and pfns, the index a power of two.
+    static std::uint64_t slot_of(const Dict& d, std::uint32_t value) { return (value * 0x9e3779b97f4a7c15ull) >> d.index_shift; }
+    // The code of `value` at position p (the lookup found in the first slot inline: nearly
+    // every lookup), a new one if it was not seen before, kFull if p has no code left.
+    std::uint32_t code_of(unsigned p, std::uint32_t value) {
+        const Dict& d = dict_[p];
+        const std::uint64_t e = d.index[slot_of(d, value)].load(std::memory_order_acquire);
+        if (e && static_cast<std::uint32_t>(e >> 32) == value) return static_cast<std::uint32_t>(e) - 1;
+        return code_of_slow(p, value);
+    }
+    std::uint32_t code_of_slow(unsigned p, std::uint32_t value);
+    static std::uint64_t diff_mask(const std::uint32_t* a, const std::uint32_t* b, unsigned n);
+    // Position p's code of `value` into the coded words; false if p ran out of codes.
+    bool put(unsigned p, std::uint32_t value, std::uint32_t* coded) {
+        const Pos& q = pos_[p];
+        std::uint32_t code = value;
+        if (q.width != 32 && (code = code_of(p, value)) == kFull) return false;
+        coded[q.word] = (coded[q.word] & ~(q.mask << q.shift)) | code << q.shift;
+        return true;
+    }
     std::vector<std::uint8_t> widths_;
     std::vector<Pos> pos_;
     std::vector<Dict> dict_;
