@@ -147,3 +147,17 @@ TEST_CASE("review: prove --engine chooses how geometries are covered, anything e
     CHECK(bad.rc == 2);
     CHECK(has(bad.out, "--engine: 'fastest' is not classes or paths"));
 }
+
+TEST_CASE("review: prove --print-invariant lists what every reachable state satisfies, in kernel terms") {
+    // x86_64 with sizeof(struct page) 56..64: the memmap of a block is a term over the struct
+    // page size, and managed pages are the block minus it (vmemmap pages are present, not managed)
+    const Run r = hpcheck("prove --variant v6.1 --geometry x86_64 --geometry-bounds struct_page=56..64 --print-invariant");
+    CHECK(r.rc == 0);
+    CHECK(has(r.out, "verdict    proved"));
+    CHECK(has(r.out, "class 1: node0.DMA32.managed_pages = 4080"));
+    CHECK(has(r.out, "class 2: node0.Normal.managed_pages in {0, (u32)(0x8000 - memmap_pages)"));
+    CHECK(has(r.out, "fields are 0 in every reachable state"));
+    // without the flag the proof prints no field list
+    const Run plain = hpcheck("prove --variant v6.1 --geometry x86_64");
+    CHECK_FALSE(has(plain.out, "fields     "));
+}

@@ -170,7 +170,7 @@ int run_prove(ProveArgs& a) {
     std::string invs;
     for (const std::string& n : s.checked) invs += (invs.empty() ? "" : ", ") + n;
     std::cout << fmt::format("variant    {}\n", opt.variant);
-    std::cout << fmt::format("model      spec/ops and the variant's overrides, run over Z3 terms (one source)\n");
+    std::cout << fmt::format("model      spec/ops and the variant's overrides, run over symbolic terms (one source)\n");
     std::cout << fmt::format("invariants {}\n", invs);
     std::cout << fmt::format("machine    {}\n", opt.layout.describe());
     std::cout << fmt::format("bounds     {}\n", opt.bounds.describe());
@@ -193,6 +193,10 @@ int run_prove(ProveArgs& a) {
         constexpr size_t shown = 16;  // the rest is a count: hundreds of lines would bury the verdict
         for (size_t i = 0; i < s.classes.size() && i < shown; ++i) std::cout << "           " << s.classes[i] << "\n";
         if (s.classes.size() > shown) std::cout << fmt::format("           ... and {} more\n", s.classes.size() - shown);
+    }
+    if (r.verdict == prover::Verdict::PROVED && !s.invariant.empty()) {
+        std::cout << "fields     what every reachable state satisfies, per class and field (the inductive invariant, projected):\n";
+        for (const std::string& line : s.invariant) std::cout << "           " << line << "\n";
     }
     if (r.cex) print_counterexample(opt, *r.cex, a.emit);
     switch (r.verdict) {
@@ -235,6 +239,9 @@ static void add_prove_command(CLI::App& app, Registry& r, Context&) {
                     "once, forking where Z3 says a branch can go both ways");
     sub->add_option("--rlimit", a.opt.rlimit, "--engine paths: Z3 resource limit per branch query (deterministic; default 2000000). The class engine runs no solver query: it evaluates terms at concrete geometries");
     sub->add_option("--emit-scenario", a.emit, "write the counterexample as a scenario TOML for `hpcheck check`");
+    sub->add_flag("--print-invariant", a.opt.print_invariant,
+                  "with a proof (class engine): print, per geometry class and state field, the values every reachable "
+                  "state takes, as terms over the geometry in kernel names (a projection of the inductive invariant)");
     sub->add_flag("--boot", a.boot,
                   "prove seed 003's boot placement invariant (with movable_node no early memblock allocation lands in "
                   "hotpluggable memory) for every memblock layout in bounds, under the variant's allocation direction");

@@ -1,5 +1,5 @@
 // Geometry-class enumeration (class_search.hpp). This translation unit sees the kernel model
-// in its symbolic build: hp::sym::Kernel, the variants and invariants over Z3 terms.
+// in its symbolic build: hp::sym::Kernel, the variants and invariants over symbolic terms.
 #define HP_SYMBOLIC 1
 #include "checker/prover/class_search.hpp"
 
@@ -14,6 +14,7 @@
 
 #include "checker/prover/path_executor.hpp"
 #include "checker/prover/term_eval.hpp"
+#include "checker/prover/term_print.hpp"
 #include "checker/prover/symbolic_machine.hpp"
 #include "invariants/invariant.hpp"
 #include "spec/state.hpp"
@@ -268,6 +269,53 @@ std::unordered_map<std::string, std::uint64_t> valuation_of(const std::vector<z3
 
 }  // namespace
 
+// What every reachable state of a finished class satisfies, field by field: the values the
+// field takes (terms over the geometry, printed in kernel terms). A projection of the class's
+// inductive invariant (its reachable set), for a reviewer to read; fields that are 0 in every
+// state are left out.
+static std::string shorten(std::string s) {
+    constexpr size_t kMax = 160;  // a longer term is a wall of parentheses, not something to read
+    return s.size() <= kMax ? s : s.substr(0, kMax) + "...";
+}
+
+static void list_field_values(const S::Machine& m, ClassRun& run, size_t class_no, std::vector<std::string>& out) {
+    TermPrinter pr;
+    pr.name(m.geo.page_size.node(), "PAGE_SIZE");
+    pr.name(m.geo.pages_per_subsection.node(), "PAGES_PER_SUBSECTION");
+    pr.name(m.geo.pages_per_section.node(), "PAGES_PER_SECTION");
+    pr.name(m.geo.pages_per_block.node(), "pages_per_block");
+    pr.name(m.geo.pageblock_nr_pages.node(), "pageblock_nr_pages");
+    pr.name(m.geo.pmd_pages.node(), "PMD_PAGES");
+    for (const S::Dimm& d : m.dimms) pr.name(d.base_pfn.node(), d.name + ".start_pfn");
+    const Word memmap = m.geo.memory_block_memmap_pages();  // what a block's nr_vmemmap_pages holds
+    pr.name(memmap.node(), "memmap_pages");
+    pr.name(symbolic::truncate(memmap, 16).node(), "memmap_pages");
+    pr.name(symbolic::truncate(memmap, 32).node(), "memmap_pages");
+    std::vector<std::string> names;
+    for_each_field(m, run.nodes.front().s, [&](const std::string& n, const auto&) { names.push_back(n); });
+    size_t zero = 0;
+    for (size_t f = 0; f < names.size(); ++f) {
+        std::vector<std::string> values;
+        std::unordered_set<std::uint64_t> numbers;
+        std::unordered_set<const symbolic::Term*> terms;
+        for (const Node& n : run.nodes) {
+            const Word& w = *run.fields(n.s)[f];
+            if (w.k ? numbers.insert(*w.k).second : terms.insert(w.node()).second)
+                values.push_back(w.k ? TermPrinter::number(*w.k) : shorten(pr(w.node())));
+        }
+        if (values.size() == 1 && numbers.count(0)) {
+            ++zero;
+            continue;
+        }
+        std::string list;
+        for (size_t i = 0; i < values.size() && i < 8; ++i) list += (i ? ", " : "") + values[i];
+        if (values.size() > 8) list += fmt::format(", ... ({} values)", values.size());
+        out.push_back(values.size() == 1 ? fmt::format("class {}: {} = {}", class_no, names[f], list)
+                                         : fmt::format("class {}: {} in {{{}}}", class_no, names[f], list));
+    }
+    out.push_back(fmt::format("class {}: the other {} fields are 0 in every reachable state", class_no, zero));
+}
+
 SearchResult class_search(const SearchOptions& opt) {
     const S::Variant* variant = S::find_variant(opt.variant);
     if (!variant) throw std::invalid_argument(fmt::format("unknown variant '{}'", opt.variant));
@@ -312,6 +360,7 @@ SearchResult class_search(const SearchOptions& opt) {
         r.classes.push_back(fmt::format("class {}: {} state(s), {} transition(s), depth {}, at {} ({} conditions on the geometry)",
                                         r.classes.size() + 1, run.nodes.size(), run.transitions, run.depth_done,
                                         params_text(g), at.literals()));
+        if (opt.field_values) list_field_values(machine, run, r.classes.size(), r.invariant);
         const double search_seconds = seconds_since(search_start);
         min_depth = std::min(min_depth, run.depth_done);
         max_depth = std::max(max_depth, run.depth_done);

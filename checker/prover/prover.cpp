@@ -82,6 +82,7 @@ ProveResult prove(const ProveOptions& opt) {
     so.max_states = opt.max_states;
     so.rlimit = opt.rlimit;
     so.progress = opt.progress;
+    so.field_values = opt.print_invariant;
     ProveResult r;
     r.search = opt.engine == Engine::CLASSES ? class_search(so) : symbolic_search(so);
     const SearchResult& s = r.search;

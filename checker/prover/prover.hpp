@@ -38,6 +38,7 @@ struct ProveOptions {
     unsigned rlimit = 2000000;
     Engine engine = Engine::CLASSES;
     std::function<void(const std::string&)> progress;  // see SearchOptions
+    bool print_invariant = false;          // class engine: SearchResult::invariant, each field's reachable values
 };
 
 struct Counterexample {

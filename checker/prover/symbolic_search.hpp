@@ -29,6 +29,7 @@ struct SearchOptions {
     std::uint64_t max_states = 200000;     // symbolic states
     unsigned rlimit = 2000000;             // Z3 resource limit per query (deterministic)
     std::function<void(const std::string&)> progress;  // a line per finished geometry class (may be empty)
+    bool field_values = false;             // class engine: list each field's reachable values (SearchResult::invariant)
 };
 
 struct SymbolicViolation {
@@ -48,6 +49,7 @@ struct SearchResult {
     std::vector<std::string> checked;      // invariants checked
     std::vector<std::string> classes;      // geometry classes of the reachable states, with their counts
     std::uint64_t geometries = 0;          // class engine: the geometries in bounds it covered class by class
+    std::vector<std::string> invariant;    // with field_values: per class, each field's reachable values in kernel terms
 };
 
 // Throws std::invalid_argument for an unknown variant or invariant.
