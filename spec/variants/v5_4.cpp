@@ -19,6 +19,7 @@
 // - memunmap_pages(): 5.4's, one range, no remove_pfn_range_from_zone(); the device range
 //   goes through the arch_remove_memory() above (page_zone() of pfn_first(): ZONE_DEVICE, no
 //   shrink) -> __remove_pages() -> sparse_remove_section() -> section_deactivate().
+// - move_pfn_range_to_zone(ZONE_DEVICE): no SECTION_TAINT_ZONE_DEVICE (1f90a3477df3, 5.12).
 // - pfn_to_online_page(): 5.4's macro, online_section() alone (no pfn_section_valid(), no
 //   ZONE_DEVICE slow path of 1f90a3477df3).
 // - section_deactivate() of a device chunk: before ef69bc9f689d (an early section's removed
@@ -137,6 +138,16 @@ void memunmap_pages(Kernel& k, unsigned dev) {
     ds.vmemmap_backing = BACKING_NONE;
 }
 
+// mm/memory_hotplug.c:move_pfn_range_to_zone@v5.4: for ZONE_DEVICE the same resize_zone_range(),
+// resize_pgdat_range() and memmap_init_zone(MEMMAP_HOTPLUG) (the altmap's pfns only) as 6.1, but
+// no SECTION_TAINT_ZONE_DEVICE: that flag came with 1f90a3477df3 (5.12). Nothing in 5.4 sets it,
+// so the bit the parent's function sets is cleared on every device section again.
+void move_pfn_range_to_zone(Kernel& k, int nid, unsigned zone, pfn_t start_pfn, u64 nr_pages) {
+    base::move_pfn_range_to_zone(k, nid, zone, start_pfn, nr_pages);
+    if (zone != ZONE_DEVICE_IDX) return;
+    for (DevSectionState& ms : k.s.dev_sections) ms.flags &= ~SEC_TAINT_ZONE_DEVICE;
+}
+
 // include/linux/memory_hotplug.h (5.4) pfn_to_online_page(), a macro: the section is online
 // ("online_section_nr(___nr) && pfn_valid_within(___pfn)", pfn_valid_within() being 1 without
 // CONFIG_HOLES_IN_ZONE). No subsection validity (Dan Williams' 5.12 series moved it out of line
@@ -198,6 +209,7 @@ Variant v5_4() {
     v.ops.remove_pfn_range_from_zone = remove_pfn_range_from_zone;
     v.ops.arch_remove_memory = arch_remove_memory;
     v.ops.memunmap_pages = memunmap_pages;
+    v.ops.move_pfn_range_to_zone = move_pfn_range_to_zone;
     v.ops.pfn_to_online_page = pfn_to_online_page;
     v.ops.section_deactivate = section_deactivate;
     return v;
