@@ -5,6 +5,9 @@
 // its own populate_section_memmap() (struct pages from node memory or the device's altmap).
 #include <doctest/doctest.h>
 
+#include <cerrno>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "checker/run.hpp"
@@ -142,4 +145,38 @@ TEST_CASE("versions: SECTION_TAINT_ZONE_DEVICE exists from 5.12 (1f90a3477df3), 
         for (const DevSectionState& ms : s.dev_sections) tainted = tainted || (ms.flags & SEC_TAINT_ZONE_DEVICE) != 0;
         CHECK(tainted == (std::string(variant) == "v5.12"));  // the range starts inside a section
     }
+}
+
+TEST_CASE("versions: v5.12's pmem memmap from node memory runs out partway, and the undo gives back only what it took") {
+    // Two sections of pmem without an altmap, free memory for one section's struct pages (512 pages).
+    const std::string path = (std::filesystem::temp_directory_path() / "hpcheck-test-v5.12-pmem-oom.toml").string();
+    std::ofstream(path) << R"TOML(name = "v5.12-pmem-oom"
+variant = "v5.12"
+expect = "pass"
+[[boot]]
+node = 0
+zone = "Normal"
+start_pfn = 0x100000
+end_pfn = 0x200000
+managed = 700
+[[device]]
+name = "namespace0"
+base_pfn = 0x200000
+subsections = 128
+[explore]
+actions = ["memremap"]
+)TOML";
+    const Scenario sc = load_scenario(path);
+    const Machine& m = sc.machine;
+    KernelState s = initial_state(m);
+    const StepResult r = step(m, "v5.12", s, ActionKind::DEV_MAP);
+    CHECK(r.rc == -ENOMEM);
+    CHECK(r.nobs == 0);
+    // The first section's struct pages stay taken (6.1's arch_add_memory() undoes nothing, the
+    // leftover of scenario 53); the second section's failed populate took none and gives none back.
+    CHECK(s.buddy_vmemmap_pages[0] == 512);
+    // v6.1 does not model free memory: both sections populate.
+    KernelState s61 = initial_state(m);
+    CHECK(step(m, "v6.1", s61, ActionKind::DEV_MAP).rc == 0);
+    CHECK(s61.buddy_vmemmap_pages[0] == 1024);
 }

@@ -75,13 +75,24 @@ int populate_section_memmap(Kernel& k, int nid, pfn_t pfn, u64 nr_pages, VmemAlt
     const Geometry& g = k.m.geo;
     const u64 pages = (g.memmap_bytes(nr_pages) + g.page_size - 1) / g.page_size;
     if (k.m.block_of_pfn(pfn) < 0) {
-        if (!altmap && node_memory_short(k, pages)) return -ENOMEM;
+        if (!altmap && node_memory_short(k, pages)) {
+            k.memmap_unpopulated = true;  // the undo gives back nothing
+            return -ENOMEM;
+        }
         return base::populate_section_memmap(k, nid, pfn, nr_pages, altmap);
     }
     KCALL(k, "populate_section_memmap");
     KCALL(k, "vmemmap_populate");
-    if (altmap) return -EINVAL;  // nobody passes an altmap for System RAM before 5.13
-    if (node_memory_short(k, pages)) return -ENOMEM;
+    // A failure maps nothing: section_activate()'s undo (section_deactivate() ->
+    // depopulate_section_memmap()) must not give back struct pages this call never took.
+    if (altmap) {  // nobody passes an altmap for System RAM before 5.13
+        k.memmap_unpopulated = true;
+        return -EINVAL;
+    }
+    if (node_memory_short(k, pages)) {
+        k.memmap_unpopulated = true;
+        return -ENOMEM;
+    }
     k.s.buddy_vmemmap_pages[nid] += static_cast<u32>(pages);
     k.s.blocks[k.m.block_of_pfn(pfn)].vmemmap_backing = BACKING_BUDDY;
     // The architecture's page tables for these struct pages (spec/ops/pagetables*.cpp), as in 6.1.
