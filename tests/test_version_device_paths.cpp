@@ -180,3 +180,46 @@ actions = ["memremap"]
     CHECK(step(m, "v6.1", s61, ActionKind::DEV_MAP).rc == 0);
     CHECK(s61.buddy_vmemmap_pages[0] == 1024);
 }
+
+TEST_CASE("versions: v5.4's __remove_pages() recomputes the zone's contiguity (feee6b298916 moved it to offline)") {
+    // d1 and d3 online movable with d2's slot empty between them: Movable spans a hole, not
+    // contiguous. Offline and eject d3: under 5.4 the shrink happens at remove, in __remove_pages()
+    // between clear_zone_contiguous() and set_zone_contiguous(); Movable is d1 alone, contiguous.
+    const std::string path = (std::filesystem::temp_directory_path() / "hpcheck-test-v5.4-contiguous.toml").string();
+    std::ofstream(path) << R"TOML(name = "v5.4-contiguous"
+variant = "v5.4"
+expect = "pass"
+[[boot]]
+node = 0
+zone = "DMA32"
+start_pfn = 0x1000
+end_pfn = 0x40000
+[[dimm]]
+name = "d1"
+size_mb = 128
+[[dimm]]
+name = "d2"
+size_mb = 128
+[[dimm]]
+name = "d3"
+size_mb = 128
+[explore]
+actions = ["add"]
+)TOML";
+    const Scenario sc = load_scenario(path);
+    const Machine& m = sc.machine;
+    REQUIRE(m.blocks.size() == 3);
+    const KernelOps& ops = find_variant("v5.4")->ops;
+    KernelState s = initial_state(m);
+    auto act = [&](ActionKind kind, std::uint8_t target) { return apply_action(m, ops, s, Action{kind, target, 1, {}}).rc; };
+    REQUIRE(act(ActionKind::DIMM_ADD, 0) == 0);
+    REQUIRE(act(ActionKind::DIMM_ADD, 2) == 0);
+    REQUIRE(act(ActionKind::ONLINE_MOVABLE, 0) == 0);
+    REQUIRE(act(ActionKind::ONLINE_MOVABLE, 2) == 0);
+    CHECK(s.zone(0, ZONE_MOVABLE).contiguous == 0);  // the hole of d2's slot
+    REQUIRE(act(ActionKind::OFFLINE, 2) == 0);
+    CHECK(s.zone(0, ZONE_MOVABLE).spanned_pages == 3 * m.geo.pages_per_block);  // 5.4: no shrink at offline
+    REQUIRE(act(ActionKind::DIMM_EJECT, 2) == 0);
+    CHECK(s.zone(0, ZONE_MOVABLE).spanned_pages == m.geo.pages_per_block);
+    CHECK(s.zone(0, ZONE_MOVABLE).contiguous == 1);
+}

@@ -13,7 +13,8 @@
 //   __remove_zone() -> shrink_zone_span() + update_pgdat_span() for every section. The
 //   zone comes from a struct page of memory that is offline: poisoned (page_init_poison()
 //   at sparse_add_section()) if the memory was never onlined. feee6b298916 (5.5) removed
-//   that read. 00d6c019b5bc (pfn_to_online_page() in the boundary searches, no shrink of
+//   that read, and moved __remove_pages()'s clear_zone_contiguous()/set_zone_contiguous()
+//   (around the sections, on that zone) into remove_pfn_range_from_zone(). 00d6c019b5bc (pfn_to_online_page() in the boundary searches, no shrink of
 //   ZONE_DEVICE in __remove_zone()) is in 5.4: akpm's 4-patch mm hotfix batch to Linus of
 //   2019-11-21 (the stable list's copy), three days before v5.4 was tagged.
 // - memunmap_pages(): 5.4's, one range, no remove_pfn_range_from_zone(); the device range
@@ -85,8 +86,14 @@ void arch_remove_memory(Kernel& k, pfn_t start, u64 nr_pages, VmemAltmap* altmap
     u8 mm = Memmap::POISONED;
     if (dev >= 0) base::read_device_memmap(k, static_cast<unsigned>(dev), first, what);  // ZONE_DEVICE
     else mm = read_memmap(k, first, what);
+    // __remove_pages(zone, ...) of 5.4: clear_zone_contiguous(zone) before the sections and
+    // set_zone_contiguous(zone) after them (feee6b298916 moved both into
+    // remove_pfn_range_from_zone()). A poisoned struct page gives a garbage zone (the model
+    // touches none) and ZONE_DEVICE has no contiguity in the model (never contiguous).
+    const bool zone_known = dev < 0 && Memmap::initialized(mm);
     {
         KCALL(k, "__remove_pages");
+        if (zone_known) k.s.zone(Memmap::nid(mm), Memmap::zone(mm)).contiguous = 0;  // clear_zone_contiguous()
         const u64 pps = k.m.geo.pages_per_section;
         for (pfn_t pfn = start, end = start + nr_pages; pfn < end;) {
             const u64 cur = std::min<u64>(end - pfn, pps - pfn % pps);
@@ -99,6 +106,7 @@ void arch_remove_memory(Kernel& k, pfn_t start, u64 nr_pages, VmemAltmap* altmap
             }
             pfn += cur;
         }
+        if (zone_known) base::set_zone_contiguous(k, Memmap::nid(mm), Memmap::zone(mm));
     }
     // kernel_physical_mapping_remove(): the linear map goes.
     if (k.m.pt.enabled) k.ops.linear_map(k, start, nr_pages, false);
