@@ -224,6 +224,55 @@ TEST_CASE("v5.12: hot-adding without onlining uses up free memory, onlining give
     CHECK(base.explore.violation->invariant == "litmus-expect");
 }
 
+TEST_CASE("v5.12: an add that runs out of free memory partway gives back only the struct pages it took") {
+    // Found by `hpcheck prove --variant v5.12` (default box): with 16 sections per block the second
+    // add populates some sections, then vmemmap_alloc_block_buf() fails; section_activate()'s undo
+    // (section_deactivate() -> depopulate_section_memmap()) gave back 128 pages the failing section
+    // never took, and node0.vmemmap_pages_from_node_memory wrapped to 4294967168 (round-trip).
+    const std::string path = (std::filesystem::temp_directory_path() / "hpcheck-test-v5.12-partial-add.toml").string();
+    std::ofstream(path) << R"TOML(name = "v5.12-partial-add-enomem"
+description = "hpcheck prove --variant v5.12: 16 sections per block, the second add runs out of free memory partway"
+variant = "v5.12"
+expect = "pass"
+
+[geometry]
+page_size = 4096
+pages_per_subsection = 512
+pages_per_section = 2048
+pages_per_block = 32768
+pageblock_nr_pages = 1
+struct_page_size = 256
+pmd_pages = 512
+
+[kernel]
+memmap_on_memory = true
+
+[[boot]]
+node = 0
+zone = "DMA32"
+start_pfn = 16
+end_pfn = 4096
+
+[[dimm]]
+name = "dimm0"
+node = 0
+blocks = 1
+base_pfn = 0x100000
+
+[[dimm]]
+name = "dimm1"
+node = 0
+blocks = 1
+base_pfn = 0x108000
+
+[explore]
+actions = ["add", "eject", "online_movable", "offline"]
+)TOML";
+    const RunResult r = run_scenario(load_scenario(path), RunOptions{});
+    CHECK(verdict_name(r.explore.verdict) == std::string("pass"));
+    CHECK(r.explore.states > 1);
+}
+
 TEST_CASE("hocko-2021: vmemmap pages in Normal fragment ZONE_MOVABLE (zone->contiguous stays false)") {
     // Three DIMMs onlined movable, the last offlined again: the shrink recomputes contiguity
     // with every remaining page online. v6.1: Movable is one run of Movable pages. hocko-2021:

@@ -108,6 +108,7 @@ int sparse_add_subsections(Kernel& k, int nid, pfn_t pfn, u64 nr_pages, VmemAltm
             if (ret) {
                 k.say("populate_section_memmap() failed: section_deactivate()");
                 k.ops.section_deactivate(k, pfn, nr_pages, altmap);
+                k.memmap_unpopulated = false;
                 return ret;
             }
         }
@@ -191,6 +192,10 @@ void section_deactivate_subsections(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltm
 // leaves the chunk shares with its neighbours (spec/ops/pagetables*.cpp).
 void depopulate_subsection_memmap(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
     KCALL(k, "depopulate_section_memmap");
+    if (k.memmap_unpopulated) {  // section_activate()'s undo of a populate that took nothing (v5.12's -ENOMEM)
+        k.say("vmemmap_free(): nothing of the chunk is mapped, nothing to free");
+        return;
+    }
     const u64 pages = memmap_pages_of(k.m.geo, nr_pages);
     const int si = k.m.dev_section_of_pfn(pfn);
     DevSectionState& ms = k.s.dev_sections[si];

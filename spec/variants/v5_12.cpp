@@ -21,6 +21,18 @@
 // to model a guest whose memory is nearly used up; the add then fails like the real one.
 // The rest of the paths (shrink at offline, feee6b298916, 5.5) are those of 6.1; memory
 // groups (5.15) and mem->zone (5.17) did not exist but change no observable here.
+//
+// Device paths (mm/memremap.c@v5.12: memremap_pages() -> pagemap_range(), memunmap_pages() ->
+// pageunmap_range(), since b7b3c01b1915 "mm/memremap_pages: support multiple ranges per
+// invocation", 5.10): the same steps as 6.1's in what the model keeps -- the conflict checks,
+// arch_add_memory(), move_pfn_range_to_zone(ZONE_DEVICE) with SECTION_TAINT_ZONE_DEVICE
+// (1f90a3477df3, 5.12), memmap_init_zone_device() after mem_hotplug_done(); at unmap
+// page_to_nid()/page_zone() of pfn_first() (77e080e7680e), remove_pfn_range_from_zone() (poison,
+// no ZONE_DEVICE shrink), arch_remove_memory() -> __remove_pages() -> section_deactivate() (after
+// ef69bc9f689d, 5.7), WARN_ONCE(pgmap->altmap.alloc). What 6.1 adds is not modelled (compound
+// device pages, pgmap->vmemmap_shift, 5.17; the percpu ref handling of put_page()/
+// percpu_ref_put_many()). So v5.12 keeps 6.1's memremap_pages/memunmap_pages; only the memmap
+// of a device chunk without an altmap goes through the free-memory check below.
 #include <fmt/format.h>
 
 #include "spec/ops/base.hpp"
@@ -41,22 +53,50 @@ u64 free_pages(const Kernel& k) {
     return managed > taken ? managed - taken : 0;
 }
 
+// The free-memory check of vmemmap_alloc_block_buf() for struct pages from node memory.
+bool node_memory_short(Kernel& k, u64 pages) {
+    const u64 avail = free_pages(k);
+    if (avail >= pages) {
+        KSAY(k, "vmemmap_alloc_block_buf: {} pages from node memory; free memory {} -> {} pages", pages, avail,
+             avail - pages);
+        return false;
+    }
+    KSAY(k, "vmemmap_alloc_block_buf: {} pages of struct pages needed, {} pages of memory free: -ENOMEM", pages,
+         avail);
+    return true;
+}
+
+// mm/sparse.c:populate_section_memmap@v5.12 -> __populate_section_memmap() -> vmemmap_populate().
+// A device chunk (memremap_pages() of a pmem range) takes its struct pages from its altmap
+// (altmap_alloc_block_buf(), no fallback) or, without one, from node memory like System RAM;
+// 5.12 and 6.1 do not differ there, so past the free-memory check it is 6.1's function
+// (spec/ops/subsection.cpp populate_subsection_memmap()).
 int populate_section_memmap(Kernel& k, int nid, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
-    KCALL(k, "populate_section_memmap");
-    KCALL(k, "vmemmap_populate");
     const Geometry& g = k.m.geo;
     const u64 pages = (g.memmap_bytes(nr_pages) + g.page_size - 1) / g.page_size;
-    const u64 avail = free_pages(k);
-    if (altmap) return -EINVAL;  // nobody passes an altmap for System RAM before 5.13
-    if (avail < pages) {
-        KSAY(k, "vmemmap_alloc_block_buf: {} pages of struct pages needed, {} pages of memory free: -ENOMEM",
-                          pages, avail);
+    if (k.m.block_of_pfn(pfn) < 0) {
+        if (!altmap && node_memory_short(k, pages)) {
+            k.memmap_unpopulated = true;  // the undo gives back nothing
+            return -ENOMEM;
+        }
+        return base::populate_section_memmap(k, nid, pfn, nr_pages, altmap);
+    }
+    KCALL(k, "populate_section_memmap");
+    KCALL(k, "vmemmap_populate");
+    // A failure maps nothing: section_activate()'s undo (section_deactivate() ->
+    // depopulate_section_memmap()) must not give back struct pages this call never took.
+    if (altmap) {  // nobody passes an altmap for System RAM before 5.13
+        k.memmap_unpopulated = true;
+        return -EINVAL;
+    }
+    if (node_memory_short(k, pages)) {
+        k.memmap_unpopulated = true;
         return -ENOMEM;
     }
-    KSAY(k, "vmemmap_alloc_block_buf: {} pages from node memory; free memory {} -> {} pages", pages, avail,
-                      avail - pages);
     k.s.buddy_vmemmap_pages[nid] += static_cast<u32>(pages);
     k.s.blocks[k.m.block_of_pfn(pfn)].vmemmap_backing = BACKING_BUDDY;
+    // The architecture's page tables for these struct pages (spec/ops/pagetables*.cpp), as in 6.1.
+    if (k.m.pt.enabled) return k.ops.vmemmap_populate(k, pfn, nr_pages, nid, altmap);
     return 0;
 }
 
