@@ -11,10 +11,12 @@
 //   - concrete (namespace hp::concrete, inline, so `hp::Kernel` means it): the types are
 //     the C++ integers. This is what the explorer, the reporters and the conformance
 //     replay run.
-//   - symbolic (namespace hp::sym, HP_SYMBOLIC=1): the types are Z3 bit-vector terms of
-//     the same width with the same wrap-around arithmetic, and turning a `flag` into a
-//     C++ bool (an `if`, a loop condition, `&&`) asks the path executor which way to go
-//     (spec/symbolic/value.hpp). This is what `hpcheck prove` runs.
+//   - symbolic (namespace hp::sym, HP_SYMBOLIC=1): the types are bit-vector terms (the
+//     model's own hash-consed DAG, spec/symbolic/term.hpp, with Z3's semantics and turned
+//     into Z3 terms where a solver needs them) of the same width with the same wrap-around
+//     arithmetic, and turning a `flag` into a C++ bool (an `if`, a loop condition, `&&`)
+//     asks the current decider which way to go (spec/symbolic/value.hpp). This is what
+//     `hpcheck prove` runs.
 // So the prover proves the very functions the explorer runs: there is no second copy of
 // any kernel path. Code that must differ between the two (fast lookup tables, string
 // formatting of values) is marked with `if constexpr (kSymbolic)` or HP_SYMBOLIC.

@@ -7,7 +7,7 @@
 // that are equal as numbers are different as terms, and every fork costs solver queries.
 //
 // This engine runs the same symbolic build of the kernel model (spec/ops, the variant, the
-// invariants over Z3 terms) concolically, one concrete geometry g at a time:
+// invariants over symbolic terms) concolically, one concrete geometry g at a time:
 //   1. Every geometry in bounds is listed (the box is finite); the first one that no finished
 //      class covers is the next representative g.
 //   2. The whole breadth-first search runs at g: every branch on a geometry-dependent

@@ -1,5 +1,5 @@
 // The prover's free geometry parameters and their bounds, and the machine layout it
-// proves over. Plain data: shared by the symbolic search (compiled over Z3 terms) and
+// proves over. Plain data: shared by the symbolic search (compiled over symbolic terms) and
 // the concrete side (replay, scenario output), so it includes nothing of the model.
 #pragma once
 #include <string>

@@ -1,4 +1,4 @@
-// Runs a piece of the kernel model (compiled over Z3 terms, spec/domain.hpp) once per
+// Runs a piece of the kernel model (compiled over symbolic terms, spec/domain.hpp; their Z3 form here) once per
 // feasible path: every time the model turns a symbolic condition into a C++ bool, the
 // executor answers from a decision trail; where both answers are possible under the path
 // condition it takes `true` and remembers to come back for `false` (re-executing the

@@ -1,4 +1,4 @@
-// The prover's machine over Z3 terms: the free geometry parameters, the geometry built from
+// The prover's machine over symbolic terms: the free geometry parameters, the geometry built from
 // them (with every limit validate_geometry() puts on a geometry, as constraints) and the
 // twin of prover_machine() (prover_machine.cpp). Shared by both search engines
 // (symbolic_search.cpp, class_search.cpp); only symbolic translation units include it.

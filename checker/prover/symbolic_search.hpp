@@ -1,5 +1,5 @@
 // Symbolic reachability over every geometry in bounds: the kernel model's own functions
-// (spec/ops, the variant's overrides, the invariants), compiled over Z3 terms, run from
+// (spec/ops, the variant's overrides, the invariants), compiled over symbolic terms (Z3 answers its branches), run from
 // the boot state with the geometry parameters free. A symbolic state is a KernelState
 // whose fields are terms over the geometry, together with the path condition (the
 // geometry class) under which it is reached. Breadth-first, so the first violation has a
