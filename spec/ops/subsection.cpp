@@ -17,6 +17,7 @@
 
 #include "spec/memmap.hpp"
 #include "spec/ops/base.hpp"
+#include "spec/ops/subsection.hpp"
 
 namespace hp::HP_DOMAIN::base {
 
@@ -161,22 +162,31 @@ int populate_subsection_memmap(Kernel& k, int nid, pfn_t pfn, u64 nr_pages, Vmem
 //   if empty: ms->section_mem_map = NULL
 // An early section never becomes empty here: its boot subsections stay (boot memory is
 // not removable in the model).
-void section_deactivate_subsections(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
-    KCALL(k, "section_deactivate");
+int clear_device_subsections(Kernel& k, pfn_t pfn, u64 nr_pages) {
     const int si = k.m.dev_section_of_pfn(pfn);
     DevSectionState& ms = k.s.dev_sections[si];
-    const bool early = k.m.dev_sections[si].early;
     const u64 map = k.m.subsection_mask(pfn, nr_pages);
     if (!(ms.flags & SEC_USAGE) || (ms.subsection_map & map) != map) {
         KSAY(k, "WARN: section already deactivated ({:#x} + {})", pfn, nr_pages);
-        return;
+        return -1;
     }
     ms.subsection_map = ms.subsection_map ^ map;
     const bool empty = ms.subsection_map == 0;
     if (empty) {
         ms.flags &= ~SEC_VALID;
-        if (!early) ms.flags &= ~SEC_USAGE;  // kfree_rcu(ms->usage); WRITE_ONCE(ms->usage, NULL)
+        if (!k.m.dev_sections[si].early) ms.flags &= ~SEC_USAGE;  // kfree_rcu(ms->usage); WRITE_ONCE(ms->usage, NULL)
     }
+    return empty ? 1 : 0;
+}
+
+void section_deactivate_subsections(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
+    KCALL(k, "section_deactivate");
+    const int cleared = clear_device_subsections(k, pfn, nr_pages);
+    if (cleared < 0) return;
+    const bool empty = cleared == 1;
+    const int si = k.m.dev_section_of_pfn(pfn);
+    DevSectionState& ms = k.s.dev_sections[si];
+    const bool early = k.m.dev_sections[si].early;
     if (!early) {
         k.ops.depopulate_section_memmap(k, pfn, nr_pages, altmap);
     } else if (empty) {

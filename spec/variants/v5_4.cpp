@@ -31,6 +31,7 @@
 
 #include "spec/memmap.hpp"
 #include "spec/ops/base.hpp"
+#include "spec/ops/subsection.hpp"
 #include "spec/variants/registry.hpp"
 
 namespace hp::HP_DOMAIN::variants {
@@ -177,20 +178,12 @@ flag pfn_to_online_page(Kernel& k, pfn_t pfn) {
 void section_deactivate(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
     if (k.m.block_of_pfn(pfn) >= 0) return base::section_deactivate(k, pfn, nr_pages, altmap);
     KCALL(k, "section_deactivate");
+    const int cleared = base::clear_device_subsections(k, pfn, nr_pages);
+    if (cleared < 0) return;
+    const bool empty = cleared == 1;
     const int si = k.m.dev_section_of_pfn(pfn);
     DevSectionState& ms = k.s.dev_sections[si];
     const bool early = k.m.dev_sections[si].early;
-    const u64 map = k.m.subsection_mask(pfn, nr_pages);
-    if (!(ms.flags & SEC_USAGE) || (ms.subsection_map & map) != map) {
-        KSAY(k, "WARN: section already deactivated ({:#x} + {})", pfn, nr_pages);
-        return;
-    }
-    ms.subsection_map = ms.subsection_map ^ map;
-    const bool empty = ms.subsection_map == 0;
-    if (empty) {
-        ms.flags &= ~SEC_VALID;
-        if (!early) ms.flags &= ~SEC_USAGE;
-    }
     if (early && empty) {  // "if (section_is_early && memmap) free_map_bootmem(memmap);"
         k.say("free_map_bootmem(memmap)");
         ms.memmap_mapped = 0;
