@@ -177,21 +177,44 @@ static bool linear_map_holds(const Machine& m, const KernelState& s, Violation* 
                 fmt::format("memory{} is {} but has no linear mapping ({} leaves of {} KiB cleared): page_address() "
                             "of its pages faults",
                             m.blocks[b].memory_block_id, s.blocks[b].section_online ? "online" : "offline",
-                            l.lm_leaf_level, l.lm_leaf_bytes >> 10)};
+                            ((l.lm_pud_blocks >> b) & 1) ? "PUD" : l.lm_leaf_level,
+                            ((l.lm_pud_blocks >> b) & 1) ? 1u << 20 : l.lm_leaf_bytes >> 10)};
         return false;
     }
+    // A ZONE_DEVICE range whose dev_pagemap is registered (memremap_pages() returned 0) was
+    // mapped by pagemap_range()'s arch_add_memory(): DAX and the pmem driver reach its pages
+    // through the linear map (page_address(), pmem's virt_addr).
+    for (unsigned d = 0; d < m.devices.size(); ++d) {
+        if (!s.devices[d].mapped || ((s.pt.dev_linear_mapped >> d) & 1)) continue;
+        *out = {"linear-map", "a mapped ZONE_DEVICE range is in the linear map",
+                fmt::format("{} is registered (memremap_pages() succeeded) but its range has no linear mapping: "
+                            "page_address() of its pages faults",
+                            m.devices[d].name)};
+        return false;
+    }
+    auto unit_name = [&](int u) {
+        return u >= static_cast<int>(MAX_BLOCKS) ? m.devices[u - MAX_BLOCKS].name
+                                                 : fmt::format("memory{}", m.blocks[u].memory_block_id);
+    };
     for (unsigned gi = 0; gi < l.lm_nr_groups; ++gi) {
         const bool present = (s.pt.lm_tables >> gi) & 1;
         const std::uint32_t blocks = l.lm_group_blocks[gi];
-        // Who the tables hold: a mapped block's leaves, or (level 1) an allocated level-0 table.
+        const std::uint8_t devices = l.lm_group_devices[gi];
+        // Who the tables hold: a mapped unit's leaves, or (level 1) an allocated level-0 table.
+        // A unit is a block b or a device d (MAX_BLOCKS + d).
         int user = -1;
         for (unsigned b = 0; b < m.blocks.size() && user < 0; ++b)
             if (((blocks >> b) & 1) && ((s.pt.linear_mapped >> b) & 1)) user = static_cast<int>(b);
+        for (unsigned d = 0; d < m.devices.size() && user < 0; ++d)
+            if (((devices >> d) & 1) && ((s.pt.dev_linear_mapped >> d) & 1)) user = MAX_BLOCKS + static_cast<int>(d);
         if (l.lm_group_level[gi] == 1)
-            for (unsigned g0 = 0; g0 < l.lm_nr_groups && user < 0; ++g0)
-                if (l.lm_group_level[g0] == 0 && (l.lm_group_blocks[g0] & blocks) && ((s.pt.lm_tables >> g0) & 1))
-                    for (unsigned b = 0; b < m.blocks.size() && user < 0; ++b)
-                        if (((l.lm_group_blocks[g0] & blocks) >> b) & 1) user = static_cast<int>(b);
+            for (unsigned g0 = 0; g0 < l.lm_nr_groups && user < 0; ++g0) {
+                if (l.lm_group_level[g0] != 0 || !((s.pt.lm_tables >> g0) & 1)) continue;
+                for (unsigned b = 0; b < m.blocks.size() && user < 0; ++b)
+                    if (((l.lm_group_blocks[g0] & blocks) >> b) & 1) user = static_cast<int>(b);
+                for (unsigned d = 0; d < m.devices.size() && user < 0; ++d)
+                    if (((l.lm_group_devices[g0] & devices) >> d) & 1) user = MAX_BLOCKS + static_cast<int>(d);
+            }
         const std::uint64_t span = l.lm_group_level[gi] ? l.lm_upper_bytes : l.lm_table_bytes;
         const std::string tables = fmt::format(
             "{} linear-map {} table page{} mapping [{:#x}, {:#x})", l.lm_group_tables[gi],
@@ -199,8 +222,8 @@ static bool linear_map_holds(const Machine& m, const KernelState& s, Violation* 
             l.lm_group_first[gi], l.lm_group_first[gi] + std::uint64_t(l.lm_group_tables[gi]) * span);
         if (user >= 0 && !present) {
             *out = {"linear-map", "a mapped block's linear-map table page is allocated",
-                    fmt::format("memory{} is mapped but the {} {} freed: its leaves are reached through a freed page",
-                                m.blocks[user].memory_block_id, tables, l.lm_group_tables[gi] == 1 ? "is" : "are")};
+                    fmt::format("{} is mapped but the {} {} freed: its leaves are reached through a freed page",
+                                unit_name(user), tables, l.lm_group_tables[gi] == 1 ? "is" : "are")};
             return false;
         }
         if (user < 0 && present && !l.lm_group_boot[gi] && !(l.lm_group_level[gi] == 1 && l.lm_upper_kept)) {
@@ -223,7 +246,7 @@ static bool linear_map_unmap_safe(const Step& st, Violation* out) {
         const Observation& o = st.result.obs[i];
         if (o.kind != Observation::LINEAR_MAP_TABLE_FREED_IN_USE) continue;
         *out = {"linear-map-unmap", "a linear-map page-table page is freed only when it maps nothing",
-                fmt::format("{} freed a linear-map table page (group {}) that still maps the block at pfn {:#x}: "
+                fmt::format("{} freed a linear-map table page (group {}) that still maps the range at pfn {:#x}: "
                             "its linear map is now reached through a freed page",
                             o.func, o.nr, o.pfn)};
         return false;
@@ -238,7 +261,17 @@ static bool linear_map_unmap_safe(const Step& st, Violation* out) {
         *out = {"linear-map-unmap", "a removed block has no linear mapping",
                 fmt::format("memory{} was removed but its linear-map {} leaves are still present: the kernel can "
                             "still reach memory that is gone",
-                            m.blocks[b].memory_block_id, m.pt.lm_leaf_level)};
+                            m.blocks[b].memory_block_id, ((m.pt.lm_pud_blocks >> b) & 1) ? "PUD" : m.pt.lm_leaf_level)};
+        return false;
+    }
+    // memunmap_pages() -> arch_remove_memory() unmaps a device range like a DIMM.
+    for (unsigned d = 0; d < m.devices.size(); ++d) {
+        if (!st.before.devices[d].mapped || st.after.devices[d].mapped || !((st.after.pt.dev_linear_mapped >> d) & 1))
+            continue;
+        *out = {"linear-map-unmap", "a removed ZONE_DEVICE range has no linear mapping",
+                fmt::format("{} was unmapped (memunmap_pages()) but its linear-map leaves are still present: the "
+                            "kernel can still reach the device's memory after the driver let it go",
+                            m.devices[d].name)};
         return false;
     }
 #endif
@@ -255,12 +288,14 @@ void register_vmemmap_pagetables(std::vector<Invariant>& v) {
                  "remove_pagetable()/free_hugepage_table(), unmap_hotplug_range(), ppc64 vmemmap_free()", nullptr,
                  vmemmap_free_safe});
     v.push_back({"linear-map", "I20",
-                 "added memory is in the linear map; its table pages are allocated while mapped and freed when empty",
+                 "added memory and mapped ZONE_DEVICE ranges are in the linear map; its table pages are allocated "
+                 "while mapped and freed when empty",
                  "arch_add_memory()/arch_remove_memory(): init_memory_mapping(), __create_pgd_mapping(), "
                  "arch_create_linear_mapping() and their removal",
                  linear_map_holds, nullptr});
     v.push_back({"linear-map-unmap", "T6",
-                 "removal unmaps the block's linear map; no linear-map table page is freed while it maps a block",
+                 "removal unmaps the block's (the device range's) linear map; no linear-map table page is freed "
+                 "while it maps one",
                  "kernel_physical_mapping_remove(), __remove_pgd_mapping(), arch_remove_linear_mapping()", nullptr,
                  linear_map_unmap_safe});
 }

@@ -147,6 +147,12 @@ struct KernelParams {
     // Kconfig default): arch_add_memory() maps the linear map with NO_BLOCK_MAPPINGS, in base
     // pages. Only read with pagetables on arm64 presets.
     bool rodata_full = true;
+    // x86 direct_gbpages (CONFIG_X86_DIRECT_GBPAGES=y, `gbpages`/`nogbpages`; kept only when the
+    // CPU has X86_FEATURE_GBPAGES, probe_page_size_mask(), arch/x86/mm/init.c 6.1/6.12): the
+    // linear map uses 1 GiB PUD leaves for the 1 GiB-aligned GiBs of a range. Default off:
+    // the x86 presets are checked against QEMU's default CPU (qemu64), which has no pdpe1gb.
+    // Only read with pagetables on x86_64 presets.
+    bool direct_gbpages = false;
     // CONFIG_SPARSEMEM_VMEMMAP. Off (classic SPARSEMEM): every section's memmap is one
     // kvmalloc_node() allocation (__populate_section_memmap()), hotplug works in whole
     // sections (check_pfn_span()), pfn_section_valid() is 1 without reading ms->usage, and

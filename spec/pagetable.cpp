@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <map>
+#include <vector>
 
 #if !HP_SYMBOLIC
 namespace hp {
@@ -27,23 +28,29 @@ bool boot_memmap_intersects(const Machine& m, std::uint64_t va_lo, std::uint64_t
 }
 
 // The linear map's leaf and table sizes per architecture, at the granularity the kernel maps
-// a hot-added block with (6.1 and 6.12 alike):
-//   x86_64   arch_add_memory() -> init_memory_mapping() -> kernel_physical_mapping_init():
-//            2 MiB PMD leaves for 128 MiB blocks (1 GiB PUD leaves need a 1 GiB-aligned range
-//            and direct_gbpages: not modelled); a PMD table maps 512 * 2 MiB = 1 GiB.
+// a hot-added range with (6.1 and 6.12 alike):
+//   x86_64   arch_add_memory() -> init_memory_mapping() -> split_mem_range() ->
+//            kernel_physical_mapping_init(): 2 MiB PMD leaves (every hot-added range is 2 MiB
+//            aligned: blocks, and device ranges in 2 MiB subsections, so no 4K head or tail);
+//            a PMD table maps 512 * 2 MiB = 1 GiB. With direct_gbpages the 1 GiB-aligned GiBs
+//            of the range are PUD leaves (phys_pud_init()) and get no PMD table.
 //   arm64    arch_add_memory() -> __create_pgd_mapping(): NO_BLOCK_MAPPINGS when
 //            can_set_direct_map() (rodata_full): PTE leaves, a PTE table maps PTRS_PER_PTE pages;
 //            otherwise PMD blocks (4K: 2 MiB, table 1 GiB; 64K: 512 MiB, table 4 TiB).
 //   ppc64    radix__create_section_mapping() -> create_physical_mapping(): a mapping is at
 //            most the memory block size (radix_mem_block_size since af9d00e93a4f, 5.9;
-//            memory_block_size in later trees), so 2 MiB PMD leaves for 256 MiB LMBs; a radix
-//            PMD table has RADIX_PMD_INDEX_SIZE = 9 bits: 1 GiB.
+//            memory_block_size in later trees), so 2 MiB PMD leaves for 256 MiB LMBs and for
+//            2 MiB-aligned device ranges; a radix PMD table has RADIX_PMD_INDEX_SIZE = 9 bits: 1 GiB.
 // One level above is kept too (x86 PUD table, never freed with 4-level paging; arm64 the PMD
 // table above PTE tables or the PUD table above PMD tables; ppc64 radix the PUD table, freed
 // by free_pud_table() since 9ce8853b4a73).
-// Tables that change together are one group: a block's own tables (a table inside one block)
-// or a table several blocks share. A table that also maps boot memory is never empty.
+// The units mapped and unmapped together are blocks (arch_add_memory() of a DIMM, big block or
+// memory block takes whole blocks) and ZONE_DEVICE ranges (pagemap_range()).
+// Tables that change together are one group: a unit's own tables (a table inside one unit)
+// or a table several units share. A table that also maps boot memory is never empty.
 std::string compute_lm_layout(const Machine& m, PtLayout& l) {
+    static_assert(MAX_DEVICES <= 8 && MAX_DEVICES <= static_cast<int>(sizeof l.lm_dev_groups / sizeof l.lm_dev_groups[0]),
+                  "PageTableState::dev_linear_mapped and PtLayout::lm_group_devices are 8-bit device masks");
     const Geometry& g = m.geo;
     const std::uint64_t ps = g.page_size, entries = l.arch == PtArch::PPC64 ? 512 : ps / 8;
     if (l.arch == PtArch::ARM64 && m.params.rodata_full) {
@@ -64,15 +71,48 @@ std::string compute_lm_layout(const Machine& m, PtLayout& l) {
     l.lm_upper_bytes = l.arch == PtArch::ARM64 && !m.params.rodata_full && ps != 4096 ? 0 : entries * l.lm_table_bytes;
     // x86 4-level paging: remove_p4d_table() calls free_pud_table() only if pgtable_l5_enabled().
     l.lm_upper_kept = l.arch == PtArch::X86_64;
+    // x86: a PMD table maps exactly one PUD entry's GiB, so a PUD leaf replaces one PMD table.
+    l.lm_gbpages = l.arch == PtArch::X86_64 && m.params.direct_gbpages;
+    // The units: blocks, then devices; per unit its range and the range add_memory() /
+    // memremap_pages() hands arch_add_memory() (what split_mem_range() aligns within).
+    struct Unit {
+        std::uint64_t lo, hi, add_lo, add_hi;
+        int block, device;
+    };
+    std::vector<Unit> units;
+    for (unsigned b = 0; b < m.blocks.size(); ++b) {
+        const unsigned d = m.blocks[b].dimm;
+        units.push_back({m.blocks[b].start_pfn * ps, m.block_end_pfn(b) * ps, m.dimms[d].base_pfn * ps,
+                         m.dimm_end_pfn[d] * ps, static_cast<int>(b), -1});
+    }
+    for (unsigned d = 0; d < m.devices.size(); ++d) {
+        const std::uint64_t lo = m.devices[d].base_pfn * ps, hi = (m.devices[d].base_pfn + m.devices[d].nr_pages) * ps;
+        // arm64 64K without rodata_full: alloc_init_cont_pmd() maps a range that is not 512 MiB
+        // aligned with 64K PTEs in PTE tables, a level the blocks of that preset never use.
+        if (l.arch == PtArch::ARM64 && !m.params.rodata_full && (lo % l.lm_leaf_bytes || hi % l.lm_leaf_bytes))
+            return fmt::format("device '{}' is not aligned to the {} MiB PMD block: arm64 maps it with PTE leaves, which "
+                               "the model does not keep next to PMD blocks (use rodata_full = true)",
+                               m.devices[d].name, l.lm_leaf_bytes >> 20);
+        units.push_back({lo, hi, lo, hi, -1, static_cast<int>(d)});
+    }
     unsigned n = 0;
     for (std::uint8_t level = 0; level < 2; ++level) {
         const std::uint64_t T = level == 0 ? l.lm_table_bytes : l.lm_upper_bytes;
         if (T == 0) continue;
-        std::map<std::uint64_t, std::uint32_t> table_blocks;  // table index -> blocks with leaves under it
-        for (unsigned b = 0; b < m.blocks.size(); ++b) {
-            const std::uint64_t lo = m.blocks[b].start_pfn * ps, hi = m.block_end_pfn(b) * ps;
-            for (std::uint64_t t = lo / T; t <= (hi - 1) / T; ++t) table_blocks[t] |= 1u << b;
-        }
+        // table index -> {blocks, devices} with leaves under it
+        std::map<std::uint64_t, std::pair<std::uint32_t, std::uint8_t>> table_units;
+        for (const Unit& u : units)
+            for (std::uint64_t t = u.lo / T; t <= (u.hi - 1) / T; ++t) {
+                // phys_pud_init(): a 1 GiB-aligned GiB inside the range is a PUD leaf, no PMD table.
+                if (level == 0 && l.lm_gbpages && t * T >= u.add_lo && (t + 1) * T <= u.add_hi) {
+                    if (u.block >= 0) l.lm_pud_blocks |= 1u << u.block;
+                    else l.lm_pud_devices = static_cast<std::uint8_t>(l.lm_pud_devices | (1u << u.device));
+                    continue;
+                }
+                auto& [blocks, devices] = table_units[t];
+                if (u.block >= 0) blocks |= 1u << u.block;
+                else devices = static_cast<std::uint8_t>(devices | (1u << u.device));
+            }
         auto boot_in = [&](std::uint64_t t) {
             for (const BootZone& z : m.boot)
                 if (!z.span_only && z.end_pfn > z.start_pfn && z.start_pfn * ps < (t + 1) * T && t * T < z.end_pfn * ps)
@@ -80,15 +120,20 @@ std::string compute_lm_layout(const Machine& m, PtLayout& l) {
             return false;
         };
         const unsigned level_first = n;
-        for (const auto& [t, blocks] : table_blocks) {
+        for (const auto& [t, who] : table_units) {
+            const std::uint32_t blocks = who.first;
+            const std::uint8_t devices = who.second;
             const bool boot = boot_in(t);
             unsigned gi = level_first;
-            while (gi < n && !(l.lm_group_blocks[gi] == blocks && l.lm_group_boot[gi] == boot)) ++gi;
+            while (gi < n && !(l.lm_group_blocks[gi] == blocks && l.lm_group_devices[gi] == devices &&
+                               l.lm_group_boot[gi] == boot))
+                ++gi;
             if (gi == n) {
                 if (n >= static_cast<unsigned>(MAX_PT_TABLES))
-                    return fmt::format("the linear map's page-table pages of the hot-pluggable blocks form more than "
-                                       "{} groups; the model keeps at most {}", MAX_PT_TABLES, MAX_PT_TABLES);
+                    return fmt::format("the linear map's page-table pages of the hot-pluggable blocks and devices form "
+                                       "more than {} groups; the model keeps at most {}", MAX_PT_TABLES, MAX_PT_TABLES);
                 l.lm_group_blocks[gi] = blocks;
+                l.lm_group_devices[gi] = devices;
                 l.lm_group_boot[gi] = boot;
                 l.lm_group_first[gi] = t * T;
                 l.lm_group_level[gi] = level;
@@ -97,6 +142,8 @@ std::string compute_lm_layout(const Machine& m, PtLayout& l) {
             ++l.lm_group_tables[gi];
             for (unsigned b = 0; b < m.blocks.size(); ++b)
                 if ((blocks >> b) & 1) l.lm_block_groups[b] |= 1u << gi;
+            for (unsigned d = 0; d < m.devices.size(); ++d)
+                if ((devices >> d) & 1) l.lm_dev_groups[d] |= 1u << gi;
         }
     }
     l.lm_nr_groups = n;

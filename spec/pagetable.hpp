@@ -38,6 +38,8 @@ struct PageTableState {
     u32 linear_mapped;          // bit b: block b's linear-map leaves are present (init_memory_mapping / __create_pgd_mapping)
     u32 lm_tables;              // bit g: the linear-map table pages of group g (PtLayout::lm_group_*) are allocated
     u8 hugetlb[MAX_BLOCKS];     // HugetlbState per block
+    u8 dev_linear_mapped;       // bit d: ZONE_DEVICE range d's linear-map leaves are present (pagemap_range())
+    u8 reserved_[3];            // explicit padding: states are compared and hashed as bytes
 };
 
 }  // namespace hp::HP_DOMAIN

@@ -76,6 +76,16 @@ struct PtLayout {
     unsigned lm_group_tables[MAX_PT_TABLES] = {};       // table pages in the group
     bool lm_group_boot[MAX_PT_TABLES] = {};             // a table also maps boot memory: never empty
     std::uint32_t lm_block_groups[32] = {};             // per block: the groups holding its leaves
+    // ZONE_DEVICE ranges (pagemap_range() -> arch_add_memory() of pmem, MEMORY_DEVICE_FS_DAX /
+    // GENERIC) are mapped like blocks, one bit per device (PageTableState::dev_linear_mapped).
+    std::uint8_t lm_group_devices[MAX_PT_TABLES] = {};  // devices with leaves in the group's tables
+    std::uint32_t lm_dev_groups[4] = {};                // per device (MAX_DEVICES): the groups holding its leaves
+    // x86 direct_gbpages: the 1 GiB-aligned GiBs wholly inside one add_memory() range (a DIMM,
+    // a virtio-mem big block, a device range) are one PUD leaf each, in the PUD table, with no
+    // PMD table under them (split_mem_range(), phys_pud_init()).
+    bool lm_gbpages = false;
+    std::uint32_t lm_pud_blocks = 0;  // blocks mapped by 1 GiB PUD leaves
+    std::uint8_t lm_pud_devices = 0;  // devices with at least one 1 GiB PUD leaf
 };
 inline constexpr int PT_PIECE_HOLE = -1;
 inline constexpr int PT_PIECE_BOOT = -2;

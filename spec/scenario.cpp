@@ -551,8 +551,13 @@ Scenario load_scenario(const std::string& path) {
     if (const toml::table* k = r.table(doc, "kernel")) {
         r.only_keys(*k, "kernel", {"memmap_on_memory", "movable_node", "default_online_type", "online_policy",
                                    "auto_movable_ratio", "auto_movable_numa_aware", "vmalloc_vmemmap_overlap",
-                                   "pagetables", "hugetlb_optimize_vmemmap", "sparsemem_vmemmap", "rodata_full"});
+                                   "pagetables", "hugetlb_optimize_vmemmap", "sparsemem_vmemmap", "rodata_full",
+                                   "direct_gbpages"});
         m.params.rodata_full = r.boolean(*k, "rodata_full", "kernel.rodata_full").value_or(true);
+        m.params.direct_gbpages = r.boolean(*k, "direct_gbpages", "kernel.direct_gbpages").value_or(false);
+        if (m.params.direct_gbpages && m.geo.preset.rfind("x86_64", 0) != 0)
+            r.fail(*k->get("direct_gbpages"), "kernel.direct_gbpages",
+                   "direct_gbpages is x86's (1 GiB PUD leaves in the linear map); this preset has none");
         m.params.pagetables = r.boolean(*k, "pagetables", "kernel.pagetables").value_or(false);
         m.params.hugetlb_optimize_vmemmap =
             r.boolean(*k, "hugetlb_optimize_vmemmap", "kernel.hugetlb_optimize_vmemmap").value_or(false);

@@ -92,6 +92,8 @@ std::vector<std::pair<std::string, std::string>> state_fields(const Machine& m, 
                                     : s.pt.hugetlb[b] == HUGETLB_ALLOCATED ? "allocated"
                                                                            : "allocated, vmemmap optimized");
         }
+        for (unsigned d = 0; d < m.devices.size(); ++d)
+            add(m.devices[d].name + ".linear_map", (s.pt.dev_linear_mapped >> d & 1) ? "mapped" : "none");
     }
     // ZONE_DEVICE ranges (spec/ops/subsection.cpp)
     for (int n = 0; n < m.nr_nodes && !m.devices.empty(); ++n) {

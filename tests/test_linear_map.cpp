@@ -62,13 +62,13 @@ void remove_keeping_tables(Kernel& k, pfn_t start, u64 nr_pages, bool map) {
     if (map) return base::linear_map(k, start, nr_pages, true);
     unsigned first = 0, count = 0;  // the leaves go, free_pmd_table() is never called
     if (blocks_of_range(k.m, start, nr_pages, first, count))
-        for (unsigned b = first; b < first + count; ++b) base::pt::lm_unmap_block(k, b);
+        for (unsigned b = first; b < first + count; ++b) base::pt::lm_unmap_unit(k, b);
 }
 void remove_freeing_shared_tables(Kernel& k, pfn_t start, u64 nr_pages, bool map) {
     if (map) return base::linear_map(k, start, nr_pages, true);
     unsigned first = 0, count = 0;  // each table of the range is freed, empty or not
     if (!blocks_of_range(k.m, start, nr_pages, first, count)) return;
-    for (unsigned b = first; b < first + count; ++b) base::pt::lm_unmap_block(k, b);
+    for (unsigned b = first; b < first + count; ++b) base::pt::lm_unmap_unit(k, b);
     for (unsigned gi = 0; gi < k.m.pt.lm_nr_groups; ++gi)
         if (k.m.pt.lm_group_level[gi] == 0 && ((k.m.pt.lm_block_groups[first] >> gi) & 1) &&
             ((k.s.pt.lm_tables >> gi) & 1))

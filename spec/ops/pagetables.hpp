@@ -67,20 +67,28 @@ void unmap_basepages(Kernel& k, unsigned slot, const u64& start, const u64& end,
 flag pte_table_empty(Kernel& k, unsigned slot);
 
 // --- the linear map (spec/ops/pagetables_linear.cpp) ---
-// Block b's linear-map leaves are set; an absent table of its groups is allocated first, the
+// A *unit* is what arch_add_memory()/arch_remove_memory() map and unmap as a whole: block b
+// (u = b), or ZONE_DEVICE range d (u = LM_DEVICE_UNIT + d, pagemap_range()).
+inline constexpr unsigned LM_DEVICE_UNIT = MAX_BLOCKS;
+// Unit u's linear-map leaves are set; an absent table of its groups is allocated first, the
 // level-1 table before the level-0 one (`alloc_upper`, `alloc_table`: the allocators' names).
-void lm_map_block(Kernel& k, unsigned b, const char* alloc_upper, const char* alloc_table);
-// Block b's leaves are cleared (pmd_clear()/pte_clear()); the tables stay.
-void lm_unmap_block(Kernel& k, unsigned b);
-// The first block whose leaves (or, for a level-1 group, allocated level-0 tables) group gi's
+void lm_map_unit(Kernel& k, unsigned u, const char* alloc_upper, const char* alloc_table);
+// Unit u's leaves are cleared (pmd_clear()/pud_clear()/pte_clear()); the tables stay.
+void lm_unmap_unit(Kernel& k, unsigned u);
+// The first unit whose leaves (or, for a level-1 group, allocated level-0 tables) group gi's
 // tables still hold, or -1: the tables are empty.
 int lm_group_user(Kernel& k, unsigned gi);
+// The first pfn of unit u (for reports).
+pfn_t lm_unit_pfn(const Kernel& k, unsigned u);
 // The table pages of group gi are freed; freeing them while in use is observed
 // (LINEAR_MAP_TABLE_FREED_IN_USE).
 void lm_free_table(Kernel& k, unsigned gi, const char* func);
-// free_pmd_table()/free_empty_pte_table()/...: each table holding block b's leaves, then each
+// free_pmd_table()/free_empty_pte_table()/...: each table holding unit u's leaves, then each
 // table above, is freed if it is empty (a table that also maps boot memory never is). A null
 // name: the kernel never frees that level (x86 4-level paging's PUD tables).
-void lm_free_empty_tables(Kernel& k, unsigned b, const char* free_table, const char* free_upper);
+void lm_free_empty_tables(Kernel& k, unsigned u, const char* free_table, const char* free_upper);
+// The units of [start, start + nr_pages): the blocks it covers, or the device range it is.
+// False if it is neither.
+bool lm_units_of_range(const Kernel& k, const pfn_t& start, const u64& nr_pages, unsigned& first, unsigned& count);
 
 }  // namespace hp::HP_DOMAIN::base::pt

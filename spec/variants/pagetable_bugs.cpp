@@ -75,10 +75,10 @@ void linear_map_without_free_pud_table(Kernel& k, pfn_t start, u64 nr_pages, boo
     KCALL(k, "radix__remove_section_mapping");
     KCALL(k, "remove_pagetable");
     unsigned first = 0, count = 0;
-    if (!blocks_of_range(k.m, start, nr_pages, first, count)) return;
+    if (!base::pt::lm_units_of_range(k, start, nr_pages, first, count)) return;
     KCALL(k, "remove_pmd_table");
-    for (unsigned b = first; b < first + count; ++b) base::pt::lm_unmap_block(k, b);
-    for (unsigned b = first; b < first + count; ++b) base::pt::lm_free_empty_tables(k, b, "free_pmd_table", nullptr);
+    for (unsigned u = first; u < first + count; ++u) base::pt::lm_unmap_unit(k, u);
+    for (unsigned u = first; u < first + count; ++u) base::pt::lm_free_empty_tables(k, u, "free_pmd_table", nullptr);
 }
 
 Variant make(const char* name, const char* source, const char* what, void (*apply)(KernelOps&)) {
