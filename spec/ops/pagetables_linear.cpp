@@ -162,10 +162,10 @@ void kernel_physical_mapping_remove(Kernel& k, pfn_t start, u64 nr_pages) {
     KCALL(k, "remove_pagetable");
     unsigned first = 0, count = 0;
     if (!lm_blocks(k, start, nr_pages, first, count)) return;
-    KCALL(k, "remove_pud_table");
-    bool pmd_leaves = false;
-    for (unsigned u = first; u < first + count; ++u) pmd_leaves = pmd_leaves || !pud_leaves(k, u) || u >= pt::LM_DEVICE_UNIT;
-    if (pmd_leaves) KCALL(k, "remove_pmd_table");
+    bool any_pud = false;
+    for (unsigned u = first; u < first + count; ++u) any_pud = any_pud || pud_leaves(k, u);
+    if (any_pud) KCALL(k, "remove_pud_table");  // pud_clear() of the PUD leaves (direct_gbpages only)
+    KCALL(k, "remove_pmd_table");
     for (unsigned u = first; u < first + count; ++u) pt::lm_unmap_unit(k, u);  // pud_clear() / pmd_clear(), direct: no free
     // remove_pud_table(): free_pmd_table() after each PUD entry's remove_pmd_table() (4-level
     // paging never frees the PUD table: free_pud_table() only with pgtable_l5_enabled()).
