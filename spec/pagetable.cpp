@@ -89,6 +89,7 @@ std::string compute_lm_layout(const Machine& m, PtLayout& l) {
         const std::uint64_t lo = m.devices[d].base_pfn * ps, hi = (m.devices[d].base_pfn + m.devices[d].nr_pages) * ps;
         // arm64 64K without rodata_full: alloc_init_cont_pmd() maps a range that is not 512 MiB
         // aligned with 64K PTEs in PTE tables, a level the blocks of that preset never use.
+        // (Unreachable today: 64K sections have 256 subsections, the loader takes at most 64.)
         if (l.arch == PtArch::ARM64 && !m.params.rodata_full && (lo % l.lm_leaf_bytes || hi % l.lm_leaf_bytes))
             return fmt::format("device '{}' is not aligned to the {} MiB PMD block: arm64 maps it with PTE leaves, which "
                                "the model does not keep next to PMD blocks (use rodata_full = true)",
