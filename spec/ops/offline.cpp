@@ -109,12 +109,12 @@ flag memmap_readable(const PfnProbe& p) { return flag_and(p.valid, Memmap::initi
 }  // namespace
 
 // The returns of memory_block_offline() and offline_pages() above that leave the block as it
-// was (drivers/base/memory.c:231-266 and mm/memory_hotplug.c:1798-1870, 6.1.192), for an
+// was (drivers/base/memory.c:231-266 and mm/memory_hotplug.c:1798-1874, 6.1.192), for an
 // online block, in their order. Answered: no mem->zone, and the two fault points (unmovable
 // pages in this block of a kernel zone; a MEM_GOING_OFFLINE veto) when nothing before them
 // observes (a freed altmap, an uninitialized struct page read, the misalignment WARN,
-// PageReserved pages). Everything else is 0, run the path: that includes the "multizone
-// range" refusal, which a block online_pages() put in one zone never meets.
+// PageReserved pages). Everything else is 0, run the path: the "multizone range" refusal is
+// answered only on the way to such a fault (a block online_pages() put in one zone never meets it).
 Refusal memory_block_offline_refusal(const Machine& m, const KernelState& s, unsigned b, const Fault& fault) {
     const BlockState& mem = s.blocks[b];
     if (mem.altmap_obj == static_cast<unsigned>(ALTMAP_OBJ_FREED)) return {};  // altmap_read() observes
@@ -133,14 +133,14 @@ Refusal memory_block_offline_refusal(const Machine& m, const KernelState& s, uns
     // offline_pages(start_pfn + nr_vmemmap_pages, nr_pages - nr_vmemmap_pages)
     const pfn_t first_pfn = start_pfn + nr_vmemmap_pages, end_pfn = start_pfn + m.geo.pages_per_block;
     if (first_pfn == end_pfn || first_pfn % m.geo.pageblock_nr_pages || end_pfn % m.geo.pages_per_section)
-        return {};  // memory_hotplug.c:1815 WARN_ON_ONCE(): an observation
+        return {};  // memory_hotplug.c:1816 WARN_ON_ONCE(): an observation
     const PfnProbe first = probe_pfn(m, s, first_pfn), last = probe_pfn(m, s, end_pfn - 1);
     if (!memmap_readable(first) || !memmap_readable(last)) return {};  // page_zone() reads observe
     const std::uint8_t want = Memmap::make(m.blocks[b].nid, zone);
-    if (first.memmap != want || last.memmap != want) return {-EINVAL};  // :1840 "multizone range", before any fault
+    if (first.memmap != want || last.memmap != want) return {-EINVAL};  // :1844 "multizone range", before any fault
     if (m.block_pinned(b)) return {};  // has_unmovable_pages(): PageReserved, observed
-    // :1855 start_isolate_page_range() fails ("failure to isolate range": Kernel::inject_unmovable()
-    // of first_pfn, which lies in block b), or :1866 memory_notify(MEM_GOING_OFFLINE) is vetoed.
+    // :1856 start_isolate_page_range() fails ("failure to isolate range": Kernel::inject_unmovable()
+    // of first_pfn, which lies in block b), or :1869 memory_notify(MEM_GOING_OFFLINE) is vetoed.
     return {-EBUSY, true};
 }
 
