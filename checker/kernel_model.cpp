@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "spec/ops/base.hpp"
+#include "spec/ops/refusal.hpp"
 
 namespace hp {
 
@@ -181,38 +182,66 @@ KernelModel::KernelModel(const Machine& m, const Variant& v, std::vector<Action>
 
 void KernelModel::set_refusal_cache(RefusalCache mode) {
     refusal_mode_ = mode;
-    // A variant that replaces state_store() may refuse differently: always run its own.
-    refusal_shortcut_ = mode != RefusalCache::OFF && v_.ops.memory_block_state_store == &base::memory_block_state_store;
+    // A variant that replaces a function on a refusal's path may refuse differently: it runs
+    // its own. State writes that return before any kernel function: state_store() alone;
+    // offline refused inside memory_block_offline(): every function that path calls; the
+    // eject: acpi_scan_hot_remove() too.
+    const KernelOps& o = v_.ops;
+    const bool on = mode != RefusalCache::OFF;
+    store_shortcut_ = on && o.memory_block_state_store == &base::memory_block_state_store;
+    offline_shortcut_ = store_shortcut_ && o.memory_block_offline == &base::memory_block_offline &&
+                        o.offline_pages == &base::offline_pages &&
+                        o.adjust_present_page_count == &base::adjust_present_page_count;
+    eject_shortcut_ = on && o.acpi_memory_device_eject == &base::acpi_memory_device_eject &&
+                      o.memory_block_offline == &base::memory_block_offline && o.offline_pages == &base::offline_pages &&
+                      o.adjust_present_page_count == &base::adjust_present_page_count;
 }
 
-// The errno of a state write refused for sure (memory_block_state_store_refusal()), else 0.
-int KernelModel::refusal_rc(const State& s, const Action& a) const {
+// A step refused for sure with the state unchanged (spec/ops/refusal.hpp), else rc 0.
+base::Refusal KernelModel::refusal_of(const State& s, const Action& a) const {
     switch (a.kind) {
-        case ActionKind::ONLINE: return base::memory_block_state_store_refusal(s, a.target, MMOP_ONLINE);
-        case ActionKind::ONLINE_KERNEL: return base::memory_block_state_store_refusal(s, a.target, MMOP_ONLINE_KERNEL);
-        case ActionKind::ONLINE_MOVABLE: return base::memory_block_state_store_refusal(s, a.target, MMOP_ONLINE_MOVABLE);
-        case ActionKind::OFFLINE: return base::memory_block_state_store_refusal(s, a.target, MMOP_OFFLINE);
-        default: return 0;
+        case ActionKind::ONLINE:
+        case ActionKind::ONLINE_KERNEL:
+        case ActionKind::ONLINE_MOVABLE:
+        case ActionKind::OFFLINE: {
+            if (!store_shortcut_) return {};
+            const OnlineType type = a.kind == ActionKind::ONLINE          ? MMOP_ONLINE
+                                    : a.kind == ActionKind::ONLINE_KERNEL ? MMOP_ONLINE_KERNEL
+                                    : a.kind == ActionKind::ONLINE_MOVABLE ? MMOP_ONLINE_MOVABLE
+                                                                           : MMOP_OFFLINE;
+            // Before any kernel function, so before every fault point.
+            if (const int rc = base::memory_block_state_store_refusal(s, a.target, type)) return {rc};
+            if (type == MMOP_OFFLINE && offline_shortcut_) return base::device_offline_refusal(m_, s, a.target, a.fault);
+            return {};
+        }
+        case ActionKind::DIMM_EJECT:
+            if (!eject_shortcut_) return {};
+            return base::acpi_memory_device_eject_refusal(m_, s, a.target, a.fault);
+        default: return {};
     }
 }
 
-// --check-refusal-cache: the full write must agree with what the precondition answered.
-void KernelModel::check_refusal(const State& s, const Action& a, int rc) const {
+// --check-refusal-cache: the full path must agree with what the precondition answered.
+void KernelModel::check_refusal(const State& s, const Action& a, const base::Refusal& ans) const {
     State after = s;
     const StepResult r = apply_action(m_, v_.ops, after, a);
     std::string wrong;
-    if (a.fault.kind != FaultKind::NONE) {
-        if (r.fault_fired) wrong = "its fault fired";
-    } else if (r.rc != rc) {
-        wrong = fmt::format("it returned {}, the precondition said {}", r.rc, rc);
+    if (a.fault.kind != FaultKind::NONE && !ans.fault_fired) {
+        if (r.fault_fired) wrong = "its fault fired";  // answered as the unfaulted run: skipped
+    } else if (r.fault_fired != ans.fault_fired) {
+        wrong = "its fault did not fire";
+    } else if (r.rc != ans.rc) {
+        wrong = fmt::format("it returned {}, the precondition said {}", r.rc, ans.rc);
     } else if (!(after == s)) {
         wrong = "it changed the state";
-    } else if (r.nobs || r.error_leaves_changes) {
+    } else if (r.nobs) {
         wrong = "it observed something";
+    } else if ((r.error_leaves_changes == nullptr) != (ans.error_leaves_changes == nullptr)) {
+        wrong = "its error_leaves_changes differs";
     }
     if (!wrong.empty())
-        throw std::logic_error(fmt::format("refusal cache: {} answered by memory_block_state_store_refusal(), but {}",
-                                           action_label(m_, a), wrong));
+        throw std::logic_error(fmt::format("refusal cache: {} answered as refused ({}) by its precondition, but {}",
+                                           action_label(m_, a), ans.rc, wrong));
 }
 
 bool KernelModel::check_state(const State& s, Violation* v) const {
@@ -237,23 +266,24 @@ StepOutcome KernelModel::step_impl(const State& s, unsigned ai, State& out, Viol
     unchanged_ = false;
     out_written_ = false;
     if (!action_enabled(m_, s, a)) return StepOutcome::DISABLED;
-    if (refusal_shortcut_) {
-        if (const int rc = refusal_rc(s, a)) {
-            if (refusal_mode_ == RefusalCache::CHECK) check_refusal(s, a, rc);
-            ++refusals_answered_;
-            // Every fault point is past the refusal: a fault choice is the same run, unfired.
-            if (a.fault.kind != FaultKind::NONE) return StepOutcome::SKIPPED;
-            if (!out_is_s) out = s;
-            StepResult r;
-            r.rc = rc;
-            last_rc_ = rc;
-            ++counters_.refused[static_cast<int>(a.kind)];
-            const Step st{m_, s, s, a, r};  // the state after is the state before: one object
-            for (const Invariant* i : step_invs_)
-                if (!i->holds_on(st, v)) return StepOutcome::VIOLATION;
-            unchanged_ = true;
-            return StepOutcome::OK;
-        }
+    if (const base::Refusal ans = refusal_of(s, a); ans.rc) {
+        if (refusal_mode_ == RefusalCache::CHECK) check_refusal(s, a, ans);
+        ++refusals_answered_;
+        // A fault choice whose fault the refusal does not reach is the same run, unfired.
+        if (a.fault.kind != FaultKind::NONE && !ans.fault_fired) return StepOutcome::SKIPPED;
+        if (!out_is_s) out = s;
+        StepResult r;
+        r.rc = ans.rc;
+        r.fault_fired = ans.fault_fired;
+        r.error_leaves_changes = ans.error_leaves_changes;
+        if (ans.fault_fired) ++counters_.fired[static_cast<int>(a.fault.kind)];
+        last_rc_ = ans.rc;
+        ++counters_.refused[static_cast<int>(a.kind)];
+        const Step st{m_, s, s, a, r};  // the state after is the state before: one object
+        for (const Invariant* i : step_invs_)
+            if (!i->holds_on(st, v)) return StepOutcome::VIOLATION;
+        unchanged_ = true;
+        return StepOutcome::OK;
     }
     const bool announced = announced_ == &s;
     if (base_[ai] >= 0 && base_[ai] == reach_action_ && !reach_.reaches(a.fault)) {

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "checker/transition_system.hpp"
+#include "spec/ops/refusal.hpp"
 #include "spec/scenario.hpp"
 #include "spec/variant.hpp"
 
@@ -82,11 +83,12 @@ public:
     // may count it as a self-loop without packing it: a refusal answered by its precondition.
     bool last_step_unchanged() const { return unchanged_; }
 
-    // Refusals answered without running the kernel path (item 3 of issue 12): a sysfs state
-    // write that memory_block_state_store_refusal() (spec/ops/acpi.cpp) says is refused for
-    // sure, before any change or fault point. USE: answer it from the precondition; CHECK:
-    // also run the write in full and throw std::logic_error unless it returns the same errno,
-    // leaves the state as it was, observes nothing and fires no fault; OFF: always run it.
+    // Refusals answered without running the kernel path (item 3 of issue 12): a step that a
+    // precondition of spec/ops/refusal.hpp says is refused with the state unchanged (a sysfs
+    // state write turned away by state_store() or by memory_block_offline(), an eject whose
+    // offline passes all fail). USE: answer it from the precondition; CHECK: also run it in
+    // full and throw std::logic_error unless it returns the same errno, leaves the state as it
+    // was, observes nothing and fires the same fault; OFF: always run it.
     enum class RefusalCache : std::uint8_t { USE, CHECK, OFF };
     void set_refusal_cache(RefusalCache mode);
     // How many steps the precondition answered (refusals + fault choices it skipped).
@@ -103,14 +105,15 @@ private:
     int last_rc_ = 0;
     bool unchanged_ = false;
     RefusalCache refusal_mode_ = RefusalCache::USE;
-    bool refusal_shortcut_ = false;  // the mode is not OFF and the variant keeps state_store()
+    // The mode is not OFF and the variant keeps the functions on the refusal's path.
+    bool store_shortcut_ = false, offline_shortcut_ = false, eject_shortcut_ = false;
     std::uint64_t refusals_answered_ = 0;
-    int refusal_rc(const State& s, const Action& a) const;
+    base::Refusal refusal_of(const State& s, const Action& a) const;
     StepOutcome step_impl(const State& s, unsigned action, State& out, Violation* v, bool out_is_s);
     bool out_written_ = false;
     const State* announced_ = nullptr;  // begin_state()
     std::uint64_t generation_ = 0;      // begin_state() calls so far
-    void check_refusal(const State& s, const Action& a, int rc) const;
+    void check_refusal(const State& s, const Action& a, const base::Refusal& answer) const;
     // Faulted actions whose fault point the unfaulted run never reaches (FaultReach): the
     // alphabet lists an action's fault choices right after it, so the unfaulted run on the
     // same state is the step just before. base_[i]: the unfaulted action of fault choice i

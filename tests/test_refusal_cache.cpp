@@ -4,6 +4,7 @@
 // CHECK runs the full write beside every answer and throws where they differ.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "tests/helpers.hpp"
@@ -123,4 +124,102 @@ TEST_CASE("memory_block_state_store_refusal(): only the writes device_online()/d
     mem.online_type = MMOP_ONLINE;
     CHECK(base::memory_block_state_store_refusal(s, 0, MMOP_ONLINE) == -EINVAL);
     CHECK(base::memory_block_state_store_refusal(s, 0, MMOP_ONLINE_KERNEL) == 0);
+}
+
+namespace {
+// Run `a` on `s` in full (no shortcut), for building test states.
+void run(const Machine& m, KernelState& s, ActionKind kind, unsigned target, Fault f = {}) {
+    const StepResult r = apply_action(m, find_variant("v6.1")->ops, s, Action{kind, static_cast<std::uint8_t>(target), 1, f});
+    REQUIRE(r.rc == 0);
+}
+}  // namespace
+
+TEST_CASE("memory_block_offline_refusal(): no zone, unmovable pages in a kernel zone, a MEM_GOING_OFFLINE veto") {
+    const Machine m = test::qemu_machine(2);
+    KernelState s = initial_state(m);
+    run(m, s, ActionKind::DIMM_ADD, 0);
+    run(m, s, ActionKind::DIMM_ADD, 1);
+    run(m, s, ActionKind::ONLINE_KERNEL, 0);
+    run(m, s, ActionKind::ONLINE_MOVABLE, 1);
+    const Fault none{}, unmovable0{FaultKind::UNMOVABLE_PAGES, 0}, unmovable1{FaultKind::UNMOVABLE_PAGES, 1},
+        veto{FaultKind::NOTIFIER_VETO_OFFLINE, 0}, veto1{FaultKind::NOTIFIER_VETO_OFFLINE, 1};
+    // Without a fault an online block goes offline: run it.
+    CHECK(base::memory_block_offline_refusal(m, s, 0, none).rc == 0);
+    CHECK(base::memory_block_offline_refusal(m, s, 1, none).rc == 0);
+    const base::Refusal busy = base::memory_block_offline_refusal(m, s, 0, unmovable0);
+    CHECK(busy.rc == -EBUSY);
+    CHECK(busy.fault_fired);
+    CHECK(base::memory_block_offline_refusal(m, s, 0, unmovable1).rc == 0);  // the pages are in another block
+    CHECK(base::memory_block_offline_refusal(m, s, 1, unmovable1).rc == 0);  // ZONE_MOVABLE: never unmovable
+    CHECK(base::memory_block_offline_refusal(m, s, 1, veto).rc == -EBUSY);
+    CHECK(base::memory_block_offline_refusal(m, s, 1, veto1).rc == 0);       // a later visit: not this call's
+    // A block without mem->zone: -EINVAL before any fault point.
+    KernelState nozone = s;
+    nozone.blocks[0].zone = NO_ZONE;
+    const base::Refusal inval = base::memory_block_offline_refusal(m, nozone, 0, unmovable0);
+    CHECK(inval.rc == -EINVAL);
+    CHECK_FALSE(inval.fault_fired);
+    // A read that observes (an uninitialized struct page) is for the full path to report.
+    KernelState poisoned = s;
+    poisoned.blocks[0].memmap_rest = Memmap::POISONED;
+    CHECK(base::memory_block_offline_refusal(m, poisoned, 0, unmovable0).rc == 0);
+    // device_offline_refusal(): only an online block reaches memory_block_offline().
+    CHECK(base::device_offline_refusal(m, s, 0, unmovable0).rc == -EBUSY);
+    run(m, s, ActionKind::OFFLINE, 0);
+    CHECK(base::device_offline_refusal(m, s, 0, unmovable0).rc == 0);
+}
+
+TEST_CASE("acpi_memory_device_eject_refusal(): only when no block of the DIMM can go offline") {
+    const Machine m = test::qemu_machine(1, 2);
+    KernelState s = initial_state(m);
+    run(m, s, ActionKind::DIMM_ADD, 0);
+    const Fault unmovable0{FaultKind::UNMOVABLE_PAGES, 0};
+    // Nothing online: the eject removes the memory.
+    CHECK(base::acpi_memory_device_eject_refusal(m, s, 0, unmovable0).rc == 0);
+    run(m, s, ActionKind::ONLINE_KERNEL, 0);
+    const base::Refusal r = base::acpi_memory_device_eject_refusal(m, s, 0, unmovable0);
+    CHECK(r.rc == -EBUSY);
+    CHECK(r.fault_fired);
+    CHECK(r.error_leaves_changes != nullptr);  // as the full path's rollback says
+    CHECK(base::acpi_memory_device_eject_refusal(m, s, 0, {}).rc == 0);
+    CHECK(base::acpi_memory_device_eject_refusal(m, s, 0, {FaultKind::NOTIFIER_VETO_OFFLINE, 0}).rc == 0);
+    // A second online block that can go offline would be re-onlined by the rollback: run it.
+    run(m, s, ActionKind::ONLINE_MOVABLE, 1);
+    CHECK(base::acpi_memory_device_eject_refusal(m, s, 0, unmovable0).rc == 0);
+}
+
+TEST_CASE("refused offlines and ejects are answered, fire their fault, and count as the full path does") {
+    const Machine m = test::qemu_machine(2);
+    const std::vector<FaultKind> faults{FaultKind::UNMOVABLE_PAGES, FaultKind::NOTIFIER_VETO_OFFLINE};
+    const Counted full = explore_mode(m, *find_variant("v6.1"), faults, KernelModel::RefusalCache::OFF);
+    const Counted used = explore_mode(m, *find_variant("v6.1"), faults, KernelModel::RefusalCache::USE);
+    CHECK(full.r.states == used.r.states);
+    CHECK(full.r.transitions == used.r.transitions);
+    CHECK(full.c.ok == used.c.ok);
+    CHECK(full.c.refused == used.c.refused);
+    CHECK(full.c.fired == used.c.fired);
+    // One step: offline of an online kernel-zone block with unmovable pages in it.
+    KernelModel model(m, *find_variant("v6.1"), expand_alphabet(m, test::every_action(), faults),
+                      select_invariants({}, "test"));
+    KernelState s = initial_state(m);
+    run(m, s, ActionKind::DIMM_ADD, 0);
+    run(m, s, ActionKind::ONLINE_KERNEL, 0);
+    const auto& acts = model.actions();
+    const auto it = std::find(acts.begin(), acts.end(), Action{ActionKind::OFFLINE, 0, 1, {FaultKind::UNMOVABLE_PAGES, 0}});
+    REQUIRE(it != acts.end());
+    const auto before = model.refusals_answered();
+    KernelState out;
+    Violation v;
+    CHECK(model.step(s, static_cast<unsigned>(it - acts.begin()), out, &v) == StepOutcome::OK);
+    CHECK(model.last_step_unchanged());
+    CHECK(model.last_rc() == -EBUSY);
+    CHECK(model.refusals_answered() == before + 1);
+    CHECK(model.counters().fired[static_cast<int>(FaultKind::UNMOVABLE_PAGES)] == 1);
+    CHECK(out == s);
+    // v6.12 replaces memory_block_offline(): its offlines run in full.
+    KernelModel v612(m, *find_variant("v6.12"), expand_alphabet(m, test::every_action(), faults),
+                     select_invariants({}, "test"));
+    CHECK(v612.step(s, static_cast<unsigned>(it - acts.begin()), out, &v) == StepOutcome::OK);
+    CHECK_FALSE(v612.last_step_unchanged());
+    CHECK(v612.last_rc() == -EBUSY);
 }

@@ -3,8 +3,13 @@
 // remove_memory(). drivers/acpi/acpi_memhotplug.c, drivers/acpi/scan.c,
 // drivers/base/memory.c, drivers/base/core.c (Linux 6.1.192).
 #include "spec/ops/base.hpp"
+#include "spec/ops/refusal.hpp"
 
 namespace hp::HP_DOMAIN::base {
+
+namespace {
+constexpr const char* kEjectRollbackLeavesChanges = "the eject rollback re-onlines offlined blocks with MMOP_ONLINE";
+}  // namespace
 
 int acpi_memory_device_add(Kernel& k, unsigned dimm) {
     KCALL(k, "acpi_memory_device_add");
@@ -87,6 +92,14 @@ int memory_block_state_store_refusal(const KernelState& s, unsigned b, OnlineTyp
     return 0;
 }
 
+// device_offline() (drivers/base/core.c:4251-4277) of a block that is online calls
+// memory_subsys_offline() -> memory_block_change_state(), which sets mem->state back to
+// MEM_ONLINE when memory_block_offline() fails; state_store() returns that errno.
+Refusal device_offline_refusal(const Machine& m, const KernelState& s, unsigned b, const Fault& fault) {
+    if (s.blocks[b].state != MEM_ONLINE) return {};  // memory_block_state_store_refusal() answers those
+    return memory_block_offline_refusal(m, s, b, fault);
+}
+
 int acpi_memory_device_eject(Kernel& k, unsigned dimm) {
     KCALL(k, "acpi_scan_hot_remove");
     const unsigned first = k.m.dimm_first_block[dimm], n = k.m.dimms[dimm].nr_blocks;
@@ -129,7 +142,7 @@ int acpi_memory_device_eject(Kernel& k, unsigned dimm) {
                 }
                 // The rollback re-onlines with the default online type: the state differs
                 // from before the eject by design (docs/kernel-reference.md §3.5, docs/kernel-reference.md §9).
-                k.error_leaves_changes = "the eject rollback re-onlines offlined blocks with MMOP_ONLINE";
+                k.error_leaves_changes = kEjectRollbackLeavesChanges;
                 return -EBUSY;  // _OST: eject not supported / busy (0x82 seen under QEMU)
             }
         }
@@ -148,6 +161,29 @@ int acpi_memory_device_eject(Kernel& k, unsigned dimm) {
     k.s.dimm_plugged &= ~(1u << dimm);  // _EJ0: QEMU unplugs the DIMM (DEVICE_DELETED)
     k.s.dimm_enabled &= ~(1u << dimm);
     return 0;
+}
+
+// acpi_scan_try_to_offline() (drivers/acpi/scan.c:202-242, 6.1.192) as modelled above: the
+// first pass offlines each online block of the DIMM (device_offline() returns 1 for the others)
+// and notes a failure; the second pass tries the ones not offlined again; a failure there
+// re-onlines what the passes offlined and returns -EBUSY. When every online block's
+// memory_block_offline() refuses with nothing changed, both passes fail alike (the state they
+// read does not change), nothing is offlined and the rollback re-onlines nothing: -EBUSY with
+// the state as it was. Only without a fault or with unmovable pages, which answer the same on
+// every visit; a notifier veto counts its visits across the two passes: run it.
+Refusal acpi_memory_device_eject_refusal(const Machine& m, const KernelState& s, unsigned dimm, const Fault& fault) {
+    if (fault.kind != FaultKind::NONE && fault.kind != FaultKind::UNMOVABLE_PAGES) return {};
+    const unsigned first = m.dimm_first_block[dimm], n = m.dimms[dimm].nr_blocks;
+    bool refused = false, fired = false;
+    for (unsigned b = first; b < first + n; ++b) {
+        if (s.blocks[b].state != MEM_ONLINE) continue;  // absent: no physical node; offline: dev->offline
+        const Refusal r = memory_block_offline_refusal(m, s, b, fault);
+        if (!r.rc) return {};  // this block may go offline: the eject proceeds or rolls it back
+        refused = true;
+        fired = fired || r.fault_fired;
+    }
+    if (!refused) return {};  // nothing to offline: the eject removes the memory
+    return {-EBUSY, fired, kEjectRollbackLeavesChanges};
 }
 
 int remove_memory(Kernel& k, pfn_t start, u64 nr_pages) {

@@ -2,7 +2,9 @@
 // mhp_deinit_memmap_on_memory(). drivers/base/memory.c, mm/memory_hotplug.c (6.1.192).
 #include <fmt/format.h>
 
+#include "spec/memmap.hpp"
 #include "spec/ops/base.hpp"
+#include "spec/ops/refusal.hpp"
 
 namespace hp::HP_DOMAIN::base {
 
@@ -99,6 +101,47 @@ int offline_pages(Kernel& k, pfn_t start_pfn, u64 nr_pages, int nid, unsigned zo
     }
     k.ops.remove_pfn_range_from_zone(k, nid, zone, start_pfn, nr_pages);
     return 0;
+}
+
+namespace {
+// read_memmap() of pfn without an observation (pfn_valid() and an initialized struct page).
+flag memmap_readable(const PfnProbe& p) { return flag_and(p.valid, Memmap::initialized(p.memmap)); }
+}  // namespace
+
+// The returns of memory_block_offline() and offline_pages() above that leave the block as it
+// was (drivers/base/memory.c:231-266 and mm/memory_hotplug.c:1798-1874, 6.1.192), for an
+// online block, in their order. Answered: no mem->zone, and the two fault points (unmovable
+// pages in this block of a kernel zone; a MEM_GOING_OFFLINE veto) when nothing before them
+// observes (a freed altmap, an uninitialized struct page read, the misalignment WARN,
+// PageReserved pages). Everything else is 0, run the path: the "multizone range" refusal is
+// answered only on the way to such a fault (a block online_pages() put in one zone never meets it).
+Refusal memory_block_offline_refusal(const Machine& m, const KernelState& s, unsigned b, const Fault& fault) {
+    const BlockState& mem = s.blocks[b];
+    if (mem.altmap_obj == static_cast<unsigned>(ALTMAP_OBJ_FREED)) return {};  // altmap_read() observes
+    const unsigned zone = as_index(mem.zone, MAX_NR_ZONES, NO_ZONE);
+    if (zone == NO_ZONE) return {-EINVAL};  // memory.c:238 `if (!mem->zone) return -EINVAL;`
+    // The fault that would refuse (the cheap test first: most offlines are not refused).
+    const bool unmovable = fault.kind == FaultKind::UNMOVABLE_PAGES && fault.index == b && zone != ZONE_MOVABLE;
+    const bool vetoed = fault.kind == FaultKind::NOTIFIER_VETO_OFFLINE && fault.index == 0;  // this call's first visit
+    if (!unmovable && !vetoed) return {};
+    const pfn_t start_pfn = m.blocks[b].start_pfn;
+    const u64 nr_vmemmap_pages = mem.nr_vmemmap_pages;
+    // memory.c:246-256: adjust_present_page_count(-nr_vmemmap_pages), and the same back when
+    // offline_pages() fails: the counters return to their values (u32 wrap-around) unless its
+    // page_zone() read of start_pfn observes.
+    if (nr_vmemmap_pages && !memmap_readable(probe_pfn(m, s, start_pfn))) return {};
+    // offline_pages(start_pfn + nr_vmemmap_pages, nr_pages - nr_vmemmap_pages)
+    const pfn_t first_pfn = start_pfn + nr_vmemmap_pages, end_pfn = start_pfn + m.geo.pages_per_block;
+    if (first_pfn == end_pfn || first_pfn % m.geo.pageblock_nr_pages || end_pfn % m.geo.pages_per_section)
+        return {};  // memory_hotplug.c:1816 WARN_ON_ONCE(): an observation
+    const PfnProbe first = probe_pfn(m, s, first_pfn), last = probe_pfn(m, s, end_pfn - 1);
+    if (!memmap_readable(first) || !memmap_readable(last)) return {};  // page_zone() reads observe
+    const std::uint8_t want = Memmap::make(m.blocks[b].nid, zone);
+    if (first.memmap != want || last.memmap != want) return {-EINVAL};  // :1844 "multizone range", before any fault
+    if (m.block_pinned(b)) return {};  // has_unmovable_pages(): PageReserved, observed
+    // :1856 start_isolate_page_range() fails ("failure to isolate range": Kernel::inject_unmovable()
+    // of first_pfn, which lies in block b), or :1869 memory_notify(MEM_GOING_OFFLINE) is vetoed.
+    return {-EBUSY, true};
 }
 
 void mhp_deinit_memmap_on_memory(Kernel& k, pfn_t pfn, u64 nr_pages) {
