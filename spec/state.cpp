@@ -113,10 +113,10 @@ KernelState initial_state(const Machine& m) {
 flag states_equal(const Machine& m, const KernelState& a, const KernelState& b) {
 #if HP_SYMBOLIC
     std::vector<const u64*> left;
-    for_each_field(m, a, [&](const std::string&, const auto& f) { left.push_back(&f.word()); });
+    for_each_field(m, a, [&](const FieldName&, const auto& f) { left.push_back(&f.word()); });
     flag all = true;
     size_t i = 0;
-    for_each_field(m, b, [&](const std::string&, const auto& f) { all = flag_and(all, *left[i++] == f.word()); });
+    for_each_field(m, b, [&](const FieldName&, const auto& f) { all = flag_and(all, *left[i++] == f.word()); });
     return all;
 #else
     (void)m;

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <functional>
 #include <string>
+#include <string_view>
 
 #include "spec/machine.hpp"
 #include "spec/pagetable.hpp"
@@ -192,95 +193,113 @@ static_assert(std::is_trivially_copyable_v<KernelState>);
 // machine leaves it zero, so its states, counts and goldens are unchanged.
 inline bool keeps_section_maps(const Machine& m) { return !m.params.sparsemem_vmemmap || m.has_coldplug(); }
 
+// The kernel-style name of a field of for_each_field(): "node0.Normal.spanned_pages",
+// "block3.state", "dimm_plugged". Built only when asked for (str()): the prover walks the
+// fields of a state on every transition and never needs the names there.
+struct FieldName {
+    std::string_view scope;  // "node", "block", "group", "dimm_plugged", ...
+    int index;               // node/block/... number, -1 for a field of the whole state
+    std::string_view sub;    // a zone inside a node, "" for none
+    std::string_view field;  // "" for a field of the whole state
+    explicit FieldName(std::string_view scope_, int index_ = -1, std::string_view sub_ = {}, std::string_view field_ = {})
+        : scope(scope_), index(index_), sub(sub_), field(field_) {}
+    std::string str() const {
+        std::string out(scope);
+        if (index >= 0) out += std::to_string(index);
+        if (!sub.empty()) (out += '.') += sub;
+        if (!field.empty()) (out += '.') += field;
+        return out;
+    }
+};
+
 // Every field of the nodes, blocks and groups machine `m` uses, in a fixed order, as
-// f(kernel-style name, field). The prover turns a symbolic state into Z3 terms and back
-// with it; states_equal() compares with it.
+// f(FieldName, field). The prover turns a symbolic state into Z3 terms and back with it;
+// states_equal() compares with it.
 template <class State, class F>
 void for_each_field(const Machine& m, State& s, F&& f) {
     for (int n = 0; n < m.nr_nodes; ++n) {
         auto& node = s.nodes[n];
-        const std::string p = "node" + std::to_string(n);
-        f(p + ".node_start_pfn", node.node_start_pfn);
-        f(p + ".node_spanned_pages", node.node_spanned_pages);
-        f(p + ".node_present_pages", node.node_present_pages);
-        f(p + ".online", node.online);
+        auto p = [n](std::string_view field) { return FieldName{"node", n, {}, field}; };
+        f(p("node_start_pfn"), node.node_start_pfn);
+        f(p("node_spanned_pages"), node.node_spanned_pages);
+        f(p("node_present_pages"), node.node_present_pages);
+        f(p("online"), node.online);
         for (unsigned z = 0; z < MAX_NR_ZONES; ++z) {
             auto& zone = node.zones[z];
-            const std::string q = p + "." + std::string(::hp::zone_name(z));
-            f(q + ".zone_start_pfn", zone.zone_start_pfn);
-            f(q + ".spanned_pages", zone.spanned_pages);
-            f(q + ".present_pages", zone.present_pages);
-            f(q + ".managed_pages", zone.managed_pages);
-            f(q + ".contiguous", zone.contiguous);
+            auto q = [n, z](std::string_view field) { return FieldName{"node", n, ::hp::zone_name(z), field}; };
+            f(q("zone_start_pfn"), zone.zone_start_pfn);
+            f(q("spanned_pages"), zone.spanned_pages);
+            f(q("present_pages"), zone.present_pages);
+            f(q("managed_pages"), zone.managed_pages);
+            f(q("contiguous"), zone.contiguous);
         }
-        f(p + ".buddy_vmemmap_pages", s.buddy_vmemmap_pages[n]);
+        f(p("buddy_vmemmap_pages"), s.buddy_vmemmap_pages[n]);
     }
     for (unsigned b = 0; b < m.blocks.size(); ++b) {
         auto& mem = s.blocks[b];
-        const std::string p = "block" + std::to_string(b);
-        f(p + ".state", mem.state);
-        f(p + ".zone", mem.zone);
-        f(p + ".memmap_vmemmap", mem.memmap_vmemmap);
-        f(p + ".memmap_rest", mem.memmap_rest);
-        f(p + ".vmemmap_backing", mem.vmemmap_backing);
-        f(p + ".online_type", mem.online_type);
-        f(p + ".nr_vmemmap_pages", mem.nr_vmemmap_pages);
-        f(p + ".section_valid", mem.section_valid);
-        f(p + ".section_online", mem.section_online);
-        f(p + ".altmap_alloc", mem.altmap_alloc);
-        f(p + ".section_usage", mem.section_usage);
-        f(p + ".dev_kref", mem.dev_kref);
-        f(p + ".dev_ref_taker", mem.dev_ref_taker);
-        f(p + ".altmap_obj", mem.altmap_obj);
+        auto p = [b](std::string_view field) { return FieldName{"block", static_cast<int>(b), {}, field}; };
+        f(p("state"), mem.state);
+        f(p("zone"), mem.zone);
+        f(p("memmap_vmemmap"), mem.memmap_vmemmap);
+        f(p("memmap_rest"), mem.memmap_rest);
+        f(p("vmemmap_backing"), mem.vmemmap_backing);
+        f(p("online_type"), mem.online_type);
+        f(p("nr_vmemmap_pages"), mem.nr_vmemmap_pages);
+        f(p("section_valid"), mem.section_valid);
+        f(p("section_online"), mem.section_online);
+        f(p("altmap_alloc"), mem.altmap_alloc);
+        f(p("section_usage"), mem.section_usage);
+        f(p("dev_kref"), mem.dev_kref);
+        f(p("dev_ref_taker"), mem.dev_ref_taker);
+        f(p("altmap_obj"), mem.altmap_obj);
     }
     for (unsigned g = 0; g < m.dimms.size(); ++g) {
-        const std::string p = "group" + std::to_string(g);
-        f(p + ".present_kernel_pages", s.groups[g].present_kernel_pages);
-        f(p + ".present_movable_pages", s.groups[g].present_movable_pages);
+        auto p = [g](std::string_view field) { return FieldName{"group", static_cast<int>(g), {}, field}; };
+        f(p("present_kernel_pages"), s.groups[g].present_kernel_pages);
+        f(p("present_movable_pages"), s.groups[g].present_movable_pages);
     }
-    f(std::string("dimm_plugged"), s.dimm_plugged);
-    f(std::string("dimm_enabled"), s.dimm_enabled);
+    f(FieldName{"dimm_plugged"}, s.dimm_plugged);
+    f(FieldName{"dimm_enabled"}, s.dimm_enabled);
     if (m.pt.enabled) {  // kernel page tables (spec/pagetable.hpp), named by vmemmap leaf
         for (unsigned i = 0; i < m.pt.nr_slots; ++i) {
-            const std::string p = "vmemmap_leaf" + std::to_string(m.pt.first_leaf + i);
-            f(p + ".entry", s.pt.entry[i]);
-            f(p + ".backing", s.pt.backing[i]);
-            f(p + ".unused", s.pt.unused[i]);
+            const int leaf = static_cast<int>(m.pt.first_leaf + i);
+            f(FieldName{"vmemmap_leaf", leaf, {}, "entry"}, s.pt.entry[i]);
+            f(FieldName{"vmemmap_leaf", leaf, {}, "backing"}, s.pt.backing[i]);
+            f(FieldName{"vmemmap_leaf", leaf, {}, "unused"}, s.pt.unused[i]);
         }
-        f(std::string("unused_pmd_start"), s.pt.unused_pmd_start);
-        f(std::string("vmemmap_tables"), s.pt.tables);
-        f(std::string("linear_mapped"), s.pt.linear_mapped);
-        f(std::string("linear_map_tables"), s.pt.lm_tables);
-        for (unsigned b = 0; b < m.blocks.size(); ++b) f("block" + std::to_string(b) + ".hugetlb", s.pt.hugetlb[b]);
+        f(FieldName{"unused_pmd_start"}, s.pt.unused_pmd_start);
+        f(FieldName{"vmemmap_tables"}, s.pt.tables);
+        f(FieldName{"linear_mapped"}, s.pt.linear_mapped);
+        f(FieldName{"linear_map_tables"}, s.pt.lm_tables);
+        for (unsigned b = 0; b < m.blocks.size(); ++b) f(FieldName{"block", static_cast<int>(b), {}, "hugetlb"}, s.pt.hugetlb[b]);
     }
     if (m.has_sbm())
         for (unsigned b = 0; b < m.blocks.size(); ++b)
-            if (m.sbm_device_of(b)) f("block" + std::to_string(b) + ".sbm_plugged", s.sbm_plugged[b]);
+            if (m.sbm_device_of(b)) f(FieldName{"block", static_cast<int>(b), {}, "sbm_plugged"}, s.sbm_plugged[b]);
     if (keeps_section_maps(m))
         for (unsigned b = 0; b < m.blocks.size(); ++b) {
-            f("block" + std::to_string(b) + ".section_mem_map", s.section_maps[b].mem_map);
-            f("block" + std::to_string(b) + ".section_early", s.section_maps[b].early);
+            f(FieldName{"block", static_cast<int>(b), {}, "section_mem_map"}, s.section_maps[b].mem_map);
+            f(FieldName{"block", static_cast<int>(b), {}, "section_early"}, s.section_maps[b].early);
         }
     if (m.devices.empty()) return;
     for (int n = 0; n < m.nr_nodes; ++n) {
-        const std::string p = "node" + std::to_string(n) + ".Device";
-        f(p + ".zone_start_pfn", s.dev_zone[n].zone_start_pfn);
-        f(p + ".spanned_pages", s.dev_zone[n].spanned_pages);
+        f(FieldName{"node", n, "Device", "zone_start_pfn"}, s.dev_zone[n].zone_start_pfn);
+        f(FieldName{"node", n, "Device", "spanned_pages"}, s.dev_zone[n].spanned_pages);
     }
     for (unsigned d = 0; d < m.devices.size(); ++d) {
-        const std::string p = "dev" + std::to_string(d);
-        f(p + ".mapped", s.devices[d].mapped);
-        f(p + ".memmap", s.devices[d].memmap);
-        f(p + ".vmemmap_backing", s.devices[d].vmemmap_backing);
-        f(p + ".altmap_alloc", s.devices[d].altmap_alloc);
+        auto p = [d](std::string_view field) { return FieldName{"dev", static_cast<int>(d), {}, field}; };
+        f(p("mapped"), s.devices[d].mapped);
+        f(p("memmap"), s.devices[d].memmap);
+        f(p("vmemmap_backing"), s.devices[d].vmemmap_backing);
+        f(p("altmap_alloc"), s.devices[d].altmap_alloc);
     }
     for (unsigned i = 0; i < m.dev_sections.size(); ++i) {
-        const std::string p = "devsection" + std::to_string(i);
+        auto p = [i](std::string_view field) { return FieldName{"devsection", static_cast<int>(i), {}, field}; };
         if constexpr (!kSymbolic) {  // 64-bit maps; the prover's machines have no devices
-            f(p + ".subsection_map", s.dev_sections[i].subsection_map);
-            f(p + ".memmap_mapped", s.dev_sections[i].memmap_mapped);
+            f(p("subsection_map"), s.dev_sections[i].subsection_map);
+            f(p("memmap_mapped"), s.dev_sections[i].memmap_mapped);
         }
-        f(p + ".section_mem_map", s.dev_sections[i].flags);
+        f(p("section_mem_map"), s.dev_sections[i].flags);
     }
 }
 

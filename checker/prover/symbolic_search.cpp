@@ -54,7 +54,7 @@ struct Canon {
 };
 Key key_of(Canon& canon, const S::Machine& m, const S::KernelState& s) {
     Key k;
-    for_each_field(m, s, [&](const std::string&, const auto& f) { k.push_back(canon.id(f.word())); });
+    for_each_field(m, s, [&](const S::FieldName&, const auto& f) { k.push_back(canon.id(f.word())); });
     return k;
 }
 

@@ -36,10 +36,6 @@ Word fold_or_mk(O op, const Word& a, const Word& b) {
     if (both(a, b)) return Word::known(term_apply(op, *a.k, *b.k, 0));
     return Word(term_mk(op, a.node_or_const(), b.node_or_const()));
 }
-Flag compare(O op, const Word& a, const Word& b) {
-    if (both(a, b)) return Flag(term_apply(op, *a.k, *b.k, 0) != 0);
-    return Flag(term_mk(op, a.node_or_const(), b.node_or_const()));
-}
 // The result is 1 << log2 (a product or an exact quotient of powers of two).
 Word with_log2(Word w, const Word& log2) {
     if (w.node()) term_set_log2(w.node(), log2.node_or_const());
@@ -63,8 +59,9 @@ Word select(const Flag& c, const Word& a, const Word& b) {
     return Word(term_mk(O::ITE, c.node(), a.node_or_const(), b.node_or_const()));
 }
 
-Word operator+(const Word& a, const Word& b) { return fold_or_mk(O::ADD, a, b); }
-Word operator-(const Word& a, const Word& b) { return both(a, b) ? Word::known(*a.k - *b.k) : a + (-b); }
+Word word_term(O op, const Word& a, const Word& b) { return Word(term_mk(op, a.node_or_const(), b.node_or_const())); }
+Flag flag_term(O op, const Word& a, const Word& b) { return Flag(term_mk(op, a.node_or_const(), b.node_or_const())); }
+
 // A power-of-two operand (a known one, or a geometry size) makes a shift: the same value,
 // less work for a solver.
 Word operator*(const Word& a, const Word& b) {
@@ -89,32 +86,10 @@ Word operator%(const Word& a, const Word& b) {
     if (const std::optional<Word> lb = b.log2()) return a & ((Word(1) << *lb) - Word(1));
     return fold_or_mk(O::UREM, a, b);
 }
-Word operator&(const Word& a, const Word& b) { return fold_or_mk(O::AND, a, b); }
-Word operator|(const Word& a, const Word& b) { return fold_or_mk(O::OR, a, b); }
-Word operator^(const Word& a, const Word& b) { return fold_or_mk(O::XOR, a, b); }
 Word operator<<(const Word& a, const Word& b) { return fold_or_mk(O::SHL, a, b); }
 Word operator>>(const Word& a, const Word& b) { return fold_or_mk(O::LSHR, a, b); }
 Word operator~(const Word& a) { return a.k ? Word::known(~*a.k) : Word(term_mk(O::BNOT, a.node())); }
 Word operator-(const Word& a) { return a.k ? Word::known(~*a.k + 1) : Word(term_mk(O::NEG, a.node())); }
-Flag operator==(const Word& a, const Word& b) { return compare(O::EQ, a, b); }
-Flag operator!=(const Word& a, const Word& b) { return !(a == b); }
-Flag operator<(const Word& a, const Word& b) { return compare(O::ULT, a, b); }
-Flag operator<=(const Word& a, const Word& b) { return compare(O::ULE, a, b); }
-Flag operator>(const Word& a, const Word& b) { return compare(O::ULT, b, a); }
-Flag operator>=(const Word& a, const Word& b) { return compare(O::ULE, b, a); }
-
-Flag flag_and(const Flag& a, const Flag& b) {
-    if (a.k) return *a.k ? b : Flag(false);
-    if (b.k) return *b.k ? a : Flag(false);
-    return Flag(term_mk(O::LAND, a.node(), b.node()));
-}
-Flag flag_or(const Flag& a, const Flag& b) {
-    if (a.k) return *a.k ? Flag(true) : b;
-    if (b.k) return *b.k ? Flag(true) : a;
-    return Flag(term_mk(O::LOR, a.node(), b.node()));
-}
-
-Word truncate(const Word& w, unsigned bits) { return w & Word::known((std::uint64_t{1} << bits) - 1); }
 
 std::string to_string(const Word& w) {
     std::uint64_t v = 0;

@@ -87,8 +87,16 @@ private:
     const Term* t_ = nullptr;  // set unless k is
 };
 // a && b / a || b as one term (no decision), folded when either side is known.
-Flag flag_and(const Flag& a, const Flag& b);
-Flag flag_or(const Flag& a, const Flag& b);
+inline Flag flag_and(const Flag& a, const Flag& b) {
+    if (a.k) return *a.k ? b : Flag(false);
+    if (b.k) return *b.k ? a : Flag(false);
+    return Flag(term_mk(TermOp::LAND, a.node(), b.node()));
+}
+inline Flag flag_or(const Flag& a, const Flag& b) {
+    if (a.k) return *a.k ? Flag(true) : b;
+    if (b.k) return *b.k ? Flag(true) : a;
+    return Flag(term_mk(TermOp::LOR, a.node(), b.node()));
+}
 
 class Word {
 public:
@@ -132,24 +140,45 @@ private:
 // c ? a : b without a decision (one ITE term unless c is known).
 Word select(const Flag& c, const Word& a, const Word& b);
 
-Word operator+(const Word& a, const Word& b);
-Word operator-(const Word& a, const Word& b);
+// The term of `a op b` when an operand is not known (value.cpp). The operators below fold
+// two known operands inline, with SMT-LIB's bit-vector semantics (term_apply(): for these
+// operators C's unsigned 64-bit arithmetic): the prover runs most of the model on known
+// values, and a call per operator was a fifth of its time.
+Word word_term(TermOp op, const Word& a, const Word& b);
+Flag flag_term(TermOp op, const Word& a, const Word& b);
+
+Word operator-(const Word& a);
+inline Word operator+(const Word& a, const Word& b) {
+    return a.k && b.k ? Word::known(*a.k + *b.k) : word_term(TermOp::ADD, a, b);
+}
+inline Word operator-(const Word& a, const Word& b) { return a.k && b.k ? Word::known(*a.k - *b.k) : a + (-b); }
 Word operator*(const Word& a, const Word& b);
 Word operator/(const Word& a, const Word& b);
 Word operator%(const Word& a, const Word& b);
-Word operator&(const Word& a, const Word& b);
-Word operator|(const Word& a, const Word& b);
-Word operator^(const Word& a, const Word& b);
+inline Word operator&(const Word& a, const Word& b) {
+    return a.k && b.k ? Word::known(*a.k & *b.k) : word_term(TermOp::AND, a, b);
+}
+inline Word operator|(const Word& a, const Word& b) {
+    return a.k && b.k ? Word::known(*a.k | *b.k) : word_term(TermOp::OR, a, b);
+}
+inline Word operator^(const Word& a, const Word& b) {
+    return a.k && b.k ? Word::known(*a.k ^ *b.k) : word_term(TermOp::XOR, a, b);
+}
 Word operator<<(const Word& a, const Word& b);
 Word operator>>(const Word& a, const Word& b);
 Word operator~(const Word& a);
-Word operator-(const Word& a);
-Flag operator==(const Word& a, const Word& b);
-Flag operator!=(const Word& a, const Word& b);
-Flag operator<(const Word& a, const Word& b);   // unsigned, as every model quantity is
-Flag operator<=(const Word& a, const Word& b);
-Flag operator>(const Word& a, const Word& b);
-Flag operator>=(const Word& a, const Word& b);
+inline Flag operator==(const Word& a, const Word& b) {
+    return a.k && b.k ? Flag(*a.k == *b.k) : flag_term(TermOp::EQ, a, b);
+}
+inline Flag operator!=(const Word& a, const Word& b) { return !(a == b); }
+inline Flag operator<(const Word& a, const Word& b) {  // unsigned, as every model quantity is
+    return a.k && b.k ? Flag(*a.k < *b.k) : flag_term(TermOp::ULT, a, b);
+}
+inline Flag operator<=(const Word& a, const Word& b) {
+    return a.k && b.k ? Flag(*a.k <= *b.k) : flag_term(TermOp::ULE, a, b);
+}
+inline Flag operator>(const Word& a, const Word& b) { return b < a; }
+inline Flag operator>=(const Word& a, const Word& b) { return b <= a; }
 
 inline Word& Word::operator+=(const Word& o) { return *this = *this + o; }
 inline Word& Word::operator-=(const Word& o) { return *this = *this - o; }
@@ -163,7 +192,7 @@ inline Flag::Flag(const Word& w) {
 }
 
 // Keep the low W bits (C's conversion to an unsigned W-bit type).
-Word truncate(const Word& w, unsigned bits);
+inline Word truncate(const Word& w, unsigned bits) { return w & Word::known((std::uint64_t{1} << bits) - 1); }
 
 template <unsigned W>
 class UInt {
