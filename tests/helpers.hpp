@@ -6,6 +6,7 @@
 #include "checker/kernel_model.hpp"
 #include "checker/run.hpp"
 #include "spec/ops/base.hpp"
+#include "spec/scenario.hpp"
 
 namespace hp::test {
 
@@ -46,6 +47,32 @@ inline Variant mutant(const char* name) {
     v.name = name;
     v.parent = "v6.1";
     return v;
+}
+
+// A file of spec/scenarios.
+inline std::string scenario_path(const std::string& file) {
+    return std::string(HPCHECK_SOURCE_DIR) + "/spec/scenarios/" + file;
+}
+
+// The verdict of exploring a suite scenario under `variant`: "pass", "violation: <invariant>", ...
+inline std::string verdict_as(const std::string& file, const std::string& variant) {
+    RunOptions opt;
+    opt.variant_override = variant;
+    const RunResult r = run_scenario(load_scenario(scenario_path(file)), opt);
+    if (r.explore.verdict == Verdict::VIOLATION && r.explore.violation) return "violation: " + r.explore.violation->invariant;
+    return verdict_name(r.explore.verdict);
+}
+
+// Did a step make an observation of this kind / log a line containing `text`?
+inline bool observed(const StepResult& r, Observation::Kind kind) {
+    for (int i = 0; i < r.nobs; ++i)
+        if (r.obs[i].kind == kind) return true;
+    return false;
+}
+inline bool logged(const CallLog& log, const std::string& text) {
+    for (const CallLog::Entry& e : log.entries)
+        if (e.text.find(text) != std::string::npos) return true;
+    return false;
 }
 
 }  // namespace hp::test

@@ -6,6 +6,7 @@
 
 #include "spec/memmap.hpp"
 #include "spec/ops/base.hpp"
+#include "spec/ops/section_deactivate.hpp"
 
 namespace hp::HP_DOMAIN::base {
 
@@ -80,50 +81,15 @@ void arch_remove_memory(Kernel& k, pfn_t start, u64 nr_pages, VmemAltmap* altmap
     if (k.m.pt.enabled) k.ops.linear_map(k, start, nr_pages, false);
 }
 
-// mm/sparse.c (6.1.192) section_deactivate(), for a whole section (no subsection hot-add):
-//   clear_subsection_map()            WARN "section already deactivated" if ms->usage is NULL
-//   ms->section_mem_map &= ~SECTION_HAS_MEM_MAP   (b943f045a9af: before usage is freed, so
-//                                      that valid_section() keeps pfn_valid() off ms->usage)
-//   kfree_rcu(ms->usage); ms->usage = NULL   (kfree before 5ec8e8ea8b77, 6.8-rc / 6.1.y), unless
-//                                      the usage is PageReserved (an early section's, memblock):
-//                                      kept, with its subsection_map emptied, for a re-add
-//   memmap = sparse_decode_mem_map(ms->section_mem_map, section_nr)
-//   if (!section_is_early) depopulate_section_memmap()   (ppc64 asks pfn_valid() of the neighbours;
-//                                      without VMEMMAP: kvfree(pfn_to_page(pfn)), which decodes
-//                                      section_mem_map again)
-//   else if (memmap)       free_map_bootmem(memmap)
-//   ms->section_mem_map = NULL        (d41e2f3bd546: only after the memmap is freed; PRESENT,
-//                                      ONLINE and EARLY go too)
-// SECTION_IS_EARLY and the PageReserved usage of a cold-plugged DIMM's sections are kept in
-// KernelState::section_maps (spec/ops/sparse_classic.cpp), with and without VMEMMAP: the same
-// function in both configs (free_map_bootmem() differs: vmemmap_free(start, end, NULL) with it).
+// mm/sparse.c (6.1.192) section_deactivate(): a device chunk's (spec/ops/subsection.cpp), or a
+// memory block's whole section in 6.1's form (spec/ops/section_deactivate.{hpp,cpp}, which
+// keeps the statement order four fixes changed as data so that 5.4 and the bug variants name
+// the fixes they lack instead of copying the body). SECTION_IS_EARLY and the PageReserved
+// usage of a cold-plugged DIMM's sections are kept in KernelState::section_maps
+// (spec/ops/sparse_classic.cpp), with and without VMEMMAP: the same function in both configs
+// (free_map_bootmem() differs: vmemmap_free(start, end, NULL) with it).
 void section_deactivate(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
-    if (k.m.block_of_pfn(pfn) < 0) return section_deactivate_subsections(k, pfn, nr_pages, altmap);  // a device range
-    KCALL(k, "section_deactivate");
-    const int b = k.m.block_of_pfn(pfn);
-    const u32 bit = 1u << section_in_block(k.m, b, pfn);
-    BlockState& bs = k.s.blocks[b];
-    const flag section_is_early = early_section_of_block(k, b, bit);
-    if (!(bs.section_usage & bit)) {  // clear_subsection_map()
-        k.say("WARN: section already deactivated");
-        return;
-    }
-    bs.section_valid &= ~bit;   // ~SECTION_HAS_MEM_MAP
-    if (!usage_is_reserved(k, b)) {
-#if !HP_SYMBOLIC  // interleaving points (docs/interleavings.md); the symbolic build never interleaves
-        k.yield(YieldKind::FREE_USAGE, section_key(k.m, b, pfn) | kUsageRcu);
-#endif
-    } else {
-        k.say("PageReserved(virt_to_page(ms->usage)): the boot usage map is kept for a re-add");
-    }
-    bs.section_usage &= ~bit;   // kfree_rcu(ms->usage) (mm/sparse.c:810, 6.1.192; RCU since 5ec8e8ea8b77)
-#if !HP_SYMBOLIC
-    k.yield(YieldKind::FREE_MEMMAP, section_key(k.m, b, pfn));
-#endif
-    if (!section_is_early) k.ops.depopulate_section_memmap(k, pfn, nr_pages, altmap);
-    else free_map_bootmem(k, pfn, nr_pages);  // memmap decoded from the still-set section_mem_map
-    bs.section_online &= ~bit;  // ms->section_mem_map = NULL
-    clear_section_mem_map(k, b, bit);
+    section_deactivate_as(k, pfn, nr_pages, altmap, SectionDeactivateForm{});
 }
 
 // vmemmap_free() -> remove_pagetable(): free_hugepage_table() hands altmap pages back

@@ -128,8 +128,22 @@ int sparse_add_subsections(Kernel& k, int nid, pfn_t pfn, u64 nr_pages, VmemAltm
 
 // populate_section_memmap() of a device chunk: struct pages from the device's altmap
 // (altmap_alloc_block_buf(), no fallback) or from node memory.
+// An altmap without room fails the populate like the block path does (spec/ops/add.cpp): 6.1's
+// vmemmap_populate() (x86 vmemmap_populate_hugepages()/_basepages(), arm64, ppc64) returns
+// -ENOMEM from vmemmap_alloc_block_buf() with "no fallback" for an altmap, before the leaf is
+// mapped, and section_activate()'s undo vmemmap_free()s nothing of the chunk: so the model
+// checks the room before vmemmap_populate() and sets Kernel::memmap_unpopulated. It is not
+// reachable from a scenario: the loader (spec/scenario.cpp) sizes vmem_altmap.free to the
+// memmap of every chunk of the range, memremap_pages() starts each mapping with alloc = 0, and
+// each chunk is populated at most once per mapping (fill_subsection_map()'s -EEXIST comes
+// first; an early section's chunk takes nothing), so alloc + pages <= free always holds.
 int populate_subsection_memmap(Kernel& k, int nid, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
     KCALL(k, "populate_section_memmap");
+    if (altmap && altmap->free - altmap->alloc < memmap_pages_of(k.m.geo, nr_pages)) {
+        k.say("altmap_alloc_block_buf(): the altmap is exhausted (no fallback): -ENOMEM");
+        k.memmap_unpopulated = true;
+        return -ENOMEM;
+    }
     // __populate_section_memmap() -> the architecture's vmemmap_populate() (spec/ops/pagetables*.cpp;
     // only with [kernel] pagetables): base pages for a sub-section range on x86 and on arm64
     // since d4234d131b0a, a PMD block / PMD shared with neighbours otherwise.
@@ -141,7 +155,6 @@ int populate_subsection_memmap(Kernel& k, int nid, pfn_t pfn, u64 nr_pages, Vmem
     const int d = device_of_pfn(k.m, pfn);
     DevSectionState& ms = k.s.dev_sections[k.m.dev_section_of_pfn(pfn)];
     if (altmap) {
-        if (altmap->free - altmap->alloc < pages) return -ENOMEM;
         altmap->alloc += pages;
         if (altmap->owner_device >= 0) k.s.devices[altmap->owner_device].altmap_alloc += static_cast<u16>(pages);
         if (d >= 0) k.s.devices[d].vmemmap_backing = 0;  // its own altmap

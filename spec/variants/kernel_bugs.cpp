@@ -10,6 +10,7 @@
 
 #include "spec/memmap.hpp"
 #include "spec/ops/base.hpp"
+#include "spec/ops/section_deactivate.hpp"
 #include "spec/variants/registry.hpp"
 
 namespace hp::HP_DOMAIN::variants {
@@ -24,22 +25,7 @@ namespace {
 // ("NIP vmemmap_populated+0x98 ... LR vmemmap_free+0x144 ... section_deactivate+0x220").
 // The fix clears SECTION_HAS_MEM_MAP first.
 void section_deactivate_usage_first(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
-    KCALL(k, "section_deactivate");
-    const int b = k.m.block_of_pfn(pfn);
-    const u32 bit = 1u << section_in_block(k.m, b, pfn);
-    BlockState& bs = k.s.blocks[b];
-    if (!(bs.section_usage & bit)) {
-        k.say("WARN: section already deactivated");
-        return;
-    }
-    bs.section_usage &= ~bit;  // kfree(ms->usage); ms->usage = NULL;  -- SECTION_HAS_MEM_MAP still set
-    k.ops.depopulate_section_memmap(k, pfn, nr_pages, altmap);
-    bs.section_valid &= ~bit;  // ms->section_mem_map = NULL (d41e2f3bd546)
-    bs.section_online &= ~bit;
-    base::clear_section_mem_map(k, b, bit);
-    // The model's record of the block's memmap backing, which depopulate_section_memmap()
-    // drops after the block's last valid section (it still saw this one valid here).
-    if (!bs.section_valid) bs.vmemmap_backing = BACKING_NONE;
+    base::section_deactivate_as(k, pfn, nr_pages, altmap, {.invalid_before_usage_free = false});
 }
 
 // d41e2f3bd546 "mm/hotplug: fix hot remove failure in SPARSEMEM|!VMEMMAP case" (5.6-rc, Baoquan
@@ -51,25 +37,7 @@ void section_deactivate_usage_first(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltm
 // and the section's memmap is never freed. Early sections were not affected: their memmap was
 // decoded before the clear. The fix moves "ms->section_mem_map = NULL" after the free.
 void section_deactivate_clear_map_first(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
-    if (k.m.block_of_pfn(pfn) < 0) return base::section_deactivate(k, pfn, nr_pages, altmap);  // a device range
-    KCALL(k, "section_deactivate");
-    const int b = k.m.block_of_pfn(pfn);
-    const u32 bit = 1u << section_in_block(k.m, b, pfn);
-    BlockState& bs = k.s.blocks[b];
-    const flag section_is_early = base::early_section_of_block(k, b, bit);
-    if (!(bs.section_usage & bit)) {
-        k.say("WARN: section already deactivated");
-        return;
-    }
-    // if (!PageReserved(virt_to_page(ms->usage))) { kfree(ms->usage); ms->usage = NULL; }
-    bs.section_usage &= ~bit;
-    // memmap = sparse_decode_mem_map(ms->section_mem_map, section_nr);
-    // ms->section_mem_map = (unsigned long)NULL;   -- the bug: before the memmap is freed
-    bs.section_valid &= ~bit;
-    bs.section_online &= ~bit;
-    base::clear_section_mem_map(k, b, bit);
-    if (section_is_early) base::free_map_bootmem(k, pfn, nr_pages);  // "if (section_is_early && memmap)"
-    else k.ops.depopulate_section_memmap(k, pfn, nr_pages, altmap);    // kvfree(pfn_to_page(pfn))
+    base::section_deactivate_as(k, pfn, nr_pages, altmap, {.map_cleared_after_memmap_free = false});
 }
 
 // 8068df3b6037 "mm/memory_hotplug: don't free usage map when removing a re-added early section"
@@ -80,26 +48,7 @@ void section_deactivate_clear_map_first(Kernel& k, pfn_t pfn, u64 nr_pages, Vmem
 // mm/slub.c:3969" from section_deactivate() under __remove_pages(), ppc64 memtrace). The fix asks
 // PageReserved(virt_to_page(ms->usage)) instead. The rest is v6.1's section_deactivate().
 void section_deactivate_usage_kept_if_early(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
-    if (k.m.block_of_pfn(pfn) < 0) return base::section_deactivate(k, pfn, nr_pages, altmap);  // a device range
-    KCALL(k, "section_deactivate");
-    const int b = k.m.block_of_pfn(pfn);
-    const u32 bit = 1u << section_in_block(k.m, b, pfn);
-    BlockState& bs = k.s.blocks[b];
-    const flag section_is_early = base::early_section_of_block(k, b, bit);
-    if (!(bs.section_usage & bit)) {
-        k.say("WARN: section already deactivated");
-        return;
-    }
-    bs.section_valid &= ~bit;  // ~SECTION_HAS_MEM_MAP
-    if (!section_is_early) {   // "if (!section_is_early) { kfree(ms->usage); ms->usage = NULL; }"
-        if (base::usage_is_reserved(k, b))
-            k.observe(Observation::USAGE_FREED_RESERVED, "section_deactivate", pfn, k.m.geo.pages_per_section);
-    }
-    bs.section_usage &= ~bit;
-    if (!section_is_early) k.ops.depopulate_section_memmap(k, pfn, nr_pages, altmap);
-    else base::free_map_bootmem(k, pfn, nr_pages);
-    bs.section_online &= ~bit;  // ms->section_mem_map = NULL
-    base::clear_section_mem_map(k, b, bit);
+    base::section_deactivate_as(k, pfn, nr_pages, altmap, {.usage_kept_if_reserved = false});
 }
 
 // 656d57119326 "mm/memory_hotplug: fix updating the node span" (5.4-rc, David Hildenbrand;

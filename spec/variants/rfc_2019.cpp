@@ -20,8 +20,9 @@
 // - create_memory_block_devices(): the vmemmap pages belong to the first block (head->
 //   private); the other blocks have none and online/offline whole.
 // - check_removal_granularity(): no single-block rule (it came with a08a2ae34613).
-// - section_deactivate(): head-page refcount of the sections that use the area; the
-//   vmemmap is freed only when the last section goes, for the whole area, backwards.
+// - depopulate_section_memmap() (from v6.1's section_deactivate()): head-page refcount of the
+//   sections that use the area; the vmemmap is freed only when the last section goes, for the
+//   whole area, backwards.
 //   The RFC kept its bookkeeping (refcount, private, freelist) in the struct pages of the
 //   vmemmap pages, which the first block's own memmap describes: freeing in order would
 //   free that memmap first (variant rfc-2019-forward-free).
@@ -89,21 +90,15 @@ void free_area_backwards(Kernel& k, unsigned host, VmemAltmap* altmap) {
     }
 }
 
-void section_deactivate(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
+// The design's one change to section_deactivate(): the section's memmap is not depopulated at
+// once; the head page's refcount drops (section_deactivate() cleared SECTION_HAS_MEM_MAP
+// first, so this section no longer counts) and the last section frees the whole area. The
+// rest of the teardown, early sections included, is v6.1's section_deactivate().
+void depopulate_section_memmap(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
     const int b = k.m.block_of_pfn(pfn);
-    BlockState& bs = k.s.blocks[b];
-    const unsigned host = vmemmap_backing_of(bs);
-    if (host == BACKING_NONE || host == BACKING_BUDDY) return base::section_deactivate(k, pfn, nr_pages, altmap);
-    KCALL(k, "section_deactivate");
-    const u32 bit = 1u << section_in_block(k.m, b, pfn);
-    if (!(bs.section_usage & bit)) {
-        k.say("WARN: section already deactivated");
-        return;
-    }
-    bs.section_valid &= ~bit;
-    bs.section_usage &= ~bit;  // the RFC keeps v6.1's ms->usage handling
-    bs.section_online &= ~bit;
-    base::clear_section_mem_map(k, b, bit);
+    const unsigned host = b >= 0 ? vmemmap_backing_of(k.s.blocks[b]) : BACKING_NONE;
+    if (k.memmap_unpopulated || host == BACKING_NONE || host == BACKING_BUDDY)
+        return base::depopulate_section_memmap(k, pfn, nr_pages, altmap);
     const u64 refs = area_refcount(k, host);
     KSAY(k, "free_section_memmap: page_ref_dec(head of memory{}) -> {}", k.m.blocks[host].memory_block_id, refs);
     if (refs) return;  // not the last section: the vmemmap area stays
@@ -126,7 +121,7 @@ Variant rfc_2019() {
     v.ops.mhp_supports_memmap_on_memory = rfc2019::mhp_supports_memmap_on_memory;
     v.ops.create_memory_block_devices = rfc2019::create_memory_block_devices;
     v.ops.check_removal_granularity = rfc2019::check_removal_granularity;
-    v.ops.section_deactivate = rfc2019::section_deactivate;
+    v.ops.depopulate_section_memmap = rfc2019::depopulate_section_memmap;
     return v;
 }
 

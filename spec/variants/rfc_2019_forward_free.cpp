@@ -41,7 +41,7 @@ void section_deactivate(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) 
             k.observe(Observation::MEMMAP_FREED_IN_USE, "section_deactivate", pfn, in_use);
         }
     }
-    base::section_deactivate(k, pfn, nr_pages, altmap);  // clear, then depopulate at once
+    base::section_deactivate(k, pfn, nr_pages, altmap);  // clear, then depopulate (v6.1's: at once)
 }
 
 }  // namespace
@@ -57,6 +57,7 @@ Variant rfc_2019_forward_free() {
         "pages, is freed first (use-after-free of the memmap).";
     v.ops = rfc_2019().ops;  // the parent's table
     v.ops.section_deactivate = section_deactivate;
+    v.ops.depopulate_section_memmap = ops_of("v6.1").depopulate_section_memmap;  // no deferral
     return v;
 }
 

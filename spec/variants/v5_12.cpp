@@ -13,6 +13,9 @@
 //   -ENOMEM when there is no free memory left; section_activate() then undoes the section
 //   and sparse_add_section() returns -ENOMEM (mm/sparse.c, Rtoax/linux-5.10.13, which
 //   is 5.12 for these paths, docs/kernel-reference.md §0).
+// - section_deactivate(): kfree(ms->usage), not kfree_rcu() (5ec8e8ea8b77 is 6.8-rc1, long
+//   after 5.12 was tagged; the variant usage-kfree-no-rcu reuses it by name). Otherwise 6.1's: 8068df3b6037,
+//   d41e2f3bd546 and b943f045a9af are from 2019-12 to 5.6-rc. Only interleaved runs tell the two apart.
 //
 // The "free boot memory" figure: the model does not track every allocation of a running
 // system, only what hotplug takes. Free memory = managed_pages of every zone (boot
@@ -36,6 +39,7 @@
 #include <fmt/format.h>
 
 #include "spec/ops/base.hpp"
+#include "spec/ops/section_deactivate.hpp"
 #include "spec/variants/registry.hpp"
 
 namespace hp::HP_DOMAIN::variants {
@@ -43,6 +47,11 @@ namespace hp::HP_DOMAIN::variants {
 namespace {
 
 bool mhp_supports_memmap_on_memory(Kernel&, u64) { return false; }
+
+// mm/sparse.c:section_deactivate@v5.12: 6.1's with kfree(ms->usage) (before 5ec8e8ea8b77).
+void section_deactivate(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
+    base::section_deactivate_as(k, pfn, nr_pages, altmap, {.usage_kfree_rcu = false});
+}
 
 u64 free_pages(const Kernel& k) {
     u64 managed = 0, taken = 0;
@@ -116,6 +125,7 @@ Variant v5_12() {
     v.ops = v6_1().ops;  // the parent's table
     v.ops.mhp_supports_memmap_on_memory = mhp_supports_memmap_on_memory;
     v.ops.populate_section_memmap = populate_section_memmap;
+    v.ops.section_deactivate = section_deactivate;
     return v;
 }
 

@@ -27,10 +27,14 @@
 //   subsections are depopulated); bug-ef69bc9f689d reuses it by name. Under v5.4 the
 //   memunmap of ef69bc9f689d's scenario reaches it, and the next memremap writes the
 //   unmapped struct pages (memmap-init at page_init_poison), as the commit describes.
+// - section_deactivate() of a memory block's section: before 8068df3b6037, d41e2f3bd546,
+//   b943f045a9af (2019-12 to 5.6-rc) and 5ec8e8ea8b77 (6.8-rc1): the usage is kfree()d unless the
+//   section is early, and section_mem_map is cleared before the memmap is freed.
 #include <fmt/format.h>
 
 #include "spec/memmap.hpp"
 #include "spec/ops/base.hpp"
+#include "spec/ops/section_deactivate.hpp"
 #include "spec/ops/subsection.hpp"
 #include "spec/variants/registry.hpp"
 
@@ -166,17 +170,32 @@ flag pfn_to_online_page(Kernel& k, pfn_t pfn) {
     return k.ops.online_section(k, pfn);
 }
 
-// mm/sparse.c (5.4) section_deactivate() for a chunk of a device section, before ef69bc9f689d
-// "mm/sparse: never partially remove memmap for early section" (Wei Yang, 2020): the boot memmap
-// of an early section is freed only when the section becomes empty, and otherwise the removed
-// subsections' memmap is depopulated -- which section_activate() never repopulates for an early
-// section ("reuse what is already there"): re-adding the range writes struct pages that are no
-// longer mapped. The variant bug-ef69bc9f689d takes this function by name. Whole sections of
-// hot-pluggable blocks keep 6.1's teardown here: 5.4's own (the usage kept only "if
-// (!section_is_early)", 8068df3b6037; section_mem_map cleared before the memmap is freed,
-// d41e2f3bd546) is not given to v5.4 [limitation: docs/limitations.md].
+// mm/sparse.c:section_deactivate@v5.4. A memory block's whole section: the form before all
+// four fixes of spec/ops/section_deactivate.hpp (5.4 was tagged 2019-11-24; 8068df3b6037 was
+// posted 2019-12, d41e2f3bd546 and b943f045a9af are 5.6-rc, 5ec8e8ea8b77 is 6.8-rc1; stable
+// backports to 5.4.y are not the v5.4 tag this variant is):
+//   if (!section_is_early) { kfree(ms->usage); ms->usage = NULL; }
+//   memmap = sparse_decode_mem_map(ms->section_mem_map, section_nr);
+//   ms->section_mem_map = sparse_encode_mem_map(NULL, section_nr);
+//   if (section_is_early && memmap) free_map_bootmem(memmap); else depopulate_section_memmap();
+// so a re-added early section's memblock usage is kfree()d by its second removal (the
+// bug-8068df3b6037 form), and without VMEMMAP kvfree(pfn_to_page(pfn)) decodes the cleared
+// section_mem_map (the bug-d41e2f3bd546 form). (sparse_encode_mem_map(NULL, nr) decodes to a
+// NULL memmap at the section's first pfn, as the later "(unsigned long)NULL" does.)
+// A chunk of a device section, before ef69bc9f689d "mm/sparse: never partially remove memmap
+// for early section" (Wei Yang, 2020): the boot memmap of an early section is freed only when
+// the section becomes empty, and otherwise the removed subsections' memmap is depopulated --
+// which section_activate() never repopulates for an early section ("reuse what is already
+// there"): re-adding the range writes struct pages that are no longer mapped. The variant
+// bug-ef69bc9f689d takes this function by name.
+constexpr base::SectionDeactivateForm kSectionDeactivate54{
+    .usage_kept_if_reserved = false,         // before 8068df3b6037
+    .usage_kfree_rcu = false,                // before 5ec8e8ea8b77
+    .invalid_before_usage_free = false,      // before b943f045a9af
+    .map_cleared_after_memmap_free = false,  // before d41e2f3bd546
+};
 void section_deactivate(Kernel& k, pfn_t pfn, u64 nr_pages, VmemAltmap* altmap) {
-    if (k.m.block_of_pfn(pfn) >= 0) return base::section_deactivate(k, pfn, nr_pages, altmap);
+    if (k.m.block_of_pfn(pfn) >= 0) return base::section_deactivate_block(k, pfn, nr_pages, altmap, kSectionDeactivate54);
     KCALL(k, "section_deactivate");
     const int cleared = base::clear_device_subsections(k, pfn, nr_pages);
     if (cleared < 0) return;
