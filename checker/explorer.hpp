@@ -11,12 +11,17 @@
 //   --max-states limit) is the one with the smallest key, and the counts and counters
 //   reported are those of a sequential search stopping there (the level's prefix up to
 //   that key is re-stepped on one thread to count them).
+// The threads are started once per search (explorer_pool.hpp) and meet at the end of
+// each phase of a level: expand; for one-word states, insert (each thread the words of
+// the segments it owns) and number (each thread writes the BFS numbers of one key range
+// of the level's new states). What is left on one thread per level is a few list swaps.
 // So verdict, state and transition counts, operation counters and the shortest trace are
 // the same for --threads 1, 2, ... Only the time and memory limits, which depend on the
 // machine anyway, stop at a thread-dependent point.
 #pragma once
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -26,6 +31,7 @@
 #include <thread>
 #include <vector>
 
+#include "checker/explorer_pool.hpp"
 #include "checker/process_memory.hpp"
 #include "checker/transition_system.hpp"
 #include "checker/visited_set.hpp"

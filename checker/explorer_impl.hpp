@@ -18,8 +18,12 @@ inline std::uint64_t discovery_key(std::size_t pos_in_level, unsigned action) {
 // One worker thread's model copy, scratch buffers and findings for the current level.
 // Successors are looked up in batches (VisitedSet::insert_batch), so a batch keeps the
 // coded words and trees of its parents and the coded words of their successors.
+// Workers lie side by side in a vector and run on different cores: each starts on a cache
+// line of its own, and the list headers other threads read (offered) or this thread
+// writes per new state (owned_new) have lines of their own (every push would invalidate the
+// other core's copy of the line).
 template <class M>
-struct Worker {
+struct alignas(64) Worker {
     static constexpr unsigned kBatchParents = 16, kBatchSuccessors = 64;
     M model;
     unsigned padded, tree_size;
@@ -38,10 +42,10 @@ struct Worker {
     // One-word states with several threads: the level's successors as (key, word), in key
     // order, one list per thread that owns their segments, looked up afterwards by that
     // thread (see explore_levels).
-    std::vector<std::vector<std::pair<std::uint64_t, std::uint32_t>>> offered;
+    alignas(64) std::vector<std::vector<std::pair<std::uint64_t, std::uint32_t>>> offered;
     // ...and the new words this thread inserted in that phase, in key order (it interns its
     // segments' words in key order): the level's new states are these lists merged.
-    std::vector<std::pair<std::uint64_t, std::uint32_t>> owned_new;
+    alignas(64) std::vector<std::pair<std::uint64_t, std::uint32_t>> owned_new;
     Worker(const M& m, unsigned raw_words, unsigned padded_words, unsigned tree_sz)
         : model(m), padded(padded_words), tree_size(tree_sz + 2), raw(raw_words, 0), raw2(raw_words, 0),
           w(padded, 0), tree(tree_size, 0), pwords(kBatchParents * padded, 0), ptrees(kBatchParents * tree_size, 0),
@@ -86,6 +90,35 @@ inline bool same_words(const std::uint32_t* a, const std::uint32_t* b, unsigned 
     return n == 1 ? *a == *b : std::memcmp(a, b, n * 4) == 0;
 }
 
+// A level's successor or new state with its discovery key, and a run of them in key order.
+using KeyedWord = std::pair<std::uint64_t, std::uint32_t>;
+using KeyedRun = std::pair<const KeyedWord*, const KeyedWord*>;
+
+// Calls emit(e) for the entries of all runs in key order (keys are unique across runs).
+// Two runs (two threads) are a plain merge; the runs are consumed.
+template <class Emit>
+void merge_by_key(std::vector<KeyedRun>& runs, Emit&& emit) {
+    std::erase_if(runs, [](const KeyedRun& r) { return r.first == r.second; });
+    while (!runs.empty()) {
+        if (runs.size() == 1) {
+            for (const KeyedWord* e = runs[0].first; e != runs[0].second; ++e) emit(*e);
+            return;
+        }
+        if (runs.size() == 2) {
+            const KeyedWord *a = runs[0].first, *ae = runs[0].second, *b = runs[1].first, *be = runs[1].second;
+            while (a != ae && b != be) emit(a->first < b->first ? *a++ : *b++);
+            runs[0].first = a;
+            runs[1].first = b;
+        } else {
+            std::size_t best = 0;
+            for (std::size_t r = 1; r < runs.size(); ++r)
+                if (runs[r].first->first < runs[best].first->first) best = r;
+            emit(*runs[best].first++);
+        }
+        std::erase_if(runs, [](const KeyedRun& r) { return r.first == r.second; });
+    }
+}
+
 inline void lower_to(std::atomic<std::uint64_t>& a, std::uint64_t v) {
     std::uint64_t cur = a.load(std::memory_order_relaxed);
     while (v < cur && !a.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {
@@ -127,6 +160,7 @@ ExploreResult explore_levels(M& model, const Limits& lim, Progress* progress, st
         }
     };
     make_workers();
+    WorkerPool pool(nthreads);
 
     // The trace to state `id`: its recorded parent is the smallest discovery key offered for
     // it, i.e. the first (state of the previous level, action) in BFS order whose successor
@@ -312,9 +346,9 @@ ExploreResult explore_levels(M& model, const Limits& lim, Progress* progress, st
         // those words, of the segments s with s % nthreads == t.
         auto insert_owned = [&](unsigned t) {
             auto& W = workers[t];
-            std::vector<std::size_t> at(nthreads, 0);
-            static const std::vector<std::pair<std::uint64_t, std::uint32_t>> none;
-            auto list = [&](unsigned u) -> const auto& { return workers[u].offered.size() > t ? workers[u].offered[t] : none; };
+            std::vector<KeyedRun> runs;
+            for (const auto& U : workers)
+                if (U.offered.size() > t) runs.emplace_back(U.offered[t].data(), U.offered[t].data() + U.offered[t].size());
             constexpr unsigned kAhead = 16;
             std::pair<std::uint64_t, std::uint32_t> ring[kAhead];
             unsigned nring = 0, head = 0;
@@ -328,13 +362,7 @@ ExploreResult explore_levels(M& model, const Limits& lim, Progress* progress, st
                 W.model.unpack(W.raw2.data(), W.next);
                 if (!W.model.check_state(W.next, &W.v)) W.state_violations.emplace_back(w, W.v);
             };
-            for (;;) {
-                unsigned best = nthreads;
-                for (unsigned u = 0; u < nthreads; ++u)
-                    if (at[u] < list(u).size() && (best == nthreads || list(u)[at[u]].first < list(best)[at[best]].first))
-                        best = u;
-                if (best == nthreads) break;
-                const auto& e = list(best)[at[best]++];
+            merge_by_key(runs, [&](const KeyedWord& e) {
                 store->roots().prefetch_word(e.second);  // looked up kAhead words later
                 if (nring == kAhead) {
                     intern(ring[head]);
@@ -343,28 +371,54 @@ ExploreResult explore_levels(M& model, const Limits& lim, Progress* progress, st
                 } else {
                     ring[nring++] = e;
                 }
-            }
+            });
             for (unsigned i = 0; i < nring; ++i) intern(ring[(head + i) % kAhead]);
         };
-        if (nthreads == 1) {
-            work(0);
-        } else {
-            std::vector<std::thread> pool;
-            for (unsigned t = 1; t < nthreads; ++t) pool.emplace_back(work, t);
-            work(0);
-            for (auto& th : pool) th.join();
-            if (partitioned && !stop) {
-                store->set_concurrent(false);  // each segment has one owner in this phase
-                pool.clear();
-                for (unsigned t = 1; t < nthreads; ++t) pool.emplace_back(insert_owned, t);
-                insert_owned(0);
-                for (auto& th : pool) th.join();
-                store->set_concurrent(true);
+        // No event this level (no violation, --max-states not reached): `order` is grown by
+        // the level's new states, which number_owned() fills in.
+        auto numbering_in_parallel = [&] {
+            std::size_t total = 0;
+            for (const auto& W : workers) {
+                if (W.step_key != ~0ull || !W.state_violations.empty()) return false;
+                total += W.owned_new.size();
             }
-            if (partitioned)
-                for (auto& W : workers)
-                    for (auto& l : W.offered) l.clear();
+            if (lim.max_states && order.size() + total >= lim.max_states) return false;
+            // Power-of-two capacities, as push_back() would leave them.
+            order.reserve(std::bit_ceil(order.size() + total));
+            order.resize(order.size() + total);
+            return true;
+        };
+        // Thread j's share: the keys from the j-th to the (j+1)-th n-quantile of the longest
+        // owner list (the owners' lists are about equally long and their keys spread alike).
+        // Its first output position is the number of new states with a smaller key.
+        auto number_owned = [&](unsigned j) {
+            const std::vector<KeyedWord>* longest = &workers[0].owned_new;
+            for (const auto& W : workers)
+                if (W.owned_new.size() > longest->size()) longest = &W.owned_new;
+            if (longest->empty()) return;
+            auto splitter = [&](unsigned i) {
+                return i == 0 ? 0 : i == nthreads ? ~0ull : (*longest)[i * longest->size() / nthreads].first;
+            };
+            const std::uint64_t from = splitter(j), to = splitter(j + 1);
+            auto by_key = [](const KeyedWord& e, std::uint64_t k) { return e.first < k; };
+            std::vector<KeyedRun> runs;
+            std::size_t out = hi;
+            for (const auto& W : workers) {
+                const KeyedWord *l = W.owned_new.data(), *b = std::lower_bound(l, l + W.owned_new.size(), from, by_key);
+                runs.emplace_back(b, std::lower_bound(b, l + W.owned_new.size(), to, by_key));
+                out += static_cast<std::size_t>(b - l);
+            }
+            merge_by_key(runs, [&](const KeyedWord& e) { order[out++] = e.second; });
+        };
+        pool.run(work);
+        if (partitioned && !stop) {
+            store->set_concurrent(false);  // each segment has one owner in this phase
+            pool.run(insert_owned);
+            store->set_concurrent(true);
         }
+        if (partitioned)
+            for (auto& W : workers)
+                for (auto& l : W.offered) l.clear();
         if (stop && coder->overflowed()) {
             // Re-encode the states of the previous levels with wider codes (in BFS order, so
             // their numbering stays) and expand this level again.
@@ -407,7 +461,22 @@ ExploreResult explore_levels(M& model, const Limits& lim, Progress* progress, st
             return finish(Verdict::INCOMPLETE);
         }
 
-        // Number the level's new states in discovery-key order, up to the first event.
+        // Number the level's new states in discovery-key order. Without an event in this
+        // level (the common case) every thread writes its share of `order` at once, merging
+        // the owners' lists over a range of keys; otherwise on this thread, up to the event.
+        if (partitioned && numbering_in_parallel()) {
+            pool.run(number_owned);
+            for (auto& W : workers) W.owned_new.clear();
+            level_start.push_back(hi);
+            for (auto& W : workers) {
+                res.transitions += W.transitions;
+                W.transitions = 0;
+                merge_counters(model, W.model);
+            }
+            lo = hi;
+            hi = order.size();
+            continue;
+        }
         fresh.clear();
         if (partitioned) {  // each thread's list is in key order: merge them (one pass for two)
             std::vector<std::size_t> runs{0};

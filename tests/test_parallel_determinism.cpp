@@ -3,9 +3,12 @@
 // from them (only the time and the memory figures may differ).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <regex>
+#include <stdexcept>
 
+#include "checker/explorer_pool.hpp"
 #include "checker/report_json.hpp"
 #include "checker/report_text.hpp"
 #include "tests/helpers.hpp"
@@ -138,5 +141,49 @@ TEST_CASE("one-word states (partitioned insert): --threads 1, 2 and 3 give the s
                 require_same(one, explore(mt, lim));
             }
         }
+    }
+}
+
+TEST_CASE("one-word states: the levels are numbered alike for any number of threads (a trace to each of many states)") {
+    // The trace to a state is found by re-stepping the previous levels in their order, so it
+    // is the same only if every level before it was numbered the same: the parallel numbering
+    // (each thread merges its key range of the owners' new states) must give BFS order.
+    Limits lim;
+    lim.threads = 1;
+    WordModel all{0};
+    const ExploreResult whole = explore(all, lim);
+    REQUIRE(whole.states > 100000);
+    for (std::uint32_t bad = 5; bad < 200003; bad += 4999) {
+        CAPTURE(bad);
+        lim.threads = 1;
+        WordModel m1{bad};
+        const ExploreResult one = explore(m1, lim);
+        for (unsigned threads : {2u, 4u}) {
+            CAPTURE(threads);
+            lim.threads = threads;
+            WordModel mt{bad};
+            require_same(one, explore(mt, lim));
+        }
+    }
+}
+
+TEST_CASE("the explorer's worker pool runs a job on every thread and passes an exception on") {
+    for (unsigned n : {1u, 2u, 5u}) {
+        detail::WorkerPool pool(n);
+        REQUIRE(pool.size() == n);
+        for (int round = 0; round < 50; ++round) {
+            std::vector<int> ran(n, 0);
+            pool.run([&](unsigned t) { ++ran[t]; });
+            CHECK(std::count(ran.begin(), ran.end(), 1) == static_cast<long>(n));
+        }
+        CHECK_THROWS_AS(pool.run([&](unsigned t) {
+                            if (t + 1 == n) throw std::runtime_error("job");
+                        }),
+                        std::runtime_error);
+        int after = 0;
+        pool.run([&](unsigned t) {
+            if (t == 0) after = 1;
+        });
+        CHECK(after == 1);
     }
 }
