@@ -111,6 +111,13 @@ TEST_CASE("CLI: unknown variant and unknown invariant exit 2 with one line") {
     CHECK(r.out.find("unknown invariant 'no-such'") != std::string::npos);
 }
 
+TEST_CASE("CLI: prove --faults with an unknown fault exits 2 with one line naming it") {
+    const Cli r = run_cli("prove --geometry x86_64 --faults unmovable-pages,no-such-fault");
+    CHECK(r.code == 2);
+    CHECK(r.out.find("--faults: unknown fault 'no-such-fault'") != std::string::npos);
+    CHECK(std::count(r.out.begin(), r.out.end(), '\n') == 1);
+}
+
 TEST_CASE("CLI: a malformed scenario leaves no --json file behind") {
     const std::string bad = write_temp("cli-bad", "name = \"x\"\n[[dimm]\n");
     const fs::path json = fs::temp_directory_path() / "hpcheck-test-out.json";

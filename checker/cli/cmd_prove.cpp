@@ -28,7 +28,7 @@ inline constexpr int EXIT_INTERNAL_ERROR = 4;
 namespace {
 struct ProveArgs {
     prover::ProveOptions opt;
-    std::string bounds, geometry, emit, dimms, emit_machine, engine = "classes";
+    std::string bounds, geometry, emit, dimms, emit_machine, faults, engine = "classes";
     std::vector<std::string> invariants;
     bool boot = false;
     unsigned boot_regions = 2;  // 3 regions: the bottom-up proof runs out of --boot-rlimit (docs/prover.md)
@@ -140,6 +140,7 @@ int run_prove(ProveArgs& a) {
         if (a.engine == "classes") opt.engine = Engine::CLASSES;
         else if (a.engine == "paths") opt.engine = Engine::PATHS;
         else throw std::invalid_argument(fmt::format("--engine: '{}' is not classes or paths", a.engine));
+        if (!a.faults.empty()) opt.faults = parse_faults(a.faults);
         if (!a.dimms.empty()) opt.layout.dimm_blocks = ProverLayout::parse_dimms(a.dimms);
         if (opt.layout.nodes < 1 || opt.layout.nodes > 4) throw std::invalid_argument("--nodes: 1..4");
         if (!a.geometry.empty()) {
@@ -161,7 +162,7 @@ int run_prove(ProveArgs& a) {
             opt.progress = [](const std::string& line) { std::cerr << "prove: " << line << "\n"; };
         r = prove(opt);  // validates the variant and invariants before anything is written
         if (!a.emit_machine.empty())
-            write_file_atomically(a.emit_machine, explore_scenario_toml(prover_machine(*pinned, opt.layout), opt.variant));
+            write_file_atomically(a.emit_machine, explore_scenario_toml(prover_machine(*pinned, opt.layout), opt.variant, opt.faults));
     } catch (const std::invalid_argument& e) {
         std::cerr << "hpcheck prove: " << e.what() << "\n";
         return EXIT_BAD_INPUT;
@@ -230,6 +231,10 @@ static void add_prove_command(CLI::App& app, Registry& r, Context&) {
                     "(the explicit model's answer to the same question)");
     sub->add_option("--geometry", a.geometry, "pin the geometry to a preset (x86_64, arm64-4k, arm64-64k, ppc64-64k)");
     sub->add_option("--dimms", a.dimms, "memory blocks per DIMM, e.g. 1,4 (default 1,1)");
+    sub->add_option("--faults", a.faults,
+                    "model faults the operations may inject, comma-separated, or none (default: unmovable-pages,"
+                    "notifier-veto-online,notifier-veto-offline,section-enomem,memory-block-enomem). A verdict holds for "
+                    "the sequences with these faults only; the scope line says which");
     sub->add_option("--nodes", a.opt.layout.nodes, "NUMA nodes; DIMM d sits on node d % nodes (default 1)");
     sub->add_option("--max-depth", a.opt.max_depth, "stop after sequences of this many operations: 'bounded'");
     sub->add_option("--max-states", a.opt.max_states, "stop after this many symbolic states (the class engine: in one geometry class): 'unknown'");

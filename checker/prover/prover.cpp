@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <ctime>
 #include <stdexcept>
 
@@ -86,7 +87,8 @@ ProveResult prove(const ProveOptions& opt) {
     ProveResult r;
     r.search = opt.engine == Engine::CLASSES ? class_search(so) : symbolic_search(so);
     const SearchResult& s = r.search;
-    const std::string where = fmt::format("on every geometry with {}, {}", opt.bounds.describe(), opt.layout.describe());
+    const std::string where = fmt::format("on every geometry with {}, {}, {}", opt.bounds.describe(),
+                                          opt.layout.describe(), describe_faults(opt.faults));
     switch (s.outcome) {
         case SearchResult::Outcome::FIXPOINT:
             r.verdict = Verdict::PROVED;
@@ -120,6 +122,38 @@ ProveResult prove(const ProveOptions& opt) {
     }
     r.seconds = cpu_seconds() - t0;
     return r;
+}
+
+std::string describe_faults(const std::vector<FaultKind>& faults) {
+    if (faults.empty()) return "no injected faults";
+    std::string s = "injected faults ";
+    for (size_t i = 0; i < faults.size(); ++i) s += (i ? "," : "") + std::string(fault_name(faults[i]));
+    return s;
+}
+
+std::vector<FaultKind> parse_faults(const std::string& list) {
+    std::vector<FaultKind> faults;
+    if (list == "none") return faults;
+    size_t from = 0;
+    while (from <= list.size()) {
+        const size_t comma = std::min(list.find(',', from), list.size());
+        const std::string name = list.substr(from, comma - from);
+        bool known = false;
+        for (int i = 1; i < static_cast<int>(FaultKind::COUNT) && !known; ++i)
+            if (name == fault_name(static_cast<FaultKind>(i))) {
+                known = true;
+                if (std::find(faults.begin(), faults.end(), static_cast<FaultKind>(i)) == faults.end())
+                    faults.push_back(static_cast<FaultKind>(i));
+            }
+        if (!known) {
+            std::string names;
+            for (int i = 1; i < static_cast<int>(FaultKind::COUNT); ++i)
+                names += (i > 1 ? ", " : "") + std::string(fault_name(static_cast<FaultKind>(i)));
+            throw std::invalid_argument(fmt::format("--faults: unknown fault '{}' (known: {}, or none)", name, names));
+        }
+        from = comma + 1;
+    }
+    return faults;
 }
 
 }  // namespace hp::prover

@@ -41,6 +41,13 @@ struct ProveOptions {
     bool print_invariant = false;          // class engine: SearchResult::invariant, each field's reachable values
 };
 
+// "injected faults unmovable-pages,..." or "no injected faults": part of every verdict's scope,
+// since a proof holds only for the sequences whose faults the alphabet injects.
+std::string describe_faults(const std::vector<FaultKind>& faults);
+// --faults: comma-separated fault names (spec/ops/common.cpp fault_name()), or "none".
+// Throws std::invalid_argument naming the unknown one.
+std::vector<FaultKind> parse_faults(const std::string& list);
+
 struct Counterexample {
     GeoParams geometry;
     std::vector<Action> trace;

@@ -134,15 +134,16 @@ std::string scenario_toml(const Machine& m, const std::string& name, const std::
     return s;
 }
 
-std::string explore_scenario_toml(const Machine& m, const std::string& variant) {
+std::string explore_scenario_toml(const Machine& m, const std::string& variant, const std::vector<FaultKind>& faults) {
     std::string toml = scenario_toml(m, "prover-machine-" + variant,
                                      "The prover's machine, explored by the explicit model (hpcheck prove --emit-machine).",
                                      variant, "", {}, {}, false);
     const std::string no_list = "invariants = [\"\"]\n";
     toml.replace(toml.find(no_list), no_list.size(), "");  // every invariant
     toml += "[explore]\nactions = [\"add\", \"eject\", \"online\", \"online_kernel\", \"online_movable\", \"offline\", "
-            "\"remove\"]\nfaults = [\"unmovable-pages\", \"notifier-veto-online\", \"notifier-veto-offline\", "
-            "\"section-enomem\", \"memory-block-enomem\"]\n";
+            "\"remove\"]\nfaults = [";
+    for (size_t i = 0; i < faults.size(); ++i) toml += fmt::format("{}\"{}\"", i ? ", " : "", fault_name(faults[i]));
+    toml += "]\n";
     return toml;
 }
 

@@ -33,8 +33,9 @@ std::string scenario_toml(const Machine& m, const std::string& name, const std::
                           const std::vector<int>& rcs, bool expect_violation);
 
 // The same machine as an explore scenario for `hpcheck check`: every operation kind and every
-// fault point the prover explores, every invariant, no expectation. Its verdict and state
-// count are the explicit model's answer to the question the prover answers on this geometry.
-std::string explore_scenario_toml(const Machine& m, const std::string& variant);
+// fault the prover injects (`faults`: ProveOptions::faults), every invariant, no expectation.
+// Its verdict and state count are the explicit model's answer to the question the prover
+// answers on this geometry.
+std::string explore_scenario_toml(const Machine& m, const std::string& variant, const std::vector<FaultKind>& faults);
 
 }  // namespace hp::prover
